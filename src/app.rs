@@ -1,0 +1,137 @@
+//! The event loop: one `tokio::select!` over terminal input, the app channel and a frame
+//! deadline. It drains everything queued, then draws once, and only when something changed.
+//! It is generic over the input stream and the ratatui backend so tests drive the real loop.
+
+use std::io;
+use std::time::Duration;
+
+use crossterm::event::Event;
+use futures::{FutureExt, Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::time::Instant;
+
+use crate::effects::Effects;
+use crate::model::{Cmd, Model, Msg, update};
+
+/// At most this many frames a second.
+const MIN_FRAME_INTERVAL: Duration = Duration::from_micros(16_667);
+
+/// What the loop needs from the real terminal beyond the backend.
+pub trait Host {
+    /// Before a frame is drawn (begin a synchronized update).
+    fn begin_frame(&mut self) -> io::Result<()>;
+    /// After a frame is drawn (end the synchronized update).
+    fn end_frame(&mut self) -> io::Result<()>;
+    /// Gives the terminal back to the shell and stops the process until it is resumed.
+    fn suspend(&mut self) -> io::Result<()>;
+}
+
+/// A host with no terminal behind it, for tests with a `TestBackend`.
+#[derive(Debug, Default)]
+pub struct NoHost {
+    /// How many times the app asked to be suspended.
+    pub suspends: usize,
+}
+
+impl Host for NoHost {
+    fn begin_frame(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+    fn end_frame(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+    fn suspend(&mut self) -> io::Result<()> {
+        self.suspends += 1;
+        Ok(())
+    }
+}
+
+/// Converts a terminal event into a message; focus changes are not interesting.
+fn to_msg(event: Event) -> Option<Msg> {
+    match event {
+        Event::Key(key) => Some(Msg::Key(key)),
+        Event::Mouse(mouse) => Some(Msg::Mouse(mouse)),
+        Event::Paste(text) => Some(Msg::Paste(text)),
+        Event::Resize(cols, rows) => Some(Msg::Resize(cols, rows)),
+        Event::FocusGained | Event::FocusLost => None,
+    }
+}
+
+/// Runs the app until it quits, returning the final model. The input stream ending counts as
+/// a quit (like end of file).
+pub async fn run<B, I, H>(
+    terminal: &mut Terminal<B>,
+    mut input: I,
+    host: &mut H,
+    mut model: Model,
+    effects: &Effects,
+    mut events: UnboundedReceiver<Msg>,
+) -> io::Result<Model>
+where
+    B: Backend,
+    B::Error: std::error::Error + Send + Sync + 'static,
+    I: Stream<Item = io::Result<Event>> + Unpin,
+    H: Host,
+{
+    let size = terminal.size().map_err(io::Error::other)?;
+    let mut batch = vec![Msg::Resize(size.width, size.height)];
+    for cmd in Model::init() {
+        effects.run(cmd);
+    }
+    let mut last_draw: Option<Instant> = None;
+    let mut dirty = true;
+    loop {
+        for msg in batch.drain(..) {
+            for cmd in update(&mut model, msg) {
+                match cmd {
+                    Cmd::Suspend => {
+                        host.suspend()?;
+                        terminal.clear().map_err(io::Error::other)?;
+                        update(&mut model, Msg::Resumed);
+                    }
+                    other => effects.run(other),
+                }
+            }
+            dirty = true;
+        }
+        if model.should_quit {
+            return Ok(model);
+        }
+        let now = Instant::now();
+        let next_frame = last_draw.map(|t| t + MIN_FRAME_INTERVAL);
+        if dirty && next_frame.is_none_or(|t| t <= now) {
+            host.begin_frame()?;
+            terminal
+                .draw(|frame| crate::ui::draw(frame, &model))
+                .map_err(io::Error::other)?;
+            host.end_frame()?;
+            dirty = false;
+            last_draw = Some(now);
+        }
+        let deadline = next_frame.filter(|_| dirty);
+        tokio::select! {
+            event = input.next() => match event {
+                Some(Ok(event)) => batch.extend(to_msg(event)),
+                Some(Err(e)) => return Err(e),
+                None => model.should_quit = true,
+            },
+            Some(msg) = events.recv() => batch.push(msg),
+            () = sleep_until(deadline), if deadline.is_some() => {}
+        }
+        // Drain whatever else is already queued, then draw once.
+        while let Some(Some(event)) = input.next().now_or_never() {
+            batch.extend(to_msg(event?));
+        }
+        while let Ok(msg) = events.try_recv() {
+            batch.push(msg);
+        }
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    if let Some(deadline) = deadline {
+        tokio::time::sleep_until(deadline).await;
+    }
+}

@@ -1,0 +1,37 @@
+//! The one place that embeds files from `assets/` and `themes/` into the binary.
+
+/// The shipped themes, by name.
+pub const THEMES: &[(&str, &str)] = &[
+    ("default", include_str!("../themes/default.toml")),
+    ("light", include_str!("../themes/light.toml")),
+    (
+        "high-contrast",
+        include_str!("../themes/high-contrast.toml"),
+    ),
+];
+
+/// The documented defaults of `specbench.toml`.
+pub const DEFAULT_CONFIG: &str = include_str!("../assets/default-config.toml");
+
+/// The demo workspace: (relative path, contents).
+pub const DEMO_FILES: &[(&str, &str)] = &[
+    ("SPEC.md", include_str!("../assets/demo/SPEC.md")),
+    (
+        "specbench.toml",
+        include_str!("../assets/demo/specbench.toml"),
+    ),
+    (
+        "rate_limiter.py",
+        include_str!("../assets/demo/rate_limiter.py"),
+    ),
+    (
+        "test_rate_limiter.py",
+        include_str!("../assets/demo/test_rate_limiter.py"),
+    ),
+    (".gitignore", include_str!("../assets/demo/.gitignore")),
+];
+
+/// The text of a shipped theme.
+pub fn theme(name: &str) -> Option<&'static str> {
+    THEMES.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}

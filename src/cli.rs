@@ -1,0 +1,174 @@
+//! The command line (clap derive) and what each command does.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::app;
+use crate::config::{self, Overrides};
+use crate::effects::Effects;
+use crate::model::{Model, Msg, NoticeKind};
+use crate::terminal::{self, TerminalHost};
+use crate::theme::ThemeSource;
+use crate::{demo, logging, workspace};
+
+/// A terminal workbench for spec-first, test-first coding with LLMs.
+#[derive(Debug, Parser)]
+#[command(
+    name = "specbench",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    /// The workspace directory.
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub common: Common,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone, Args)]
+pub struct Common {
+    /// Use FILE instead of the workspace's specbench.toml.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+    /// The theme: default, light, high-contrast, or a file in the user theme directory.
+    #[arg(long, value_name = "NAME", global = true)]
+    pub theme: Option<String>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Copy the bundled demo workspace and open it: offline, no API key.
+    Demo {
+        /// Put the demo workspace here (a new or empty directory) and keep it.
+        #[arg(long, value_name = "DIR")]
+        into: Option<PathBuf>,
+    },
+}
+
+/// A failure before the cockpit could open: one sentence for stderr, exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    Config(#[from] config::ConfigError),
+    #[error("{path}: {message}")]
+    Workspace { path: PathBuf, message: String },
+    #[error("cannot start: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode, StartError> {
+    let overrides = Overrides {
+        config_file: cli.common.config.clone(),
+        theme: cli.common.theme.clone(),
+    };
+    match cli.command {
+        None => open(&cli.dir, &overrides, None),
+        Some(Command::Demo { into }) => {
+            let (root, temp) = match into {
+                Some(dir) => (dir, None),
+                None => {
+                    let temp = tempfile::Builder::new()
+                        .prefix("specbench-demo-")
+                        .tempdir()?;
+                    (temp.path().to_path_buf(), Some(temp))
+                }
+            };
+            demo::write_into(&root).map_err(|e| StartError::Workspace {
+                path: root.clone(),
+                message: e.to_string(),
+            })?;
+            let note = match &temp {
+                Some(_) => {
+                    "Demo workspace in a temporary directory, removed on exit (--into DIR keeps one)"
+                }
+                None => "Demo workspace ready",
+            };
+            let code = open(&root, &overrides, Some(note))?;
+            drop(temp);
+            Ok(code)
+        }
+    }
+}
+
+/// Opens the cockpit on a workspace.
+fn open(dir: &Path, overrides: &Overrides, notice: Option<&str>) -> Result<ExitCode, StartError> {
+    let root = dir.canonicalize().map_err(|e| StartError::Workspace {
+        path: dir.to_path_buf(),
+        message: format!("not a workspace directory: {e}"),
+    })?;
+    if !root.is_dir() {
+        return Err(StartError::Workspace {
+            path: dir.to_path_buf(),
+            message: "not a directory".into(),
+        });
+    }
+    let config = config::load(&root, overrides)?;
+    let _log_guard = logging::init(&root)?;
+    tracing::info!(root = %root.display(), "opening workspace");
+    let (theme, theme_error) = ThemeSource::from_env().load_or_default(&config.ui.theme);
+    let mut model = Model::new(root.clone(), workspace::label(&root), config.clone(), theme);
+    let mut first_cmds = Vec::new();
+    if let Some(text) = notice {
+        first_cmds.push(model.notify(NoticeKind::Info, text));
+    }
+    if let Some(err) = theme_error {
+        tracing::warn!(%err, "theme not usable");
+        first_cmds.push(model.notify(NoticeKind::Error, format!("{err}; using the default theme")));
+    }
+
+    terminal::install_hooks().map_err(|e| std::io::Error::other(e.to_string()))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let result = runtime.block_on(async move {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        forward_signals(tx.clone())?;
+        let effects = Effects::new(root, config, tx);
+        for cmd in first_cmds {
+            effects.run(cmd);
+        }
+        terminal::enter()?;
+        let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
+        let input = crossterm::event::EventStream::new().fuse();
+        app::run(&mut term, input, &mut TerminalHost, model, &effects, rx).await
+    });
+    let restored = terminal::restore();
+    result?;
+    restored?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Routes SIGTERM, SIGHUP and SIGINT to the quit path, so the terminal is restored.
+fn forward_signals(tx: UnboundedSender<Msg>) -> std::io::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    for (kind, name) in [
+        (SignalKind::terminate(), "SIGTERM"),
+        (SignalKind::hangup(), "SIGHUP"),
+        (SignalKind::interrupt(), "SIGINT"),
+    ] {
+        let mut stream = signal(kind)?;
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            while stream.recv().await.is_some() {
+                if tx.send(Msg::Signal(name)).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,492 @@
+//! Configuration: `specbench.toml` in the workspace over a user file over the defaults of
+//! `assets/default-config.toml`, then CLI overrides. Unknown keys and bad values are errors
+//! that name the file, the line and the key.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::text_pos::line_col;
+
+/// The name of the workspace config file.
+pub const WORKSPACE_FILE: &str = "specbench.toml";
+/// Overrides the user config directory (used by tests and portable setups).
+pub const CONFIG_DIR_ENV: &str = "SPECBENCH_CONFIG_DIR";
+
+/// The resolved configuration.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// The spec file, relative to the workspace.
+    pub spec: PathBuf,
+    pub tests: TestsConfig,
+    pub code: CodeConfig,
+    pub model: ModelConfig,
+    #[serde(rename = "loop")]
+    pub loop_: LoopConfig,
+    pub ui: UiConfig,
+}
+
+/// `[tests]`: how the workspace's tests run.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TestsConfig {
+    pub command: String,
+    pub format: TestFormat,
+    pub junit_path: Option<PathBuf>,
+    pub timeout_secs: u64,
+    pub on_change: OnChange,
+    pub ignore: Vec<String>,
+}
+
+/// The output format of the test command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TestFormat {
+    Auto,
+    Libtest,
+    Pytest,
+    Unittest,
+    GoJson,
+    Tap,
+    Junit,
+}
+
+/// What a file change does to a run in flight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnChange {
+    Restart,
+    Queue,
+}
+
+/// `[code]`: the files shown in the code pane and scanned by forbid/require checks.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CodeConfig {
+    pub include: Vec<String>,
+}
+
+/// `[model]`: the provider and its limits.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelConfig {
+    pub provider: Provider,
+    pub model: String,
+    pub base_url: String,
+    /// The name of the environment variable holding the key; never the key itself.
+    pub api_key_env: String,
+    pub context_window: u32,
+    pub max_output_tokens: u32,
+}
+
+/// Which model API to talk to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Provider {
+    Openai,
+    Anthropic,
+    Replay,
+}
+
+/// `[loop]`: the test-and-fix loop.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LoopConfig {
+    pub auto_test: bool,
+    pub fix_rounds: u32,
+    pub auto_apply: bool,
+    pub fresh_after: u32,
+}
+
+/// `[ui]`: presentation.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UiConfig {
+    pub theme: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            spec: PathBuf::from("SPEC.md"),
+            tests: TestsConfig::default(),
+            code: CodeConfig::default(),
+            model: ModelConfig::default(),
+            loop_: LoopConfig::default(),
+            ui: UiConfig::default(),
+        }
+    }
+}
+
+impl Default for TestsConfig {
+    fn default() -> Self {
+        Self {
+            command: "python3 -m unittest -v".into(),
+            format: TestFormat::Auto,
+            junit_path: None,
+            timeout_secs: 300,
+            on_change: OnChange::Restart,
+            ignore: Vec::new(),
+        }
+    }
+}
+
+impl Default for CodeConfig {
+    fn default() -> Self {
+        let exts = ["py", "rs", "go", "js", "ts", "java", "c", "h", "cpp", "rb"];
+        Self {
+            include: exts.iter().map(|e| format!("**/*.{e}")).collect(),
+        }
+    }
+}
+
+impl Default for ModelConfig {
+    fn default() -> Self {
+        Self {
+            provider: Provider::Openai,
+            model: "gpt-4.1-mini".into(),
+            base_url: "https://api.openai.com/v1".into(),
+            api_key_env: "OPENAI_API_KEY".into(),
+            context_window: 128_000,
+            max_output_tokens: 8192,
+        }
+    }
+}
+
+impl Default for LoopConfig {
+    fn default() -> Self {
+        Self {
+            auto_test: true,
+            fix_rounds: 3,
+            auto_apply: false,
+            fresh_after: 2,
+        }
+    }
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        Self {
+            theme: crate::theme::DEFAULT_THEME.into(),
+        }
+    }
+}
+
+/// A config file that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{file}:{line}:{column}: `{key}`: {message}")]
+    Invalid {
+        file: PathBuf,
+        line: usize,
+        column: usize,
+        key: String,
+        message: String,
+    },
+    #[error("{file}: cannot read: {message}")]
+    Io { file: PathBuf, message: String },
+}
+
+/// Settings given on the command line; they win over every file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--config FILE`: used instead of the workspace's `specbench.toml`.
+    pub config_file: Option<PathBuf>,
+    /// `--theme NAME`.
+    pub theme: Option<String>,
+}
+
+/// The user config directory: `$SPECBENCH_CONFIG_DIR`, else `<platform config dir>/specbench`.
+pub fn user_config_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os(CONFIG_DIR_ENV) {
+        return Some(PathBuf::from(dir));
+    }
+    use etcetera::BaseStrategy;
+    etcetera::choose_base_strategy()
+        .ok()
+        .map(|s| s.config_dir().join("specbench"))
+}
+
+/// Loads the configuration for `workspace`: defaults, the user file, the workspace file (or
+/// `--config`), then the CLI overrides.
+pub fn load(workspace: &Path, overrides: &Overrides) -> Result<Config, ConfigError> {
+    let mut layers = Vec::new();
+    if let Some(dir) = user_config_dir() {
+        let path = dir.join("config.toml");
+        if path.is_file() {
+            layers.push(path);
+        }
+    }
+    match &overrides.config_file {
+        Some(path) => layers.push(path.clone()),
+        None => {
+            let path = workspace.join(WORKSPACE_FILE);
+            if path.is_file() {
+                layers.push(path);
+            }
+        }
+    }
+    let mut merged = toml::Table::new();
+    for path in &layers {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Io {
+            file: path.clone(),
+            message: e.to_string(),
+        })?;
+        let table = parse_layer(path, &text)?;
+        merge(&mut merged, table);
+    }
+    let mut config: Config =
+        Config::deserialize(toml::Value::Table(merged)).map_err(|e| ConfigError::Invalid {
+            file: layers.last().cloned().unwrap_or_default(),
+            line: 1,
+            column: 1,
+            key: String::new(),
+            message: e.to_string(),
+        })?;
+    if let Some(theme) = &overrides.theme {
+        config.ui.theme = theme.clone();
+    }
+    Ok(config)
+}
+
+/// Parses and fully validates one file on its own, so errors point into that file.
+pub fn parse_layer(path: &Path, text: &str) -> Result<toml::Table, ConfigError> {
+    let invalid = |span: Option<std::ops::Range<usize>>, message: String| {
+        let (line, column) = span.map_or((1, 1), |s| line_col(text, s.start));
+        ConfigError::Invalid {
+            file: path.to_path_buf(),
+            line,
+            column,
+            key: key_path_at_line(text, line),
+            message,
+        }
+    };
+    let table: toml::Table =
+        toml::from_str(text).map_err(|e| invalid(e.span(), e.message().to_string()))?;
+    let config: Config =
+        toml::from_str(text).map_err(|e| invalid(e.span(), e.message().to_string()))?;
+    let checks: [(&str, &str, bool, &str); 4] = [
+        (
+            "tests",
+            "timeout_secs",
+            config.tests.timeout_secs == 0,
+            "must be at least 1",
+        ),
+        (
+            "loop",
+            "fresh_after",
+            config.loop_.fresh_after == 0,
+            "must be at least 1",
+        ),
+        (
+            "model",
+            "context_window",
+            config.model.context_window < 1024,
+            "must be at least 1024 tokens",
+        ),
+        (
+            "model",
+            "max_output_tokens",
+            config.model.max_output_tokens >= config.model.context_window,
+            "must be smaller than context_window",
+        ),
+    ];
+    for (section, key, bad, why) in checks {
+        let set_here = table
+            .get(section)
+            .and_then(|s| s.as_table())
+            .is_some_and(|s| s.contains_key(key));
+        if bad && set_here {
+            let line = line_of_key(text, section, key);
+            return Err(ConfigError::Invalid {
+                file: path.to_path_buf(),
+                line,
+                column: 1,
+                key: format!("{section}.{key}"),
+                message: why.to_string(),
+            });
+        }
+    }
+    Ok(table)
+}
+
+/// Deep-merges `over` into `base`: tables merge key by key, everything else is replaced.
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+/// `section.key` for the key assigned on a 1-based line, from the nearest `[section]` above.
+fn key_path_at_line(text: &str, line: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let idx = line.saturating_sub(1).min(lines.len().saturating_sub(1));
+    let Some(current) = lines.get(idx) else {
+        return String::new();
+    };
+    let current = current.trim();
+    if let Some(header) = section_header(current) {
+        return header.to_string();
+    }
+    let key = current
+        .split_once('=')
+        .map_or(current, |(k, _)| k)
+        .trim()
+        .trim_matches('"');
+    let section = lines[..idx]
+        .iter()
+        .rev()
+        .find_map(|l| section_header(l.trim()));
+    match section {
+        Some(s) => format!("{s}.{key}"),
+        None => key.to_string(),
+    }
+}
+
+fn section_header(line: &str) -> Option<&str> {
+    line.strip_prefix('[')?
+        .split(']')
+        .next()
+        .map(|s| s.trim_matches(['[', ' ']))
+}
+
+/// The 1-based line where `key` is assigned inside `[section]`.
+fn line_of_key(text: &str, section: &str, key: &str) -> usize {
+    let mut in_section = false;
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if let Some(header) = section_header(line) {
+            in_section = header == section;
+        } else if in_section
+            && line
+                .split_once('=')
+                .is_some_and(|(k, _)| k.trim().trim_matches('"') == key)
+        {
+            return i + 1;
+        }
+    }
+    1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        parse_layer(Path::new("ws/specbench.toml"), text)
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn embedded_defaults_match_the_code() {
+        let parsed: Config = toml::from_str(crate::assets::DEFAULT_CONFIG).unwrap();
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn design_example_parses() {
+        let text = r#"
+spec = "SPEC.md"
+[tests]
+command = "python3 -m unittest -v"
+format = "go-json"
+junit_path = "target/junit.xml"
+timeout_secs = 300
+on_change = "queue"
+ignore = ["*.log"]
+[code]
+include = ["**/*.py"]
+[model]
+provider = "anthropic"
+model = "claude"
+base_url = "https://example.invalid/v1"
+api_key_env = "ANTHROPIC_API_KEY"
+context_window = 200000
+max_output_tokens = 8192
+[loop]
+auto_test = false
+fix_rounds = 1
+auto_apply = true
+fresh_after = 3
+[ui]
+theme = "light"
+"#;
+        let table = parse_layer(Path::new("x.toml"), text).unwrap();
+        let config = Config::deserialize(toml::Value::Table(table)).unwrap();
+        assert_eq!(config.tests.format, TestFormat::GoJson);
+        assert_eq!(config.tests.on_change, OnChange::Queue);
+        assert_eq!(config.model.provider, Provider::Anthropic);
+        assert_eq!(config.loop_.fresh_after, 3);
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_key() {
+        let msg = err("spec = \"SPEC.md\"\n\n[tests]\ncommand = \"make\"\ntimeuot = 3\n");
+        assert!(msg.starts_with("ws/specbench.toml:5:"), "{msg}");
+        assert!(msg.contains("`tests.timeuot`"), "{msg}");
+        assert!(msg.contains("unknown field `timeuot`"), "{msg}");
+    }
+
+    #[test]
+    fn bad_value_names_the_key() {
+        let msg = err("[tests]\nformat = \"nose\"\n");
+        assert!(msg.starts_with("ws/specbench.toml:2:"), "{msg}");
+        assert!(msg.contains("`tests.format`"), "{msg}");
+        assert!(msg.contains("nose"), "{msg}");
+        let msg = err("[tests]\ntimeout_secs = \"soon\"\n");
+        assert!(msg.contains("`tests.timeout_secs`"), "{msg}");
+    }
+
+    #[test]
+    fn range_checks_name_the_line() {
+        let msg = err("[ui]\ntheme = \"light\"\n[tests]\n\ntimeout_secs = 0\n");
+        assert_eq!(
+            msg,
+            "ws/specbench.toml:5:1: `tests.timeout_secs`: must be at least 1"
+        );
+        let msg = err("[model]\ncontext_window = 4096\nmax_output_tokens = 8192\n");
+        assert!(msg.contains(":3:1: `model.max_output_tokens`"), "{msg}");
+    }
+
+    #[test]
+    fn syntax_error_names_the_line() {
+        let msg = err("[tests]\ncommand = \"unterminated\n");
+        assert!(msg.starts_with("ws/specbench.toml:2:"), "{msg}");
+    }
+
+    #[test]
+    fn layers_merge_key_by_key_and_overrides_win() {
+        let user = tempfile::tempdir().unwrap();
+        let ws = tempfile::tempdir().unwrap();
+        std::fs::write(
+            user.path().join("config.toml"),
+            "[ui]\ntheme = \"light\"\n[model]\nmodel = \"mine\"\ncontext_window = 32000\n",
+        )
+        .unwrap();
+        std::fs::write(
+            ws.path().join(WORKSPACE_FILE),
+            "[model]\nmodel = \"theirs\"\n",
+        )
+        .unwrap();
+        // The env var is process-wide: this is the only test that sets it.
+        // SAFETY: no other test in this binary reads or writes this variable.
+        unsafe { std::env::set_var(CONFIG_DIR_ENV, user.path()) };
+        let config = load(ws.path(), &Overrides::default()).unwrap();
+        assert_eq!(config.ui.theme, "light");
+        assert_eq!(config.model.model, "theirs");
+        assert_eq!(config.model.context_window, 32000);
+        let over = Overrides {
+            theme: Some("high-contrast".into()),
+            ..Overrides::default()
+        };
+        assert_eq!(load(ws.path(), &over).unwrap().ui.theme, "high-contrast");
+        unsafe { std::env::remove_var(CONFIG_DIR_ENV) };
+    }
+}

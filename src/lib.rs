@@ -1,0 +1,16 @@
+//! specbench: a full-screen terminal workbench for coding with LLMs the disciplined way:
+//! a pinned spec, a conversation with a context gauge, the generated code, and the tests.
+
+pub mod app;
+pub mod assets;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod effects;
+pub mod logging;
+pub mod model;
+pub mod terminal;
+pub mod text_pos;
+pub mod theme;
+pub mod ui;
+pub mod workspace;

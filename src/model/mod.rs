@@ -1,0 +1,339 @@
+//! The one `Model` that holds all state, the messages that change it, and the commands it asks
+//! the effects layer to run. `update` is pure: no I/O, no clocks, no spawning.
+
+pub mod keymap;
+mod update;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crossterm::event::{KeyEvent, MouseEvent};
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui_textarea::TextArea;
+
+use crate::config::Config;
+use crate::theme::{Theme, scope};
+use crate::ui::layout;
+use crate::ui::spec::source_lines;
+use crate::ui::wrap::WrapCache;
+use crate::workspace::FileText;
+pub use keymap::Keymap;
+pub use update::update;
+
+/// The four panes, in their `1`-`4` order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Spec,
+    Conversation,
+    Code,
+    Results,
+}
+
+impl Pane {
+    /// All panes in order.
+    pub const ALL: [Pane; 4] = [Pane::Spec, Pane::Conversation, Pane::Code, Pane::Results];
+
+    /// 0-based position in [`Pane::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The pane's title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Spec => "Spec",
+            Pane::Conversation => "Conversation",
+            Pane::Code => "Code",
+            Pane::Results => "Results",
+        }
+    }
+
+    fn cycle(self, forward: bool) -> Pane {
+        let i = self.index() + if forward { 1 } else { 3 };
+        Pane::ALL[i % 4]
+    }
+}
+
+/// Who has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Single keys are commands.
+    Normal,
+    /// The composer has the keyboard.
+    Compose,
+}
+
+/// A modal layer over the panes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    /// The key help, scrolled by this many lines.
+    Help { scroll: usize },
+    /// "Really quit?", with what would be lost.
+    ConfirmQuit { reasons: Vec<String> },
+}
+
+/// How a transient status-bar message looks and how long it stays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    Info,
+    Error,
+}
+
+impl NoticeKind {
+    /// How long a notice of this kind stays in the status bar.
+    pub fn lifetime(self) -> Duration {
+        match self {
+            NoticeKind::Info => Duration::from_secs(4),
+            NoticeKind::Error => Duration::from_secs(12),
+        }
+    }
+}
+
+/// A transient status-bar message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub id: u64,
+    pub kind: NoticeKind,
+    pub text: String,
+}
+
+/// Something a file load can end in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Loaded<T> {
+    Loading,
+    Ready(T),
+    Failed(String),
+}
+
+/// The Spec pane's state.
+#[derive(Debug, Clone)]
+pub struct SpecPane {
+    /// The spec file, relative to the workspace.
+    pub path: PathBuf,
+    pub text: Loaded<String>,
+    /// The styled source lines, before wrapping.
+    pub lines: Vec<Line<'static>>,
+    pub wrapped: WrapCache,
+    pub scroll: usize,
+}
+
+/// The Code pane's state.
+#[derive(Debug, Clone)]
+pub struct CodePane {
+    /// Code files in scope, relative to the workspace.
+    pub files: Loaded<Vec<PathBuf>>,
+    pub selected: usize,
+    /// The id of the latest load request; older results are dropped.
+    pub load_id: u64,
+    pub content: Loaded<FileText>,
+    pub scroll: usize,
+}
+
+/// The Conversation pane's state.
+#[derive(Debug, Clone, Default)]
+pub struct ConversationPane {
+    pub scroll: usize,
+}
+
+/// The Results pane's state.
+#[derive(Debug, Clone, Default)]
+pub struct ResultsPane {
+    pub scroll: usize,
+}
+
+/// All state of the app.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// The workspace root.
+    pub root: PathBuf,
+    /// How the workspace is named in the status bar.
+    pub label: String,
+    pub config: Config,
+    /// The theme in force; views draw with it, cached styled lines are built with it.
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub focus: Pane,
+    pub mode: Mode,
+    pub zoomed: bool,
+    /// The left column's share of the width, in percent.
+    pub split: u16,
+    /// The terminal size (columns, rows).
+    pub size: (u16, u16),
+    pub overlay: Option<Overlay>,
+    pub notice: Option<Notice>,
+    pub spec: SpecPane,
+    pub code: CodePane,
+    pub conversation: ConversationPane,
+    pub results: ResultsPane,
+    pub composer: TextArea<'static>,
+    pub should_quit: bool,
+    next_id: u64,
+}
+
+/// Input to `update`: terminal events and effect results.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Paste(String),
+    Resize(u16, u16),
+    /// The terminal came back from a suspend: everything must be redrawn.
+    Resumed,
+    /// SIGTERM, SIGHUP or SIGINT: quit now.
+    Signal(&'static str),
+    Event(AppEvent),
+}
+
+/// Results that effects report back, each tagged with what it answers.
+#[derive(Debug, Clone)]
+pub enum AppEvent {
+    SpecLoaded(Result<String, String>),
+    CodeFilesFound(Result<Vec<PathBuf>, String>),
+    FileLoaded {
+        id: u64,
+        path: PathBuf,
+        content: Result<FileText, String>,
+    },
+    NoticeExpired(u64),
+}
+
+/// Work for the effects layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cmd {
+    /// Read the spec file.
+    LoadSpec,
+    /// List the code files in scope.
+    ScanCode,
+    /// Read one code file; the answer carries `id`.
+    LoadFile { id: u64, path: PathBuf },
+    /// Report `AppEvent::NoticeExpired(id)` after `after`.
+    ExpireNotice { id: u64, after: Duration },
+    /// Restore the terminal and stop the process until `fg`.
+    Suspend,
+}
+
+/// The split's limits and step, in percent of the width.
+pub const SPLIT_MIN: u16 = 20;
+pub const SPLIT_MAX: u16 = 80;
+pub const SPLIT_STEP: u16 = 5;
+
+impl Model {
+    /// A model for a workspace, before anything is loaded. `init` lists the first commands.
+    pub fn new(root: PathBuf, label: String, config: Config, theme: Theme) -> Self {
+        let spec_path = config.spec.clone();
+        let mut composer = TextArea::default();
+        composer.set_style(theme.style(scope::COMPOSER));
+        composer.set_cursor_line_style(theme.style(scope::COMPOSER));
+        composer.set_cursor_style(theme.style(scope::COMPOSER_CURSOR));
+        composer.set_placeholder_style(theme.style(scope::COMPOSER_PLACEHOLDER));
+        let mut model = Self {
+            root,
+            label,
+            config,
+            theme,
+            keymap: Keymap::default(),
+            focus: Pane::Spec,
+            mode: Mode::Normal,
+            zoomed: false,
+            split: 50,
+            size: (80, 24),
+            overlay: None,
+            notice: None,
+            spec: SpecPane {
+                path: spec_path,
+                text: Loaded::Loading,
+                lines: Vec::new(),
+                wrapped: WrapCache::default(),
+                scroll: 0,
+            },
+            code: CodePane {
+                files: Loaded::Loading,
+                selected: 0,
+                load_id: 0,
+                content: Loaded::Loading,
+                scroll: 0,
+            },
+            conversation: ConversationPane::default(),
+            results: ResultsPane::default(),
+            composer,
+            should_quit: false,
+            next_id: 1,
+        };
+        model.sync_composer_placeholder();
+        model.spec.lines = source_lines(&model.spec.path, &model.spec.text, &model.theme);
+        model
+    }
+
+    /// The commands that load the workspace.
+    pub fn init() -> Vec<Cmd> {
+        vec![Cmd::LoadSpec, Cmd::ScanCode]
+    }
+
+    /// A fresh id for requests and notices.
+    fn next_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// What quitting now would lose, in words; empty when nothing would be lost.
+    pub fn pending_work(&self) -> Vec<String> {
+        let mut reasons = Vec::new();
+        if !self.composer.is_empty() {
+            reasons.push("the composer holds an unsent message".to_string());
+        }
+        reasons
+    }
+
+    /// The composer's draft as one string.
+    pub fn draft(&self) -> String {
+        self.composer.lines().join("\n")
+    }
+
+    /// Sets a status-bar notice and returns the command that expires it.
+    pub fn notify(&mut self, kind: NoticeKind, text: impl Into<String>) -> Cmd {
+        let id = self.next_id();
+        self.notice = Some(Notice {
+            id,
+            kind,
+            text: text.into(),
+        });
+        Cmd::ExpireNotice {
+            id,
+            after: kind.lifetime(),
+        }
+    }
+
+    /// The whole terminal as a rectangle.
+    pub fn area(&self) -> Rect {
+        Rect::new(0, 0, self.size.0, self.size.1)
+    }
+
+    /// Where `pane`'s scrollable body is drawn now, if the pane is visible.
+    pub fn body_area(&self, pane: Pane) -> Option<Rect> {
+        let screen = layout::screen(self.area(), self.focus, self.zoomed, self.split);
+        let rect = screen.pane(pane)?;
+        Some(layout::pane_areas(pane, rect, self.composer.lines().len()).body)
+    }
+
+    /// How many lines `pane`'s body has to scroll through.
+    pub fn content_len(&self, pane: Pane) -> usize {
+        match pane {
+            Pane::Spec => self.spec.wrapped.len(),
+            Pane::Code => match &self.code.content {
+                Loaded::Ready(file) => file.lines.len(),
+                _ => 0,
+            },
+            Pane::Conversation | Pane::Results => 0,
+        }
+    }
+
+    fn sync_composer_placeholder(&mut self) {
+        let text = match self.mode {
+            Mode::Compose => "Write your message",
+            Mode::Normal => "Press i to write a message",
+        };
+        self.composer.set_placeholder_text(text);
+    }
+}

@@ -1,0 +1,649 @@
+//! `update`: the pure state machine. Every behaviour here is unit-testable without a terminal.
+
+use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+
+use super::keymap::{Action, KeyCombo};
+use super::{
+    AppEvent, Cmd, Loaded, Mode, Model, Msg, NoticeKind, Overlay, Pane, SPLIT_MAX, SPLIT_MIN,
+    SPLIT_STEP,
+};
+use crate::ui::layout::{self, Arrangement};
+use crate::ui::spec::source_lines;
+
+/// Lines scrolled by one mouse-wheel step.
+const WHEEL_LINES: usize = 3;
+
+/// Applies one message to the model and returns the effects it asks for.
+pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
+    let cmds = match msg {
+        Msg::Key(key) => on_key(model, key),
+        Msg::Mouse(mouse) => on_mouse(model, mouse),
+        Msg::Paste(text) => on_paste(model, &text),
+        Msg::Resize(cols, rows) => {
+            model.size = (cols, rows);
+            Vec::new()
+        }
+        Msg::Resumed => Vec::new(),
+        Msg::Signal(name) => {
+            tracing::info!(signal = name, "quitting on signal");
+            model.should_quit = true;
+            Vec::new()
+        }
+        Msg::Event(event) => on_event(model, event),
+    };
+    relayout(model);
+    cmds
+}
+
+fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
+    let Some(combo) = KeyCombo::from_event(&key) else {
+        return Vec::new();
+    };
+    if let Some(overlay) = model.overlay.clone() {
+        return on_overlay_key(model, overlay, combo);
+    }
+    let action = match model.mode {
+        Mode::Normal => model.keymap.normal(combo, model.focus),
+        Mode::Compose => model.keymap.compose(combo),
+    };
+    match action {
+        Some(action) => apply(model, action),
+        None if model.mode == Mode::Compose => {
+            model.composer.input(key);
+            Vec::new()
+        }
+        None => Vec::new(),
+    }
+}
+
+fn on_overlay_key(model: &mut Model, overlay: Overlay, combo: KeyCombo) -> Vec<Cmd> {
+    use crossterm::event::KeyCode as K;
+    match overlay {
+        Overlay::ConfirmQuit { .. } => match combo.code {
+            K::Char('y') | K::Enter => model.should_quit = true,
+            K::Char('c') if combo == KeyCombo::ctrl('c') => model.should_quit = true,
+            K::Char('n') | K::Esc | K::Char('q') => model.overlay = None,
+            _ => {}
+        },
+        Overlay::Help { scroll } => {
+            let page = help_page(model);
+            let new_scroll = match model
+                .keymap
+                .anywhere(combo)
+                .or(model.keymap.normal(combo, model.focus))
+            {
+                Some(Action::ScrollDown) => scroll + 1,
+                Some(Action::ScrollUp) => scroll.saturating_sub(1),
+                Some(Action::PageDown) => scroll + page,
+                Some(Action::PageUp) => scroll.saturating_sub(page),
+                Some(Action::Top) => 0,
+                Some(Action::Bottom) => usize::MAX,
+                Some(Action::Quit) if combo == KeyCombo::ctrl('c') => {
+                    return apply(model, Action::Quit);
+                }
+                Some(Action::Help | Action::Quit) => {
+                    model.overlay = None;
+                    return Vec::new();
+                }
+                _ if combo.code == K::Esc => {
+                    model.overlay = None;
+                    return Vec::new();
+                }
+                _ => scroll,
+            };
+            let max = crate::ui::help::line_count(&model.keymap).saturating_sub(page);
+            model.overlay = Some(Overlay::Help {
+                scroll: new_scroll.min(max),
+            });
+        }
+    }
+    Vec::new()
+}
+
+/// Rows the help overlay shows at once for the current size.
+fn help_page(model: &Model) -> usize {
+    crate::ui::help::visible_rows(model.size) as usize
+}
+
+fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
+    match action {
+        Action::Quit => {
+            let reasons = model.pending_work();
+            if reasons.is_empty() {
+                model.should_quit = true;
+            } else {
+                model.overlay = Some(Overlay::ConfirmQuit { reasons });
+            }
+        }
+        Action::Suspend => return vec![Cmd::Suspend],
+        Action::Help => model.overlay = Some(Overlay::Help { scroll: 0 }),
+        Action::NextPane => model.focus = model.focus.cycle(true),
+        Action::PrevPane => model.focus = model.focus.cycle(false),
+        Action::Focus(pane) => model.focus = pane,
+        Action::Zoom => model.zoomed = !model.zoomed,
+        Action::SplitLeft | Action::SplitRight => return move_split(model, action),
+        Action::ScrollUp => scroll_by(model, model.focus, -1),
+        Action::ScrollDown => scroll_by(model, model.focus, 1),
+        Action::PageUp => {
+            let page = page_size(model, model.focus);
+            scroll_by(model, model.focus, -(page as isize));
+        }
+        Action::PageDown => {
+            let page = page_size(model, model.focus);
+            scroll_by(model, model.focus, page as isize);
+        }
+        Action::Top => *scroll_mut(model, model.focus) = 0,
+        Action::Bottom => *scroll_mut(model, model.focus) = usize::MAX,
+        Action::Compose => enter_compose(model),
+        Action::PrevFile => return select_file(model, -1),
+        Action::NextFile => return select_file(model, 1),
+        Action::Send => {
+            if model.draft().trim().is_empty() {
+                return Vec::new();
+            }
+            return vec![model.notify(
+                NoticeKind::Error,
+                "Not sent: no model provider is available in this build yet; the draft is kept",
+            )];
+        }
+        Action::NewLine => model.composer.insert_newline(),
+        Action::LeaveCompose => {
+            model.mode = Mode::Normal;
+            model.sync_composer_placeholder();
+        }
+    }
+    Vec::new()
+}
+
+fn enter_compose(model: &mut Model) {
+    model.mode = Mode::Compose;
+    model.focus = Pane::Conversation;
+    model.sync_composer_placeholder();
+}
+
+fn move_split(model: &mut Model, action: Action) -> Vec<Cmd> {
+    let current = layout::screen(model.area(), model.focus, model.zoomed, model.split);
+    if current.arrangement != Arrangement::Grid || model.zoomed {
+        let why = if model.zoomed {
+            "The split applies when all panes show: press z to unzoom"
+        } else {
+            "The split needs a terminal at least 100 columns wide"
+        };
+        return vec![model.notify(NoticeKind::Info, why)];
+    }
+    model.split = match action {
+        Action::SplitLeft => model.split.saturating_sub(SPLIT_STEP).max(SPLIT_MIN),
+        _ => (model.split + SPLIT_STEP).min(SPLIT_MAX),
+    };
+    Vec::new()
+}
+
+fn select_file(model: &mut Model, delta: isize) -> Vec<Cmd> {
+    let Loaded::Ready(files) = &model.code.files else {
+        return Vec::new();
+    };
+    if files.is_empty() {
+        return Vec::new();
+    }
+    let n = files.len() as isize;
+    let next = (model.code.selected as isize + delta).rem_euclid(n) as usize;
+    if next == model.code.selected {
+        return Vec::new();
+    }
+    model.code.selected = next;
+    let path = files[next].clone();
+    vec![load_file(model, path)]
+}
+
+fn load_file(model: &mut Model, path: std::path::PathBuf) -> Cmd {
+    let id = model.next_id();
+    model.code.load_id = id;
+    model.code.content = Loaded::Loading;
+    model.code.scroll = 0;
+    Cmd::LoadFile { id, path }
+}
+
+fn on_mouse(model: &mut Model, mouse: MouseEvent) -> Vec<Cmd> {
+    if model.overlay.is_some() {
+        return Vec::new();
+    }
+    let screen = layout::screen(model.area(), model.focus, model.zoomed, model.split);
+    let hit = |x: u16, y: u16| {
+        screen
+            .panes
+            .iter()
+            .chain(screen.tabs.iter())
+            .find(|(_, r)| r.contains(ratatui::layout::Position { x, y }))
+            .map(|(p, _)| *p)
+    };
+    match mouse.kind {
+        MouseEventKind::ScrollDown => {
+            if let Some(pane) = hit(mouse.column, mouse.row) {
+                scroll_by(model, pane, WHEEL_LINES as isize);
+            }
+        }
+        MouseEventKind::ScrollUp => {
+            if let Some(pane) = hit(mouse.column, mouse.row) {
+                scroll_by(model, pane, -(WHEEL_LINES as isize));
+            }
+        }
+        MouseEventKind::Down(MouseButton::Left) => {
+            if let Some(pane) = hit(mouse.column, mouse.row) {
+                model.focus = pane;
+                if pane != Pane::Conversation && model.mode == Mode::Compose {
+                    model.mode = Mode::Normal;
+                    model.sync_composer_placeholder();
+                }
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn on_paste(model: &mut Model, text: &str) -> Vec<Cmd> {
+    if model.overlay.is_some() {
+        return Vec::new();
+    }
+    enter_compose(model);
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    model.composer.insert_str(text);
+    Vec::new()
+}
+
+fn on_event(model: &mut Model, event: AppEvent) -> Vec<Cmd> {
+    match event {
+        AppEvent::SpecLoaded(result) => {
+            model.spec.text = match result {
+                Ok(text) => Loaded::Ready(text),
+                Err(e) => Loaded::Failed(e),
+            };
+            model.spec.lines = source_lines(&model.spec.path, &model.spec.text, &model.theme);
+            model.spec.wrapped.invalidate();
+        }
+        AppEvent::CodeFilesFound(Ok(files)) => {
+            let previous = match &model.code.files {
+                Loaded::Ready(old) => old.get(model.code.selected).cloned(),
+                _ => None,
+            };
+            model.code.selected = previous
+                .and_then(|p| files.iter().position(|f| *f == p))
+                .unwrap_or(0);
+            let first = files.get(model.code.selected).cloned();
+            model.code.files = Loaded::Ready(files);
+            if let Some(path) = first {
+                return vec![load_file(model, path)];
+            }
+            model.code.content = Loaded::Failed(String::new());
+        }
+        AppEvent::CodeFilesFound(Err(e)) => model.code.files = Loaded::Failed(e),
+        AppEvent::FileLoaded { id, path, content } => {
+            if id != model.code.load_id {
+                tracing::debug!(?path, id, "dropping a stale file load");
+                return Vec::new();
+            }
+            model.code.content = match content {
+                Ok(text) => Loaded::Ready(text),
+                Err(e) => Loaded::Failed(e),
+            };
+        }
+        AppEvent::NoticeExpired(id) => {
+            if model.notice.as_ref().is_some_and(|n| n.id == id) {
+                model.notice = None;
+            }
+        }
+    }
+    Vec::new()
+}
+
+fn scroll_mut(model: &mut Model, pane: Pane) -> &mut usize {
+    match pane {
+        Pane::Spec => &mut model.spec.scroll,
+        Pane::Conversation => &mut model.conversation.scroll,
+        Pane::Code => &mut model.code.scroll,
+        Pane::Results => &mut model.results.scroll,
+    }
+}
+
+fn scroll_by(model: &mut Model, pane: Pane, delta: isize) {
+    let scroll = scroll_mut(model, pane);
+    *scroll = scroll.saturating_add_signed(delta);
+}
+
+/// A page: the pane body's height less one line of overlap.
+fn page_size(model: &Model, pane: Pane) -> usize {
+    model
+        .body_area(pane)
+        .map_or(1, |r| (r.height as usize).saturating_sub(1).max(1))
+}
+
+/// Rewraps cached lines for the current widths and clamps every scroll offset.
+fn relayout(model: &mut Model) {
+    if let Some(body) = model.body_area(Pane::Spec) {
+        model.spec.wrapped.ensure(&model.spec.lines, body.width);
+    }
+    for pane in Pane::ALL {
+        let len = model.content_len(pane);
+        let height = model.body_area(pane).map_or(0, |r| r.height as usize);
+        let scroll = scroll_mut(model, pane);
+        *scroll = (*scroll).min(len.saturating_sub(height));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::theme::ThemeSource;
+    use crate::workspace::FileText;
+    use crossterm::event::{KeyCode, KeyModifiers};
+
+    fn model() -> Model {
+        let theme = ThemeSource::default().load("default").unwrap();
+        let mut m = Model::new("/ws".into(), "ws".into(), Config::default(), theme);
+        update(&mut m, Msg::Resize(120, 40));
+        m
+    }
+
+    fn key(m: &mut Model, code: KeyCode) -> Vec<Cmd> {
+        update(m, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+    }
+
+    fn ch(m: &mut Model, c: char) -> Vec<Cmd> {
+        key(m, KeyCode::Char(c))
+    }
+
+    fn with_spec(m: &mut Model, lines: usize) {
+        let text: String = (0..lines).map(|i| format!("line {i}\n")).collect();
+        update(m, Msg::Event(AppEvent::SpecLoaded(Ok(text))));
+    }
+
+    #[test]
+    fn tab_cycles_focus_both_ways() {
+        let mut m = model();
+        assert_eq!(m.focus, Pane::Spec);
+        key(&mut m, KeyCode::Tab);
+        assert_eq!(m.focus, Pane::Conversation);
+        key(&mut m, KeyCode::BackTab);
+        key(&mut m, KeyCode::BackTab);
+        assert_eq!(m.focus, Pane::Results);
+        key(&mut m, KeyCode::Tab);
+        assert_eq!(m.focus, Pane::Spec);
+    }
+
+    #[test]
+    fn digits_jump_to_panes() {
+        let mut m = model();
+        ch(&mut m, '3');
+        assert_eq!(m.focus, Pane::Code);
+        ch(&mut m, '4');
+        assert_eq!(m.focus, Pane::Results);
+        ch(&mut m, '2');
+        assert_eq!(m.focus, Pane::Conversation);
+    }
+
+    #[test]
+    fn z_toggles_zoom_of_the_focused_pane() {
+        let mut m = model();
+        ch(&mut m, '3');
+        ch(&mut m, 'z');
+        assert!(m.zoomed);
+        let screen = layout::screen(m.area(), m.focus, m.zoomed, m.split);
+        assert_eq!(screen.panes.len(), 1);
+        assert_eq!(screen.panes[0].0, Pane::Code);
+        ch(&mut m, 'z');
+        assert!(!m.zoomed);
+    }
+
+    #[test]
+    fn split_moves_within_bounds_and_only_in_the_grid() {
+        let mut m = model();
+        for _ in 0..20 {
+            ch(&mut m, '<');
+        }
+        assert_eq!(m.split, SPLIT_MIN);
+        ch(&mut m, '>');
+        assert_eq!(m.split, SPLIT_MIN + SPLIT_STEP);
+        update(&mut m, Msg::Resize(80, 24));
+        let cmds = ch(&mut m, '>');
+        assert_eq!(m.split, SPLIT_MIN + SPLIT_STEP);
+        assert!(matches!(cmds.as_slice(), [Cmd::ExpireNotice { .. }]));
+        assert!(m.notice.as_ref().unwrap().text.contains("100 columns"));
+    }
+
+    #[test]
+    fn layout_switches_with_the_terminal_size() {
+        let mut m = model();
+        let arrangement =
+            |m: &Model| layout::screen(m.area(), m.focus, m.zoomed, m.split).arrangement;
+        assert_eq!(arrangement(&m), Arrangement::Grid);
+        update(&mut m, Msg::Resize(99, 30));
+        assert_eq!(arrangement(&m), Arrangement::Tabs);
+        update(&mut m, Msg::Resize(59, 30));
+        assert_eq!(arrangement(&m), Arrangement::TooSmall);
+        update(&mut m, Msg::Resize(60, 15));
+        assert_eq!(arrangement(&m), Arrangement::TooSmall);
+        update(&mut m, Msg::Resize(60, 16));
+        assert_eq!(arrangement(&m), Arrangement::Tabs);
+    }
+
+    #[test]
+    fn scrolling_is_clamped_to_the_content() {
+        let mut m = model();
+        with_spec(&mut m, 100);
+        let height = m.body_area(Pane::Spec).unwrap().height as usize;
+        key(&mut m, KeyCode::Down);
+        assert_eq!(m.spec.scroll, 1);
+        key(&mut m, KeyCode::End);
+        assert_eq!(m.spec.scroll, 100 - height);
+        key(&mut m, KeyCode::PageDown);
+        assert_eq!(m.spec.scroll, 100 - height);
+        key(&mut m, KeyCode::PageUp);
+        assert_eq!(m.spec.scroll, 100 - height - (height - 1));
+        key(&mut m, KeyCode::Home);
+        assert_eq!(m.spec.scroll, 0);
+        key(&mut m, KeyCode::Up);
+        assert_eq!(m.spec.scroll, 0);
+    }
+
+    #[test]
+    fn growing_the_terminal_pulls_the_scroll_back() {
+        let mut m = model();
+        with_spec(&mut m, 50);
+        key(&mut m, KeyCode::End);
+        update(&mut m, Msg::Resize(200, 60));
+        let height = m.body_area(Pane::Spec).unwrap().height as usize;
+        assert_eq!(m.spec.scroll, 50 - height);
+    }
+
+    #[test]
+    fn mouse_wheel_scrolls_the_pane_under_the_cursor() {
+        let mut m = model();
+        with_spec(&mut m, 100);
+        ch(&mut m, '4');
+        let spec = m.body_area(Pane::Spec).unwrap();
+        let wheel = MouseEvent {
+            kind: MouseEventKind::ScrollDown,
+            column: spec.x + 1,
+            row: spec.y + 1,
+            modifiers: KeyModifiers::NONE,
+        };
+        update(&mut m, Msg::Mouse(wheel));
+        assert_eq!(m.spec.scroll, WHEEL_LINES);
+        assert_eq!(m.focus, Pane::Results);
+        let click = MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            ..wheel
+        };
+        update(&mut m, Msg::Mouse(click));
+        assert_eq!(m.focus, Pane::Spec);
+    }
+
+    #[test]
+    fn quit_without_pending_work_is_immediate() {
+        let mut m = model();
+        ch(&mut m, 'q');
+        assert!(m.should_quit);
+        assert!(m.overlay.is_none());
+    }
+
+    #[test]
+    fn quit_with_a_draft_asks_first() {
+        let mut m = model();
+        ch(&mut m, 'i');
+        assert_eq!(m.mode, Mode::Compose);
+        ch(&mut m, 'h');
+        ch(&mut m, 'q');
+        assert_eq!(m.draft(), "hq", "q types in compose mode");
+        key(&mut m, KeyCode::Esc);
+        ch(&mut m, 'q');
+        assert!(!m.should_quit);
+        assert!(matches!(m.overlay, Some(Overlay::ConfirmQuit { .. })));
+        ch(&mut m, 'n');
+        assert!(m.overlay.is_none());
+        assert!(!m.should_quit);
+        update(
+            &mut m,
+            Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        );
+        assert!(matches!(m.overlay, Some(Overlay::ConfirmQuit { .. })));
+        ch(&mut m, 'y');
+        assert!(m.should_quit);
+    }
+
+    #[test]
+    fn signals_quit_without_asking() {
+        let mut m = model();
+        ch(&mut m, 'i');
+        ch(&mut m, 'x');
+        update(&mut m, Msg::Signal("SIGTERM"));
+        assert!(m.should_quit);
+    }
+
+    #[test]
+    fn compose_mode_edits_and_sends_nothing_without_a_provider() {
+        let mut m = model();
+        ch(&mut m, '1');
+        ch(&mut m, 'i');
+        assert_eq!(m.focus, Pane::Conversation);
+        for c in "hello".chars() {
+            ch(&mut m, c);
+        }
+        update(
+            &mut m,
+            Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT)),
+        );
+        ch(&mut m, 'x');
+        assert_eq!(m.draft(), "hello\nx");
+        let cmds = key(&mut m, KeyCode::Enter);
+        assert_eq!(m.draft(), "hello\nx", "the draft is kept");
+        assert!(matches!(cmds.as_slice(), [Cmd::ExpireNotice { .. }]));
+        assert_eq!(m.notice.as_ref().unwrap().kind, NoticeKind::Error);
+    }
+
+    #[test]
+    fn enter_on_the_conversation_pane_composes() {
+        let mut m = model();
+        key(&mut m, KeyCode::Enter);
+        assert_eq!(m.mode, Mode::Normal);
+        ch(&mut m, '2');
+        key(&mut m, KeyCode::Enter);
+        assert_eq!(m.mode, Mode::Compose);
+    }
+
+    #[test]
+    fn paste_goes_to_the_composer() {
+        let mut m = model();
+        update(&mut m, Msg::Paste("a\r\nb".into()));
+        assert_eq!(m.mode, Mode::Compose);
+        assert_eq!(m.draft(), "a\nb");
+    }
+
+    #[test]
+    fn help_opens_scrolls_and_closes() {
+        let mut m = model();
+        update(&mut m, Msg::Resize(80, 24));
+        ch(&mut m, '?');
+        assert_eq!(m.overlay, Some(Overlay::Help { scroll: 0 }));
+        key(&mut m, KeyCode::Down);
+        assert_eq!(m.overlay, Some(Overlay::Help { scroll: 1 }));
+        key(&mut m, KeyCode::End);
+        let Some(Overlay::Help { scroll }) = m.overlay else {
+            panic!("help closed")
+        };
+        assert!(scroll > 1 && scroll < usize::MAX);
+        key(&mut m, KeyCode::Esc);
+        assert_eq!(m.overlay, None);
+        key(&mut m, KeyCode::F(1));
+        assert!(m.overlay.is_some());
+        ch(&mut m, '?');
+        assert_eq!(m.overlay, None);
+    }
+
+    #[test]
+    fn notices_expire_only_by_their_own_id() {
+        let mut m = model();
+        let first = m.notify(NoticeKind::Info, "one");
+        let second = m.notify(NoticeKind::Info, "two");
+        let (Cmd::ExpireNotice { id: a, .. }, Cmd::ExpireNotice { id: b, .. }) = (first, second)
+        else {
+            panic!("expected expiries")
+        };
+        update(&mut m, Msg::Event(AppEvent::NoticeExpired(a)));
+        assert_eq!(m.notice.as_ref().unwrap().text, "two");
+        update(&mut m, Msg::Event(AppEvent::NoticeExpired(b)));
+        assert!(m.notice.is_none());
+    }
+
+    #[test]
+    fn code_files_load_the_first_and_brackets_switch() {
+        let mut m = model();
+        let files = vec!["a.py".into(), "b.py".into()];
+        let cmds = update(&mut m, Msg::Event(AppEvent::CodeFilesFound(Ok(files))));
+        let [Cmd::LoadFile { id, path }] = cmds.as_slice() else {
+            panic!("{cmds:?}")
+        };
+        assert_eq!(path.to_str(), Some("a.py"));
+        let stale = *id;
+        ch(&mut m, '3');
+        let cmds = ch(&mut m, ']');
+        let [Cmd::LoadFile { id: fresh, path }] = cmds.as_slice() else {
+            panic!("{cmds:?}")
+        };
+        assert_eq!(path.to_str(), Some("b.py"));
+        let fresh = *fresh;
+        let text = |s: &str| Ok(FileText::from_text(s));
+        update(
+            &mut m,
+            Msg::Event(AppEvent::FileLoaded {
+                id: stale,
+                path: "a.py".into(),
+                content: text("old"),
+            }),
+        );
+        assert_eq!(m.code.content, Loaded::Loading, "a stale load is dropped");
+        update(
+            &mut m,
+            Msg::Event(AppEvent::FileLoaded {
+                id: fresh,
+                path: "b.py".into(),
+                content: text("new"),
+            }),
+        );
+        assert_eq!(m.code.content, Loaded::Ready(FileText::from_text("new")));
+        ch(&mut m, '[');
+        assert_eq!(m.code.selected, 0);
+        ch(&mut m, '[');
+        assert_eq!(m.code.selected, 1, "wraps around");
+    }
+
+    #[test]
+    fn ctrl_z_asks_for_a_suspend() {
+        let mut m = model();
+        let cmds = update(
+            &mut m,
+            Msg::Key(KeyEvent::new(KeyCode::Char('z'), KeyModifiers::CONTROL)),
+        );
+        assert_eq!(cmds, vec![Cmd::Suspend]);
+    }
+}

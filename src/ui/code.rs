@@ -1,0 +1,122 @@
+//! The Code pane: the workspace's code files and the selected file with line numbers.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
+
+use super::layout::pane_areas;
+use super::{draw_scrollbar, pane_block, placeholder};
+use crate::model::{Loaded, Model, Pane};
+use crate::theme::{Theme, scope};
+
+/// Draws the Code pane.
+pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
+    let theme = &model.theme;
+    let code = &model.code;
+    let note = match &code.files {
+        Loaded::Ready(files) if !files.is_empty() => Some(Line::styled(
+            format!(" {}/{} ", code.selected + 1, files.len()),
+            theme.style(scope::TEXT_DIM),
+        )),
+        _ => None,
+    };
+    frame.render_widget(pane_block(Pane::Code, focused, note, theme), rect);
+    let areas = pane_areas(Pane::Code, rect, 0);
+    let files = match &code.files {
+        Loaded::Loading => {
+            frame.render_widget(
+                placeholder(vec![Line::raw("Looking for code files…")], theme),
+                areas.inner,
+            );
+            return;
+        }
+        Loaded::Failed(e) => {
+            frame.render_widget(placeholder(vec![Line::raw(e.clone())], theme), areas.inner);
+            return;
+        }
+        Loaded::Ready(files) if files.is_empty() => {
+            let globs = model.config.code.include.join(", ");
+            let lines = vec![
+                Line::raw("No code files yet."),
+                Line::raw(format!("[code].include: {globs}")),
+            ];
+            frame.render_widget(placeholder(lines, theme), areas.inner);
+            return;
+        }
+        Loaded::Ready(files) => files,
+    };
+    frame.render_widget(
+        file_list(files, code.selected, areas.header.width, theme),
+        areas.header,
+    );
+    match &code.content {
+        Loaded::Loading => {}
+        Loaded::Failed(e) => {
+            frame.render_widget(placeholder(vec![Line::raw(e.clone())], theme), areas.body)
+        }
+        Loaded::Ready(file) => {
+            if let Some(note) = &file.note {
+                frame.render_widget(
+                    placeholder(vec![Line::raw(note.clone())], theme),
+                    areas.body,
+                );
+                return;
+            }
+            let digits = file.lines.len().max(1).to_string().len();
+            let rows = file
+                .lines
+                .iter()
+                .enumerate()
+                .skip(code.scroll)
+                .take(areas.body.height as usize)
+                .map(|(i, text)| {
+                    Line::from(vec![
+                        Span::styled(format!("{:>digits$} ", i + 1), theme.style(scope::LINENR)),
+                        Span::styled(text.as_str(), theme.style(scope::CODE_TEXT)),
+                    ])
+                })
+                .collect::<Vec<_>>();
+            frame.render_widget(Paragraph::new(rows), areas.body);
+            draw_scrollbar(
+                frame,
+                rect,
+                areas.body,
+                file.lines.len(),
+                code.scroll,
+                theme,
+            );
+        }
+    }
+}
+
+/// The file names on one line, the selected one highlighted and kept in view.
+fn file_list<'a>(
+    files: &'a [std::path::PathBuf],
+    selected: usize,
+    width: u16,
+    theme: &Theme,
+) -> Line<'a> {
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    // Start early enough that the selected name fits.
+    let mut start = selected;
+    let mut used = names[selected].width() + 2;
+    while start > 0 && used + names[start - 1].width() + 2 <= width as usize {
+        start -= 1;
+        used += names[start].width() + 2;
+    }
+    let mut spans = Vec::new();
+    if start > 0 {
+        spans.push(Span::styled("… ", theme.style(scope::TEXT_DIM)));
+    }
+    for (i, name) in names.into_iter().enumerate().skip(start) {
+        let style = if i == selected {
+            theme.style(scope::CODE_FILE_SELECTED)
+        } else {
+            theme.style(scope::CODE_FILE)
+        };
+        spans.push(Span::styled(format!(" {name} "), style));
+    }
+    Line::from(spans)
+}

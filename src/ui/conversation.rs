@@ -1,0 +1,88 @@
+//! The Conversation pane: the context gauge, the messages, and the composer.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::gauge::{self, GaugeProps};
+use super::layout::pane_areas;
+use super::{pane_block, placeholder};
+use crate::model::keymap::{Action, Context};
+use crate::model::{Mode, Model, Pane};
+use crate::theme::scope;
+
+/// Draws the Conversation pane.
+pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
+    let theme = &model.theme;
+    let note = Line::styled(
+        format!(" {} ", model.config.model.model),
+        theme.style(scope::TEXT_DIM),
+    );
+    frame.render_widget(
+        pane_block(Pane::Conversation, focused, Some(note), theme),
+        rect,
+    );
+    let areas = pane_areas(Pane::Conversation, rect, model.composer.lines().len());
+    let props = GaugeProps {
+        used: None,
+        window: model.config.model.context_window,
+        reserve: model.config.model.max_output_tokens,
+    };
+    frame.render_widget(gauge::line(props, areas.header.width, theme), areas.header);
+
+    let compose_key = model
+        .keymap
+        .key_for(Context::Normal(None), Action::Compose)
+        .unwrap_or_default();
+    let empty = vec![
+        Line::raw("No messages yet."),
+        Line::raw(format!("Press {compose_key} to write one.")),
+    ];
+    frame.render_widget(placeholder(empty, theme), areas.body);
+
+    let composing = model.mode == Mode::Compose;
+    let border = if composing {
+        scope::BORDER_FOCUSED
+    } else {
+        scope::BORDER
+    };
+    let title = if composing {
+        " message · Enter send · Alt-Enter new line · Esc done "
+    } else {
+        " message "
+    };
+    let block = Block::new()
+        .borders(Borders::TOP)
+        .border_style(theme.style(border))
+        .title(Line::styled(
+            title,
+            theme.style(if composing {
+                scope::TITLE_FOCUSED
+            } else {
+                scope::TITLE
+            }),
+        ));
+    let inner = block.inner(areas.footer);
+    frame.render_widget(block, areas.footer);
+    if composing {
+        frame.render_widget(&model.composer, inner);
+    } else if model.composer.is_empty() {
+        frame.render_widget(
+            Paragraph::new(model.composer.placeholder_text().to_string())
+                .style(theme.style(scope::COMPOSER_PLACEHOLDER)),
+            inner,
+        );
+    } else {
+        let lines: Vec<Line> = model
+            .composer
+            .lines()
+            .iter()
+            .map(|l| Line::raw(l.as_str()))
+            .collect();
+        frame.render_widget(
+            Paragraph::new(lines).style(theme.style(scope::COMPOSER)),
+            inner,
+        );
+    }
+}

@@ -1,0 +1,51 @@
+//! The status bar: the mode, the workspace, and either a notice or the focused pane's key hints.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::model::keymap::Context;
+use crate::model::{Mode, Model, NoticeKind};
+use crate::theme::scope;
+
+/// Draws the status bar.
+pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
+    let theme = &model.theme;
+    let bar = theme.style(scope::STATUSBAR);
+    let (mode, mode_style) = match model.mode {
+        Mode::Normal => (" NORMAL ", scope::MODE_NORMAL),
+        Mode::Compose => (" COMPOSE ", scope::MODE_COMPOSE),
+    };
+    let mut left = vec![
+        Span::styled(mode, theme.style(mode_style)),
+        Span::styled(format!(" {} ", model.label), bar),
+    ];
+    match &model.notice {
+        Some(notice) => {
+            let style = match notice.kind {
+                NoticeKind::Info => scope::STATUS_INFO,
+                NoticeKind::Error => scope::STATUS_ERROR,
+            };
+            left.push(Span::styled(
+                format!("│ {}", notice.text),
+                theme.style(style),
+            ));
+        }
+        None => {
+            left.push(Span::styled("│", bar));
+            let contexts: &[Context] = match model.mode {
+                Mode::Normal => &[Context::Normal(Some(model.focus)), Context::Normal(None)],
+                Mode::Compose => &[Context::Compose],
+            };
+            for (key, word) in model.keymap.hints(contexts) {
+                left.push(Span::styled(
+                    format!(" {key}"),
+                    theme.style(scope::STATUS_KEY),
+                ));
+                left.push(Span::styled(format!(" {word}"), bar));
+            }
+        }
+    }
+    frame.render_widget(Paragraph::new(Line::from(left)).style(bar), area);
+}
