@@ -6,7 +6,9 @@ use std::io;
 use std::time::Duration;
 
 use crossterm::event::Event;
-use futures::{FutureExt, Stream, StreamExt};
+use std::task::Poll;
+
+use futures::{Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -120,10 +122,23 @@ where
             Some(msg) = events.recv() => batch.push(msg),
             () = sleep_until(deadline), if deadline.is_some() => {}
         }
-        // Drain whatever else is already queued, then draw once.
-        while let Some(Some(event)) = input.next().now_or_never() {
-            batch.extend(to_msg(event?));
-        }
+        // Drain whatever else is already queued, then draw once. The stream is polled with
+        // this task's own waker: a throwaway waker (`now_or_never`) would be the one crossterm
+        // remembers, and later input would not wake the loop.
+        std::future::poll_fn(|cx| {
+            while let Poll::Ready(item) = input.poll_next_unpin(cx) {
+                match item {
+                    Some(Ok(event)) => batch.extend(to_msg(event)),
+                    Some(Err(e)) => return Poll::Ready(Err(e)),
+                    None => {
+                        model.should_quit = true;
+                        break;
+                    }
+                }
+            }
+            Poll::Ready(Ok(()))
+        })
+        .await?;
         while let Ok(msg) = events.try_recv() {
             batch.push(msg);
         }

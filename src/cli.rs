@@ -91,9 +91,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, StartError> {
                 message: e.to_string(),
             })?;
             let note = match &temp {
-                Some(_) => {
-                    "Demo workspace in a temporary directory, removed on exit (--into DIR keeps one)"
-                }
+                Some(_) => "Demo in a temporary directory, removed on exit; --into DIR keeps one",
                 None => "Demo workspace ready",
             };
             let code = open(&root, &overrides, Some(note))?;

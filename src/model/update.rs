@@ -36,6 +36,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
 }
 
 fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
+    tracing::trace!(?key, "key");
     let Some(combo) = KeyCombo::from_event(&key) else {
         return Vec::new();
     };
@@ -354,7 +355,7 @@ mod tests {
     }
 
     fn with_spec(m: &mut Model, lines: usize) {
-        let text: String = (0..lines).map(|i| format!("line {i}\n")).collect();
+        let text: String = (0..lines).map(|i| format!("- line {i}\n")).collect();
         update(m, Msg::Event(AppEvent::SpecLoaded(Ok(text))));
     }
 

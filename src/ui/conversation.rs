@@ -25,7 +25,6 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
     );
     let areas = pane_areas(Pane::Conversation, rect, model.composer.lines().len());
     let props = GaugeProps {
-        used: None,
         window: model.config.model.context_window,
         reserve: model.config.model.max_output_tokens,
     };

@@ -7,8 +7,6 @@ use crate::theme::{Theme, scope};
 /// What the gauge shows: a small `Copy` props struct in, a line out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GaugeProps {
-    /// Tokens of the request to be sent, once there is one.
-    pub used: Option<u32>,
     /// The model's context window.
     pub window: u32,
     /// Tokens kept free for the reply.
@@ -35,23 +33,37 @@ pub fn fmt_tokens(n: u32) -> String {
     }
 }
 
-/// The gauge as one line for `width` columns.
+/// The smallest bar worth drawing.
+const MIN_BAR: usize = 6;
+/// The widest bar.
+const MAX_BAR: usize = 24;
+
+/// The gauge as one line for `width` columns: the longest description that fits beside a bar.
 pub fn line(props: GaugeProps, width: u16, theme: &Theme) -> Line<'static> {
-    let bar_width = (width / 4).clamp(6, 24) as usize;
-    let label = Span::styled("context ", theme.style(scope::GAUGE_LABEL));
-    let bar = Span::styled("░".repeat(bar_width), theme.style(scope::GAUGE_FREE));
-    let text = match props.used {
-        None => format!(
-            " no request yet · {} usable of {}",
-            fmt_tokens(props.usable()),
-            fmt_tokens(props.window)
+    let width = width as usize;
+    let usable = fmt_tokens(props.usable());
+    let texts = [
+        format!(
+            " empty · {usable} usable ({} window − {} reply reserve)",
+            fmt_tokens(props.window),
+            fmt_tokens(props.reserve)
         ),
-        Some(used) => format!(" {} / {}", fmt_tokens(used), fmt_tokens(props.usable())),
-    };
+        format!(" empty · {usable} usable of {}", fmt_tokens(props.window)),
+        format!(" {usable} usable"),
+    ];
+    let fits = |label: &str, text: &str| label.len() + text.chars().count() + MIN_BAR <= width;
+    let (label, text) = texts
+        .iter()
+        .find(|t| fits("context ", t))
+        .map(|t| ("context ", t))
+        .unwrap_or(("", &texts[2]));
+    let bar = width
+        .saturating_sub(label.len() + text.chars().count())
+        .min(MAX_BAR);
     Line::from(vec![
-        label,
-        bar,
-        Span::styled(text, theme.style(scope::GAUGE_LABEL)),
+        Span::styled(label, theme.style(scope::GAUGE_LABEL)),
+        Span::styled("░".repeat(bar), theme.style(scope::GAUGE_FREE)),
+        Span::styled(text.clone(), theme.style(scope::GAUGE_LABEL)),
     ])
 }
 
@@ -62,17 +74,32 @@ mod tests {
     #[test]
     fn usable_is_window_less_reserve() {
         let p = GaugeProps {
-            used: None,
             window: 128_000,
             reserve: 8192,
         };
         assert_eq!(p.usable(), 119_808);
         let tiny = GaugeProps {
-            used: None,
             window: 100,
             reserve: 8192,
         };
         assert_eq!(tiny.usable(), 0);
+    }
+
+    #[test]
+    fn description_shrinks_to_fit_beside_the_bar() {
+        let theme = crate::theme::ThemeSource::default()
+            .load("default")
+            .unwrap();
+        let p = GaugeProps {
+            window: 128_000,
+            reserve: 8192,
+        };
+        for width in [20u16, 40, 58, 80, 120] {
+            let l = line(p, width, &theme);
+            assert!(l.width() <= width as usize, "{width}: {l}");
+            assert!(l.to_string().contains("119.8k usable"), "{width}: {l}");
+        }
+        assert!(line(p, 120, &theme).to_string().contains("reply reserve"));
     }
 
     #[test]

@@ -99,7 +99,8 @@ pub fn draw_scrollbar(
     let bar = Scrollbar::new(ScrollbarOrientation::VerticalRight)
         .begin_symbol(None)
         .end_symbol(None)
-        .track_style(theme.style(scope::BORDER))
+        .track_symbol(None)
+        .thumb_symbol("█")
         .thumb_style(theme.style(scope::TEXT_DIM));
     frame.render_stateful_widget(bar, track, &mut state);
 }

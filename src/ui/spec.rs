@@ -31,8 +31,44 @@ pub fn source_lines(path: &Path, text: &Loaded<String>, theme: &Theme) -> Vec<Li
                 theme.style(scope::TEXT_DIM),
             ),
         ],
-        Loaded::Ready(text) => text.lines().map(|l| style_line(l, theme)).collect(),
+        Loaded::Ready(text) => logical_lines(text)
+            .iter()
+            .map(|l| style_line(l, theme))
+            .collect(),
     }
+}
+
+/// Joins the hard-wrapped source lines of each paragraph and list item into one line, so the
+/// pane reflows them to its width; headings, blank lines, tables and fenced code stay as they are.
+fn logical_lines(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current: Option<String> = None;
+    let mut in_fence = false;
+    for raw in text.lines() {
+        let trimmed = raw.trim();
+        let verbatim = in_fence
+            || trimmed.is_empty()
+            || trimmed.starts_with("```")
+            || trimmed.starts_with('#')
+            || trimmed.starts_with('|')
+            || trimmed.starts_with('>');
+        if trimmed.starts_with("```") {
+            in_fence = !in_fence;
+        }
+        if verbatim {
+            out.extend(current.take());
+            out.push(raw.to_string());
+        } else if list_marker_len(raw) > 0 {
+            out.extend(current.replace(raw.trim_end().to_string()));
+        } else if let Some(line) = current.as_mut() {
+            line.push(' ');
+            line.push_str(trimmed);
+        } else {
+            current = Some(raw.trim_end().to_string());
+        }
+    }
+    out.extend(current);
+    out
 }
 
 /// Styles one Markdown line of a spec.
@@ -183,6 +219,26 @@ mod tests {
         let got = spans("  1. **R-2** text");
         let texts: Vec<&str> = got.iter().map(|(t, _)| t.as_str()).collect();
         assert_eq!(texts, ["  1. ", "**R-2**", " text"]);
+    }
+
+    #[test]
+    fn paragraphs_and_items_reflow_but_structure_stays() {
+        let text = "# T\n\nOne\ntwo.\n\n- [R1] a\n  b\n- [R2] c\n```\nx\ny\n```\n";
+        assert_eq!(
+            logical_lines(text),
+            [
+                "# T",
+                "",
+                "One two.",
+                "",
+                "- [R1] a b",
+                "- [R2] c",
+                "```",
+                "x",
+                "y",
+                "```"
+            ]
+        );
     }
 
     #[test]

@@ -49,13 +49,44 @@ impl WrapCache {
     }
 }
 
+/// A run of non-space (a word, possibly spanning styles) or of space.
+struct Token {
+    parts: Vec<Span<'static>>,
+    width: usize,
+    space: bool,
+}
+
+/// Splits a line's spans into words and spaces; a word continues across span boundaries, so
+/// `code`. stays together.
+fn tokens(line: &Line<'static>) -> Vec<Token> {
+    let mut out: Vec<Token> = Vec::new();
+    for span in &line.spans {
+        for piece in split_words(&span.content) {
+            let space = piece.starts_with(char::is_whitespace);
+            let part = Span::styled(piece.to_string(), span.style);
+            let width = piece.width();
+            match out.last_mut() {
+                Some(last) if last.space == space => {
+                    last.parts.push(part);
+                    last.width += width;
+                }
+                _ => out.push(Token {
+                    parts: vec![part],
+                    width,
+                    space,
+                }),
+            }
+        }
+    }
+    out
+}
+
 /// Wraps one styled line at word boundaries to `width` columns. Continuation lines are indented
 /// like the first line's leading whitespace plus the width of a list marker (`- `, `1. `), so
 /// list items hang. Words longer than a line are broken.
 pub fn wrap_line(line: &Line<'static>, width: usize) -> Vec<Line<'static>> {
     let width = width.max(1);
-    let total: usize = line.spans.iter().map(|s| s.content.width()).sum();
-    if total <= width {
+    if line.width() <= width {
         return vec![line.clone()];
     }
     let plain: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
@@ -63,76 +94,71 @@ pub fn wrap_line(line: &Line<'static>, width: usize) -> Vec<Line<'static>> {
     let mut out: Vec<Line<'static>> = Vec::new();
     let mut current: Vec<Span<'static>> = Vec::new();
     let mut used = 0usize;
-    let mut at_line_start = true;
-    // Ends a visual line; spaces where the line breaks are dropped.
-    let new_line = |out: &mut Vec<Line<'static>>, current: &mut Vec<Span<'static>>| {
-        while let Some(last) = current.last_mut() {
-            let trimmed = last.content.trim_end().len();
-            if trimmed == last.content.len() {
-                break;
-            }
-            if trimmed == 0 {
-                current.pop();
-            } else {
-                last.content.to_mut().truncate(trimmed);
-                break;
-            }
-        }
-        let mut l = Line::from(std::mem::take(current));
+    let finish = |out: &mut Vec<Line<'static>>, current: Vec<Span<'static>>| {
+        let mut l = Line::from(current);
         l.style = line.style;
         l.alignment = line.alignment;
         out.push(l);
     };
-    for span in &line.spans {
-        for piece in split_words(&span.content) {
-            let is_space = piece.starts_with(char::is_whitespace);
-            let w = piece.width();
-            if used + w <= width {
-                current.push(Span::styled(piece.to_string(), span.style));
-                used += w;
-                at_line_start = false;
-                continue;
-            }
-            if is_space {
-                // The break happens here; the space is dropped.
-                new_line(&mut out, &mut current);
-                push_indent(&mut current, indent);
-                used = indent;
-                at_line_start = true;
-                continue;
-            }
-            if !at_line_start && indent + w <= width {
-                new_line(&mut out, &mut current);
-                push_indent(&mut current, indent);
-                current.push(Span::styled(piece.to_string(), span.style));
-                used = indent + w;
-                at_line_start = false;
-                continue;
-            }
-            // A word longer than a line: break it by characters.
+    for token in tokens(line) {
+        if used + token.width <= width {
+            current.extend(token.parts);
+            used += token.width;
+            continue;
+        }
+        if token.space {
+            // The line breaks here; the space is dropped.
+            finish(&mut out, std::mem::take(&mut current));
+            push_indent(&mut current, indent);
+            used = indent;
+            continue;
+        }
+        let at_line_start = used <= indent;
+        if !at_line_start && indent + token.width <= width {
+            trim_trailing_space(&mut current);
+            finish(&mut out, std::mem::take(&mut current));
+            push_indent(&mut current, indent);
+            current.extend(token.parts);
+            used = indent + token.width;
+            continue;
+        }
+        // A word longer than a line: break it by characters.
+        for part in token.parts {
             let mut chunk = String::new();
-            for ch in piece.chars() {
+            for ch in part.content.chars() {
                 let cw = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
                 if used + cw > width && used > indent {
-                    current.push(Span::styled(std::mem::take(&mut chunk), span.style));
-                    new_line(&mut out, &mut current);
+                    current.push(Span::styled(std::mem::take(&mut chunk), part.style));
+                    finish(&mut out, std::mem::take(&mut current));
                     push_indent(&mut current, indent);
                     used = indent;
                 }
                 chunk.push(ch);
                 used += cw;
             }
-            current.push(Span::styled(chunk, span.style));
-            at_line_start = false;
+            current.push(Span::styled(chunk, part.style));
         }
     }
     if !current.is_empty() {
-        let mut l = Line::from(current);
-        l.style = line.style;
-        l.alignment = line.alignment;
-        out.push(l);
+        finish(&mut out, current);
     }
     out
+}
+
+/// Drops the spaces at the end of a line that is about to break.
+fn trim_trailing_space(current: &mut Vec<Span<'static>>) {
+    while let Some(last) = current.last_mut() {
+        let trimmed = last.content.trim_end().len();
+        if trimmed == last.content.len() {
+            break;
+        }
+        if trimmed == 0 {
+            current.pop();
+        } else {
+            last.content.to_mut().truncate(trimmed);
+            break;
+        }
+    }
 }
 
 fn push_indent(current: &mut Vec<Span<'static>>, indent: usize) {
@@ -219,6 +245,17 @@ mod tests {
         let wrapped = wrap_line(&line, 5);
         assert_eq!(texts(&wrapped), ["aaa", "bbb", "ccc"]);
         assert_eq!(wrapped[2].spans[0].style, red);
+    }
+
+    #[test]
+    fn punctuation_after_a_styled_word_stays_with_it() {
+        let red = Style::new().fg(Color::Red);
+        let line = Line::from(vec![
+            Span::raw("aaaa "),
+            Span::styled("`bb`", red),
+            Span::raw(". cc"),
+        ]);
+        assert_eq!(texts(&wrap_line(&line, 7)), ["aaaa", "`bb`.", "cc"]);
     }
 
     #[test]
