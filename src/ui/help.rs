@@ -9,8 +9,8 @@ use crate::model::Model;
 use crate::model::keymap::{Context, KeyCombo, Keymap};
 use crate::theme::{Theme, scope};
 
-const KEY_COLUMN: usize = 22;
-const WIDTH: u16 = 74;
+const KEY_COLUMN: usize = 27;
+const WIDTH: u16 = 76;
 
 /// The help text: a section per context, a row per binding.
 pub fn lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {

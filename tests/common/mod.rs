@@ -1,0 +1,92 @@
+//! Helpers shared by the integration tests: a model loaded with the demo workspace, rendering
+//! to a `TestBackend`, and a style-aware dump of a buffer.
+
+#![allow(dead_code)] // Each test binary uses a different subset.
+
+use std::fmt::Write;
+use std::path::PathBuf;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use specbench::assets::DEMO_FILES;
+use specbench::config::Config;
+use specbench::model::{AppEvent, Model, Msg, update};
+use specbench::theme::ThemeSource;
+use specbench::workspace::FileText;
+
+/// The demo's text for a path.
+pub fn demo_file(rel: &str) -> &'static str {
+    DEMO_FILES
+        .iter()
+        .find(|(p, _)| *p == rel)
+        .map(|(_, t)| *t)
+        .expect("demo file")
+}
+
+/// A model of the demo workspace with everything loaded, as the effects would deliver it.
+pub fn demo_model(theme: &str, cols: u16, rows: u16) -> Model {
+    let source = ThemeSource {
+        user_dir: None,
+        no_color: false,
+    };
+    let theme = source.load(theme).expect("shipped theme");
+    let config: Config = toml::from_str(demo_file("specbench.toml")).expect("demo config");
+    let mut model = Model::new(PathBuf::from("/demo"), "~/demo".into(), config, theme);
+    update(&mut model, Msg::Resize(cols, rows));
+    let spec = demo_file("SPEC.md").to_string();
+    update(&mut model, Msg::Event(AppEvent::SpecLoaded(Ok(spec))));
+    let files = vec![
+        PathBuf::from("rate_limiter.py"),
+        PathBuf::from("test_rate_limiter.py"),
+    ];
+    let cmds = update(&mut model, Msg::Event(AppEvent::CodeFilesFound(Ok(files))));
+    let Some(specbench::model::Cmd::LoadFile { id, path }) = cmds.into_iter().next() else {
+        panic!("the first code file is loaded");
+    };
+    let content = Ok(FileText::from_text(demo_file("rate_limiter.py")));
+    update(
+        &mut model,
+        Msg::Event(AppEvent::FileLoaded { id, path, content }),
+    );
+    model
+}
+
+/// Draws the model once on a `TestBackend` of the model's size.
+pub fn render(model: &Model) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(model.size.0, model.size.1)).unwrap();
+    terminal
+        .draw(|frame| specbench::ui::draw(frame, model))
+        .unwrap();
+    terminal
+}
+
+/// The buffer's text, then each row's style runs: `row: start-end fg bg modifiers`.
+pub fn styled_dump(buffer: &Buffer) -> String {
+    let mut out = String::new();
+    let area = buffer.area;
+    for y in 0..area.height {
+        let line: String = (0..area.width)
+            .map(|x| buffer[(x, y)].symbol().to_string())
+            .collect();
+        writeln!(out, "{line}").unwrap();
+    }
+    writeln!(out, "--- styles").unwrap();
+    for y in 0..area.height {
+        let mut runs: Vec<(u16, u16, String)> = Vec::new();
+        for x in 0..area.width {
+            let cell = &buffer[(x, y)];
+            let style = format!("{:?} {:?} {:?}", cell.fg, cell.bg, cell.modifier);
+            match runs.last_mut() {
+                Some((_, end, s)) if *s == style => *end = x,
+                _ => runs.push((x, x, style)),
+            }
+        }
+        let runs: Vec<String> = runs
+            .into_iter()
+            .map(|(a, b, s)| format!("{a}-{b} {s}"))
+            .collect();
+        writeln!(out, "{y:>2}: {}", runs.join(" | ")).unwrap();
+    }
+    out
+}

@@ -1,0 +1,139 @@
+//! Whole-screen snapshots (ratatui `TestBackend` + insta) of every view a user can reach.
+
+mod common;
+
+use common::{demo_model, render, styled_dump};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use specbench::model::{Model, Msg, NoticeKind, update};
+
+fn keys(model: &mut Model, keys: &str) {
+    for c in keys.chars() {
+        update(
+            model,
+            Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+        );
+    }
+}
+
+fn key(model: &mut Model, code: KeyCode, modifiers: KeyModifiers) {
+    update(model, Msg::Key(KeyEvent::new(code, modifiers)));
+}
+
+#[test]
+fn default_view_80x24_is_tabbed() {
+    let model = demo_model("default", 80, 24);
+    insta::assert_snapshot!(render(&model).backend());
+}
+
+#[test]
+fn default_view_120x40_is_a_grid() {
+    let model = demo_model("default", 120, 40);
+    insta::assert_snapshot!(render(&model).backend());
+}
+
+#[test]
+fn default_view_200x60() {
+    let model = demo_model("default", 200, 60);
+    insta::assert_snapshot!(render(&model).backend());
+}
+
+#[test]
+fn each_pane_zoomed_120x40() {
+    for (digit, name) in [
+        ('1', "spec"),
+        ('2', "conversation"),
+        ('3', "code"),
+        ('4', "results"),
+    ] {
+        let mut model = demo_model("default", 120, 40);
+        keys(&mut model, &format!("{digit}z"));
+        insta::assert_snapshot!(format!("zoomed_{name}"), render(&model).backend());
+    }
+}
+
+#[test]
+fn split_moved_left_200x60() {
+    let mut model = demo_model("default", 200, 60);
+    keys(&mut model, "<<<<");
+    insta::assert_snapshot!(render(&model).backend());
+}
+
+#[test]
+fn help_overlay_80x24_and_120x40() {
+    let mut small = demo_model("default", 80, 24);
+    keys(&mut small, "?");
+    insta::assert_snapshot!("help_80x24", render(&small).backend());
+    let mut large = demo_model("default", 120, 40);
+    keys(&mut large, "?");
+    insta::assert_snapshot!("help_120x40", render(&large).backend());
+}
+
+#[test]
+fn help_overlay_scrolled_to_the_end() {
+    let mut model = demo_model("default", 80, 24);
+    keys(&mut model, "?");
+    key(&mut model, KeyCode::End, KeyModifiers::NONE);
+    insta::assert_snapshot!(render(&model).backend());
+}
+
+#[test]
+fn narrow_layout_follows_focus() {
+    let mut model = demo_model("default", 99, 30);
+    keys(&mut model, "3");
+    insta::assert_snapshot!(render(&model).backend());
+}
+
+#[test]
+fn too_small_says_so() {
+    let model = demo_model("default", 59, 15);
+    insta::assert_snapshot!(render(&model).backend());
+}
+
+#[test]
+fn compose_mode_with_a_multi_line_draft() {
+    let mut model = demo_model("default", 120, 40);
+    keys(&mut model, "iMake retry_after exact");
+    key(&mut model, KeyCode::Enter, KeyModifiers::ALT);
+    keys(&mut model, "and keep R4.");
+    insta::assert_snapshot!(render(&model).backend());
+}
+
+#[test]
+fn quit_confirmation_lists_what_would_be_lost() {
+    let mut model = demo_model("default", 120, 40);
+    keys(&mut model, "idraft");
+    key(&mut model, KeyCode::Esc, KeyModifiers::NONE);
+    keys(&mut model, "q");
+    insta::assert_snapshot!(render(&model).backend());
+}
+
+#[test]
+fn error_notice_in_the_status_bar() {
+    let mut model = demo_model("default", 120, 40);
+    model.notify(
+        NoticeKind::Error,
+        "themes/mine.toml:6: styles.\"ui.border\": unknown colour `bleu`; using the default theme",
+    );
+    insta::assert_snapshot!(render(&model).backend());
+}
+
+#[test]
+fn code_pane_second_file_and_scrolled() {
+    let mut model = demo_model("default", 120, 40);
+    keys(&mut model, "3");
+    for _ in 0..5 {
+        key(&mut model, KeyCode::Down, KeyModifiers::NONE);
+    }
+    insta::assert_snapshot!(render(&model).backend());
+}
+
+#[test]
+fn themes_are_style_aware() {
+    for theme in ["default", "light", "high-contrast"] {
+        let model = demo_model(theme, 80, 24);
+        insta::assert_snapshot!(
+            format!("theme_{theme}"),
+            styled_dump(render(&model).backend().buffer())
+        );
+    }
+}
