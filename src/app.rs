@@ -11,6 +11,7 @@ use std::task::Poll;
 use futures::{Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
+use ratatui::layout::Rect;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::Instant;
 
@@ -90,7 +91,12 @@ where
                 match cmd {
                     Cmd::Suspend => {
                         host.suspend()?;
-                        terminal.clear().map_err(io::Error::other)?;
+                        // Clear and repaint everything. `Terminal::clear` would query the cursor
+                        // position, which cannot be answered while the input stream reads.
+                        let size = terminal.size().map_err(io::Error::other)?;
+                        terminal
+                            .resize(Rect::new(0, 0, size.width, size.height))
+                            .map_err(io::Error::other)?;
                         update(&mut model, Msg::Resumed);
                     }
                     other => effects.run(other),
