@@ -16,10 +16,13 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::Instant;
 
 use crate::effects::Effects;
-use crate::model::{Cmd, Model, Msg, update};
+use crate::model::Model;
+use crate::model::{Cmd, Msg, update};
 
 /// At most this many frames a second.
 const MIN_FRAME_INTERVAL: Duration = Duration::from_micros(16_667);
+/// The pace of animations (the run spinner, elapsed times).
+const TICK_INTERVAL: Duration = Duration::from_millis(100);
 
 /// What the loop needs from the real terminal beyond the backend.
 pub trait Host {
@@ -80,9 +83,10 @@ where
 {
     let size = terminal.size().map_err(io::Error::other)?;
     let mut batch = vec![Msg::Resize(size.width, size.height)];
-    for cmd in Model::init() {
+    for cmd in model.init() {
         effects.run(cmd);
     }
+    let mut next_tick: Option<Instant> = None;
     let mut last_draw: Option<Instant> = None;
     let mut dirty = true;
     loop {
@@ -119,6 +123,12 @@ where
             last_draw = Some(now);
         }
         let deadline = next_frame.filter(|_| dirty);
+        // Animation ticks exist only while something animates: idle means no wake-ups.
+        next_tick = match (model.animating(), next_tick) {
+            (false, _) => None,
+            (true, None) => Some(now + TICK_INTERVAL),
+            (true, tick) => tick,
+        };
         tokio::select! {
             event = input.next() => match event {
                 Some(Ok(event)) => batch.extend(to_msg(event)),
@@ -127,6 +137,11 @@ where
             },
             Some(msg) = events.recv() => batch.push(msg),
             () = sleep_until(deadline), if deadline.is_some() => {}
+            () = sleep_until(next_tick), if next_tick.is_some() => {
+                let at = Instant::now();
+                next_tick = Some(at + TICK_INTERVAL);
+                batch.push(Msg::Tick(at));
+            }
         }
         // Drain whatever else is already queued, then draw once. The stream is polled with
         // this task's own waker: a throwaway waker (`now_or_never`) would be the one crossterm

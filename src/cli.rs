@@ -12,9 +12,10 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::app;
 use crate::config::{self, Overrides};
 use crate::effects::Effects;
-use crate::model::{Model, Msg, NoticeKind};
+use crate::model::{AppEvent, Model, Msg, NoticeKind};
 use crate::terminal::{self, TerminalHost};
 use crate::theme::ThemeSource;
+use crate::watch::{WatchConfig, WatchError, WatchEvent, Watcher};
 use crate::{demo, logging, workspace};
 
 /// A terminal workbench for spec-first, test-first coding with LLMs.
@@ -49,12 +50,35 @@ pub struct Common {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the tests once and print the report; exit 0 when they pass, 1 when not, 2 on a
+    /// usage or config error.
+    Check {
+        /// The workspace directory.
+        #[arg(value_name = "DIR", default_value = ".")]
+        dir: PathBuf,
+        /// human: a compact report; json: the report of DESIGN.md section 6.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+        format: CheckFormat,
+    },
+    /// Write specbench.toml with the test command detected from the workspace (never overwrites).
+    Init {
+        /// The workspace directory.
+        #[arg(value_name = "DIR", default_value = ".")]
+        dir: PathBuf,
+    },
     /// Copy the bundled demo workspace and open it: offline, no API key.
     Demo {
         /// Put the demo workspace here (a new or empty directory) and keep it.
         #[arg(long, value_name = "DIR")]
         into: Option<PathBuf>,
     },
+}
+
+/// How `check` prints its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    Human,
+    Json,
 }
 
 /// A failure before the cockpit could open: one sentence for stderr, exit code 2.
@@ -76,6 +100,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, StartError> {
     };
     match cli.command {
         None => open(&cli.dir, &overrides, None),
+        Some(Command::Check { dir, format }) => crate::check::run(&dir, &overrides, format),
+        Some(Command::Init { dir }) => crate::init::run(&dir),
         Some(Command::Demo { into }) => {
             let (root, temp) = match into {
                 Some(dir) => (dir, None),
@@ -101,8 +127,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, StartError> {
     }
 }
 
-/// Opens the cockpit on a workspace.
-fn open(dir: &Path, overrides: &Overrides, notice: Option<&str>) -> Result<ExitCode, StartError> {
+/// The workspace directory, canonical, or a clear error.
+pub fn workspace_root(dir: &Path) -> Result<PathBuf, StartError> {
     let root = dir.canonicalize().map_err(|e| StartError::Workspace {
         path: dir.to_path_buf(),
         message: format!("not a workspace directory: {e}"),
@@ -113,6 +139,12 @@ fn open(dir: &Path, overrides: &Overrides, notice: Option<&str>) -> Result<ExitC
             message: "not a directory".into(),
         });
     }
+    Ok(root)
+}
+
+/// Opens the cockpit on a workspace.
+fn open(dir: &Path, overrides: &Overrides, notice: Option<&str>) -> Result<ExitCode, StartError> {
+    let root = workspace_root(dir)?;
     let config = config::load(&root, overrides)?;
     let _log_guard = logging::init(&root)?;
     tracing::info!(root = %root.display(), "opening workspace");
@@ -135,6 +167,20 @@ fn open(dir: &Path, overrides: &Overrides, notice: Option<&str>) -> Result<ExitC
     let result = runtime.block_on(async move {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         forward_signals(tx.clone())?;
+        // The watcher walks the tree before it reports: off the UI path, so the first frame
+        // does not wait for a large workspace. Watching stops when `_watcher` is dropped.
+        let _watcher = {
+            let (root, config, tx) = (root.clone(), config.clone(), tx.clone());
+            tokio::task::spawn_blocking(move || match start_watcher(&root, &config, tx.clone()) {
+                Ok(watcher) => Some(watcher),
+                Err(e) => {
+                    tracing::warn!(%e, "file watching is off");
+                    let reason = format!("File watching is off: {e}; r reruns the tests");
+                    let _ = tx.send(Msg::Event(AppEvent::Watch(WatchEvent::Rescan { reason })));
+                    None
+                }
+            })
+        };
         let effects = Effects::new(root, config, tx);
         for cmd in first_cmds {
             effects.run(cmd);
@@ -145,9 +191,33 @@ fn open(dir: &Path, overrides: &Overrides, notice: Option<&str>) -> Result<ExitC
         app::run(&mut term, input, &mut TerminalHost, model, &effects, rx).await
     });
     let restored = terminal::restore();
+    // Tasks are dropped (a test run in flight is killed with its group); a stray process that
+    // still holds a pipe does not keep specbench from exiting.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     result?;
     restored?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Starts the file watcher and forwards its events to the app channel.
+fn start_watcher(
+    root: &Path,
+    config: &config::Config,
+    tx: UnboundedSender<Msg>,
+) -> Result<Watcher, WatchError> {
+    let (watch_tx, mut watch_rx) = tokio::sync::mpsc::unbounded_channel();
+    let watcher = Watcher::start(
+        WatchConfig::new(root.to_path_buf(), config.tests.ignore.clone()),
+        watch_tx,
+    )?;
+    tokio::runtime::Handle::current().spawn(async move {
+        while let Some(event) = watch_rx.recv().await {
+            if tx.send(Msg::Event(AppEvent::Watch(event))).is_err() {
+                break;
+            }
+        }
+    });
+    Ok(watcher)
 }
 
 /// Routes SIGTERM, SIGHUP and SIGINT to the quit path, so the terminal is restored.

@@ -1,11 +1,16 @@
 //! The effects layer: runs `Cmd`s as tokio tasks and reports each result on the app channel.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::oneshot;
 
 use crate::config::Config;
 use crate::model::{AppEvent, Cmd, Msg};
+use crate::runner::process::{self, RunRequest};
 use crate::workspace;
 
 /// Runs commands for one workspace.
@@ -14,12 +19,68 @@ pub struct Effects {
     root: PathBuf,
     config: Config,
     tx: UnboundedSender<Msg>,
+    /// Cancellation handles of the test runs in flight, by run id.
+    runs: Arc<Mutex<HashMap<u64, oneshot::Sender<()>>>>,
 }
 
 impl Effects {
     /// Effects for `root`, reporting on `tx`.
     pub fn new(root: PathBuf, config: Config, tx: UnboundedSender<Msg>) -> Self {
-        Self { root, config, tx }
+        Self {
+            root,
+            config,
+            tx,
+            runs: Arc::default(),
+        }
+    }
+
+    /// The run request for the workspace's test command.
+    pub fn run_request(&self) -> RunRequest {
+        let tests = &self.config.tests;
+        RunRequest {
+            command: tests.command.clone(),
+            cwd: self.root.clone(),
+            timeout: Duration::from_secs(tests.timeout_secs),
+            format: tests.format,
+            junit_path: tests.junit_path.clone(),
+        }
+    }
+
+    fn start_run(&self, id: u64) {
+        let (cancel_tx, cancel_rx) = oneshot::channel();
+        if let Ok(mut runs) = self.runs.lock() {
+            runs.insert(id, cancel_tx);
+        }
+        let req = self.run_request();
+        let tx = self.tx.clone();
+        let runs = self.runs.clone();
+        tokio::spawn(async move {
+            let _ = tx.send(Msg::Event(AppEvent::RunStarted {
+                id,
+                at: tokio::time::Instant::now(),
+            }));
+            tracing::info!(id, command = %req.command, "test run started");
+            let progress_tx = tx.clone();
+            let report = process::run(req, cancel_rx, move |progress| {
+                let _ = progress_tx.send(Msg::Event(AppEvent::RunProgress { id, progress }));
+            })
+            .await;
+            tracing::info!(
+                id,
+                exit = ?report.exit_code,
+                timed_out = report.timed_out,
+                cancelled = report.cancelled,
+                ms = report.duration.as_millis() as u64,
+                "test run ended"
+            );
+            if let Ok(mut runs) = runs.lock() {
+                runs.remove(&id);
+            }
+            let _ = tx.send(Msg::Event(AppEvent::RunFinished {
+                id,
+                report: Box::new(report),
+            }));
+        });
     }
 
     /// Starts `cmd`; its result arrives later as a `Msg::Event`. `Cmd::Suspend` belongs to the
@@ -57,6 +118,13 @@ impl Effects {
                     tokio::time::sleep(after).await;
                     send(AppEvent::NoticeExpired(id));
                 });
+            }
+            Cmd::StartRun { id } => self.start_run(id),
+            Cmd::CancelRun { id } => {
+                let cancel = self.runs.lock().ok().and_then(|mut runs| runs.remove(&id));
+                if let Some(cancel) = cancel {
+                    let _ = cancel.send(());
+                }
             }
             Cmd::Suspend => tracing::debug!("suspend is handled by the event loop"),
         }

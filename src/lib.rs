@@ -3,14 +3,18 @@
 
 pub mod app;
 pub mod assets;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod effects;
+pub mod init;
 pub mod logging;
 pub mod model;
+pub mod runner;
 pub mod terminal;
 pub mod text_pos;
 pub mod theme;
 pub mod ui;
+pub mod watch;
 pub mod workspace;

@@ -50,6 +50,10 @@ pub mod scope {
     pub const CODE_FILE: &str = "code.file";
     pub const CODE_FILE_SELECTED: &str = "code.file.selected";
     pub const RESULTS_SUMMARY: &str = "results.summary";
+    pub const RESULTS_PASS: &str = "results.pass";
+    pub const RESULTS_FAIL: &str = "results.fail";
+    pub const RESULTS_SKIP: &str = "results.skip";
+    pub const RESULTS_RUNNING: &str = "results.running";
 
     /// Every scope above: the contract each theme must fill.
     pub const ALL: &[&str] = &[
@@ -91,6 +95,10 @@ pub mod scope {
         CODE_FILE,
         CODE_FILE_SELECTED,
         RESULTS_SUMMARY,
+        RESULTS_PASS,
+        RESULTS_FAIL,
+        RESULTS_SKIP,
+        RESULTS_RUNNING,
     ];
 }
 

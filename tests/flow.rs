@@ -13,8 +13,10 @@ use ratatui::backend::TestBackend;
 use specbench::app::{self, NoHost};
 use specbench::config::{self, Overrides};
 use specbench::effects::Effects;
-use specbench::model::{Mode, Model, Overlay, Pane};
+use specbench::model::{AppEvent, Mode, Model, Msg, Overlay, Pane};
 use specbench::theme::ThemeSource;
+use specbench::watch::{WatchConfig, Watcher};
+use std::path::Path;
 
 struct Run {
     model: Model,
@@ -30,16 +32,29 @@ where
 {
     let dir = tempfile::tempdir().unwrap();
     specbench::demo::write_into(dir.path()).unwrap();
-    let config = config::load(dir.path(), &Overrides::default()).unwrap();
+    run_in(dir.path(), cols, rows, script).await
+}
+
+/// Runs the real loop on the workspace at `root`, with its file watcher.
+async fn run_in<F, Fut>(root: &Path, cols: u16, rows: u16, script: F) -> Run
+where
+    F: FnOnce(UnboundedSender<io::Result<Event>>) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let config = config::load(root, &Overrides::default()).unwrap();
     let theme = ThemeSource::default().load("default").unwrap();
-    let model = Model::new(
-        dir.path().to_path_buf(),
-        "~/demo".into(),
-        config.clone(),
-        theme,
-    );
+    let model = Model::new(root.to_path_buf(), "~/demo".into(), config.clone(), theme);
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let effects = Effects::new(dir.path().to_path_buf(), config, tx);
+    let (watch_tx, mut watch_rx) = tokio::sync::mpsc::unbounded_channel();
+    let _watcher =
+        Watcher::start(WatchConfig::new(root.to_path_buf(), Vec::new()), watch_tx).unwrap();
+    let forward = tx.clone();
+    tokio::spawn(async move {
+        while let Some(event) = watch_rx.recv().await {
+            let _ = forward.send(Msg::Event(AppEvent::Watch(event)));
+        }
+    });
+    let effects = Effects::new(root.to_path_buf(), config, tx);
     let (keys_tx, keys_rx) = unbounded();
     let mut terminal = Terminal::new(TestBackend::new(cols, rows)).unwrap();
     let mut host = NoHost::default();
@@ -181,4 +196,49 @@ async fn end_of_input_quits() {
     })
     .await;
     assert!(run.model.should_quit);
+}
+
+#[tokio::test]
+async fn saving_a_file_reruns_the_tests_and_shows_each_fate() {
+    let dir = tempfile::tempdir().unwrap();
+    specbench::demo::write_into(dir.path()).unwrap();
+    let root = dir.path().to_path_buf();
+    let run = run_in(&root, 120, 40, |tx| {
+        let root = root.clone();
+        async move {
+            // The run on open finishes first.
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            // Break R1: every request is allowed.
+            let path = root.join("rate_limiter.py");
+            let code = std::fs::read_to_string(&path).unwrap();
+            let broken = code.replacen(
+                "def allow(self, user_id: str) -> tuple[bool, int]:",
+                "def allow(self, user_id: str) -> tuple[bool, int]:\n        return (True, 0)",
+                1,
+            );
+            assert_ne!(code, broken, "the demo's allow() was found");
+            std::fs::write(&path, broken).unwrap();
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            type_str(&tx, "4");
+            settle().await;
+            type_str(&tx, "q");
+        }
+    })
+    .await;
+    let results = &run.model.results;
+    let last = results.last.as_ref().expect("a finished run");
+    assert_eq!(last.number, 2, "one run on open, one after the save");
+    assert_eq!(
+        last.trigger,
+        specbench::model::results::Trigger::Saved("rate_limiter.py".into())
+    );
+    let counts = last.report.counts();
+    assert!(counts.failed >= 1, "{counts:?}");
+    assert!(counts.passed >= 1, "{counts:?}");
+    let screen = screen_text(&run.terminal);
+    assert!(screen.contains("failed"), "{screen}");
+    assert!(
+        screen.contains("✗ test_rate_limiter.RateLimiterTest.test_r1"),
+        "{screen}"
+    );
 }

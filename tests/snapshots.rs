@@ -2,9 +2,11 @@
 
 mod common;
 
-use common::{demo_model, render, styled_dump};
+use common::{demo_model, finish_run, render, report, styled_dump};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use specbench::model::{Model, Msg, NoticeKind, update};
+use specbench::model::{AppEvent, Cmd, Model, Msg, NoticeKind, update};
+use specbench::runner::process::{Counts, Progress};
+use specbench::runner::result::{TestResult, TestStatus};
 
 fn keys(model: &mut Model, keys: &str) {
     for c in keys.chars() {
@@ -136,4 +138,96 @@ fn themes_are_style_aware() {
             styled_dump(render(&model).backend().buffer())
         );
     }
+}
+
+fn demo_results() -> Vec<TestResult> {
+    let name = |m: &str| format!("test_rate_limiter.RateLimiterTest.{m}");
+    let mut fail = TestResult::new(name("test_r1_window_slides"), TestStatus::Failed);
+    fail.file = Some("test_rate_limiter.py".into());
+    fail.line = Some(41);
+    fail.message = Some("AssertionError: True is not false".into());
+    fail.output = "Traceback (most recent call last):\n  File \"test_rate_limiter.py\", line 41, in test_r1_window_slides\n    self.assertFalse(allowed)\nAssertionError: True is not false".into();
+    let mut skip = TestResult::new(
+        name("test_r5_concurrent_users_are_counted_separately"),
+        TestStatus::Skipped,
+    );
+    skip.message = Some("needs 8 cores".into());
+    vec![
+        TestResult::new(name("test_r1_allows_up_to_limit"), TestStatus::Passed),
+        fail,
+        skip,
+        TestResult::new(name("test_r2_retry_after_counts_down"), TestStatus::Passed),
+    ]
+}
+
+#[test]
+fn results_pane_lists_failures_first() {
+    let mut model = demo_model("default", 120, 40);
+    finish_run(&mut model, report(demo_results(), Some(1)));
+    keys(&mut model, "4");
+    insta::assert_snapshot!(render(&model).backend());
+}
+
+#[test]
+fn results_pane_detail_of_a_failure() {
+    let mut model = demo_model("default", 120, 40);
+    finish_run(&mut model, report(demo_results(), Some(1)));
+    keys(&mut model, "4");
+    key(&mut model, KeyCode::Enter, KeyModifiers::NONE);
+    insta::assert_snapshot!(render(&model).backend());
+}
+
+#[test]
+fn results_pane_while_running() {
+    let mut model = demo_model("default", 120, 40);
+    let cmds = model.init();
+    let id = cmds
+        .iter()
+        .find_map(|c| match c {
+            Cmd::StartRun { id } => Some(*id),
+            _ => None,
+        })
+        .unwrap();
+    let at = tokio::time::Instant::now();
+    update(&mut model, Msg::Event(AppEvent::RunStarted { id, at }));
+    let progress = Progress {
+        counts: Counts {
+            passed: 3,
+            failed: 1,
+            skipped: 0,
+        },
+        tail: vec![
+            "test_r1_allows_up_to_limit ... ok".into(),
+            "test_r1_window_slides ... FAIL".into(),
+        ],
+    };
+    update(
+        &mut model,
+        Msg::Event(AppEvent::RunProgress { id, progress }),
+    );
+    update(
+        &mut model,
+        Msg::Tick(at + std::time::Duration::from_millis(1250)),
+    );
+    insta::assert_snapshot!(render(&model).backend());
+}
+
+#[test]
+fn results_pane_when_output_is_not_recognised() {
+    let mut model = demo_model("default", 120, 40);
+    let mut r = report(Vec::new(), Some(2));
+    r.format = None;
+    r.output.push("make: *** [test] Error 2");
+    finish_run(&mut model, r);
+    insta::assert_snapshot!(render(&model).backend());
+}
+
+#[test]
+fn results_pane_after_a_timeout_in_the_narrow_layout() {
+    let mut model = demo_model("default", 80, 24);
+    let mut r = report(Vec::new(), None);
+    r.timed_out = true;
+    finish_run(&mut model, r);
+    keys(&mut model, "4");
+    insta::assert_snapshot!(render(&model).backend());
 }

@@ -2,10 +2,13 @@
 //! the effects layer to run. `update` is pure: no I/O, no clocks, no spawning.
 
 pub mod keymap;
+pub mod results;
 mod update;
 
 use std::path::PathBuf;
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::layout::Rect;
@@ -13,12 +16,15 @@ use ratatui::text::Line;
 use ratatui_textarea::TextArea;
 
 use crate::config::Config;
+use crate::runner::process::{Progress, RunReport};
 use crate::theme::{Theme, scope};
 use crate::ui::layout;
 use crate::ui::spec::source_lines;
 use crate::ui::wrap::WrapCache;
+use crate::watch::WatchEvent;
 use crate::workspace::FileText;
 pub use keymap::Keymap;
+use results::ResultsPane;
 pub use update::update;
 
 /// The four panes, in their `1`-`4` order.
@@ -136,12 +142,6 @@ pub struct ConversationPane {
     pub scroll: usize,
 }
 
-/// The Results pane's state.
-#[derive(Debug, Clone, Default)]
-pub struct ResultsPane {
-    pub scroll: usize,
-}
-
 /// All state of the app.
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -167,6 +167,10 @@ pub struct Model {
     pub conversation: ConversationPane,
     pub results: ResultsPane,
     pub composer: TextArea<'static>,
+    /// Matches the code files in scope (`[code].include`).
+    pub code_globs: globset::GlobSet,
+    /// The time of the last animation tick, for elapsed times and the spinner.
+    pub now: Option<Instant>,
     pub should_quit: bool,
     next_id: u64,
 }
@@ -182,6 +186,8 @@ pub enum Msg {
     Resumed,
     /// SIGTERM, SIGHUP or SIGINT: quit now.
     Signal(&'static str),
+    /// An animation frame (only while something animates).
+    Tick(Instant),
     Event(AppEvent),
 }
 
@@ -196,6 +202,21 @@ pub enum AppEvent {
         content: Result<FileText, String>,
     },
     NoticeExpired(u64),
+    /// A test run's process started.
+    RunStarted {
+        id: u64,
+        at: Instant,
+    },
+    RunProgress {
+        id: u64,
+        progress: Progress,
+    },
+    RunFinished {
+        id: u64,
+        report: Box<RunReport>,
+    },
+    /// Files changed in the workspace.
+    Watch(WatchEvent),
 }
 
 /// Work for the effects layer.
@@ -211,6 +232,10 @@ pub enum Cmd {
     ExpireNotice { id: u64, after: Duration },
     /// Restore the terminal and stop the process until `fg`.
     Suspend,
+    /// Run the test command; progress and the report carry `id`.
+    StartRun { id: u64 },
+    /// Kill the run `id` (its whole process group).
+    CancelRun { id: u64 },
 }
 
 /// The split's limits and step, in percent of the width.
@@ -221,6 +246,9 @@ pub const SPLIT_STEP: u16 = 5;
 impl Model {
     /// A model for a workspace, before anything is loaded. `init` lists the first commands.
     pub fn new(root: PathBuf, label: String, config: Config, theme: Theme) -> Self {
+        // The globs were checked when the config loaded; a bad one matches nothing here.
+        let code_globs = crate::workspace::glob_set(&config.code.include)
+            .unwrap_or_else(|_| globset::GlobSet::empty());
         let spec_path = config.spec.clone();
         let mut composer = TextArea::default();
         composer.set_style(theme.style(scope::COMPOSER));
@@ -257,6 +285,8 @@ impl Model {
             conversation: ConversationPane::default(),
             results: ResultsPane::default(),
             composer,
+            code_globs,
+            now: None,
             should_quit: false,
             next_id: 1,
         };
@@ -265,9 +295,33 @@ impl Model {
         model
     }
 
-    /// The commands that load the workspace.
-    pub fn init() -> Vec<Cmd> {
-        vec![Cmd::LoadSpec, Cmd::ScanCode]
+    /// The commands that load the workspace and run the tests once.
+    pub fn init(&mut self) -> Vec<Cmd> {
+        let run = self.start_run(results::Trigger::Startup);
+        vec![Cmd::LoadSpec, Cmd::ScanCode, run]
+    }
+
+    /// Whether something on screen moves (a spinner), so the loop needs animation ticks.
+    pub fn animating(&self) -> bool {
+        self.results.running.is_some()
+    }
+
+    /// Starts a new run and returns its command.
+    fn start_run(&mut self, trigger: results::Trigger) -> Cmd {
+        let id = self.next_id();
+        self.results.runs += 1;
+        self.results.current = Some(id);
+        self.results.running = Some(results::LiveRun {
+            id,
+            number: self.results.runs,
+            trigger,
+            started: None,
+            progress: Progress {
+                counts: Default::default(),
+                tail: Vec::new(),
+            },
+        });
+        Cmd::StartRun { id }
     }
 
     /// A fresh id for requests and notices.
@@ -282,6 +336,9 @@ impl Model {
         let mut reasons = Vec::new();
         if !self.composer.is_empty() {
             reasons.push("the composer holds an unsent message".to_string());
+        }
+        if self.results.running.is_some() {
+            reasons.push("a test run is going (it will be killed)".to_string());
         }
         reasons
     }
@@ -325,7 +382,8 @@ impl Model {
                 Loaded::Ready(file) => file.lines.len(),
                 _ => 0,
             },
-            Pane::Conversation | Pane::Results => 0,
+            Pane::Results => self.results.rows(),
+            Pane::Conversation => 0,
         }
     }
 

@@ -2,13 +2,20 @@
 
 use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 
+use std::path::PathBuf;
+
+use tokio::time::Instant;
+
 use super::keymap::{Action, KeyCombo};
+use super::results::Trigger;
 use super::{
     AppEvent, Cmd, Loaded, Mode, Model, Msg, NoticeKind, Overlay, Pane, SPLIT_MAX, SPLIT_MIN,
     SPLIT_STEP,
 };
+use crate::config::OnChange;
 use crate::ui::layout::{self, Arrangement};
 use crate::ui::spec::source_lines;
+use crate::watch::WatchEvent;
 
 /// Lines scrolled by one mouse-wheel step.
 const WHEEL_LINES: usize = 3;
@@ -24,6 +31,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             Vec::new()
         }
         Msg::Resumed => Vec::new(),
+        Msg::Tick(at) => {
+            model.now = Some(at);
+            Vec::new()
+        }
         Msg::Signal(name) => {
             tracing::info!(signal = name, "quitting on signal");
             model.should_quit = true;
@@ -123,6 +134,18 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::Focus(pane) => model.focus = pane,
         Action::Zoom => model.zoomed = !model.zoomed,
         Action::SplitLeft | Action::SplitRight => return move_split(model, action),
+        Action::ScrollUp
+        | Action::ScrollDown
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Top
+        | Action::Bottom
+            if model.focus == Pane::Results
+                && model.results.rows() > 0
+                && !model.results.detail =>
+        {
+            move_selection(model, action);
+        }
         Action::ScrollUp => scroll_by(model, model.focus, -1),
         Action::ScrollDown => scroll_by(model, model.focus, 1),
         Action::PageUp => {
@@ -136,6 +159,19 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::Top => *scroll_mut(model, model.focus) = 0,
         Action::Bottom => *scroll_mut(model, model.focus) = usize::MAX,
         Action::Compose => enter_compose(model),
+        Action::Rerun => return rerun(model, Trigger::Manual),
+        Action::CancelRun => {
+            return match &model.results.running {
+                Some(run) => vec![
+                    Cmd::CancelRun { id: run.id },
+                    model.notify(NoticeKind::Info, format!("Cancelling run #{}…", run.number)),
+                ],
+                None => vec![model.notify(NoticeKind::Info, "No test run to cancel")],
+            };
+        }
+        Action::ToggleDetail => {
+            model.results.detail = !model.results.detail && model.results.rows() > 0;
+        }
         Action::PrevFile => return select_file(model, -1),
         Action::NextFile => return select_file(model, 1),
         Action::Send => {
@@ -154,6 +190,89 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
         }
     }
     Vec::new()
+}
+
+/// Starts a run now; a run in flight is restarted (`restart`) or followed by one more (`queue`).
+fn rerun(model: &mut Model, trigger: Trigger) -> Vec<Cmd> {
+    match (&model.results.running, model.config.tests.on_change) {
+        (Some(run), OnChange::Restart) => {
+            let old = run.id;
+            vec![Cmd::CancelRun { id: old }, model.start_run(trigger)]
+        }
+        (Some(_), OnChange::Queue) => {
+            model.results.queued = Some(trigger);
+            Vec::new()
+        }
+        (None, _) => vec![model.start_run(trigger)],
+    }
+}
+
+fn move_selection(model: &mut Model, action: Action) {
+    let rows = model.results.rows();
+    let page = page_size(model, Pane::Results);
+    let sel = model.results.selected;
+    model.results.selected = match action {
+        Action::ScrollUp => sel.saturating_sub(1),
+        Action::ScrollDown => sel + 1,
+        Action::PageUp => sel.saturating_sub(page),
+        Action::PageDown => sel + page,
+        Action::Top => 0,
+        _ => rows,
+    }
+    .min(rows.saturating_sub(1));
+}
+
+/// Files changed on disk: reload what shows them, and rerun the tests unless the changes are
+/// the run's own output.
+fn on_changes(model: &mut Model, paths: Vec<PathBuf>, first: Instant) -> Vec<Cmd> {
+    let mut cmds = Vec::new();
+    if paths.contains(&model.config.spec) {
+        cmds.push(Cmd::LoadSpec);
+    }
+    let globs = &model.code_globs;
+    let mut reload = None;
+    if let Loaded::Ready(files) = &model.code.files {
+        if paths
+            .iter()
+            .any(|p| globs.is_match(p) && !files.contains(p))
+        {
+            cmds.push(Cmd::ScanCode);
+        }
+        reload = files
+            .get(model.code.selected)
+            .filter(|f| paths.contains(f))
+            .cloned();
+    }
+    if let Some(path) = reload {
+        let id = model.next_id();
+        model.code.load_id = id;
+        cmds.push(Cmd::LoadFile { id, path });
+    }
+    // While a run is going, and for changes that began before it ended, files other than code,
+    // spec and config are taken to be the run's own output (caches, snapshots, reports).
+    let during_run = model.results.running.is_some()
+        || model
+            .results
+            .last
+            .as_ref()
+            .is_some_and(|last| first <= last.report.ended);
+    let config_file = PathBuf::from(crate::config::WORKSPACE_FILE);
+    let relevant: Vec<PathBuf> = paths
+        .into_iter()
+        .filter(|p| {
+            !during_run
+                || model.code_globs.is_match(p)
+                || *p == model.config.spec
+                || *p == config_file
+        })
+        .collect();
+    let trigger = match relevant.as_slice() {
+        [] => return cmds,
+        [one] => Trigger::Saved(one.clone()),
+        many => Trigger::Changes(many.len()),
+    };
+    cmds.extend(rerun(model, trigger));
+    cmds
 }
 
 fn enter_compose(model: &mut Model) {
@@ -218,14 +337,25 @@ fn on_mouse(model: &mut Model, mouse: MouseEvent) -> Vec<Cmd> {
             .map(|(p, _)| *p)
     };
     match mouse.kind {
-        MouseEventKind::ScrollDown => {
-            if let Some(pane) = hit(mouse.column, mouse.row) {
-                scroll_by(model, pane, WHEEL_LINES as isize);
-            }
-        }
-        MouseEventKind::ScrollUp => {
-            if let Some(pane) = hit(mouse.column, mouse.row) {
-                scroll_by(model, pane, -(WHEEL_LINES as isize));
+        MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+            let down = mouse.kind == MouseEventKind::ScrollDown;
+            match hit(mouse.column, mouse.row) {
+                // The test list scrolls by moving its selection, which the view keeps in sight.
+                Some(Pane::Results) if model.results.rows() > 0 => {
+                    let step = if down {
+                        Action::ScrollDown
+                    } else {
+                        Action::ScrollUp
+                    };
+                    for _ in 0..WHEEL_LINES {
+                        move_selection(model, step);
+                    }
+                }
+                Some(pane) => {
+                    let lines = WHEEL_LINES as isize;
+                    scroll_by(model, pane, if down { lines } else { -lines });
+                }
+                None => {}
             }
         }
         MouseEventKind::Down(MouseButton::Left) => {
@@ -288,6 +418,39 @@ fn on_event(model: &mut Model, event: AppEvent) -> Vec<Cmd> {
                 Err(e) => Loaded::Failed(e),
             };
         }
+        AppEvent::RunStarted { id, at } => {
+            if let Some(run) = model.results.running.as_mut().filter(|r| r.id == id) {
+                run.started = Some(at);
+                model.now = Some(at);
+            }
+        }
+        AppEvent::RunProgress { id, progress } => {
+            if let Some(run) = model.results.running.as_mut().filter(|r| r.id == id) {
+                run.progress = progress;
+            }
+        }
+        AppEvent::RunFinished { id, report } => {
+            if model.results.current != Some(id) {
+                tracing::debug!(id, "dropping a stale run report");
+                return Vec::new();
+            }
+            model.results.finish(*report);
+            if let Some(trigger) = model.results.queued.take() {
+                return vec![model.start_run(trigger)];
+            }
+        }
+        AppEvent::Watch(WatchEvent::Changed { paths, first, .. }) => {
+            return on_changes(model, paths, Instant::from_std(first));
+        }
+        AppEvent::Watch(WatchEvent::Rescan { reason }) => {
+            let mut cmds = vec![
+                model.notify(NoticeKind::Error, reason),
+                Cmd::LoadSpec,
+                Cmd::ScanCode,
+            ];
+            cmds.extend(rerun(model, Trigger::Rescan));
+            return cmds;
+        }
         AppEvent::NoticeExpired(id) => {
             if model.notice.as_ref().is_some_and(|n| n.id == id) {
                 model.notice = None;
@@ -323,7 +486,19 @@ fn relayout(model: &mut Model) {
     if let Some(body) = model.body_area(Pane::Spec) {
         model.spec.wrapped.ensure(&model.spec.lines, body.width);
     }
-    for pane in Pane::ALL {
+    let rows = model.results.rows();
+    model.results.selected = model.results.selected.min(rows.saturating_sub(1));
+    if let Some(body) = model.body_area(Pane::Results) {
+        let height = crate::ui::results::list_height(body.height) as usize;
+        let sel = model.results.selected;
+        let scroll = &mut model.results.scroll;
+        if sel < *scroll {
+            *scroll = sel;
+        } else if height > 0 && sel >= *scroll + height {
+            *scroll = sel + 1 - height;
+        }
+    }
+    for pane in [Pane::Spec, Pane::Conversation, Pane::Code] {
         let len = model.content_len(pane);
         let height = model.body_area(pane).map_or(0, |r| r.height as usize);
         let scroll = scroll_mut(model, pane);
@@ -335,6 +510,8 @@ fn relayout(model: &mut Model) {
 mod tests {
     use super::*;
     use crate::config::Config;
+    use crate::runner::process::RunReport;
+    use crate::runner::result::{TestResult, TestStatus};
     use crate::theme::ThemeSource;
     use crate::workspace::FileText;
     use crossterm::event::{KeyCode, KeyModifiers};
@@ -636,6 +813,267 @@ mod tests {
         assert_eq!(m.code.selected, 0);
         ch(&mut m, '[');
         assert_eq!(m.code.selected, 1, "wraps around");
+    }
+
+    fn report(ended: Instant, results: Vec<TestResult>) -> Box<RunReport> {
+        Box::new(RunReport {
+            command: "t".into(),
+            exit_code: Some(if results.iter().any(|r| r.status == TestStatus::Failed) {
+                1
+            } else {
+                0
+            }),
+            timed_out: false,
+            cancelled: false,
+            duration: std::time::Duration::from_millis(5),
+            format: Some(crate::runner::result::Format::Unittest),
+            results,
+            output: Default::default(),
+            error: None,
+            ended,
+        })
+    }
+
+    fn changed(paths: &[&str], first: Instant) -> Msg {
+        Msg::Event(AppEvent::Watch(WatchEvent::Changed {
+            paths: paths.iter().map(PathBuf::from).collect(),
+            first: first.into_std(),
+            last: first.into_std(),
+        }))
+    }
+
+    fn started_id(cmds: &[Cmd]) -> u64 {
+        cmds.iter()
+            .find_map(|c| match c {
+                Cmd::StartRun { id } => Some(*id),
+                _ => None,
+            })
+            .expect("a run starts")
+    }
+
+    #[test]
+    fn init_loads_and_runs_once() {
+        let mut m = model();
+        let cmds = m.init();
+        assert!(cmds.contains(&Cmd::LoadSpec));
+        assert!(cmds.contains(&Cmd::ScanCode));
+        started_id(&cmds);
+        assert!(m.animating());
+    }
+
+    #[test]
+    fn r_restarts_a_run_in_flight_and_drops_the_stale_report() {
+        let mut m = model();
+        let first = started_id(&m.init());
+        let cmds = ch(&mut m, 'r');
+        assert_eq!(cmds[0], Cmd::CancelRun { id: first });
+        let second = started_id(&cmds);
+        let now = Instant::now();
+        update(
+            &mut m,
+            Msg::Event(AppEvent::RunFinished {
+                id: first,
+                report: report(now, vec![]),
+            }),
+        );
+        assert!(m.results.running.is_some(), "the stale report is dropped");
+        let ok = TestResult::new("a", TestStatus::Passed);
+        update(
+            &mut m,
+            Msg::Event(AppEvent::RunFinished {
+                id: second,
+                report: report(now, vec![ok]),
+            }),
+        );
+        assert!(m.results.running.is_none());
+        assert_eq!(m.results.last.as_ref().unwrap().number, 2);
+        assert_eq!(m.results.history.len(), 1);
+        assert!(!m.animating());
+    }
+
+    #[test]
+    fn queue_mode_runs_once_more_after_the_run() {
+        let mut m = model();
+        m.config.tests.on_change = OnChange::Queue;
+        let first = started_id(&m.init());
+        let t = Instant::now();
+        assert!(
+            update(&mut m, changed(&["a.py"], t)).is_empty(),
+            "no restart"
+        );
+        update(&mut m, changed(&["b.py"], t));
+        let cmds = update(
+            &mut m,
+            Msg::Event(AppEvent::RunFinished {
+                id: first,
+                report: report(t, vec![]),
+            }),
+        );
+        started_id(&cmds);
+        assert_eq!(
+            m.results.running.as_ref().unwrap().trigger,
+            Trigger::Saved("b.py".into())
+        );
+    }
+
+    #[test]
+    fn the_runs_own_files_never_retrigger_it() {
+        let mut m = model();
+        let id = started_id(&m.init());
+        let t0 = Instant::now();
+        // Written during the run: caches and reports.
+        assert!(update(&mut m, changed(&["__snapshots__/x.snap", "report.xml"], t0)).is_empty());
+        let ended = t0 + std::time::Duration::from_millis(50);
+        update(
+            &mut m,
+            Msg::Event(AppEvent::RunFinished {
+                id,
+                report: report(ended, vec![]),
+            }),
+        );
+        // Delivered after the run ended, but begun before: still the run's own.
+        assert!(update(&mut m, changed(&["report.xml"], t0)).is_empty());
+        // A later change to the same file is the user's.
+        let later = ended + std::time::Duration::from_millis(10);
+        let cmds = update(&mut m, changed(&["report.xml"], later));
+        started_id(&cmds);
+    }
+
+    #[test]
+    fn a_code_save_during_a_run_restarts_it() {
+        let mut m = model();
+        let first = started_id(&m.init());
+        let cmds = update(&mut m, changed(&["pkg/mod.py"], Instant::now()));
+        assert_eq!(cmds[0], Cmd::CancelRun { id: first });
+        started_id(&cmds);
+        assert_eq!(
+            m.results.running.as_ref().unwrap().trigger,
+            Trigger::Saved("pkg/mod.py".into())
+        );
+    }
+
+    #[test]
+    fn spec_and_selected_file_changes_reload_them() {
+        let mut m = model();
+        update(
+            &mut m,
+            Msg::Event(AppEvent::CodeFilesFound(Ok(vec!["a.py".into()]))),
+        );
+        let cmds = update(
+            &mut m,
+            changed(&["SPEC.md", "a.py", "new.py"], Instant::now()),
+        );
+        assert!(cmds.contains(&Cmd::LoadSpec));
+        assert!(
+            cmds.contains(&Cmd::ScanCode),
+            "a new code file rescans the list"
+        );
+        assert!(
+            cmds.iter()
+                .any(|c| matches!(c, Cmd::LoadFile { path, .. } if path.to_str() == Some("a.py")))
+        );
+        assert_eq!(
+            m.results.running.as_ref().unwrap().trigger,
+            Trigger::Changes(3)
+        );
+    }
+
+    #[test]
+    fn x_cancels_the_run() {
+        let mut m = model();
+        let id = started_id(&m.init());
+        let cmds = ch(&mut m, 'x');
+        assert_eq!(cmds[0], Cmd::CancelRun { id });
+        let cmds = {
+            let t = Instant::now();
+            update(
+                &mut m,
+                Msg::Event(AppEvent::RunFinished {
+                    id,
+                    report: report(t, vec![]),
+                }),
+            );
+            ch(&mut m, 'x')
+        };
+        assert!(m.notice.as_ref().unwrap().text.contains("No test run"));
+        assert_eq!(cmds.len(), 1);
+    }
+
+    #[test]
+    fn results_list_selection_and_detail() {
+        let mut m = model();
+        let id = started_id(&m.init());
+        let results = vec![
+            TestResult::new("b_pass", TestStatus::Passed),
+            TestResult::new("z_fail", TestStatus::Failed),
+            TestResult::new("a_skip", TestStatus::Skipped),
+        ];
+        update(
+            &mut m,
+            Msg::Event(AppEvent::RunFinished {
+                id,
+                report: report(Instant::now(), results),
+            }),
+        );
+        let last = m.results.last.as_ref().unwrap();
+        let names: Vec<&str> = last
+            .order
+            .iter()
+            .map(|&i| last.report.results[i].name.as_str())
+            .collect();
+        assert_eq!(names, ["z_fail", "a_skip", "b_pass"], "failures first");
+        ch(&mut m, '4');
+        key(&mut m, KeyCode::Down);
+        key(&mut m, KeyCode::Down);
+        key(&mut m, KeyCode::Down);
+        assert_eq!(m.results.selected, 2);
+        key(&mut m, KeyCode::Home);
+        assert_eq!(m.results.selected, 0);
+        key(&mut m, KeyCode::Enter);
+        assert!(m.results.detail);
+        key(&mut m, KeyCode::Enter);
+        assert!(!m.results.detail);
+    }
+
+    #[test]
+    fn selection_follows_the_test_across_runs() {
+        let mut m = model();
+        let id = started_id(&m.init());
+        let t = Instant::now();
+        let run = |names: &[(&str, TestStatus)]| {
+            names
+                .iter()
+                .map(|(n, s)| TestResult::new(*n, *s))
+                .collect::<Vec<_>>()
+        };
+        update(
+            &mut m,
+            Msg::Event(AppEvent::RunFinished {
+                id,
+                report: report(
+                    t,
+                    run(&[("a", TestStatus::Passed), ("b", TestStatus::Passed)]),
+                ),
+            }),
+        );
+        ch(&mut m, '4');
+        key(&mut m, KeyCode::Down);
+        let id = started_id(&ch(&mut m, 'r'));
+        update(
+            &mut m,
+            Msg::Event(AppEvent::RunFinished {
+                id,
+                report: report(
+                    t,
+                    run(&[("a", TestStatus::Failed), ("b", TestStatus::Passed)]),
+                ),
+            }),
+        );
+        let last = m.results.last.as_ref().unwrap();
+        assert_eq!(
+            last.report.results[last.order[m.results.selected]].name,
+            "b"
+        );
     }
 
     #[test]

@@ -1,22 +1,87 @@
-//! The Results pane: the test command and, once runs exist, their outcome.
+//! The Results pane: a summary of the last run, a history sparkline, and each test's fate
+//! (failures first) with a detail view; a spinner and the live output tail while tests run.
+
+use std::time::Duration;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::pane_block;
+use super::{draw_scrollbar, pane_block};
+use crate::model::results::{FinishedRun, LiveRun, RunSummary};
 use crate::model::{Model, Pane};
-use crate::theme::scope;
+use crate::runner::result::{TestResult, TestStatus};
+use crate::theme::{Theme, scope};
+
+/// Lines above the test list: the summary and the history.
+const HEADER_LINES: u16 = 2;
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+const BARS: [&str; 8] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"];
+
+/// Rows the test list gets in a body of `body_height`.
+pub fn list_height(body_height: u16) -> u16 {
+    body_height.saturating_sub(HEADER_LINES)
+}
 
 /// Draws the Results pane.
 pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
     let theme = &model.theme;
-    let note = Line::styled(" no run yet ", theme.style(scope::TEXT_DIM));
+    let results = &model.results;
+    let note = match (&results.running, &results.last) {
+        (Some(run), _) => Line::styled(
+            format!(
+                " #{} running {} ",
+                run.number,
+                elapsed(model, run).map_or(String::new(), fmt_duration)
+            ),
+            theme.style(scope::RESULTS_RUNNING),
+        ),
+        (None, Some(last)) => Line::styled(
+            format!(
+                " #{} · {} ",
+                last.number,
+                fmt_duration(last.report.duration)
+            ),
+            theme.style(scope::TEXT_DIM),
+        ),
+        (None, None) => Line::styled(" no run yet ", theme.style(scope::TEXT_DIM)),
+    };
     frame.render_widget(pane_block(Pane::Results, focused, Some(note), theme), rect);
     let Some(body) = model.body_area(Pane::Results) else {
         return;
     };
+    if let Some(run) = &results.running {
+        draw_running(frame, model, run, body);
+    } else if let Some(last) = &results.last {
+        if results.detail {
+            draw_detail(frame, last, results.selected, body, theme);
+        } else {
+            draw_finished(frame, model, last, rect, body);
+        }
+    } else {
+        draw_idle(frame, model, body);
+    }
+}
+
+fn elapsed(model: &Model, run: &LiveRun) -> Option<Duration> {
+    Some(model.now?.saturating_duration_since(run.started?))
+}
+
+fn fmt_duration(d: Duration) -> String {
+    let secs = d.as_secs_f64();
+    if secs < 10.0 {
+        format!("{secs:.2} s")
+    } else if secs < 600.0 {
+        format!("{secs:.1} s")
+    } else {
+        format!("{}m{:02}s", d.as_secs() / 60, d.as_secs() % 60)
+    }
+}
+
+fn draw_idle(frame: &mut Frame, model: &Model, body: Rect) {
+    let theme = &model.theme;
     let tests = &model.config.tests;
     let lines = vec![
         Line::styled("No run yet.", theme.style(scope::RESULTS_SUMMARY)),
@@ -33,10 +98,252 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
             ),
         ]),
     ];
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
+}
+
+fn counts_spans(counts: crate::runner::process::Counts, theme: &Theme) -> Vec<Span<'static>> {
+    vec![
+        Span::styled(
+            format!("✓ {} passed", counts.passed),
+            theme.style(scope::RESULTS_PASS),
+        ),
+        Span::raw("  "),
+        Span::styled(
+            format!("✗ {} failed", counts.failed),
+            if counts.failed > 0 {
+                theme.style(scope::RESULTS_FAIL)
+            } else {
+                theme.style(scope::TEXT_DIM)
+            },
+        ),
+        Span::raw("  "),
+        Span::styled(
+            format!("○ {} skipped", counts.skipped),
+            theme.style(scope::RESULTS_SKIP),
+        ),
+    ]
+}
+
+fn draw_running(frame: &mut Frame, model: &Model, run: &LiveRun, body: Rect) {
+    let theme = &model.theme;
+    let since = elapsed(model, run).unwrap_or_default();
+    let spin = SPINNER[(since.as_millis() / 100) as usize % SPINNER.len()];
+    let mut head = vec![Span::styled(
+        format!("{spin} running "),
+        theme.style(scope::RESULTS_RUNNING),
+    )];
+    head.push(Span::styled(
+        format!("{} · ", run.trigger.describe()),
+        theme.style(scope::TEXT_DIM),
+    ));
+    head.extend(counts_spans(run.progress.counts, theme));
+    let mut lines = vec![Line::from(head), Line::raw("")];
+    let room = list_height(body.height) as usize;
+    let tail = &run.progress.tail;
+    lines.extend(
+        tail[tail.len().saturating_sub(room)..]
+            .iter()
+            .map(|l| Line::styled(l.clone(), theme.style(scope::TEXT_DIM))),
+    );
+    frame.render_widget(Paragraph::new(lines), body);
+}
+
+/// The one-line verdict of a finished run.
+fn summary(model: &Model, last: &FinishedRun) -> Line<'static> {
+    let theme = &model.theme;
+    let report = &last.report;
+    let trailer = Span::styled(
+        format!(
+            "  {} · {}",
+            fmt_duration(report.duration),
+            last.trigger.describe()
+        ),
+        theme.style(scope::TEXT_DIM),
+    );
+    let verdict = |text: String, s: &str| {
+        Line::from(vec![Span::styled(text, theme.style(s)), trailer.clone()])
+    };
+    if let Some(error) = &report.error
+        && report.results.is_empty()
+    {
+        return verdict(error.clone(), scope::RESULTS_FAIL);
+    }
+    if report.timed_out {
+        return verdict(
+            format!(
+                "timed out after {} s: process group killed",
+                model.config.tests.timeout_secs
+            ),
+            scope::RESULTS_FAIL,
+        );
+    }
+    if report.cancelled {
+        return verdict(
+            "cancelled: process group killed".into(),
+            scope::RESULTS_SKIP,
+        );
+    }
+    if report.results.is_empty() {
+        return match report.exit_code {
+            Some(0) => verdict(
+                "exit 0, but no per-test results: output not recognised".into(),
+                scope::RESULTS_SKIP,
+            ),
+            Some(code) => verdict(
+                format!("failed with exit code {code}; output not recognised"),
+                scope::RESULTS_FAIL,
+            ),
+            None => verdict("killed by a signal".into(), scope::RESULTS_FAIL),
+        };
+    }
+    let mut spans = counts_spans(report.counts(), theme);
+    if report.counts().failed == 0 && report.exit_code != Some(0) {
+        spans.push(Span::styled(
+            format!(
+                "  exit code {}",
+                report.exit_code.map_or("-".into(), |c| c.to_string())
+            ),
+            theme.style(scope::RESULTS_FAIL),
+        ));
+    }
+    spans.push(trailer);
+    Line::from(spans)
+}
+
+fn history(runs: &[RunSummary], theme: &Theme) -> Line<'static> {
+    let max = runs
+        .iter()
+        .map(|r| r.counts.total())
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let mut spans = vec![Span::styled("history ", theme.style(scope::TEXT_DIM))];
+    for run in runs {
+        let level = (run.counts.total() * (BARS.len() - 1)).div_ceil(max);
+        let style = if run.passed {
+            theme.style(scope::RESULTS_PASS)
+        } else {
+            theme.style(scope::RESULTS_FAIL)
+        };
+        spans.push(Span::styled(BARS[level.min(BARS.len() - 1)], style));
+    }
+    Line::from(spans)
+}
+
+fn status_icon(status: TestStatus, theme: &Theme) -> Span<'static> {
+    match status {
+        TestStatus::Passed => Span::styled("✓ ", theme.style(scope::RESULTS_PASS)),
+        TestStatus::Failed => Span::styled("✗ ", theme.style(scope::RESULTS_FAIL)),
+        TestStatus::Skipped => Span::styled("○ ", theme.style(scope::RESULTS_SKIP)),
+    }
+}
+
+fn draw_finished(frame: &mut Frame, model: &Model, last: &FinishedRun, rect: Rect, body: Rect) {
+    let theme = &model.theme;
+    let results = &model.results;
+    let mut lines = vec![summary(model, last), history(&results.history, theme)];
+    let room = list_height(body.height) as usize;
+    if last.order.is_empty() {
+        // Nothing parsed: the output is all there is.
+        let out: Vec<&str> = last.report.output.last(room);
+        lines.extend(
+            out.into_iter()
+                .map(|l| Line::styled(l.to_string(), theme.style(scope::TEXT_DIM))),
+        );
+        frame.render_widget(Paragraph::new(lines), body);
+        return;
+    }
+    for (row, &i) in last
+        .order
+        .iter()
+        .enumerate()
+        .skip(results.scroll)
+        .take(room)
+    {
+        let test = &last.report.results[i];
+        let mut spans = vec![
+            status_icon(test.status, theme),
+            Span::styled(test.name.clone(), theme.style(scope::TEXT)),
+        ];
+        if let Some(message) = &test.message {
+            spans.push(Span::styled(
+                format!("  {message}"),
+                theme.style(scope::TEXT_DIM),
+            ));
+        }
+        let mut line = Line::from(spans);
+        if row == results.selected {
+            line = line.style(theme.style(scope::SELECTION));
+        }
+        lines.push(line);
+    }
+    frame.render_widget(Paragraph::new(lines), body);
+    let list = Rect {
+        y: body.y + HEADER_LINES,
+        height: list_height(body.height),
+        ..body
+    };
+    draw_scrollbar(frame, rect, list, last.order.len(), results.scroll, theme);
+}
+
+fn draw_detail(frame: &mut Frame, last: &FinishedRun, selected: usize, body: Rect, theme: &Theme) {
+    let Some(test) = last.order.get(selected).map(|&i| &last.report.results[i]) else {
+        return;
+    };
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((model.results.scroll as u16, 0)),
+        Paragraph::new(detail_lines(test, theme)).wrap(Wrap { trim: false }),
         body,
     );
+}
+
+/// The detail view of one test: name, status, location, message and output.
+fn detail_lines(test: &TestResult, theme: &Theme) -> Vec<Line<'static>> {
+    let status = match test.status {
+        TestStatus::Passed => "passed",
+        TestStatus::Failed => "failed",
+        TestStatus::Skipped => "skipped",
+    };
+    let mut head = vec![
+        status_icon(test.status, theme),
+        Span::styled(test.name.clone(), theme.style(scope::RESULTS_SUMMARY)),
+    ];
+    let mut facts = vec![status.to_string()];
+    if let Some(ms) = test.duration_ms {
+        facts.push(format!("{ms} ms"));
+    }
+    if let Some(suite) = &test.suite {
+        facts.push(suite.clone());
+    }
+    head.push(Span::styled(
+        format!("  ({})", facts.join(", ")),
+        theme.style(scope::TEXT_DIM),
+    ));
+    let mut lines = vec![Line::from(head)];
+    if let Some(file) = &test.file {
+        let at = match test.line {
+            Some(line) => format!("at {file}:{line}"),
+            None => format!("at {file}"),
+        };
+        lines.push(Line::styled(at, theme.style(scope::TEXT_ACCENT)));
+    }
+    if let Some(message) = &test.message {
+        lines.push(Line::styled(
+            message.clone(),
+            theme.style(scope::RESULTS_FAIL),
+        ));
+    }
+    if !test.output.is_empty() {
+        lines.push(Line::raw(""));
+        lines.extend(
+            test.output
+                .lines()
+                .map(|l| Line::styled(l.to_string(), Style::default())),
+        );
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "Enter: back to the list",
+        theme.style(scope::TEXT_DIM),
+    ));
+    lines
 }

@@ -90,3 +90,37 @@ pub fn styled_dump(buffer: &Buffer) -> String {
     }
     out
 }
+
+/// A finished run's report with the given results.
+pub fn report(
+    results: Vec<specbench::runner::result::TestResult>,
+    exit_code: Option<i32>,
+) -> Box<specbench::runner::process::RunReport> {
+    let mut output = specbench::runner::output::OutputLog::default();
+    output.push("Ran 3 tests in 0.004s");
+    Box::new(specbench::runner::process::RunReport {
+        command: "python3 -m unittest -v".into(),
+        exit_code,
+        timed_out: false,
+        cancelled: false,
+        duration: std::time::Duration::from_millis(412),
+        format: Some(specbench::runner::result::Format::Unittest),
+        results,
+        output,
+        error: None,
+        ended: tokio::time::Instant::now(),
+    })
+}
+
+/// Starts a run in the model and finishes it with `report`.
+pub fn finish_run(model: &mut Model, report: Box<specbench::runner::process::RunReport>) {
+    let cmds = model.init();
+    let id = cmds
+        .iter()
+        .find_map(|c| match c {
+            specbench::model::Cmd::StartRun { id } => Some(*id),
+            _ => None,
+        })
+        .expect("init starts a run");
+    update(model, Msg::Event(AppEvent::RunFinished { id, report }));
+}

@@ -1,0 +1,190 @@
+//! The runner against real child processes: exit codes, environment, non-UTF-8 output, bounded
+//! memory under a flood, cancellation and timeouts that leave no process of the group alive.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use specbench::config::TestFormat;
+use specbench::runner::process::{self, RunReport, RunRequest};
+use tokio::sync::oneshot;
+
+fn request(dir: &Path, command: &str, timeout: Duration) -> RunRequest {
+    RunRequest {
+        command: command.into(),
+        cwd: dir.to_path_buf(),
+        timeout,
+        format: TestFormat::Auto,
+        junit_path: None,
+    }
+}
+
+async fn run(req: RunRequest) -> RunReport {
+    let (_keep, cancel) = oneshot::channel();
+    tokio::time::timeout(Duration::from_secs(60), process::run(req, cancel, |_| {}))
+        .await
+        .expect("the run ends")
+}
+
+/// Whether a process is gone (or a zombie waiting to be reaped by init).
+fn is_gone(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+    }
+}
+
+fn read_pids(path: &PathBuf) -> Vec<i32> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+async fn wait_for_file(path: &Path) {
+    for _ in 0..200 {
+        if path.exists() && !std::fs::read_to_string(path).unwrap_or_default().is_empty() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("{} never appeared", path.display());
+}
+
+#[tokio::test]
+async fn exit_code_environment_and_stderr_are_captured() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = run(request(
+        dir.path(),
+        "echo \"CI=$CI\"; echo to-stderr >&2; read x; echo \"stdin:${x:-closed}\"; exit 3",
+        Duration::from_secs(30),
+    ))
+    .await;
+    assert_eq!(report.exit_code, Some(3));
+    assert!(!report.passed());
+    let lines: Vec<&str> = report.output.lines().collect();
+    assert!(lines.contains(&"CI=1"), "{lines:?}");
+    assert!(lines.contains(&"to-stderr"), "{lines:?}");
+    assert!(lines.contains(&"stdin:closed"), "{lines:?}");
+    assert_eq!(report.format, None, "plain output is not a test format");
+}
+
+#[tokio::test]
+async fn non_utf8_bytes_and_colours_survive_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = run(request(
+        dir.path(),
+        r"printf 'ok \377 end\n\033[31mred\033[0m\n'",
+        Duration::from_secs(30),
+    ))
+    .await;
+    let lines: Vec<&str> = report.output.lines().collect();
+    assert_eq!(lines, ["ok \u{fffd} end", "red"]);
+    assert_eq!(report.exit_code, Some(0));
+}
+
+#[tokio::test]
+async fn a_flood_of_output_costs_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    // 60 MB of output: one 40 MB line and 2 million short ones.
+    let report = run(request(
+        dir.path(),
+        "head -c 40000000 /dev/zero | tr '\\0' 'x'; yes 'short line' | head -n 2000000",
+        Duration::from_secs(120),
+    ))
+    .await;
+    assert_eq!(report.exit_code, Some(0));
+    assert!(report.output.total_lines >= 2_000_000);
+    let kept = report.output.lines().count() as u64;
+    assert!(kept <= 2_201, "{kept} lines kept");
+    let longest = report.output.lines().map(str::len).max().unwrap_or(0);
+    assert!(longest < 5_000, "lines are cut: {longest}");
+}
+
+#[tokio::test]
+async fn cancelling_kills_the_whole_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let pids = dir.path().join("pids");
+    let req = request(
+        dir.path(),
+        "sleep 300 & echo $! >> pids; (trap '' TERM; sleep 300) & echo $! >> pids; echo $$ >> pids; wait",
+        Duration::from_secs(600),
+    );
+    let (cancel_tx, cancel_rx) = oneshot::channel();
+    let task = tokio::spawn(process::run(req, cancel_rx, |_| {}));
+    wait_for_file(&pids).await;
+    while read_pids(&pids).len() < 3 {
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    cancel_tx.send(()).unwrap();
+    let report = tokio::time::timeout(Duration::from_secs(30), task)
+        .await
+        .expect("cancel ends the run")
+        .unwrap();
+    assert!(report.cancelled);
+    assert!(!report.timed_out);
+    assert_eq!(report.exit_code, None, "killed by a signal");
+    for pid in read_pids(&pids) {
+        for _ in 0..100 {
+            if is_gone(pid) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(is_gone(pid), "process {pid} survived");
+    }
+}
+
+#[tokio::test]
+async fn a_timeout_kills_grandchildren_that_ignore_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let pids = dir.path().join("pids");
+    let report = run(request(
+        dir.path(),
+        "trap '' TERM; (trap '' TERM; sleep 300) & echo $! >> pids; echo $$ >> pids; echo started; sleep 300",
+        Duration::from_secs(1),
+    ))
+    .await;
+    assert!(report.timed_out);
+    assert!(report.output.lines().any(|l| l == "started"));
+    let pids = read_pids(&pids);
+    assert_eq!(pids.len(), 2);
+    for pid in pids {
+        for _ in 0..100 {
+            if is_gone(pid) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(is_gone(pid), "process {pid} survived");
+    }
+}
+
+#[tokio::test]
+async fn a_command_that_cannot_start_says_why() {
+    let report = run(request(
+        Path::new("/nonexistent/dir"),
+        "true",
+        Duration::from_secs(5),
+    ))
+    .await;
+    let error = report.error.clone().expect("an error");
+    assert!(error.contains("cannot start"), "{error}");
+    assert!(!report.passed());
+}
+
+#[tokio::test]
+async fn a_grandchild_holding_the_pipes_does_not_hang_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = run(request(
+        dir.path(),
+        "sleep 300 & echo done",
+        Duration::from_secs(600),
+    ))
+    .await;
+    assert_eq!(report.exit_code, Some(0));
+    assert!(!report.timed_out);
+    assert!(report.output.lines().any(|l| l == "done"));
+}
