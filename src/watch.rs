@@ -435,6 +435,9 @@ struct Burst {
     rescan: Option<String>,
     /// A `.gitignore` changed during the burst.
     gitignore_changed: bool,
+    /// Files that appeared during the burst: if they vanish again before it ends, they were
+    /// temporary (`sed -i`, an editor's save-by-rename) and are not reported at all.
+    created: BTreeSet<PathBuf>,
 }
 
 impl Burst {
@@ -642,6 +645,9 @@ impl Worker {
             fs::symlink_metadata(self.tree.shared.abs(&rel)).is_ok_and(|m| m.is_dir())
         });
         if !is_dir {
+            if !self.burst.paths.contains(&rel) {
+                self.burst.created.insert(rel.clone());
+            }
             return self.changed(rel, now);
         }
         if self.tree.shared.rules().is_ignored(&rel, true) {
@@ -663,6 +669,12 @@ impl Worker {
     /// A file or directory was removed or moved away. A vanished directory is reported by its
     /// own path: when it was moved away, no event names the files it held.
     fn vanished(&mut self, rel: PathBuf, is_dir: Option<bool>, now: Instant) {
+        if is_dir != Some(true) && self.burst.created.remove(&rel) {
+            // Created and gone again within one burst: a temporary file.
+            self.burst.paths.remove(&rel);
+            self.burst.touch(now);
+            return;
+        }
         let was_watched = self.tree.forget(&rel);
         let ignored = {
             let rules = self.tree.shared.rules();
@@ -912,6 +924,18 @@ mod tests {
             events += 1;
         }
         assert!(events <= 2, "{events} events for one storm");
+        assert_silent(&mut rx).await;
+    }
+
+    #[tokio::test]
+    async fn temporary_files_of_a_sed_style_save_are_not_reported() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(dir.path(), "app.py", "x = 1\n");
+        let (_watcher, mut rx) = start(config(dir.path()));
+        // sed -i: write a new file beside the original, then rename it over the original.
+        write(dir.path(), "sedAbC123", "x = 2\n");
+        fs::rename(dir.path().join("sedAbC123"), dir.path().join("app.py")).expect("rename");
+        assert_eq!(next_paths(&mut rx).await, paths(&["app.py"]));
         assert_silent(&mut rx).await;
     }
 

@@ -57,6 +57,8 @@ pub struct FinishedRun {
     pub report: RunReport,
     /// Indexes into `report.results`: failed, then skipped, then passed, each by name.
     pub order: Vec<usize>,
+    /// The part all test names share (`test_rate.RateTest.`), which the list leaves out.
+    pub common_prefix: usize,
 }
 
 impl FinishedRun {
@@ -74,13 +76,58 @@ impl FinishedRun {
                 .cmp(&rank(rb.status))
                 .then_with(|| ra.name.cmp(&rb.name))
         });
+        let common_prefix = common_prefix(report.results.iter().map(|r| r.name.as_str()));
         Self {
             number,
             trigger,
             report,
             order,
+            common_prefix,
         }
     }
+
+    /// A test's name as the list shows it, without the shared prefix.
+    pub fn short_name(&self, index: usize) -> &str {
+        let name = &self.report.results[index].name;
+        name.get(self.common_prefix..).unwrap_or(name)
+    }
+
+    /// The shared prefix of the names, if any.
+    pub fn prefix(&self) -> &str {
+        self.report
+            .results
+            .first()
+            .and_then(|r| r.name.get(..self.common_prefix))
+            .unwrap_or("")
+    }
+}
+
+/// The length of the longest prefix shared by at least two names that ends just after a
+/// separator (`.`, `::`, `/`, ` > `), so no name is cut inside a word.
+fn common_prefix<'a>(mut names: impl Iterator<Item = &'a str>) -> usize {
+    let Some(first) = names.next() else {
+        return 0;
+    };
+    let mut len = first.len();
+    let mut count = 1;
+    for name in names {
+        count += 1;
+        len = first
+            .bytes()
+            .zip(name.bytes())
+            .take(len)
+            .take_while(|(a, b)| a == b)
+            .count();
+    }
+    if count < 2 {
+        return 0;
+    }
+    let shared = &first[..len];
+    [".", "::", "/", " > "]
+        .iter()
+        .filter_map(|sep| shared.rfind(sep).map(|i| i + sep.len()))
+        .max()
+        .unwrap_or(0)
 }
 
 /// One past run, for the history sparkline.
@@ -128,15 +175,28 @@ impl ResultsPane {
                 .map(|&i| l.report.results[i].name.clone())
         });
         let finished = FinishedRun::new(live.number, live.trigger, report);
-        // Keep the same test selected across runs when it still exists.
-        self.selected = keep
-            .and_then(|name| {
-                finished
-                    .order
-                    .iter()
-                    .position(|&i| finished.report.results[i].name == name)
-            })
-            .unwrap_or(0);
+        // Keep the same test selected across runs when it still exists, unless failures
+        // appeared elsewhere: then the first failure is what the user wants to see.
+        let kept = keep.and_then(|name| {
+            finished
+                .order
+                .iter()
+                .position(|&i| finished.report.results[i].name == name)
+        });
+        let first_is_failure = finished
+            .order
+            .first()
+            .is_some_and(|&i| finished.report.results[i].status == TestStatus::Failed);
+        self.selected = match kept {
+            Some(row)
+                if finished.report.results[finished.order[row]].status == TestStatus::Failed =>
+            {
+                row
+            }
+            Some(_) if first_is_failure => 0,
+            Some(row) => row,
+            None => 0,
+        };
         self.last = Some(finished);
         self.current = None;
     }
@@ -144,5 +204,24 @@ impl ResultsPane {
     /// The number of rows in the test list.
     pub fn rows(&self) -> usize {
         self.last.as_ref().map_or(0, |l| l.order.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::common_prefix;
+
+    #[test]
+    fn common_prefix_stops_at_a_separator() {
+        let p = |names: &[&str]| common_prefix(names.iter().copied());
+        assert_eq!(p(&["m.C.test_a", "m.C.test_b"]), "m.C.".len());
+        assert_eq!(
+            p(&["tests/a.py::t1", "tests/a.py::t2"]),
+            "tests/a.py::".len()
+        );
+        assert_eq!(p(&["tests::adds", "integration_add"]), 0);
+        assert_eq!(p(&["only.one"]), 0);
+        assert_eq!(p(&["a > b > c", "a > b > d"]), "a > b > ".len());
+        assert_eq!(p(&["pkg/TestX", "pkg/TestX/sub"]), "pkg/".len());
     }
 }

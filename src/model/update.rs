@@ -1077,6 +1077,59 @@ mod tests {
     }
 
     #[test]
+    fn a_new_failure_takes_the_selection() {
+        let mut m = model();
+        let id = started_id(&m.init());
+        let t = Instant::now();
+        let run = |names: &[(&str, TestStatus)]| {
+            names
+                .iter()
+                .map(|(n, s)| TestResult::new(*n, *s))
+                .collect::<Vec<_>>()
+        };
+        let all_pass = run(&[("a", TestStatus::Passed), ("b", TestStatus::Passed)]);
+        update(
+            &mut m,
+            Msg::Event(AppEvent::RunFinished {
+                id,
+                report: report(t, all_pass),
+            }),
+        );
+        ch(&mut m, '4');
+        key(&mut m, KeyCode::Down);
+        let id = started_id(&ch(&mut m, 'r'));
+        let b_fails = run(&[("a", TestStatus::Passed), ("b", TestStatus::Failed)]);
+        update(
+            &mut m,
+            Msg::Event(AppEvent::RunFinished {
+                id,
+                report: report(t, b_fails),
+            }),
+        );
+        let last = m.results.last.as_ref().unwrap();
+        assert_eq!(
+            last.report.results[last.order[m.results.selected]].name,
+            "b"
+        );
+        ch(&mut m, 'j');
+        let last = m.results.last.as_ref().unwrap();
+        assert_eq!(last.report.results[last.order[m.results.selected]].name, "a");
+        let id = started_id(&ch(&mut m, 'r'));
+        let b_fails = run(&[("a", TestStatus::Passed), ("b", TestStatus::Failed)]);
+        update(
+            &mut m,
+            Msg::Event(AppEvent::RunFinished {
+                id,
+                report: report(t, b_fails),
+            }),
+        );
+        assert_eq!(
+            m.results.selected, 0,
+            "from a passing test to the first failure"
+        );
+    }
+
+    #[test]
     fn ctrl_z_asks_for_a_suspend() {
         let mut m = model();
         let cmds = update(

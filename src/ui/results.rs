@@ -241,7 +241,14 @@ fn status_icon(status: TestStatus, theme: &Theme) -> Span<'static> {
 fn draw_finished(frame: &mut Frame, model: &Model, last: &FinishedRun, rect: Rect, body: Rect) {
     let theme = &model.theme;
     let results = &model.results;
-    let mut lines = vec![summary(model, last), history(&results.history, theme)];
+    let mut head = history(&results.history, theme);
+    if !last.prefix().is_empty() {
+        head.push_span(Span::styled(
+            format!("   in {}", last.prefix()),
+            theme.style(scope::TEXT_DIM),
+        ));
+    }
+    let mut lines = vec![summary(model, last), head];
     let room = list_height(body.height) as usize;
     if last.order.is_empty() {
         // Nothing parsed: the output is all there is.
@@ -263,7 +270,7 @@ fn draw_finished(frame: &mut Frame, model: &Model, last: &FinishedRun, rect: Rec
         let test = &last.report.results[i];
         let mut spans = vec![
             status_icon(test.status, theme),
-            Span::styled(test.name.clone(), theme.style(scope::TEXT)),
+            Span::styled(last.short_name(i).to_string(), theme.style(scope::TEXT)),
         ];
         if let Some(message) = &test.message {
             spans.push(Span::styled(
