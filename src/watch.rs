@@ -476,10 +476,14 @@ enum Msg {
     Stop,
 }
 
-/// A burst that starts this soon after the previous one was sent belongs to a storm (a
-/// checkout, a formatter run over the tree): it is collected with the storm's longer quiet
-/// period, so a storm gives one fast event and then at most one more.
+/// A burst that starts this soon after a burst of at least [`STORM_MIN_PATHS`] files was sent
+/// belongs to a storm (a checkout, a formatter run over the tree): it is collected with the
+/// storm's longer quiet period, so a storm gives one fast event and then at most one more.
+/// Small bursts never start a storm: a save followed by a test run's own output file must not
+/// slow down the next save.
 const STORM_GAP: Duration = Duration::from_millis(100);
+/// The smallest burst that can start a storm.
+const STORM_MIN_PATHS: usize = 3;
 /// The quiet period that ends a storm.
 const STORM_QUIET: Duration = Duration::from_millis(100);
 /// A storm is reported at the latest this long after it resumed.
@@ -491,8 +495,8 @@ struct Worker {
     burst: Burst,
     quiet: Duration,
     max_wait: Duration,
-    /// When the last event was sent.
-    last_sent: Option<Instant>,
+    /// When the last event was sent, and how many paths it had.
+    last_sent: Option<(Instant, usize)>,
     /// The pending burst continues a storm.
     storm: bool,
     tx: UnboundedSender<WatchEvent>,
@@ -527,9 +531,9 @@ impl Worker {
                 return;
             }
             if msg.is_some() && self.burst.first.is_none() {
-                self.storm = self
-                    .last_sent
-                    .is_some_and(|sent| sent.elapsed() < STORM_GAP);
+                self.storm = self.last_sent.is_some_and(|(sent, paths)| {
+                    paths >= STORM_MIN_PATHS && sent.elapsed() < STORM_GAP
+                });
             }
             match msg {
                 None => {}
@@ -570,11 +574,15 @@ impl Worker {
             })
         };
         if let Some(event) = event {
+            let paths = match &event {
+                WatchEvent::Changed { paths, .. } => paths.len(),
+                WatchEvent::Rescan { .. } => STORM_MIN_PATHS,
+            };
             if self.tx.send(event).is_err() {
                 tracing::debug!("watch receiver dropped; stopping the watcher");
                 return false;
             }
-            self.last_sent = Some(Instant::now());
+            self.last_sent = Some((Instant::now(), paths));
         }
         self.storm = false;
         if burst.gitignore_changed && self.tree.resync() {

@@ -87,3 +87,115 @@ fn an_unknown_option_is_a_usage_error() {
     let out = specbench().arg("--colour").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+fn demo_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    specbench::demo::write_into(dir.path()).unwrap();
+    dir
+}
+
+#[test]
+fn check_passes_on_the_demo_and_prints_json() {
+    let dir = demo_copy();
+    let out = specbench()
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .args(["check", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["ok"], true);
+    let tests = &json["tests"];
+    assert_eq!(tests["command"], "python3 -m unittest -v");
+    assert_eq!(tests["format"], "unittest");
+    assert_eq!(tests["exit_code"], 0);
+    assert_eq!(tests["timed_out"], false);
+    assert_eq!(tests["counts"]["passed"], 11);
+    assert_eq!(tests["counts"]["failed"], 0);
+    let first = &tests["results"][0];
+    let keys: Vec<&str> = first
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "duration_ms",
+            "file",
+            "line",
+            "message",
+            "name",
+            "status",
+            "suite"
+        ]
+    );
+}
+
+#[test]
+fn check_exits_1_on_a_failing_test_and_names_it() {
+    let dir = demo_copy();
+    let path = dir.path().join("rate_limiter.py");
+    let code = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, code.replace("if not user_id:", "if user_id == 'x':")).unwrap();
+    let out = specbench()
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .arg("check")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("✗ test_rate_limiter.RateLimiterTest.test_r6_empty_user_id_is_rejected"),
+        "{text}"
+    );
+    assert!(
+        text.contains("AssertionError: ValueError not raised"),
+        "{text}"
+    );
+    assert!(text.contains("10 passed, 1 failed"), "{text}");
+}
+
+#[test]
+fn check_exits_2_on_a_config_error() {
+    let dir = demo_copy();
+    std::fs::write(
+        dir.path().join("specbench.toml"),
+        "[tests]\nformat = \"nose\"\n",
+    )
+    .unwrap();
+    let out = specbench().arg("check").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`tests.format`"));
+}
+
+#[test]
+fn init_detects_the_command_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("go.mod"), "module x\n").unwrap();
+    let out = specbench().arg("init").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("go test -json ./..."));
+    let written = std::fs::read_to_string(dir.path().join("specbench.toml")).unwrap();
+    assert!(
+        written.contains("command = \"go test -json ./...\""),
+        "{written}"
+    );
+    std::fs::write(dir.path().join("specbench.toml"), "# mine\n").unwrap();
+    let again = specbench().arg("init").arg(dir.path()).output().unwrap();
+    assert_eq!(again.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&again.stdout).contains("left as it is"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("specbench.toml")).unwrap(),
+        "# mine\n"
+    );
+    assert!(dir.path().join(".specbench/.gitignore").exists());
+}

@@ -1113,7 +1113,10 @@ mod tests {
         );
         ch(&mut m, 'j');
         let last = m.results.last.as_ref().unwrap();
-        assert_eq!(last.report.results[last.order[m.results.selected]].name, "a");
+        assert_eq!(
+            last.report.results[last.order[m.results.selected]].name,
+            "a"
+        );
         let id = started_id(&ch(&mut m, 'r'));
         let b_fails = run(&[("a", TestStatus::Passed), ("b", TestStatus::Failed)]);
         update(

@@ -21,19 +21,26 @@ pub struct LineSplitter {
 impl LineSplitter {
     /// Feeds a chunk; calls `emit` for each complete line (lossy UTF-8, no terminator; for
     /// lines rewritten with `\r`, the last version, as a terminal would show it).
-    pub fn push(&mut self, mut chunk: &[u8], emit: &mut impl FnMut(&str)) {
-        while let Some(pos) = memchr(b'\n', chunk) {
-            self.take(&chunk[..pos]);
-            self.emit_line(emit);
-            chunk = &chunk[pos + 1..];
+    pub fn push(&mut self, chunk: &[u8], emit: &mut impl FnMut(&str)) {
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', chunk) {
+            let line = &chunk[start..end];
+            if self.partial.is_empty() && self.overflow == 0 && line.len() <= MAX_LINE_BYTES {
+                // The common case: a whole line inside the chunk, emitted without a copy.
+                emit_bytes(line, 0, emit);
+            } else {
+                self.take(line);
+                self.emit_partial(emit);
+            }
+            start = end + 1;
         }
-        self.take(chunk);
+        self.take(&chunk[start..]);
     }
 
     /// Emits a last line without a terminator, if any.
     pub fn finish(&mut self, emit: &mut impl FnMut(&str)) {
         if !self.partial.is_empty() || self.overflow > 0 {
-            self.emit_line(emit);
+            self.emit_partial(emit);
         }
     }
 
@@ -44,27 +51,31 @@ impl LineSplitter {
         self.overflow += bytes.len() - kept;
     }
 
-    fn emit_line(&mut self, emit: &mut impl FnMut(&str)) {
-        let mut bytes = self.partial.as_slice();
-        if bytes.last() == Some(&b'\r') {
-            bytes = &bytes[..bytes.len() - 1];
-        }
-        if let Some(cr) = bytes.iter().rposition(|b| *b == b'\r') {
-            bytes = &bytes[cr + 1..];
-        }
-        let text = String::from_utf8_lossy(bytes);
-        if self.overflow > 0 {
-            emit(&format!("{text}… [{} more bytes]", self.overflow));
-        } else {
-            emit(&text);
-        }
+    fn emit_partial(&mut self, emit: &mut impl FnMut(&str)) {
+        emit_bytes(&self.partial, self.overflow, emit);
         self.partial.clear();
         self.overflow = 0;
     }
 }
 
-fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|b| *b == needle)
+/// Emits one line's bytes: the text after the last `\r`, lossy UTF-8, with a note of the bytes
+/// cut off an oversized line.
+fn emit_bytes(mut bytes: &[u8], overflow: usize, emit: &mut impl FnMut(&str)) {
+    if bytes.last() == Some(&b'\r') {
+        bytes = &bytes[..bytes.len() - 1];
+    }
+    if let Some(cr) = memchr::memrchr(b'\r', bytes) {
+        bytes = &bytes[cr + 1..];
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    };
+    if overflow > 0 {
+        emit(&format!("{text}… [{overflow} more bytes]"));
+    } else {
+        emit(&text);
+    }
 }
 
 /// The head and tail of a run's output.
@@ -86,11 +97,16 @@ impl OutputLog {
             self.head.push(line.to_string());
             return;
         }
-        if self.tail.len() == TAIL_LINES {
-            self.tail.pop_front();
+        let mut kept = if self.tail.len() == TAIL_LINES {
             self.dropped_lines += 1;
-        }
-        self.tail.push_back(line.to_string());
+            // Reuse the oldest line's buffer: no allocation per line in a long run.
+            self.tail.pop_front().unwrap_or_default()
+        } else {
+            String::new()
+        };
+        kept.clear();
+        kept.push_str(line);
+        self.tail.push_back(kept);
     }
 
     /// The kept lines in order, with a marker line where lines were dropped.
