@@ -35,6 +35,19 @@ fn is_gone(pid: i32) -> bool {
     }
 }
 
+/// Waits a little for each process to be reaped, then asserts none survived.
+async fn assert_all_gone(pids: &[i32]) {
+    for &pid in pids {
+        for _ in 0..100 {
+            if is_gone(pid) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(is_gone(pid), "process {pid} survived");
+    }
+}
+
 fn read_pids(path: &PathBuf) -> Vec<i32> {
     std::fs::read_to_string(path)
         .unwrap_or_default()
@@ -126,15 +139,7 @@ async fn cancelling_kills_the_whole_group() {
     assert!(report.cancelled);
     assert!(!report.timed_out);
     assert_eq!(report.exit_code, None, "killed by a signal");
-    for pid in read_pids(&pids) {
-        for _ in 0..100 {
-            if is_gone(pid) {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        assert!(is_gone(pid), "process {pid} survived");
-    }
+    assert_all_gone(&read_pids(&pids)).await;
 }
 
 #[tokio::test]
@@ -151,15 +156,7 @@ async fn a_timeout_kills_grandchildren_that_ignore_sigterm() {
     assert!(report.output.lines().any(|l| l == "started"));
     let pids = read_pids(&pids);
     assert_eq!(pids.len(), 2);
-    for pid in pids {
-        for _ in 0..100 {
-            if is_gone(pid) {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        assert!(is_gone(pid), "process {pid} survived");
-    }
+    assert_all_gone(&pids).await;
 }
 
 #[tokio::test]
