@@ -1065,7 +1065,11 @@ mod tests {
                 id,
                 report: report(
                     t,
-                    run(&[("a", TestStatus::Failed), ("b", TestStatus::Passed)]),
+                    run(&[
+                        ("0new", TestStatus::Passed),
+                        ("a", TestStatus::Passed),
+                        ("b", TestStatus::Passed),
+                    ]),
                 ),
             }),
         );
