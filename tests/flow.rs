@@ -238,7 +238,11 @@ async fn saving_a_file_reruns_the_tests_and_shows_each_fate() {
     let screen = screen_text(&run.terminal);
     assert!(screen.contains("failed"), "{screen}");
     assert!(
-        screen.contains("✗ test_rate_limiter.RateLimiterTest.test_r1"),
+        screen.contains("in test_rate_limiter.RateLimiterTest."),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("✗ test_r1_over_limit_is_refused"),
         "{screen}"
     );
 }
