@@ -3,6 +3,7 @@
 //! It is generic over the input stream and the ratatui backend so tests drive the real loop.
 
 use std::io;
+use std::path::Path;
 use std::time::Duration;
 
 use crossterm::event::Event;
@@ -17,7 +18,7 @@ use tokio::time::Instant;
 
 use crate::effects::Effects;
 use crate::model::Model;
-use crate::model::{Cmd, Msg, update};
+use crate::model::{AppEvent, Cmd, Msg, update};
 
 /// At most this many frames a second.
 const MIN_FRAME_INTERVAL: Duration = Duration::from_micros(16_667);
@@ -32,6 +33,8 @@ pub trait Host {
     fn end_frame(&mut self) -> io::Result<()>;
     /// Gives the terminal back to the shell and stops the process until it is resumed.
     fn suspend(&mut self) -> io::Result<()>;
+    /// Lends the terminal to the user's editor on `path` until it exits.
+    fn edit(&mut self, path: &Path) -> io::Result<()>;
 }
 
 /// A host with no terminal behind it, for tests with a `TestBackend`.
@@ -39,6 +42,8 @@ pub trait Host {
 pub struct NoHost {
     /// How many times the app asked to be suspended.
     pub suspends: usize,
+    /// The files the app asked to edit.
+    pub edits: Vec<std::path::PathBuf>,
 }
 
 impl Host for NoHost {
@@ -50,6 +55,10 @@ impl Host for NoHost {
     }
     fn suspend(&mut self) -> io::Result<()> {
         self.suspends += 1;
+        Ok(())
+    }
+    fn edit(&mut self, path: &Path) -> io::Result<()> {
+        self.edits.push(path.to_path_buf());
         Ok(())
     }
 }
@@ -89,25 +98,30 @@ where
     let mut next_tick: Option<Instant> = None;
     let mut last_draw: Option<Instant> = None;
     let mut dirty = true;
+    // Messages that commands produce while a batch is handled, for the next round.
+    let mut batch_after = Vec::new();
     loop {
         for msg in batch.drain(..) {
             for cmd in update(&mut model, msg) {
                 match cmd {
                     Cmd::Suspend => {
                         host.suspend()?;
-                        // Clear and repaint everything. `Terminal::clear` would query the cursor
-                        // position, which cannot be answered while the input stream reads.
-                        let size = terminal.size().map_err(io::Error::other)?;
-                        terminal
-                            .resize(Rect::new(0, 0, size.width, size.height))
-                            .map_err(io::Error::other)?;
+                        repaint(terminal)?;
                         update(&mut model, Msg::Resumed);
+                    }
+                    Cmd::EditSpec => {
+                        let path = model.root.join(&model.config.spec);
+                        let edited = host.edit(&path).map_err(|e| e.to_string());
+                        repaint(terminal)?;
+                        update(&mut model, Msg::Resumed);
+                        batch_after.push(Msg::Event(AppEvent::EditorClosed(edited)));
                     }
                     other => effects.run(other),
                 }
             }
             dirty = true;
         }
+        batch.append(&mut batch_after);
         if model.should_quit {
             return Ok(model);
         }
@@ -164,6 +178,19 @@ where
             batch.push(msg);
         }
     }
+}
+
+/// Clears and repaints everything after another program used the terminal. `Terminal::clear`
+/// would query the cursor position, which cannot be answered while the input stream reads.
+fn repaint<B>(terminal: &mut Terminal<B>) -> io::Result<()>
+where
+    B: Backend,
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    let size = terminal.size().map_err(io::Error::other)?;
+    terminal
+        .resize(Rect::new(0, 0, size.width, size.height))
+        .map_err(io::Error::other)
 }
 
 async fn sleep_until(deadline: Option<Instant>) {

@@ -13,6 +13,9 @@ pub const THEMES: &[(&str, &str)] = &[
 /// The documented defaults of `specbench.toml`.
 pub const DEFAULT_CONFIG: &str = include_str!("../assets/default-config.toml");
 
+/// The `SPEC.md` that `init` writes: the essay's checklist with example clauses and checks.
+pub const SPEC_TEMPLATE: &str = include_str!("../assets/spec-template.md");
+
 /// The demo workspace: (relative path, contents).
 pub const DEMO_FILES: &[(&str, &str)] = &[
     ("SPEC.md", include_str!("../assets/demo/SPEC.md")),

@@ -1,5 +1,5 @@
-//! `specbench check`: run the tests once, print the report (human or JSON), exit 0 when they
-//! pass and 1 when not.
+//! `specbench check`: evaluate every clause of the pinned spec against the code and one test
+//! run, print the report (human or JSON), exit 0 when nothing drifts and the tests pass.
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -7,11 +7,19 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
+use std::path::PathBuf;
+
 use crate::cli::{CheckFormat, StartError, workspace_root};
-use crate::config::{self, Overrides};
+use crate::config::{self, Config, Overrides};
 use crate::effects::Effects;
 use crate::runner::process::{self, Counts, RunReport};
 use crate::runner::result::{TestResult, TestStatus};
+use crate::spec::diff::{ChangeKind, SpecDiff, diff};
+use crate::spec::eval::{CheckReport, Evaluation, Status, Tests, evaluate};
+use crate::spec::pin::PinStore;
+use crate::spec::scan::{self, Plan, Scope};
+use crate::spec::{Spec, parse};
+use crate::workspace;
 
 /// The `tests` object of DESIGN.md section 6.
 #[derive(Debug, Serialize)]
@@ -44,42 +52,202 @@ impl<'a> TestsReport<'a> {
     }
 }
 
+/// The `spec` object: which spec was evaluated and whether the file on disk still matches.
+#[derive(Debug, Serialize)]
+pub struct SpecInfo {
+    pub path: String,
+    pub pin: Option<PinInfo>,
+    pub changed_on_disk: bool,
+    /// Why the spec file could not be read, if it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A pin's version and hash.
+#[derive(Debug, Serialize)]
+pub struct PinInfo {
+    pub version: u32,
+    pub hash: String,
+}
+
+/// One clause in the report.
+#[derive(Debug, Serialize)]
+pub struct ClauseJson<'a> {
+    pub id: &'a str,
+    pub line: usize,
+    pub text: &'a str,
+    pub status: Status,
+    pub checks: &'a [CheckReport],
+    /// The names of the linked tests.
+    pub tests: Vec<&'a str>,
+    pub message: Option<&'a str>,
+}
+
+/// The drift lists of DESIGN.md section 4, plus the clauses that cannot be evaluated.
+#[derive(Debug, Default, Serialize)]
+pub struct Drift {
+    pub violated: Vec<String>,
+    pub untested: Vec<String>,
+    pub orphan_tests: Vec<String>,
+    pub spec_changed: Vec<String>,
+    pub invalid: Vec<String>,
+}
+
+impl Drift {
+    fn is_empty(&self) -> bool {
+        self.violated.is_empty()
+            && self.untested.is_empty()
+            && self.orphan_tests.is_empty()
+            && self.spec_changed.is_empty()
+            && self.invalid.is_empty()
+    }
+}
+
 #[derive(Serialize)]
-struct CheckReport<'a> {
-    tests: TestsReport<'a>,
+struct CheckJson<'a> {
+    spec: &'a SpecInfo,
+    clauses: Vec<ClauseJson<'a>>,
+    tests: Option<TestsReport<'a>>,
+    drift: &'a Drift,
     ok: bool,
 }
 
-/// Runs `check` on a workspace.
-pub fn run(dir: &Path, overrides: &Overrides, format: CheckFormat) -> Result<ExitCode, StartError> {
-    let root = workspace_root(dir)?;
-    let config = config::load(&root, overrides)?;
+/// Everything `check` found out about a workspace.
+pub struct Findings {
+    pub info: SpecInfo,
+    pub spec: Spec,
+    pub eval: Evaluation,
+    pub diff: Option<SpecDiff>,
+    pub drift: Drift,
+    /// `None` with `--no-run`.
+    pub run: Option<RunReport>,
+    /// Files in scope that were not scanned, with why.
+    pub skipped: Vec<(PathBuf, String)>,
+}
+
+impl Findings {
+    /// No drift, and the tests passed (or were not run).
+    pub fn ok(&self) -> bool {
+        self.drift.is_empty()
+            && !self.info.changed_on_disk
+            && self.run.as_ref().is_none_or(|r| r.passed())
+    }
+}
+
+/// Evaluates the workspace: the latest pin (or the spec on disk when nothing is pinned; `check`
+/// never writes a pin), the scan of the code, and one test run unless `no_run`.
+pub fn evaluate_workspace(
+    root: &Path,
+    config: &Config,
+    no_run: bool,
+) -> Result<Findings, StartError> {
+    let disk = workspace::read_spec(root, &config.spec);
+    let store = PinStore::new(root);
+    let found = store.load().map_err(|e| StartError::Workspace {
+        path: store.dir().to_path_buf(),
+        message: e.to_string(),
+    })?;
+    for corrupted in &found.corrupted {
+        eprintln!("specbench: warning: {corrupted}");
+    }
+    let text = match (&found.latest, &disk) {
+        (Some(pin), _) => pin.text.clone(),
+        (None, Ok(text)) => text.clone(),
+        (None, Err(_)) => String::new(),
+    };
+    let spec = parse(&text);
+    let diff = match (&found.latest, &disk) {
+        (Some(pin), Ok(on_disk)) if *on_disk != pin.text => {
+            Some(diff(&pin.text, &spec, on_disk, &parse(on_disk)))
+        }
+        _ => None,
+    };
+    let scope = Scope::new(&config.code.include, &config.code.tests).map_err(|message| {
+        StartError::Workspace {
+            path: root.join(crate::config::WORKSPACE_FILE),
+            message,
+        }
+    })?;
+    let plan = Plan::new(&spec, scope);
+    let scan = scan::scan_all(root, &plan);
+    let run = (!no_run).then(|| run_tests(root, config)).transpose()?;
+    let tests = match &run {
+        Some(report) if !report.cancelled => Tests::Current(&report.results),
+        Some(report) => Tests::Stale(&report.results),
+        None => Tests::NotRun,
+    };
+    let eval = evaluate(&spec, &plan, Some(&scan), tests);
+    let mut drift = Drift {
+        violated: eval.ids_with(&spec, Status::Violated),
+        untested: eval.ids_with(&spec, Status::Untested),
+        invalid: eval.ids_with(&spec, Status::Invalid),
+        ..Drift::default()
+    };
+    if let Some(report) = &run {
+        drift.orphan_tests = eval
+            .orphan_tests
+            .iter()
+            .map(|&i| report.results[i].name.clone())
+            .collect();
+    }
+    if let Some(d) = &diff {
+        drift.spec_changed = d.changes.iter().map(|c| c.id.clone()).collect();
+    }
+    let info = SpecInfo {
+        path: config.spec.display().to_string(),
+        pin: found.latest.as_ref().map(|p| PinInfo {
+            version: p.version,
+            hash: p.hash.clone(),
+        }),
+        changed_on_disk: diff.is_some() || (found.latest.is_some() && disk.is_err()),
+        error: disk.err(),
+    };
+    Ok(Findings {
+        info,
+        spec,
+        eval,
+        diff,
+        drift,
+        run,
+        skipped: scan.skipped.into_iter().collect(),
+    })
+}
+
+/// Runs the test command once.
+fn run_tests(root: &Path, config: &Config) -> Result<RunReport, StartError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let report = runtime.block_on(async {
         let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-        let request = Effects::new(root.clone(), config, tx).run_request();
+        let request = Effects::new(root.to_path_buf(), config.clone(), tx).run_request();
         // Never cancelled: the sender lives until the run ends.
         let (_cancel, cancel_rx) = tokio::sync::oneshot::channel();
         process::run(request, cancel_rx, |_| {}).await
     });
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
-    let ok = report.passed();
+    Ok(report)
+}
+
+/// Runs `check` on a workspace.
+pub fn run(
+    dir: &Path,
+    overrides: &Overrides,
+    format: CheckFormat,
+    no_run: bool,
+) -> Result<ExitCode, StartError> {
+    let root = workspace_root(dir)?;
+    let config = config::load(&root, overrides)?;
+    let findings = evaluate_workspace(&root, &config, no_run)?;
+    let ok = findings.ok();
     let mut out = std::io::stdout().lock();
     let written = match format {
-        CheckFormat::Json => {
-            let json = CheckReport {
-                tests: TestsReport::new(&report),
-                ok,
-            };
-            serde_json::to_writer_pretty(&mut out, &json)
-                .map_err(std::io::Error::other)
-                .and_then(|()| writeln!(out))
-        }
+        CheckFormat::Json => serde_json::to_writer_pretty(&mut out, &json(&findings))
+            .map_err(std::io::Error::other)
+            .and_then(|()| writeln!(out)),
         CheckFormat::Human => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            out.write_all(human(&report, color).as_bytes())
+            out.write_all(human_report(&findings, color).as_bytes())
         }
     };
     // A closed pipe (`| head`) is not a failure of the tests.
@@ -93,6 +261,168 @@ pub fn run(dir: &Path, overrides: &Overrides, format: CheckFormat) -> Result<Exi
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The JSON report of DESIGN.md section 6.
+pub fn json(f: &Findings) -> serde_json::Value {
+    let results = f.run.as_ref().map_or(&[][..], |r| r.results.as_slice());
+    let clauses = f
+        .spec
+        .clauses
+        .iter()
+        .zip(&f.eval.clauses)
+        .map(|(clause, report)| ClauseJson {
+            id: &clause.id,
+            line: clause.line,
+            text: &clause.text,
+            status: report.status,
+            checks: &report.checks,
+            tests: report
+                .tests
+                .iter()
+                .filter_map(|t| results.get(t.index))
+                .map(|t| t.name.as_str())
+                .collect(),
+            message: report.message.as_deref(),
+        })
+        .collect();
+    let report = CheckJson {
+        spec: &f.info,
+        clauses,
+        tests: f.run.as_ref().map(TestsReport::new),
+        drift: &f.drift,
+        ok: f.ok(),
+    };
+    serde_json::to_value(report).unwrap_or_default()
+}
+
+/// The human report: the clause table, the failing tests, and the verdict.
+pub fn human_report(f: &Findings, color: bool) -> String {
+    let paint = |code: &str, text: &str| {
+        if color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    };
+    let mut out = String::new();
+    let pin = match &f.info.pin {
+        Some(p) => format!("v{} {}", p.version, &p.hash[..p.hash.len().min(8)]),
+        None => "not pinned".to_string(),
+    };
+    out.push_str(&format!(
+        "{} · {}",
+        paint("1", &f.info.path),
+        paint("2", &pin)
+    ));
+    if let Some(error) = &f.info.error {
+        out.push_str(&format!(" · {}", paint("31", error)));
+    } else if let Some(d) = &f.diff {
+        let mut what: Vec<String> = d
+            .changes
+            .iter()
+            .map(|c| format!("{} {}", c.id, change_word(c.kind)))
+            .collect();
+        if what.is_empty() {
+            what.push("outside the clauses".into());
+        }
+        out.push_str(&format!(
+            " · {}",
+            paint("36", &format!("edited on disk: {}", what.join(", ")))
+        ));
+    }
+    out.push('\n');
+    let id_width = f
+        .spec
+        .clauses
+        .iter()
+        .map(|c| c.id.chars().count())
+        .max()
+        .unwrap_or(2);
+    for (clause, report) in f.spec.clauses.iter().zip(&f.eval.clauses) {
+        let (glyph, code) = match report.status {
+            Status::Holds => ("✓", "32"),
+            Status::Violated => ("✗", "1;31"),
+            Status::Untested => ("?", "2"),
+            Status::Pending => ("…", "33"),
+            Status::Invalid => ("!", "35"),
+        };
+        let why = report.message.as_deref().unwrap_or(&clause.text);
+        out.push_str(&format!(
+            "  {} {:<id_width$}  {}  {}\n",
+            paint(code, glyph),
+            clause.id,
+            paint(code, &format!("{:<8}", report.status.as_str())),
+            truncate(why, 96),
+        ));
+    }
+    if f.spec.clauses.is_empty() {
+        out.push_str(&paint(
+            "2",
+            "  no clauses: a spec lists them as `- [R1] ...` items\n",
+        ));
+    }
+    for (path, why) in &f.skipped {
+        out.push_str(&paint(
+            "2",
+            &format!("  not scanned: {} ({why})\n", path.display()),
+        ));
+    }
+    if !f.drift.orphan_tests.is_empty() {
+        out.push_str(&format!(
+            "  {} {}\n",
+            paint("2", "tests linked to no clause:"),
+            f.drift.orphan_tests.join(", ")
+        ));
+    }
+    match &f.run {
+        Some(report) => out.push_str(&human(report, color)),
+        None => out.push_str(&paint("2", "tests not run (--no-run)\n")),
+    }
+    let d = &f.drift;
+    let mut parts = Vec::new();
+    for (list, word) in [
+        (&d.violated, "violated"),
+        (&d.untested, "untested"),
+        (&d.invalid, "invalid"),
+        (&d.spec_changed, "changed on disk"),
+    ] {
+        if !list.is_empty() {
+            parts.push(format!("{} {word}", list.join(", ")));
+        }
+    }
+    if !d.orphan_tests.is_empty() {
+        parts.push(format!("{} orphan tests", d.orphan_tests.len()));
+    }
+    if f.info.changed_on_disk && d.spec_changed.is_empty() {
+        parts.push("spec edited since the pin".into());
+    }
+    let verdict = if parts.is_empty() {
+        paint("1;32", "no drift")
+    } else {
+        paint("1;31", &format!("drift: {}", parts.join(" · ")))
+    };
+    out.push_str(&verdict);
+    out.push('\n');
+    out
+}
+
+fn change_word(kind: ChangeKind) -> &'static str {
+    match kind {
+        ChangeKind::Added => "added",
+        ChangeKind::Removed => "removed",
+        ChangeKind::Changed => "changed",
+    }
+}
+
+/// `text` cut to `max` characters with an ellipsis.
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max - 1).collect();
+    cut.push('…');
+    cut
 }
 
 /// The human report: failures with their message and location, then one summary line.

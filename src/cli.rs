@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use futures::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc::UnboundedSender;
@@ -50,8 +49,8 @@ pub struct Common {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the tests once and print the report; exit 0 when they pass, 1 when not, 2 on a
-    /// usage or config error.
+    /// Run the tests once, evaluate every clause of the pinned spec, print the report; exit 0
+    /// when nothing drifts and the tests pass, 1 when not, 2 on a usage or config error.
     Check {
         /// The workspace directory.
         #[arg(value_name = "DIR", default_value = ".")]
@@ -59,6 +58,9 @@ pub enum Command {
         /// human: a compact report; json: the report of DESIGN.md section 6.
         #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
         format: CheckFormat,
+        /// Do not run the tests: evaluate the static checks (forbid/require) only.
+        #[arg(long)]
+        no_run: bool,
     },
     /// Write specbench.toml with the test command detected from the workspace (never overwrites).
     Init {
@@ -100,7 +102,11 @@ pub fn run(cli: Cli) -> Result<ExitCode, StartError> {
     };
     match cli.command {
         None => open(&cli.dir, &overrides, None),
-        Some(Command::Check { dir, format }) => crate::check::run(&dir, &overrides, format),
+        Some(Command::Check {
+            dir,
+            format,
+            no_run,
+        }) => crate::check::run(&dir, &overrides, format, no_run),
         Some(Command::Init { dir }) => crate::init::run(&dir),
         Some(Command::Demo { into }) => {
             let (root, temp) = match into {
@@ -187,8 +193,9 @@ fn open(dir: &Path, overrides: &Overrides, notice: Option<&str>) -> Result<ExitC
         }
         terminal::enter()?;
         let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
-        let input = crossterm::event::EventStream::new().fuse();
-        app::run(&mut term, input, &mut TerminalHost, model, &effects, rx).await
+        let input = terminal::TerminalInput::new();
+        let mut host = TerminalHost::new(input.clone());
+        app::run(&mut term, input, &mut host, model, &effects, rx).await
     });
     let restored = terminal::restore();
     // Tasks are dropped (a test run in flight is killed with its group); a stray process that

@@ -65,6 +65,8 @@ pub enum OnChange {
 #[serde(default, deny_unknown_fields)]
 pub struct CodeConfig {
     pub include: Vec<String>,
+    /// Test files: shown in the code pane, left out of the default forbid/require scope.
+    pub tests: Vec<String>,
 }
 
 /// `[model]`: the provider and its limits.
@@ -132,11 +134,24 @@ impl Default for TestsConfig {
     }
 }
 
+/// The test files of the usual layouts (pytest, unittest, Go, Rust, JS).
+const DEFAULT_TEST_FILES: [&str; 8] = [
+    "**/test_*",
+    "**/*_test.*",
+    "**/tests/**",
+    "**/test/**",
+    "**/*.test.*",
+    "**/*.spec.*",
+    "**/__tests__/**",
+    "**/conftest.py",
+];
+
 impl Default for CodeConfig {
     fn default() -> Self {
         let exts = ["py", "rs", "go", "js", "ts", "java", "c", "h", "cpp", "rb"];
         Self {
             include: exts.iter().map(|e| format!("**/*.{e}")).collect(),
+            tests: DEFAULT_TEST_FILES.iter().map(|g| g.to_string()).collect(),
         }
     }
 }
@@ -292,6 +307,24 @@ pub fn parse_layer(path: &Path, text: &str) -> Result<toml::Table, ConfigError> 
             "must be smaller than context_window",
         ),
     ];
+    let globs = [
+        ("tests", "ignore", &config.tests.ignore),
+        ("code", "include", &config.code.include),
+        ("code", "tests", &config.code.tests),
+    ];
+    for (section, key, patterns) in globs {
+        for pattern in patterns {
+            if let Err(e) = globset::Glob::new(pattern) {
+                return Err(ConfigError::Invalid {
+                    file: path.to_path_buf(),
+                    line: line_of_key(text, section, key),
+                    column: 1,
+                    key: format!("{section}.{key}"),
+                    message: format!("bad glob `{pattern}`: {}", e.kind()),
+                });
+            }
+        }
+    }
     for (section, key, bad, why) in checks {
         let set_here = table
             .get(section)

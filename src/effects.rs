@@ -2,16 +2,21 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::oneshot;
 
 use crate::config::Config;
-use crate::model::{AppEvent, Cmd, Msg};
+use crate::model::{AppEvent, Cmd, Msg, ScanOutcome, SharedPlan};
 use crate::runner::process::{self, RunRequest};
+use crate::spec::pin::PinStore;
+use crate::spec::scan;
 use crate::workspace;
+
+/// A scan of the code for a plan's checks: every file, or only `paths`.
+type ScanJob = (SharedPlan, Option<Vec<PathBuf>>);
 
 /// Runs commands for one workspace.
 #[derive(Debug, Clone)]
@@ -21,6 +26,9 @@ pub struct Effects {
     tx: UnboundedSender<Msg>,
     /// Cancellation handles of the test runs in flight, by run id.
     runs: Arc<Mutex<HashMap<u64, oneshot::Sender<()>>>>,
+    /// The scan worker's queue: scans run one at a time, in order, so a rescan of a changed
+    /// file never lands before the full scan that preceded it.
+    scans: Arc<OnceLock<tokio::sync::mpsc::UnboundedSender<ScanJob>>>,
 }
 
 impl Effects {
@@ -31,6 +39,40 @@ impl Effects {
             config,
             tx,
             runs: Arc::default(),
+            scans: Arc::default(),
+        }
+    }
+
+    /// Queues a scan; the worker starts with the first one.
+    fn scan(&self, job: ScanJob) {
+        let queue = self.scans.get_or_init(|| {
+            let (queue, mut jobs) = tokio::sync::mpsc::unbounded_channel::<ScanJob>();
+            let (root, tx) = (self.root.clone(), self.tx.clone());
+            tokio::task::spawn_blocking(move || {
+                while let Some((plan, paths)) = jobs.blocking_recv() {
+                    let started = std::time::Instant::now();
+                    let outcome = match &paths {
+                        None => ScanOutcome::Full(scan::scan_all(&root, &plan.plan)),
+                        Some(paths) => ScanOutcome::Files(scan::rescan(&root, &plan.plan, paths)),
+                    };
+                    tracing::debug!(
+                        full = paths.is_none(),
+                        us = started.elapsed().as_micros() as u64,
+                        "code scanned for the spec's checks"
+                    );
+                    let event = AppEvent::Scanned {
+                        plan_id: plan.id,
+                        outcome,
+                    };
+                    if tx.send(Msg::Event(event)).is_err() {
+                        break;
+                    }
+                }
+            });
+            queue
+        });
+        if queue.send(job).is_err() {
+            tracing::warn!("the scan worker has stopped");
         }
     }
 
@@ -95,9 +137,22 @@ impl Effects {
             Cmd::LoadSpec => {
                 let (root, spec) = (self.root.clone(), self.config.spec.clone());
                 tokio::task::spawn_blocking(move || {
-                    send(AppEvent::SpecLoaded(workspace::read_spec(&root, &spec)));
+                    let disk = workspace::read_spec(&root, &spec);
+                    let pins = PinStore::new(&root).load().map_err(|e| e.to_string());
+                    send(AppEvent::SpecLoaded { disk, pins });
                 });
             }
+            Cmd::Pin { text } => {
+                let (root, spec) = (self.root.clone(), self.config.spec.clone());
+                tokio::task::spawn_blocking(move || {
+                    let pinned = PinStore::new(&root).pin(&text, &spec);
+                    if let Ok(p) = &pinned {
+                        tracing::info!(version = p.pin.version, created = p.created, "spec pinned");
+                    }
+                    send(AppEvent::Pinned(pinned.map_err(|e| e.to_string())));
+                });
+            }
+            Cmd::Scan { plan, paths } => self.scan((plan, paths)),
             Cmd::ScanCode => {
                 let (root, include) = (self.root.clone(), self.config.code.include.clone());
                 tokio::task::spawn_blocking(move || {
@@ -126,7 +181,9 @@ impl Effects {
                     let _ = cancel.send(());
                 }
             }
-            Cmd::Suspend => tracing::debug!("suspend is handled by the event loop"),
+            Cmd::Suspend | Cmd::EditSpec => {
+                tracing::debug!(?cmd, "terminal commands are handled by the event loop");
+            }
         }
     }
 }

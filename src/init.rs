@@ -1,12 +1,13 @@
-//! `specbench init`: write `specbench.toml` with the test command detected from the workspace.
-//! An existing file is never overwritten.
+//! `specbench init`: write `specbench.toml` with the test command detected from the workspace
+//! and a `SPEC.md` template, and pin the spec. An existing file is never overwritten.
 
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::assets::DEFAULT_CONFIG;
+use crate::assets::{DEFAULT_CONFIG, SPEC_TEMPLATE};
 use crate::cli::{StartError, workspace_root};
 use crate::config::WORKSPACE_FILE;
+use crate::spec::pin::{PinError, PinStore};
 
 /// What `init` found out about a workspace.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,36 +121,66 @@ pub fn config_text(detected: Option<&Detected>) -> String {
         + "\n"
 }
 
-/// Runs `init` on a directory.
+/// Runs `init` on a directory: writes `specbench.toml` and `SPEC.md` where they are missing
+/// (never overwriting either) and pins the spec when nothing is pinned yet.
 pub fn run(dir: &Path) -> Result<ExitCode, StartError> {
     let root = workspace_root(dir)?;
-    let path = root.join(WORKSPACE_FILE);
     crate::logging::ensure_state_dir(&root)?;
-    if path.exists() {
-        println!("{} already exists; left as it is.", path.display());
-        return Ok(ExitCode::SUCCESS);
+    let config_path = root.join(WORKSPACE_FILE);
+    if config_path.exists() {
+        println!("{} already exists; left as it is.", config_path.display());
+    } else {
+        let detected = detect(&root);
+        create_new(&config_path, &config_text(detected.as_ref()))?;
+        match detected {
+            Some(d) => println!(
+                "Wrote {}: tests run with `{}` (from {}).",
+                config_path.display(),
+                d.command,
+                d.evidence
+            ),
+            None => println!(
+                "Wrote {}: no test setup recognised; set [tests].command in it.",
+                config_path.display()
+            ),
+        }
     }
-    let detected = detect(&root);
-    let text = config_text(detected.as_ref());
-    // Create, never truncate: a file that appeared meanwhile is not overwritten.
+    let config = crate::config::load(&root, &crate::config::Overrides::default())?;
+    let spec_path = root.join(&config.spec);
+    if spec_path.exists() {
+        println!("{} already exists; left as it is.", spec_path.display());
+    } else {
+        create_new(&spec_path, SPEC_TEMPLATE)?;
+        println!(
+            "Wrote {}: a template with the checklist; fill it in before the first prompt.",
+            spec_path.display()
+        );
+    }
+    let store = PinStore::new(&root);
+    let pin_error = |e: PinError| StartError::Workspace {
+        path: store.dir().to_path_buf(),
+        message: e.to_string(),
+    };
+    if store.load().map_err(pin_error)?.latest.is_none() {
+        let text = std::fs::read_to_string(&spec_path)?;
+        let pinned = store.pin(&text, &config.spec).map_err(pin_error)?;
+        println!(
+            "Pinned {} as v{} ({}); press p in specbench to pin each version you keep.",
+            config.spec.display(),
+            pinned.pin.version,
+            pinned.pin.short_hash()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Creates `path` with `text`; a file that appeared meanwhile is never truncated.
+fn create_new(path: &Path, text: &str) -> std::io::Result<()> {
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
-        .open(&path)?;
-    std::io::Write::write_all(&mut file, text.as_bytes())?;
-    match detected {
-        Some(d) => println!(
-            "Wrote {}: tests run with `{}` (from {}).",
-            path.display(),
-            d.command,
-            d.evidence
-        ),
-        None => println!(
-            "Wrote {}: no test setup recognised; set [tests].command in it.",
-            path.display()
-        ),
-    }
-    Ok(ExitCode::SUCCESS)
+        .open(path)?;
+    std::io::Write::write_all(&mut file, text.as_bytes())
 }
 
 #[cfg(test)]
@@ -210,11 +241,61 @@ mod tests {
 
     #[test]
     fn never_overwrites() {
-        let dir = dir_with(&[("specbench.toml", "# mine\n"), ("Cargo.toml", "")]);
+        let dir = dir_with(&[
+            ("specbench.toml", "# mine\n"),
+            ("SPEC.md", "# Mine\n"),
+            ("Cargo.toml", ""),
+        ]);
         run(dir.path()).unwrap();
         assert_eq!(
             std::fs::read_to_string(dir.path().join("specbench.toml")).unwrap(),
             "# mine\n"
         );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("SPEC.md")).unwrap(),
+            "# Mine\n"
+        );
+        // The spec that was there is pinned as it is.
+        let pin = PinStore::new(dir.path()).load().unwrap().latest.unwrap();
+        assert_eq!((pin.version, pin.text.as_str()), (1, "# Mine\n"));
+    }
+
+    #[test]
+    fn writes_the_template_and_pins_it_once() {
+        let dir = dir_with(&[("go.mod", "")]);
+        run(dir.path()).unwrap();
+        let text = std::fs::read_to_string(dir.path().join("SPEC.md")).unwrap();
+        assert_eq!(text, SPEC_TEMPLATE);
+        let store = PinStore::new(dir.path());
+        assert_eq!(store.load().unwrap().latest.unwrap().version, 1);
+        run(dir.path()).unwrap();
+        assert_eq!(store.load().unwrap().latest.unwrap().version, 1);
+    }
+
+    #[test]
+    fn the_template_teaches_the_checklist_with_valid_checks() {
+        let spec = crate::spec::parse(SPEC_TEMPLATE);
+        for heading in [
+            "Inputs and outputs",
+            "Error cases",
+            "Constraints",
+            "Must NOT",
+            "Assumptions",
+        ] {
+            assert!(SPEC_TEMPLATE.contains(heading), "{heading}");
+        }
+        let ids: Vec<&str> = spec.clauses.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["R1", "R2", "R3", "R4"]);
+        assert!(
+            spec.clauses
+                .iter()
+                .all(|c| !c.is_invalid() && !c.checks.is_empty())
+        );
+        let kinds: Vec<&str> = spec
+            .clauses
+            .iter()
+            .flat_map(|c| c.checks.iter().map(|k| k.kind.as_str()))
+            .collect();
+        assert_eq!(kinds, ["test", "test", "forbid", "require"]);
     }
 }

@@ -12,6 +12,7 @@ pub mod init;
 pub mod logging;
 pub mod model;
 pub mod runner;
+pub mod spec;
 pub mod terminal;
 pub mod text_pos;
 pub mod theme;

@@ -40,6 +40,12 @@ pub mod scope {
     pub const SPEC_TEXT: &str = "spec.text";
     pub const SPEC_CHECK: &str = "spec.check";
     pub const SPEC_CLAUSE_ID: &str = "spec.clause.id";
+    pub const SPEC_HOLDS: &str = "spec.holds";
+    pub const SPEC_VIOLATED: &str = "spec.violated";
+    pub const SPEC_UNTESTED: &str = "spec.untested";
+    pub const SPEC_PENDING: &str = "spec.pending";
+    pub const SPEC_INVALID: &str = "spec.invalid";
+    pub const SPEC_CHANGED: &str = "spec.changed";
     pub const CONVERSATION_PLACEHOLDER: &str = "conversation.placeholder";
     pub const COMPOSER: &str = "composer";
     pub const COMPOSER_CURSOR: &str = "composer.cursor";
@@ -49,6 +55,9 @@ pub mod scope {
     pub const CODE_TEXT: &str = "code.text";
     pub const CODE_FILE: &str = "code.file";
     pub const CODE_FILE_SELECTED: &str = "code.file.selected";
+    pub const CODE_MARKER: &str = "code.marker";
+    pub const DIFF_PLUS: &str = "diff.plus";
+    pub const DIFF_MINUS: &str = "diff.minus";
     pub const RESULTS_SUMMARY: &str = "results.summary";
     pub const RESULTS_PASS: &str = "results.pass";
     pub const RESULTS_FAIL: &str = "results.fail";
@@ -85,6 +94,12 @@ pub mod scope {
         SPEC_TEXT,
         SPEC_CHECK,
         SPEC_CLAUSE_ID,
+        SPEC_HOLDS,
+        SPEC_VIOLATED,
+        SPEC_UNTESTED,
+        SPEC_PENDING,
+        SPEC_INVALID,
+        SPEC_CHANGED,
         CONVERSATION_PLACEHOLDER,
         COMPOSER,
         COMPOSER_CURSOR,
@@ -94,6 +109,9 @@ pub mod scope {
         CODE_TEXT,
         CODE_FILE,
         CODE_FILE_SELECTED,
+        CODE_MARKER,
+        DIFF_PLUS,
+        DIFF_MINUS,
         RESULTS_SUMMARY,
         RESULTS_PASS,
         RESULTS_FAIL,

@@ -29,6 +29,9 @@ pub enum Action {
     Rerun,
     CancelRun,
     ToggleDetail,
+    JumpToClause,
+    Pin,
+    EditSpec,
     Send,
     NewLine,
     LeaveCompose,
@@ -62,6 +65,11 @@ impl Action {
             Action::Rerun => "run the tests now (restarts a run in flight)",
             Action::CancelRun => "cancel the test run (kills its process group)",
             Action::ToggleDetail => "show or hide the selected test's details",
+            Action::JumpToClause => {
+                "show where the selected clause breaks (code line or failing test)"
+            }
+            Action::Pin => "pin the spec on disk as a new version",
+            Action::EditSpec => "edit the spec in $VISUAL / $EDITOR",
             Action::Send => "send the message",
             Action::NewLine => "new line",
             Action::LeaveCompose => "back to normal mode (the draft stays)",
@@ -81,6 +89,9 @@ impl Action {
             Action::Rerun => "rerun",
             Action::CancelRun => "cancel run",
             Action::ToggleDetail => "details",
+            Action::JumpToClause => "where",
+            Action::Pin => "pin",
+            Action::EditSpec => "edit spec",
             Action::Send => "send",
             Action::NewLine => "newline",
             Action::LeaveCompose => "normal",
@@ -260,6 +271,8 @@ impl Default for Keymap {
             b(normal, vec![c('i')], A::Compose, true),
             b(normal, vec![c('r')], A::Rerun, true),
             b(normal, vec![c('x')], A::CancelRun, false),
+            b(normal, vec![c('p')], A::Pin, false),
+            b(normal, vec![c('e')], A::EditSpec, false),
             b(normal, vec![c('?')], A::Help, true),
             b(normal, vec![c('q')], A::Quit, true),
             b(
@@ -272,6 +285,12 @@ impl Default for Keymap {
                 C::Normal(Some(Pane::Results)),
                 vec![p(K::Enter)],
                 A::ToggleDetail,
+                true,
+            ),
+            b(
+                C::Normal(Some(Pane::Spec)),
+                vec![p(K::Enter)],
+                A::JumpToClause,
                 true,
             ),
             b(
@@ -380,7 +399,8 @@ mod tests {
         let km = Keymap::default();
         let enter = KeyCombo::plain(KeyCode::Enter);
         assert_eq!(km.normal(enter, Pane::Conversation), Some(Action::Compose));
-        assert_eq!(km.normal(enter, Pane::Spec), None);
+        assert_eq!(km.normal(enter, Pane::Spec), Some(Action::JumpToClause));
+        assert_eq!(km.normal(enter, Pane::Code), None);
         let next = KeyCombo::plain(KeyCode::Char(']'));
         assert_eq!(km.normal(next, Pane::Code), Some(Action::NextFile));
         assert_eq!(km.normal(next, Pane::Results), None);

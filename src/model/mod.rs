@@ -3,6 +3,7 @@
 
 pub mod keymap;
 pub mod results;
+pub mod spec;
 mod update;
 
 use std::path::PathBuf;
@@ -12,19 +13,18 @@ use tokio::time::Instant;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::layout::Rect;
-use ratatui::text::Line;
 use ratatui_textarea::TextArea;
 
 use crate::config::Config;
 use crate::runner::process::{Progress, RunReport};
+use crate::spec::pin::{Pinned, PinsFound};
 use crate::theme::{Theme, scope};
 use crate::ui::layout;
-use crate::ui::spec::source_lines;
-use crate::ui::wrap::WrapCache;
 use crate::watch::WatchEvent;
 use crate::workspace::FileText;
 pub use keymap::Keymap;
 use results::ResultsPane;
+pub use spec::{ScanOutcome, SharedPlan, SpecPane};
 pub use update::update;
 
 /// The four panes, in their `1`-`4` order.
@@ -112,18 +112,6 @@ pub enum Loaded<T> {
     Failed(String),
 }
 
-/// The Spec pane's state.
-#[derive(Debug, Clone)]
-pub struct SpecPane {
-    /// The spec file, relative to the workspace.
-    pub path: PathBuf,
-    pub text: Loaded<String>,
-    /// The styled source lines, before wrapping.
-    pub lines: Vec<Line<'static>>,
-    pub wrapped: WrapCache,
-    pub scroll: usize,
-}
-
 /// The Code pane's state.
 #[derive(Debug, Clone)]
 pub struct CodePane {
@@ -134,6 +122,8 @@ pub struct CodePane {
     pub load_id: u64,
     pub content: Loaded<FileText>,
     pub scroll: usize,
+    /// A line to point at (1-based), set by a jump from the Spec pane.
+    pub mark: Option<usize>,
 }
 
 /// The Conversation pane's state.
@@ -194,7 +184,18 @@ pub enum Msg {
 /// Results that effects report back, each tagged with what it answers.
 #[derive(Debug, Clone)]
 pub enum AppEvent {
-    SpecLoaded(Result<String, String>),
+    /// The spec file and the pin store were read.
+    SpecLoaded {
+        disk: Result<String, String>,
+        pins: Result<PinsFound, String>,
+    },
+    /// A pin was written (or the text was already pinned).
+    Pinned(Result<Pinned, String>),
+    /// The code was scanned for the forbid/require checks of plan `plan_id`.
+    Scanned {
+        plan_id: u64,
+        outcome: ScanOutcome,
+    },
     CodeFilesFound(Result<Vec<PathBuf>, String>),
     FileLoaded {
         id: u64,
@@ -217,13 +218,24 @@ pub enum AppEvent {
     },
     /// Files changed in the workspace.
     Watch(WatchEvent),
+    /// The editor started by `e` exited (or could not start).
+    EditorClosed(Result<(), String>),
 }
 
 /// Work for the effects layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cmd {
-    /// Read the spec file.
+    /// Read the spec file and the pin store.
     LoadSpec,
+    /// Pin `text` as the next version of the spec.
+    Pin { text: String },
+    /// Scan the code for `plan`'s checks: every file in scope, or only `paths`.
+    Scan {
+        plan: SharedPlan,
+        paths: Option<Vec<PathBuf>>,
+    },
+    /// Restore the terminal, edit the spec in `$VISUAL`/`$EDITOR`, and come back.
+    EditSpec,
     /// List the code files in scope.
     ScanCode,
     /// Read one code file; the answer carries `id`.
@@ -268,19 +280,14 @@ impl Model {
             size: (80, 24),
             overlay: None,
             notice: None,
-            spec: SpecPane {
-                path: spec_path,
-                text: Loaded::Loading,
-                lines: Vec::new(),
-                wrapped: WrapCache::default(),
-                scroll: 0,
-            },
+            spec: SpecPane::new(spec_path),
             code: CodePane {
                 files: Loaded::Loading,
                 selected: 0,
                 load_id: 0,
                 content: Loaded::Loading,
                 scroll: 0,
+                mark: None,
             },
             conversation: ConversationPane::default(),
             results: ResultsPane::default(),
@@ -291,7 +298,7 @@ impl Model {
             next_id: 1,
         };
         model.sync_composer_placeholder();
-        model.spec.lines = source_lines(&model.spec.path, &model.spec.text, &model.theme);
+        model.rebuild_spec_lines();
         model
     }
 

@@ -14,7 +14,6 @@ use super::{
 };
 use crate::config::OnChange;
 use crate::ui::layout::{self, Arrangement};
-use crate::ui::spec::source_lines;
 use crate::watch::WatchEvent;
 
 /// Lines scrolled by one mouse-wheel step.
@@ -134,6 +133,12 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::Focus(pane) => model.focus = pane,
         Action::Zoom => model.zoomed = !model.zoomed,
         Action::SplitLeft | Action::SplitRight => return move_split(model, action),
+        Action::ScrollUp | Action::ScrollDown
+            if model.focus == Pane::Spec
+                && model.spec.shown().is_some_and(|s| !s.clauses.is_empty()) =>
+        {
+            model.select_clause(if action == Action::ScrollUp { -1 } else { 1 });
+        }
         Action::ScrollUp
         | Action::ScrollDown
         | Action::PageUp
@@ -172,6 +177,9 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::ToggleDetail => {
             model.results.detail = !model.results.detail && model.results.rows() > 0;
         }
+        Action::JumpToClause => return model.jump_to_clause(),
+        Action::Pin => return model.pin_spec(),
+        Action::EditSpec => return vec![Cmd::EditSpec],
         Action::PrevFile => return select_file(model, -1),
         Action::NextFile => return select_file(model, 1),
         Action::Send => {
@@ -229,6 +237,7 @@ fn on_changes(model: &mut Model, paths: Vec<PathBuf>, first: Instant) -> Vec<Cmd
     if paths.contains(&model.config.spec) {
         cmds.push(Cmd::LoadSpec);
     }
+    cmds.extend(model.rescan_changed(&paths));
     let globs = &model.code_globs;
     let mut reload = None;
     if let Loaded::Ready(files) = &model.code.files {
@@ -311,6 +320,7 @@ fn select_file(model: &mut Model, delta: isize) -> Vec<Cmd> {
         return Vec::new();
     }
     model.code.selected = next;
+    model.code.mark = None;
     let path = files[next].clone();
     vec![load_file(model, path)]
 }
@@ -384,14 +394,9 @@ fn on_paste(model: &mut Model, text: &str) -> Vec<Cmd> {
 
 fn on_event(model: &mut Model, event: AppEvent) -> Vec<Cmd> {
     match event {
-        AppEvent::SpecLoaded(result) => {
-            model.spec.text = match result {
-                Ok(text) => Loaded::Ready(text),
-                Err(e) => Loaded::Failed(e),
-            };
-            model.spec.lines = source_lines(&model.spec.path, &model.spec.text, &model.theme);
-            model.spec.wrapped.invalidate();
-        }
+        AppEvent::SpecLoaded { disk, pins } => return model.on_spec_loaded(disk, pins),
+        AppEvent::Pinned(result) => return model.on_pinned(result),
+        AppEvent::Scanned { plan_id, outcome } => return model.on_scanned(plan_id, outcome),
         AppEvent::CodeFilesFound(Ok(files)) => {
             let previous = match &model.code.files {
                 Loaded::Ready(old) => old.get(model.code.selected).cloned(),
@@ -417,11 +422,14 @@ fn on_event(model: &mut Model, event: AppEvent) -> Vec<Cmd> {
                 Ok(text) => Loaded::Ready(text),
                 Err(e) => Loaded::Failed(e),
             };
+            model.reveal_code_mark();
         }
         AppEvent::RunStarted { id, at } => {
             if let Some(run) = model.results.running.as_mut().filter(|r| r.id == id) {
                 run.started = Some(at);
                 model.now = Some(at);
+                // The last results no longer describe the code: test checks are pending.
+                model.reevaluate();
             }
         }
         AppEvent::RunProgress { id, progress } => {
@@ -438,6 +446,7 @@ fn on_event(model: &mut Model, event: AppEvent) -> Vec<Cmd> {
             if let Some(trigger) = model.results.queued.take() {
                 return vec![model.start_run(trigger)];
             }
+            model.reevaluate();
         }
         AppEvent::Watch(WatchEvent::Changed { paths, first, .. }) => {
             return on_changes(model, paths, Instant::from_std(first));
@@ -450,6 +459,13 @@ fn on_event(model: &mut Model, event: AppEvent) -> Vec<Cmd> {
             ];
             cmds.extend(rerun(model, Trigger::Rescan));
             return cmds;
+        }
+        AppEvent::EditorClosed(result) => {
+            // The watcher reports the save too; reading it now shows it without waiting.
+            return match result {
+                Ok(()) => vec![Cmd::LoadSpec],
+                Err(e) => vec![model.notify(NoticeKind::Error, format!("Editor: {e}"))],
+            };
         }
         AppEvent::NoticeExpired(id) => {
             if model.notice.as_ref().is_some_and(|n| n.id == id) {
@@ -532,8 +548,15 @@ mod tests {
     }
 
     fn with_spec(m: &mut Model, lines: usize) {
-        let text: String = (0..lines).map(|i| format!("- line {i}\n")).collect();
-        update(m, Msg::Event(AppEvent::SpecLoaded(Ok(text))));
+        // Headings: lines that are neither reflowed nor clauses.
+        let text: String = (0..lines).map(|i| format!("## line {i}\n")).collect();
+        update(
+            m,
+            Msg::Event(AppEvent::SpecLoaded {
+                disk: Ok(text),
+                pins: Ok(Default::default()),
+            }),
+        );
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! The Code pane: the workspace's code files and the selected file with line numbers.
 
+use std::path::Path;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -65,6 +67,10 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
                 return;
             }
             let digits = file.lines.len().max(1).to_string().len();
+            let markers = files
+                .get(code.selected)
+                .map(|path| forbid_markers(model, path))
+                .unwrap_or_default();
             let rows = file
                 .lines
                 .iter()
@@ -72,10 +78,33 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
                 .skip(code.scroll)
                 .take(areas.body.height as usize)
                 .map(|(i, text)| {
-                    Line::from(vec![
-                        Span::styled(format!("{:>digits$} ", i + 1), theme.style(scope::LINENR)),
+                    let number = i + 1;
+                    let ids: Vec<&str> = markers
+                        .iter()
+                        .filter(|(line, _)| *line == number)
+                        .map(|(_, id)| *id)
+                        .collect();
+                    let number_style = if ids.is_empty() {
+                        theme.style(scope::LINENR)
+                    } else {
+                        theme.style(scope::CODE_MARKER)
+                    };
+                    let mut spans = vec![
+                        Span::styled(format!("{number:>digits$} "), number_style),
                         Span::styled(text.as_str(), theme.style(scope::CODE_TEXT)),
-                    ])
+                    ];
+                    if !ids.is_empty() {
+                        spans.push(Span::styled(
+                            format!("  ✗ {} forbids this", ids.join(", ")),
+                            theme.style(scope::CODE_MARKER),
+                        ));
+                    }
+                    let line = Line::from(spans);
+                    if code.mark == Some(number) {
+                        line.style(theme.style(scope::SELECTION))
+                    } else {
+                        line
+                    }
                 })
                 .collect::<Vec<_>>();
             frame.render_widget(Paragraph::new(rows), areas.body);
@@ -89,6 +118,24 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
             );
         }
     }
+}
+
+/// The lines of `path` that break a `forbid` clause, with the clause ids.
+fn forbid_markers<'a>(model: &'a Model, path: &Path) -> Vec<(usize, &'a str)> {
+    let Some(spec) = model.spec.pinned.as_ref().map(|p| &p.spec) else {
+        return Vec::new();
+    };
+    spec.clauses
+        .iter()
+        .zip(&model.spec.eval.clauses)
+        .flat_map(|(clause, report)| {
+            report
+                .forbidden
+                .iter()
+                .filter(|hit| hit.file == path)
+                .map(|hit| (hit.line, clause.id.as_str()))
+        })
+        .collect()
 }
 
 /// The file names on one line, the selected one highlighted and kept in view.

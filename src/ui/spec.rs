@@ -1,6 +1,6 @@
 //! The Spec pane: the spec file's text, styled by its structure (headings, clause ids, checks).
 
-use std::path::Path;
+use std::collections::HashMap;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -8,43 +8,291 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::wrap::BADGES;
 use super::{draw_scrollbar, pane_block, placeholder};
-use crate::model::{Loaded, Model, Pane};
+use crate::model::{Loaded, Model, Pane, SpecPane};
+use crate::runner::result::{TestResult, TestStatus};
+use crate::spec::diff::{ChangeKind, WordTag};
+use crate::spec::eval::{ClauseReport, Status};
 use crate::theme::{Theme, scope};
 
-/// The spec's lines, styled, before wrapping: computed in `update` when the text changes.
-pub fn source_lines(path: &Path, text: &Loaded<String>, theme: &Theme) -> Vec<Line<'static>> {
-    match text {
-        Loaded::Loading => vec![Line::styled(
-            format!("Reading {}…", path.display()),
-            theme.style(scope::TEXT_DIM),
-        )],
-        Loaded::Failed(err) => vec![
-            Line::styled(err.clone(), theme.style(scope::STATUS_ERROR)),
-            Line::raw(""),
-            Line::styled(
+/// The Spec pane's lines before wrapping, with the clause each line belongs to.
+pub struct SpecLines {
+    pub lines: Vec<Line<'static>>,
+    pub clause_of: Vec<Option<usize>>,
+}
+
+impl SpecLines {
+    fn push(&mut self, line: Line<'static>, clause: Option<usize>) {
+        self.lines.push(line);
+        self.clause_of.push(clause);
+    }
+}
+
+/// Detail lines shown under a clause, at most.
+const MAX_DETAILS: usize = 3;
+/// Orphan tests listed by name, at most.
+const MAX_ORPHANS: usize = 8;
+
+/// The pane's styled lines: computed in `update` when the spec, the pin, the evaluation or the
+/// results change, never while drawing.
+pub fn source_lines(pane: &SpecPane, results: Option<&[TestResult]>, theme: &Theme) -> SpecLines {
+    let mut out = SpecLines {
+        lines: Vec::new(),
+        clause_of: Vec::new(),
+    };
+    let dim = theme.style(scope::TEXT_DIM);
+    let (text, spec) = match (&pane.pinned, &pane.disk) {
+        (Some(p), _) => (p.pin.text.as_str(), &p.spec),
+        (None, Loaded::Ready(text)) => match &pane.disk_spec {
+            Some(spec) => (text.as_str(), spec),
+            None => return out,
+        },
+        (None, Loaded::Loading) => {
+            out.push(
+                Line::styled(format!("Reading {}…", pane.path.display()), dim),
+                None,
+            );
+            return out;
+        }
+        (None, Loaded::Failed(err)) => {
+            out.push(
+                Line::styled(err.clone(), theme.style(scope::STATUS_ERROR)),
+                None,
+            );
+            out.push(Line::raw(""), None);
+            for hint in [
                 "A spec states the task: a # title, a contract paragraph, and clauses as a list",
-                theme.style(scope::TEXT_DIM),
+                "(- [R1] ... with checks such as `test: *over_limit*`). `specbench init` writes one.",
+            ] {
+                out.push(Line::styled(hint, dim), None);
+            }
+            return out;
+        }
+    };
+    if let Some(pinned) = &pane.pinned {
+        banner(&mut out, pane, pinned.pin.version, theme);
+    }
+    let by_line: HashMap<usize, usize> = spec
+        .clauses
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.line, i))
+        .collect();
+    for (line_no, logical) in logical_lines(text) {
+        let clause = by_line.get(&line_no).copied();
+        match clause {
+            Some(i) => {
+                let report = pane.eval.clauses.get(i);
+                out.push(
+                    style_line(&logical, report.map(|r| r.status), theme),
+                    Some(i),
+                );
+                if let Some(report) = report {
+                    let indent = logical.len() - logical.trim_start().len() + 2;
+                    for line in details(report, results, indent, theme) {
+                        out.push(line, Some(i));
+                    }
+                }
+            }
+            None => out.push(style_line(&logical, None, theme), None),
+        }
+    }
+    orphans(&mut out, &pane.eval.orphan_tests, results, theme);
+    out
+}
+
+/// What differs on disk from the pin, at the top of the pane.
+fn banner(out: &mut SpecLines, pane: &SpecPane, version: u32, theme: &Theme) {
+    let changed = theme.style(scope::SPEC_CHANGED);
+    let next = version + 1;
+    if let Loaded::Failed(err) = &pane.disk {
+        let text = format!("{err} Showing pinned v{version}.");
+        out.push(Line::styled(text, theme.style(scope::STATUS_ERROR)), None);
+        out.push(Line::raw(""), None);
+        return;
+    }
+    let Some(diff) = &pane.diff else {
+        return;
+    };
+    let count = |kind| diff.changes.iter().filter(|c| c.kind == kind).count();
+    let mut what: Vec<String> = [
+        (ChangeKind::Changed, "changed"),
+        (ChangeKind::Added, "added"),
+        (ChangeKind::Removed, "removed"),
+    ]
+    .iter()
+    .filter_map(|&(kind, word)| {
+        let n = count(kind);
+        (n > 0).then(|| format!("{n} {word}"))
+    })
+    .collect();
+    if what.is_empty() {
+        what.push("outside the clauses".to_string());
+    }
+    out.push(
+        Line::from(vec![
+            Span::styled(
+                format!(
+                    "{} edited since v{version}: {} · ",
+                    pane.path.display(),
+                    what.join(", ")
+                ),
+                changed.add_modifier(Modifier::BOLD),
             ),
-            Line::styled(
-                "(- [R1] ... with checks such as `test: *over_limit*`).",
-                theme.style(scope::TEXT_DIM),
+            Span::styled("p", theme.style(scope::STATUS_KEY)),
+            Span::styled(format!(" pins v{next}"), changed),
+        ]),
+        None,
+    );
+    for change in &diff.changes {
+        let (sign, sign_style) = match change.kind {
+            ChangeKind::Changed => ("~ ", changed),
+            ChangeKind::Added => ("+ ", theme.style(scope::DIFF_PLUS)),
+            ChangeKind::Removed => ("- ", theme.style(scope::DIFF_MINUS)),
+        };
+        let mut spans = vec![
+            Span::styled(sign, sign_style),
+            Span::styled(
+                format!("{} ", change.id),
+                theme.style(scope::SPEC_CLAUSE_ID),
             ),
-        ],
-        Loaded::Ready(text) => logical_lines(text)
-            .iter()
-            .map(|l| style_line(l, theme))
-            .collect(),
+        ];
+        for (tag, words) in &change.words {
+            let style = match tag {
+                WordTag::Same => theme.style(scope::SPEC_TEXT),
+                WordTag::Added => theme.style(scope::DIFF_PLUS),
+                WordTag::Removed => theme
+                    .style(scope::DIFF_MINUS)
+                    .add_modifier(Modifier::CROSSED_OUT),
+            };
+            spans.push(Span::styled(words.clone(), style));
+        }
+        out.push(Line::from(spans), None);
+    }
+    out.push(Line::raw(""), None);
+}
+
+/// Where and why a clause does not hold, under its text.
+fn details(
+    report: &ClauseReport,
+    results: Option<&[TestResult]>,
+    indent: usize,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let pad = " ".repeat(indent);
+    let dim = theme.style(scope::TEXT_DIM);
+    let mut lines = Vec::new();
+    match report.status {
+        Status::Holds | Status::Pending => {}
+        Status::Violated => {
+            let red = theme.style(scope::SPEC_VIOLATED);
+            let failed: Vec<&TestResult> = results
+                .map(|r| {
+                    report
+                        .tests
+                        .iter()
+                        .filter(|t| t.status == TestStatus::Failed)
+                        .filter_map(|t| r.get(t.index))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let shown = report.forbidden.len() + failed.len();
+            for hit in report.forbidden.iter().take(MAX_DETAILS) {
+                lines.push(Line::from(vec![
+                    Span::raw(pad.clone()),
+                    Span::styled(format!("{}:{}", hit.file.display(), hit.line), red),
+                    Span::styled(format!("  {}", hit.text), theme.style(scope::CODE_TEXT)),
+                ]));
+            }
+            for test in failed.iter().take(MAX_DETAILS.saturating_sub(lines.len())) {
+                let mut spans = vec![
+                    Span::raw(pad.clone()),
+                    Span::styled(format!("✗ {}", last_segment(&test.name)), red),
+                ];
+                if let Some(message) = &test.message {
+                    spans.push(Span::styled(format!("  {message}"), dim));
+                }
+                lines.push(Line::from(spans));
+            }
+            if shown > lines.len() && !lines.is_empty() {
+                let more = format!("{pad}… and {} more", shown - lines.len());
+                lines.push(Line::styled(more, dim));
+            }
+            if lines.is_empty()
+                && let Some(message) = &report.message
+            {
+                lines.push(Line::styled(format!("{pad}{message}"), red));
+            }
+        }
+        Status::Untested | Status::Invalid => {
+            if let Some(message) = &report.message {
+                let style = if report.status == Status::Invalid {
+                    theme.style(scope::SPEC_INVALID)
+                } else {
+                    dim
+                };
+                lines.push(Line::styled(format!("{pad}{message}"), style));
+            }
+        }
+    }
+    lines
+}
+
+/// The tests linked to no clause, after the spec.
+fn orphans(out: &mut SpecLines, orphans: &[usize], results: Option<&[TestResult]>, theme: &Theme) {
+    let (Some(results), false) = (results, orphans.is_empty()) else {
+        return;
+    };
+    let dim = theme.style(scope::TEXT_DIM);
+    out.push(Line::raw(""), None);
+    out.push(
+        Line::styled(
+            format!("Tests linked to no clause ({}):", orphans.len()),
+            theme
+                .style(scope::SPEC_UNTESTED)
+                .add_modifier(Modifier::BOLD),
+        ),
+        None,
+    );
+    for &i in orphans.iter().take(MAX_ORPHANS) {
+        if let Some(test) = results.get(i) {
+            out.push(Line::styled(format!("  {}", test.name), dim), None);
+        }
+    }
+    if orphans.len() > MAX_ORPHANS {
+        let more = format!("  … and {} more", orphans.len() - MAX_ORPHANS);
+        out.push(Line::styled(more, dim), None);
+    }
+}
+
+/// A test name's last part (`test_over_limit` of `mod.Class.test_over_limit`).
+fn last_segment(name: &str) -> &str {
+    name.rsplit(['.', ':', '/', '>'])
+        .find(|s| !s.is_empty())
+        .map_or(name, str::trim)
+}
+
+/// The badge that replaces a clause's list marker, and its style.
+fn badge(status: Status) -> (&'static str, &'static str) {
+    match status {
+        Status::Holds => (BADGES[0], scope::SPEC_HOLDS),
+        Status::Violated => (BADGES[1], scope::SPEC_VIOLATED),
+        Status::Untested => (BADGES[2], scope::SPEC_UNTESTED),
+        Status::Pending => (BADGES[3], scope::SPEC_PENDING),
+        Status::Invalid => (BADGES[4], scope::SPEC_INVALID),
     }
 }
 
 /// Joins the hard-wrapped source lines of each paragraph and list item into one line, so the
 /// pane reflows them to its width; headings, blank lines, tables and fenced code stay as they are.
-fn logical_lines(text: &str) -> Vec<String> {
+/// Each logical line comes with the 1-based source line it starts on.
+fn logical_lines(text: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
-    let mut current: Option<String> = None;
+    let mut current: Option<(usize, String)> = None;
     let mut in_fence = false;
-    for raw in text.lines() {
+    for (i, raw) in text.lines().enumerate() {
+        let line_no = i + 1;
         let trimmed = raw.trim();
         let verbatim = in_fence
             || trimmed.is_empty()
@@ -57,22 +305,22 @@ fn logical_lines(text: &str) -> Vec<String> {
         }
         if verbatim {
             out.extend(current.take());
-            out.push(raw.to_string());
+            out.push((line_no, raw.trim_end_matches('\r').to_string()));
         } else if list_marker_len(raw) > 0 {
-            out.extend(current.replace(raw.trim_end().to_string()));
-        } else if let Some(line) = current.as_mut() {
+            out.extend(current.replace((line_no, raw.trim_end().to_string())));
+        } else if let Some((_, line)) = current.as_mut() {
             line.push(' ');
             line.push_str(trimmed);
         } else {
-            current = Some(raw.trim_end().to_string());
+            current = Some((line_no, raw.trim_end().to_string()));
         }
     }
     out.extend(current);
     out
 }
 
-/// Styles one Markdown line of a spec.
-fn style_line(line: &str, theme: &Theme) -> Line<'static> {
+/// Styles one Markdown line of a spec; a clause's list marker becomes its status badge.
+fn style_line(line: &str, status: Option<Status>, theme: &Theme) -> Line<'static> {
     let line = line.replace('\t', "    ");
     let trimmed = line.trim_start();
     if trimmed.starts_with('#') {
@@ -90,14 +338,23 @@ fn style_line(line: &str, theme: &Theme) -> Line<'static> {
     let marker_len = list_marker_len(rest);
     if marker_len > 0 {
         let (marker, after) = rest.split_at(marker_len);
-        spans.push(Span::styled(marker.to_string(), text));
+        match status {
+            Some(status) => {
+                let lead = marker.len() - marker.trim_start().len();
+                let (glyph, style) = badge(status);
+                spans.push(Span::raw(marker[..lead].to_string()));
+                spans.push(Span::styled(glyph, theme.style(style)));
+            }
+            None => spans.push(Span::styled(marker.to_string(), text)),
+        }
         rest = after;
         if let Some(id_len) = clause_id_len(rest) {
             let (id, after) = rest.split_at(id_len);
-            spans.push(Span::styled(
-                id.to_string(),
-                theme.style(scope::SPEC_CLAUSE_ID),
-            ));
+            let mut style = theme.style(scope::SPEC_CLAUSE_ID);
+            if let Some(status) = status.filter(|s| *s != Status::Holds) {
+                style = style.patch(theme.style(badge(status).1));
+            }
+            spans.push(Span::styled(id.to_string(), style));
             rest = after;
         }
     }
@@ -132,7 +389,7 @@ fn list_marker_len(line: &str) -> usize {
         return lead + 2;
     }
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    if digits > 0 && rest[digits..].starts_with(". ") {
+    if digits > 0 && (rest[digits..].starts_with(". ") || rest[digits..].starts_with(") ")) {
         return lead + digits + 2;
     }
     0
@@ -156,38 +413,104 @@ fn clause_id_len(text: &str) -> Option<usize> {
     None
 }
 
+/// The title's right-hand note: the pin and a one-line drift summary, as long as fits `width`.
+pub fn title_note(pane: &SpecPane, width: usize, theme: &Theme) -> Line<'static> {
+    let dim = theme.style(scope::TEXT_DIM);
+    let Some(pinned) = &pane.pinned else {
+        let text = if pane.pinning {
+            format!(" {} · pinning… ", pane.path.display())
+        } else {
+            format!(" {} ", pane.path.display())
+        };
+        return Line::styled(text, dim);
+    };
+    let c = pane.eval.counts();
+    let counts = [
+        (
+            c.holds,
+            if c.holds == 1 { "holds" } else { "hold" },
+            "✓",
+            scope::SPEC_HOLDS,
+        ),
+        (c.violated, "violated", "✗", scope::SPEC_VIOLATED),
+        (c.untested, "untested", "?", scope::SPEC_UNTESTED),
+        (c.pending, "pending", "…", scope::SPEC_PENDING),
+        (c.invalid, "invalid", "!", scope::SPEC_INVALID),
+    ];
+    let version = format!("v{}", pinned.pin.version);
+    let edited = pane.changed_on_disk();
+    // From the most to the least detailed; the first that fits wins.
+    for level in 0..4 {
+        let mut spans = vec![Span::styled(format!(" {version}"), dim)];
+        if level == 0 {
+            spans.push(Span::styled(format!(" {}", pinned.pin.short_hash()), dim));
+        }
+        for &(n, word, glyph, style) in &counts {
+            if n == 0 {
+                continue;
+            }
+            let text = if level < 2 {
+                format!(" · {n} {word}")
+            } else {
+                format!(" {n}{glyph}")
+            };
+            spans.push(Span::styled(text, theme.style(style)));
+        }
+        if edited {
+            let text = if level < 3 {
+                " · spec edited"
+            } else {
+                " · edited"
+            };
+            spans.push(Span::styled(text, theme.style(scope::SPEC_CHANGED)));
+        }
+        spans.push(Span::raw(" "));
+        let line = Line::from(spans);
+        if line.width() <= width || level == 3 {
+            return line;
+        }
+    }
+    Line::default()
+}
+
 /// Draws the Spec pane.
 pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
     let theme = &model.theme;
-    let note = Line::styled(
-        format!(" {} ", model.spec.path.display()),
-        theme.style(scope::TEXT_DIM),
-    );
+    // Room left of the title " n Spec " and the corners.
+    let room = (rect.width as usize).saturating_sub(Pane::Spec.title().len() + 8);
+    let note = title_note(&model.spec, room, theme);
     frame.render_widget(pane_block(Pane::Spec, focused, Some(note), theme), rect);
     let Some(body) = model.body_area(Pane::Spec) else {
         return;
     };
-    let lines = model
-        .spec
-        .wrapped
-        .slice(model.spec.scroll, body.height as usize);
-    if matches!(model.spec.text, Loaded::Ready(ref t) if t.trim().is_empty()) {
+    let spec = &model.spec;
+    if spec.pinned.is_none() && matches!(spec.disk, Loaded::Ready(ref t) if t.trim().is_empty()) {
         let msg = format!(
             "{} is empty: write the task as a spec first.",
-            model.spec.path.display()
+            spec.path.display()
         );
         frame.render_widget(placeholder(vec![Line::raw(msg)], theme), body);
         return;
     }
-    frame.render_widget(Paragraph::new(lines.to_vec()), body);
-    draw_scrollbar(
-        frame,
-        rect,
-        body,
-        model.spec.wrapped.len(),
-        model.spec.scroll,
-        theme,
-    );
+    let rows = spec.wrapped.slice(spec.scroll, body.height as usize);
+    let selection = theme.style(scope::SELECTION);
+    let lines: Vec<Line> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            let clause = spec
+                .wrapped
+                .origin(spec.scroll + i)
+                .and_then(|o| spec.line_clause.get(o).copied().flatten());
+            if focused && clause == Some(spec.selected) {
+                line.clone().patch_style(selection)
+            } else {
+                line.clone()
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), body);
+    draw_scrollbar(frame, rect, body, spec.wrapped.len(), spec.scroll, theme);
 }
 
 #[cfg(test)]
@@ -197,7 +520,7 @@ mod tests {
 
     fn spans(line: &str) -> Vec<(String, ratatui::style::Style)> {
         let theme = ThemeSource::default().load("default").unwrap();
-        style_line(line, &theme)
+        style_line(line, None, &theme)
             .spans
             .into_iter()
             .map(|s| (s.content.into_owned(), s.style))
@@ -224,8 +547,9 @@ mod tests {
     #[test]
     fn paragraphs_and_items_reflow_but_structure_stays() {
         let text = "# T\n\nOne\ntwo.\n\n- [R1] a\n  b\n- [R2] c\n```\nx\ny\n```\n";
+        let lines: Vec<String> = logical_lines(text).into_iter().map(|(_, l)| l).collect();
         assert_eq!(
-            logical_lines(text),
+            lines,
             [
                 "# T",
                 "",

@@ -9,6 +9,8 @@ use unicode_width::UnicodeWidthStr;
 pub struct WrapCache {
     width: u16,
     lines: Vec<Line<'static>>,
+    /// For each wrapped row, the index of the source line it comes from (ascending).
+    origins: Vec<usize>,
     valid: bool,
 }
 
@@ -19,11 +21,31 @@ impl WrapCache {
             return;
         }
         self.width = width;
-        self.lines = source
-            .iter()
-            .flat_map(|line| wrap_line(line, width as usize))
-            .collect();
+        self.lines.clear();
+        self.origins.clear();
+        for (i, line) in source.iter().enumerate() {
+            let rows = wrap_line(line, width as usize);
+            self.origins.extend(std::iter::repeat_n(i, rows.len()));
+            self.lines.extend(rows);
+        }
         self.valid = true;
+    }
+
+    /// The source line that wrapped row `row` comes from.
+    pub fn origin(&self, row: usize) -> Option<usize> {
+        self.origins.get(row).copied()
+    }
+
+    /// The first wrapped row of source line `source`.
+    pub fn first_row(&self, source: usize) -> Option<usize> {
+        let row = self.origins.partition_point(|&o| o < source);
+        (self.origins.get(row) == Some(&source)).then_some(row)
+    }
+
+    /// The last wrapped row of source line `source`.
+    pub fn last_row(&self, source: usize) -> Option<usize> {
+        let end = self.origins.partition_point(|&o| o <= source);
+        end.checked_sub(1).filter(|&r| self.origins[r] == source)
     }
 
     /// Marks the source as changed.
@@ -183,14 +205,18 @@ fn split_words(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// Clause status badges that stand in for a list marker (see `ui::spec`).
+pub const BADGES: &[&str] = &["✓ ", "✗ ", "? ", "… ", "! "];
+
 /// Leading whitespace plus a list marker's width, for hanging indents.
 fn hanging_indent(text: &str) -> usize {
     let trimmed = text.trim_start();
     let lead = text.len() - trimmed.len();
     let marker = ["- ", "* ", "+ "]
         .iter()
+        .chain(BADGES)
         .find(|m| trimmed.starts_with(*m))
-        .map(|m| m.len())
+        .map(|m| m.width())
         .or_else(|| {
             let digits = trimmed.bytes().take_while(u8::is_ascii_digit).count();
             (digits > 0 && trimmed[digits..].starts_with(". ")).then_some(digits + 2)

@@ -11,7 +11,9 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use specbench::assets::DEMO_FILES;
 use specbench::config::Config;
-use specbench::model::{AppEvent, Model, Msg, update};
+use specbench::model::{AppEvent, Cmd, Model, Msg, ScanOutcome, update};
+use specbench::spec::pin::{Pin, PinsFound, content_hash};
+use specbench::spec::scan;
 use specbench::theme::ThemeSource;
 use specbench::workspace::FileText;
 
@@ -34,8 +36,7 @@ pub fn demo_model(theme: &str, cols: u16, rows: u16) -> Model {
     let config: Config = toml::from_str(demo_file("specbench.toml")).expect("demo config");
     let mut model = Model::new(PathBuf::from("/demo"), "~/demo".into(), config, theme);
     update(&mut model, Msg::Resize(cols, rows));
-    let spec = demo_file("SPEC.md").to_string();
-    update(&mut model, Msg::Event(AppEvent::SpecLoaded(Ok(spec))));
+    load_spec(&mut model, demo_file("SPEC.md"), Some(demo_file("SPEC.md")));
     let files = vec![
         PathBuf::from("rate_limiter.py"),
         PathBuf::from("test_rate_limiter.py"),
@@ -50,6 +51,57 @@ pub fn demo_model(theme: &str, cols: u16, rows: u16) -> Model {
         Msg::Event(AppEvent::FileLoaded { id, path, content }),
     );
     model
+}
+
+/// Delivers the spec on disk and the pin store holding `pinned` as v1 (nothing pinned when
+/// `None`), then the scan of the demo files for the pin's checks.
+pub fn load_spec(model: &mut Model, disk: &str, pinned: Option<&str>) {
+    let latest = pinned.map(|text| Pin {
+        version: 1,
+        hash: content_hash(text),
+        text: text.to_string(),
+        spec_path: "SPEC.md".into(),
+        pinned_at: 0,
+    });
+    let pins = PinsFound {
+        latest,
+        corrupted: Vec::new(),
+    };
+    let cmds = update(
+        model,
+        Msg::Event(AppEvent::SpecLoaded {
+            disk: Ok(disk.to_string()),
+            pins: Ok(pins),
+        }),
+    );
+    scan_demo(model, cmds, &[]);
+}
+
+/// Runs the scans among `cmds` on a copy of the demo workspace, with `overrides` (path, text)
+/// written over the demo's files, and delivers the results.
+pub fn scan_demo(model: &mut Model, cmds: Vec<Cmd>, overrides: &[(&str, &str)]) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (rel, text) in DEMO_FILES {
+        std::fs::write(dir.path().join(rel), text).expect("demo file written");
+    }
+    for (rel, text) in overrides {
+        std::fs::write(dir.path().join(rel), text).expect("override written");
+    }
+    for cmd in cmds {
+        if let Cmd::Scan { plan, paths } = cmd {
+            let outcome = match paths {
+                None => ScanOutcome::Full(scan::scan_all(dir.path(), &plan.plan)),
+                Some(paths) => ScanOutcome::Files(scan::rescan(dir.path(), &plan.plan, &paths)),
+            };
+            update(
+                model,
+                Msg::Event(AppEvent::Scanned {
+                    plan_id: plan.id,
+                    outcome,
+                }),
+            );
+        }
+    }
 }
 
 /// Draws the model once on a `TestBackend` of the model's size.
