@@ -199,3 +199,78 @@ fn init_detects_the_command_and_never_overwrites() {
     );
     assert!(dir.path().join(".specbench/.gitignore").exists());
 }
+
+#[test]
+fn check_no_run_prints_the_exact_report_of_the_static_checks() {
+    let dir = demo_copy();
+    let out = specbench()
+        .args(["check", "--format", "json", "--no-run"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    insta::assert_snapshot!(text);
+    assert!(
+        !dir.path().join(".specbench/pins").exists(),
+        "check never pins"
+    );
+}
+
+#[test]
+fn check_exits_1_on_drift_and_the_table_says_where() {
+    let dir = demo_copy();
+    let path = dir.path().join("rate_limiter.py");
+    let code = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        code.replace("import math\n", "import math\nimport requests\n"),
+    )
+    .unwrap();
+    let out = specbench()
+        .args(["check", "--no-run"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("✗ R3  violated  forbidden pattern at rate_limiter.py:4: import requests"),
+        "{text}"
+    );
+    assert!(text.contains("✓ R4  holds"), "{text}");
+    assert!(text.contains("… R1  pending"), "{text}");
+    assert!(text.ends_with("drift: R3 violated\n"), "{text}");
+    assert!(
+        !text.contains('\x1b'),
+        "no colour when not a terminal: {text}"
+    );
+}
+
+#[test]
+fn init_writes_a_spec_template_and_pins_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Cargo.toml"), "[package]\n").unwrap();
+    let out = specbench().arg("init").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("SPEC.md: a template"), "{text}");
+    assert!(text.contains("Pinned SPEC.md as v1"), "{text}");
+    let spec = std::fs::read_to_string(dir.path().join("SPEC.md")).unwrap();
+    assert!(spec.contains("**Must NOT.**"), "{spec}");
+    assert!(dir.path().join(".specbench/pins/v1.json").exists());
+    // A second init touches nothing and pins nothing new.
+    std::fs::write(dir.path().join("SPEC.md"), "# Mine\n").unwrap();
+    let again = specbench().arg("init").arg(dir.path()).output().unwrap();
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("SPEC.md")).unwrap(),
+        "# Mine\n"
+    );
+    assert!(!dir.path().join(".specbench/pins/v2.json").exists());
+}

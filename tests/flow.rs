@@ -246,3 +246,152 @@ async fn saving_a_file_reruns_the_tests_and_shows_each_fate() {
         "{screen}"
     );
 }
+
+/// Waits until `ready` holds for the files on disk, checking every 50 ms, at most `secs`.
+async fn wait_for(secs: u64, mut ready: impl FnMut() -> bool) {
+    for _ in 0..secs * 20 {
+        if ready() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_forbidden_import_turns_its_clause_red_and_enter_jumps_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    specbench::demo::write_into(dir.path()).unwrap();
+    let root = dir.path().to_path_buf();
+    let run = run_in(&root, 120, 40, |tx| {
+        let root = root.clone();
+        async move {
+            // The first open pins the spec.
+            let pin = root.join(".specbench/pins/v1.json");
+            wait_for(5, || pin.exists()).await;
+            settle().await;
+            let path = root.join("rate_limiter.py");
+            let code = std::fs::read_to_string(&path).unwrap();
+            let broken = code.replacen("import math\n", "import math\nimport requests\n", 1);
+            std::fs::write(&path, broken).unwrap();
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            // The new violation is selected: Enter shows the offending line.
+            press(&tx, KeyCode::Enter, KeyModifiers::NONE);
+            settle().await;
+            type_str(&tx, "q");
+        }
+    })
+    .await;
+    let spec = &run.model.spec;
+    let pinned = spec.pinned.as_ref().expect("pinned on first open");
+    assert_eq!(pinned.pin.version, 1);
+    let r3 = pinned
+        .spec
+        .clauses
+        .iter()
+        .position(|c| c.id == "R3")
+        .unwrap();
+    assert_eq!(
+        spec.eval.clauses[r3].status,
+        specbench::spec::eval::Status::Violated
+    );
+    assert_eq!(spec.selected, r3, "the new violation is selected");
+    assert_eq!(run.model.focus, Pane::Code, "Enter jumped to the code");
+    assert_eq!(run.model.code.mark, Some(4));
+    let screen = screen_text(&run.terminal);
+    assert!(screen.contains("1 violated"), "{screen}");
+    assert!(screen.contains("✗ [R3]"), "{screen}");
+    assert!(
+        screen.contains("rate_limiter.py:4  import requests"),
+        "{screen}"
+    );
+    assert!(screen.contains("R3 forbids this"), "{screen}");
+}
+
+#[tokio::test]
+async fn editing_the_spec_shows_the_change_and_p_pins_it() {
+    let dir = tempfile::tempdir().unwrap();
+    specbench::demo::write_into(dir.path()).unwrap();
+    let root = dir.path().to_path_buf();
+    let pins = root.join(".specbench/pins");
+    let edited = run_in(&root, 120, 40, |tx| {
+        let (root, pins) = (root.clone(), pins.clone());
+        async move {
+            wait_for(5, || pins.join("v1.json").exists()).await;
+            settle().await;
+            let path = root.join("SPEC.md");
+            let spec = std::fs::read_to_string(&path).unwrap();
+            std::fs::write(
+                &path,
+                spec.replace("at most 100 allowed", "at most 50 allowed"),
+            )
+            .unwrap();
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            type_str(&tx, "q");
+        }
+    })
+    .await;
+    assert!(
+        !pins.join("v2.json").exists(),
+        "nothing is pinned behind the user's back"
+    );
+    let diff = edited.model.spec.diff.as_ref().expect("the edit is seen");
+    let ids: Vec<&str> = diff.changes.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["R1"]);
+    let screen = screen_text(&edited.terminal);
+    assert!(
+        screen.contains("SPEC.md edited since v1: 1 changed · p pins v2"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("spec edited"),
+        "the title says so too\n{screen}"
+    );
+    assert!(
+        edited
+            .model
+            .spec
+            .pinned
+            .as_ref()
+            .unwrap()
+            .pin
+            .text
+            .contains("at most 100 allowed"),
+        "clauses are still judged against the pin"
+    );
+
+    // Reopened: the pin is read back, and p pins the edit as v2.
+    let pinned = run_in(&root, 120, 40, |tx| {
+        let pins = pins.clone();
+        async move {
+            settle().await;
+            type_str(&tx, "p");
+            wait_for(5, || pins.join("v2.json").exists()).await;
+            settle().await;
+            type_str(&tx, "q");
+        }
+    })
+    .await;
+    let spec = &pinned.model.spec;
+    let pin = &spec.pinned.as_ref().unwrap().pin;
+    assert_eq!(pin.version, 2);
+    assert!(pin.text.contains("at most 50 allowed"), "v2 holds the edit");
+    assert!(!spec.changed_on_disk(), "the pin matches the file again");
+}
+
+#[tokio::test]
+async fn e_lends_the_terminal_to_the_editor_on_the_spec() {
+    let run = run_demo(120, 40, |tx| async move {
+        settle().await;
+        type_str(&tx, "e");
+        settle().await;
+        type_str(&tx, "q");
+    })
+    .await;
+    let edits = &run.host.edits;
+    assert_eq!(edits.len(), 1, "{edits:?}");
+    assert!(edits[0].ends_with("SPEC.md"), "{edits:?}");
+    assert!(
+        run.model.should_quit,
+        "the cockpit came back and answered keys"
+    );
+}

@@ -231,3 +231,136 @@ fn results_pane_after_a_timeout_in_the_narrow_layout() {
     keys(&mut model, "4");
     insta::assert_snapshot!(render(&model).backend());
 }
+
+/// A spec whose clauses, once evaluated, show every decided status.
+const EVERY_STATUS: &str = "# Rate limiter
+
+A per-user sliding-window rate limiter.
+
+## Clauses
+- [R1] At most 100 allowed requests in any 60 s. `test: *over_limit*`
+- [R3] Stdlib only. `forbid: ^\\s*(import|from)\\s+(requests|redis)\\b`
+- [R4] Uses collections.deque for the window. `require: \\bdeque\\(` `in: rate_limiter.py`
+- [R6] An empty user id raises ValueError. `test: *empty_user_id*`
+- [R9] Idle users are evicted after an hour. `test: *evict*`
+- [R10] Refused requests are logged. `forbid: log(`
+  - Each log line names the user.
+";
+
+/// The demo with `EVERY_STATUS` pinned, `import requests` in the code, and a run in which
+/// R6's test fails and one test belongs to no clause.
+fn every_status_model(cols: u16, rows: u16) -> Model {
+    let mut model = demo_model("default", cols, rows);
+    let broken = common::demo_file("rate_limiter.py").replacen(
+        "import math\n",
+        "import math\nimport requests\n",
+        1,
+    );
+    let cmds = load_pinned(&mut model, EVERY_STATUS, EVERY_STATUS);
+    common::scan_demo(&mut model, cmds, &[("rate_limiter.py", &broken)]);
+    // The watcher's reload of the edited file, as the Code pane would receive it.
+    let id = model.code.load_id;
+    let content = Ok(specbench::workspace::FileText::from_text(&broken));
+    let path = "rate_limiter.py".into();
+    update(
+        &mut model,
+        Msg::Event(AppEvent::FileLoaded { id, path, content }),
+    );
+    let name = |m: &str| format!("test_rate_limiter.RateLimiterTest.{m}");
+    let mut fail = TestResult::new(
+        name("test_r6_empty_user_id_is_rejected"),
+        TestStatus::Failed,
+    );
+    fail.message = Some("AssertionError: ValueError not raised".into());
+    let results = vec![
+        TestResult::new(name("test_r1_over_limit_is_refused"), TestStatus::Passed),
+        fail,
+        TestResult::new(name("test_warm_up"), TestStatus::Passed),
+    ];
+    finish_run(&mut model, report(results, Some(1)));
+    model
+}
+
+/// Delivers `disk` as the spec file and `pinned` as the latest pin (v1).
+fn load_pinned(model: &mut Model, disk: &str, pinned: &str) -> Vec<Cmd> {
+    use specbench::spec::pin::{Pin, PinsFound, content_hash};
+    let pin = Pin {
+        version: 1,
+        hash: content_hash(pinned),
+        text: pinned.to_string(),
+        spec_path: "SPEC.md".into(),
+        pinned_at: 0,
+    };
+    update(
+        model,
+        Msg::Event(AppEvent::SpecLoaded {
+            disk: Ok(disk.to_string()),
+            pins: Ok(PinsFound {
+                latest: Some(pin),
+                corrupted: Vec::new(),
+            }),
+        }),
+    )
+}
+
+#[test]
+fn spec_pane_shows_every_status_with_where_and_why() {
+    let mut model = every_status_model(100, 30);
+    keys(&mut model, "1z");
+    insta::assert_snapshot!(render(&model).backend());
+    insta::assert_snapshot!(
+        "spec_pane_every_status_styles",
+        styled_dump(render(&model).backend().buffer())
+    );
+}
+
+#[test]
+fn spec_pane_title_summary_shortens_to_fit() {
+    for (cols, row, name) in [(100, 0, "grid"), (80, 1, "tabs"), (60, 1, "narrow")] {
+        let model = every_status_model(cols, 20);
+        let buffer = render(&model).backend().buffer().clone();
+        let title: String = (0..cols)
+            .map(|x| buffer[(x, row)].symbol().to_string())
+            .collect();
+        insta::assert_snapshot!(format!("spec_title_{name}"), title);
+    }
+}
+
+#[test]
+fn spec_pane_on_disk_change_view() {
+    let mut model = demo_model("default", 100, 30);
+    let pinned = common::demo_file("SPEC.md");
+    let disk = pinned
+        .replace("at most 100 allowed requests", "at most 50 allowed requests")
+        .replace(
+            "- [R8] A limit or window that is not positive raises ValueError. `test: *bad_settings*`\n",
+            "",
+        )
+        .replace(
+            "\n## Not in scope",
+            "- [R9] Idle users are evicted after an hour. `test: *evict*`\n\n## Not in scope",
+        );
+    let cmds = load_pinned(&mut model, &disk, pinned);
+    common::scan_demo(&mut model, cmds, &[]);
+    keys(&mut model, "1z");
+    insta::assert_snapshot!(render(&model).backend());
+}
+
+#[test]
+fn code_pane_marks_forbidden_lines_and_the_jump_target() {
+    let mut model = every_status_model(100, 30);
+    // Select R3 (the second clause) and ask where it breaks.
+    keys(&mut model, "1");
+    key(&mut model, KeyCode::Home, KeyModifiers::NONE);
+    model.spec.selected = 0;
+    key(&mut model, KeyCode::Down, KeyModifiers::NONE);
+    key(&mut model, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(model.focus, specbench::model::Pane::Code);
+    assert_eq!(model.code.mark, Some(4));
+    keys(&mut model, "z");
+    insta::assert_snapshot!(render(&model).backend());
+    insta::assert_snapshot!(
+        "code_pane_marker_styles",
+        styled_dump(render(&model).backend().buffer())
+    );
+}

@@ -337,7 +337,7 @@ impl Judge {
             None => (
                 Status::Untested,
                 Some(
-                    "no check: add `test:`, `forbid:` or `require:`, or name a test after its id"
+                    "no check (`test:`, `forbid:`, `require:`) and no test named after it"
                         .to_string(),
                 ),
             ),
@@ -426,6 +426,130 @@ fn has_token(name: &str, token: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spec::parse;
+    use crate::spec::scan::{FileScan, Hit, Scope};
+
+    const SPEC: &str = "\
+- [R1] Over the limit is refused. `test: *over_limit*`
+- [R2] No prints. `forbid: print\\(` `test: *r2*`
+- [R3] Uses a deque. `require: deque\\(`
+- [R4] Evicts idle users. `test: *evict*`
+- Thread-safe.
+- [R5] Bad. `forbid: (`
+";
+
+    fn plan(spec: &Spec) -> Plan {
+        let scope = Scope::new(&["**/*.py".into()], &["**/test_*".into()]).unwrap();
+        Plan::new(spec, scope)
+    }
+
+    /// A scan where `lib.py` prints on line 3 and holds a deque on line 7.
+    fn scan(plan: &Plan) -> ScanIndex {
+        let mut file = FileScan::default();
+        for (i, entry) in plan.entries.iter().enumerate() {
+            let hit = |line, text: &str| Hit {
+                line,
+                text: text.into(),
+            };
+            let hits = match entry.kind {
+                CheckKind::Forbid => vec![hit(3, "print(x)")],
+                _ => vec![hit(7, "q = deque()")],
+            };
+            file.entries.push((i, hits));
+        }
+        let mut index = ScanIndex::default();
+        index.files.insert("lib.py".into(), file);
+        index
+    }
+
+    fn result(name: &str, status: TestStatus) -> TestResult {
+        TestResult::new(name, status)
+    }
+
+    fn statuses(eval: &Evaluation) -> Vec<Status> {
+        eval.clauses.iter().map(|c| c.status).collect()
+    }
+
+    #[test]
+    fn every_status_from_tests_and_scan() {
+        let spec = parse(SPEC);
+        let plan = plan(&spec);
+        let scan = scan(&plan);
+        let results = [
+            result("t.test_over_limit", TestStatus::Passed),
+            result("t.test_r2_no_print_in_output", TestStatus::Passed),
+            result("t.test_unrelated", TestStatus::Passed),
+        ];
+        let eval = evaluate(&spec, &plan, Some(&scan), Tests::Current(&results));
+        use Status::*;
+        assert_eq!(
+            statuses(&eval),
+            [Holds, Violated, Holds, Untested, Untested, Invalid]
+        );
+        assert_eq!(
+            eval.clauses[1].message.as_deref(),
+            Some("forbidden pattern at lib.py:3: print(x)")
+        );
+        assert_eq!(
+            eval.clauses[3].message.as_deref(),
+            Some("no test matches `*evict*`")
+        );
+        assert_eq!(eval.orphan_tests, [2]);
+        // R2's test is linked by its id token, R1's by the glob.
+        let linked: Vec<usize> = eval.clauses[1].tests.iter().map(|t| t.index).collect();
+        assert_eq!(linked, [1]);
+    }
+
+    #[test]
+    fn tests_decide_nothing_until_they_ran_for_the_current_code() {
+        let spec = parse(SPEC);
+        let plan = plan(&spec);
+        let results = [result("t.test_over_limit", TestStatus::Failed)];
+        let stale = evaluate(&spec, &plan, None, Tests::Stale(&results));
+        assert_eq!(stale.clauses[0].status, Status::Pending);
+        assert_eq!(stale.clauses[2].status, Status::Pending, "not scanned yet");
+        assert!(stale.orphan_tests.is_empty(), "stale results still link");
+        let current = evaluate(&spec, &plan, None, Tests::Current(&results));
+        assert_eq!(current.clauses[0].status, Status::Violated);
+        assert_eq!(
+            current.clauses[0].message.as_deref(),
+            Some("test t.test_over_limit failed")
+        );
+    }
+
+    #[test]
+    fn a_violation_outranks_pending_and_skips_are_untested() {
+        let spec = parse(SPEC);
+        let plan = plan(&spec);
+        let scan = scan(&plan);
+        // R2: the forbid fails while its tests are still running.
+        let eval = evaluate(&spec, &plan, Some(&scan), Tests::NotRun);
+        assert_eq!(eval.clauses[1].status, Status::Violated);
+        let skipped = [result("t.test_over_limit", TestStatus::Skipped)];
+        let eval = evaluate(&spec, &plan, Some(&scan), Tests::Current(&skipped));
+        assert_eq!(eval.clauses[0].status, Status::Untested);
+        assert_eq!(
+            eval.clauses[0].message.as_deref(),
+            Some("its tests were skipped")
+        );
+    }
+
+    #[test]
+    fn a_missing_require_names_its_scope_and_positional_ids_never_link() {
+        let spec = parse(SPEC);
+        let plan = plan(&spec);
+        let eval = evaluate(&spec, &plan, Some(&ScanIndex::default()), Tests::NotRun);
+        assert_eq!(eval.clauses[2].status, Status::Violated);
+        assert_eq!(
+            eval.clauses[2].message.as_deref(),
+            Some("no file in scope (the code files) to find `deque\\(` in")
+        );
+        // C5 is positional: a test that mentions `c5` is not linked to it.
+        let results = [result("t.test_c5_threads", TestStatus::Passed)];
+        let eval = evaluate(&spec, &plan, None, Tests::Current(&results));
+        assert!(eval.clauses[4].tests.is_empty());
+        assert_eq!(eval.orphan_tests, [0]);
+    }
 
     #[test]
     fn tokens_need_boundaries() {

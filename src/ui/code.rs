@@ -99,11 +99,14 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
                             theme.style(scope::CODE_MARKER),
                         ));
                     }
-                    let line = Line::from(spans);
                     if code.mark == Some(number) {
-                        line.style(theme.style(scope::SELECTION))
+                        // The jump target is highlighted across the whole row.
+                        let used: usize = spans.iter().map(|s| s.width()).sum();
+                        let rest = (areas.body.width as usize).saturating_sub(used);
+                        spans.push(Span::raw(" ".repeat(rest)));
+                        Line::from(spans).style(theme.style(scope::SELECTION))
                     } else {
-                        line
+                        Line::from(spans)
                     }
                 })
                 .collect::<Vec<_>>();
