@@ -209,7 +209,11 @@ pub fn evaluate_workspace(
         diff,
         drift,
         run,
-        skipped: scan.skipped.into_iter().collect(),
+        skipped: scan
+            .skipped()
+            .iter()
+            .map(|(p, why)| (p.clone(), why.clone()))
+            .collect(),
     })
 }
 
@@ -243,7 +247,10 @@ pub fn run(
     let mut out = std::io::stdout().lock();
     let written = match format {
         CheckFormat::Json => serde_json::to_writer_pretty(&mut out, &json(&findings))
-            .map_err(std::io::Error::other)
+            .map_err(|e| match e.io_error_kind() {
+                Some(kind) => std::io::Error::from(kind),
+                None => std::io::Error::other(e),
+            })
             .and_then(|()| writeln!(out)),
         CheckFormat::Human => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();

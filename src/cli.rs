@@ -23,7 +23,7 @@ use crate::{demo, logging, workspace};
     name = "specbench",
     version,
     about,
-    args_conflicts_with_subcommands = true
+    subcommand_precedence_over_arg = true
 )]
 pub struct Cli {
     /// The workspace directory.

@@ -274,3 +274,20 @@ fn init_writes_a_spec_template_and_pins_it() {
     );
     assert!(!dir.path().join(".specbench/pins/v2.json").exists());
 }
+
+#[test]
+fn common_options_may_come_before_the_subcommand() {
+    let dir = demo_copy();
+    let out = specbench()
+        .args(["--theme", "light", "check", "--no-run"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no drift"));
+}

@@ -316,14 +316,14 @@ impl Model {
         let mut cmds = Vec::new();
         match outcome {
             ScanOutcome::Full(index) => {
-                if !index.skipped.is_empty() {
+                if !index.skipped().is_empty() {
                     let list: Vec<String> = index
-                        .skipped
+                        .skipped()
                         .iter()
                         .take(3)
                         .map(|(p, why)| format!("{} ({why})", p.display()))
                         .collect();
-                    let more = index.skipped.len().saturating_sub(3);
+                    let more = index.skipped().len().saturating_sub(3);
                     let mut text = format!("Not scanned for forbid/require: {}", list.join(", "));
                     if more > 0 {
                         text.push_str(&format!(" and {more} more"));
@@ -358,12 +358,7 @@ impl Model {
         let pinned = self.spec.pinned.as_ref()?;
         let plan = &pinned.plan;
         // Deleted files are no longer matched by the walk, but the scan may still hold them.
-        let scanned = |p: &PathBuf| {
-            self.spec
-                .scan
-                .as_ref()
-                .is_some_and(|s| s.files.contains_key(p) || s.skipped.contains_key(p))
-        };
+        let scanned = |p: &PathBuf| self.spec.scan.as_ref().is_some_and(|s| s.knows(p));
         let wanted: Vec<PathBuf> = paths
             .iter()
             .filter(|p| plan.plan.wants(p) || scanned(p))

@@ -10,6 +10,9 @@ use super::scan::{Plan, ScanIndex};
 use super::{CheckKind, Matcher, Spec};
 use crate::runner::result::{TestResult, TestStatus};
 
+/// Lines kept per forbid/require check in a report; the message still counts them all.
+pub const MAX_REPORTED_HITS: usize = 20;
+
 /// A clause's status, in the order of precedence when several apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -73,7 +76,8 @@ pub struct Location {
 pub struct CheckReport {
     pub kind: &'static str,
     pub pattern: String,
-    /// For `forbid`: the offending lines; for `require`: where it was found (first line).
+    /// For `forbid`: the offending lines; for `require`: where it was found (at most
+    /// `MAX_REPORTED_HITS`, in path order).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hits: Option<Vec<Location>>,
     /// For `test`: the names of the tests the glob matches.
@@ -203,8 +207,10 @@ pub fn evaluate(spec: &Spec, plan: &Plan, scan: Option<&ScanIndex>, tests: Tests
                         checks.push(report);
                         continue;
                     };
+                    let total = scan.hit_count(entry);
                     let hits: Vec<Location> = scan
                         .hits(entry)
+                        .take(MAX_REPORTED_HITS)
                         .map(|(file, hit)| Location {
                             file: file.to_path_buf(),
                             line: hit.line,
@@ -213,7 +219,7 @@ pub fn evaluate(spec: &Spec, plan: &Plan, scan: Option<&ScanIndex>, tests: Tests
                         .collect();
                     if check.kind == CheckKind::Forbid {
                         if let Some(first) = hits.first() {
-                            let more = match hits.len() {
+                            let more = match total {
                                 1 => String::new(),
                                 n => format!(" (+{} more)", n - 1),
                             };
@@ -427,7 +433,7 @@ fn has_token(name: &str, token: &str) -> bool {
 mod tests {
     use super::*;
     use crate::spec::parse;
-    use crate::spec::scan::{FileScan, Hit, Scope};
+    use crate::spec::scan::{FileOutcome, FileScan, Hit, Scope};
 
     const SPEC: &str = "\
 - [R1] Over the limit is refused. `test: *over_limit*`
@@ -458,7 +464,7 @@ mod tests {
             file.entries.push((i, hits));
         }
         let mut index = ScanIndex::default();
-        index.files.insert("lib.py".into(), file);
+        index.apply("lib.py".into(), FileOutcome::Scanned(file));
         index
     }
 

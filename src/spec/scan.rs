@@ -213,16 +213,6 @@ pub struct FileScan {
     pub entries: Vec<(usize, Vec<Hit>)>,
 }
 
-impl FileScan {
-    /// The hits of entry `entry`, if the file is in its scope.
-    fn hits_of(&self, entry: usize) -> Option<&[Hit]> {
-        self.entries
-            .binary_search_by_key(&entry, |(i, _)| *i)
-            .ok()
-            .map(|at| self.entries[at].1.as_slice())
-    }
-}
-
 /// The outcome of scanning one path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileOutcome {
@@ -234,48 +224,92 @@ pub enum FileOutcome {
     Gone,
 }
 
-/// The scan results of every file in scope.
+/// The scan results of every file in scope, with each entry's hits gathered as files are
+/// applied, so evaluation costs what the hits cost, not files x checks.
 #[derive(Debug, Clone, Default)]
 pub struct ScanIndex {
-    pub files: BTreeMap<PathBuf, FileScan>,
-    pub skipped: BTreeMap<PathBuf, String>,
+    files: BTreeMap<PathBuf, FileScan>,
+    skipped: BTreeMap<PathBuf, String>,
+    /// Per entry: how many files lie in its scope, and the files with hits.
+    tallies: Vec<Tally>,
+}
+
+/// One entry's share of the index.
+#[derive(Debug, Clone, Default)]
+struct Tally {
+    in_scope: usize,
+    hit_count: usize,
+    hits: BTreeMap<PathBuf, Vec<Hit>>,
 }
 
 impl ScanIndex {
+    /// The scanned files and what each holds.
+    pub fn files(&self) -> &BTreeMap<PathBuf, FileScan> {
+        &self.files
+    }
+
+    /// The files in scope that were not scanned, with why.
+    pub fn skipped(&self) -> &BTreeMap<PathBuf, String> {
+        &self.skipped
+    }
+
+    /// Whether `path` is known to the index, scanned or skipped.
+    pub fn knows(&self, path: &Path) -> bool {
+        self.files.contains_key(path) || self.skipped.contains_key(path)
+    }
+
     /// Records the outcome of scanning `path`, replacing what was known of it.
     pub fn apply(&mut self, path: PathBuf, outcome: FileOutcome) {
+        if let Some(old) = self.files.remove(&path) {
+            for (entry, _) in &old.entries {
+                if let Some(tally) = self.tallies.get_mut(*entry) {
+                    tally.in_scope = tally.in_scope.saturating_sub(1);
+                    if let Some(hits) = tally.hits.remove(&path) {
+                        tally.hit_count -= hits.len();
+                    }
+                }
+            }
+        }
+        self.skipped.remove(&path);
         match outcome {
             FileOutcome::Scanned(scan) => {
-                self.skipped.remove(&path);
+                for (entry, hits) in &scan.entries {
+                    if self.tallies.len() <= *entry {
+                        self.tallies.resize_with(entry + 1, Tally::default);
+                    }
+                    let tally = &mut self.tallies[*entry];
+                    tally.in_scope += 1;
+                    if !hits.is_empty() {
+                        tally.hit_count += hits.len();
+                        tally.hits.insert(path.clone(), hits.clone());
+                    }
+                }
                 self.files.insert(path, scan);
             }
             FileOutcome::Skipped(why) => {
-                self.files.remove(&path);
                 self.skipped.insert(path, why);
             }
-            FileOutcome::Gone => {
-                self.files.remove(&path);
-                self.skipped.remove(&path);
-            }
+            FileOutcome::Gone => {}
         }
     }
 
     /// The hits of entry `entry` across all files, in path order.
     pub fn hits(&self, entry: usize) -> impl Iterator<Item = (&Path, &Hit)> {
-        self.files.iter().flat_map(move |(path, scan)| {
-            scan.hits_of(entry)
-                .unwrap_or_default()
-                .iter()
-                .map(move |hit| (path.as_path(), hit))
-        })
+        self.tallies
+            .get(entry)
+            .into_iter()
+            .flat_map(|tally| tally.hits.iter())
+            .flat_map(|(path, hits)| hits.iter().map(move |hit| (path.as_path(), hit)))
+    }
+
+    /// How many hits entry `entry` has across all files.
+    pub fn hit_count(&self, entry: usize) -> usize {
+        self.tallies.get(entry).map_or(0, |t| t.hit_count)
     }
 
     /// How many scanned files lie in the scope of entry `entry`.
     pub fn files_in_scope(&self, entry: usize) -> usize {
-        self.files
-            .values()
-            .filter(|scan| scan.hits_of(entry).is_some())
-            .count()
+        self.tallies.get(entry).map_or(0, |t| t.in_scope)
     }
 }
 
@@ -535,12 +569,12 @@ mod tests {
         );
         assert_eq!(index.files_in_scope(0), 3);
         assert_eq!(
-            index.files[Path::new("clean.py")],
+            index.files()[Path::new("clean.py")],
             FileScan {
                 entries: vec![(0, Vec::new())]
             }
         );
-        assert!(index.skipped.is_empty());
+        assert!(index.skipped().is_empty());
     }
 
     #[test]
@@ -605,7 +639,7 @@ mod tests {
         );
         // The SQL file is only in the `in:` scope.
         assert_eq!(
-            index.files[Path::new("api/schema.sql")].entries,
+            index.files()[Path::new("api/schema.sql")].entries,
             [(
                 0,
                 vec![Hit {
@@ -628,7 +662,7 @@ mod tests {
         assert!(!plan.wants(Path::new("tests/test_app.py")));
         let index = scan_all(root, &plan);
         assert_eq!(hits(&index, 0), [hit("app.py", 1, "sleep(1)")]);
-        assert_eq!(index.files.len(), 1);
+        assert_eq!(index.files().len(), 1);
         assert_eq!(
             scan_file(root, Path::new("pkg/test_util.py"), &plan),
             FileOutcome::Gone
@@ -652,7 +686,7 @@ mod tests {
         let index = scan_all(root, &plan(&[&[(Forbid, "TODO")]]));
         assert_eq!(hits(&index, 0), [hit("app.py", 1, "TODO")]);
         assert_eq!(
-            index.files.keys().collect::<Vec<_>>(),
+            index.files().keys().collect::<Vec<_>>(),
             [Path::new("app.py")]
         );
     }
@@ -665,7 +699,7 @@ mod tests {
         assert!(plan.is_empty());
         assert!(!plan.wants(Path::new("app.py")));
         let index = scan_all(dir.path(), &plan);
-        assert!(index.files.is_empty() && index.skipped.is_empty());
+        assert!(index.files().is_empty() && index.skipped().is_empty());
     }
 
     #[test]
@@ -678,7 +712,7 @@ mod tests {
         write(root, "ok.py", "TODO\n");
         let index = scan_all(root, &plan(&[&[(Forbid, "TODO")]]));
         assert_eq!(
-            index.skipped,
+            *index.skipped(),
             BTreeMap::from([
                 (
                     PathBuf::from("big.py"),
@@ -819,9 +853,12 @@ mod tests {
             index.apply(path, outcome);
         }
         assert_eq!(hits(&index, 0), []);
-        assert_eq!(index.files.keys().collect::<Vec<_>>(), [Path::new("b.py")]);
         assert_eq!(
-            index.skipped.keys().collect::<Vec<_>>(),
+            index.files().keys().collect::<Vec<_>>(),
+            [Path::new("b.py")]
+        );
+        assert_eq!(
+            index.skipped().keys().collect::<Vec<_>>(),
             [Path::new("c.py")]
         );
         // A skipped file that becomes text again leaves `skipped`.
@@ -829,7 +866,7 @@ mod tests {
         for (path, outcome) in rescan(root, &plan, &changed[2..]) {
             index.apply(path, outcome);
         }
-        assert!(index.skipped.is_empty());
+        assert!(index.skipped().is_empty());
         assert_eq!(hits(&index, 0), [hit("c.py", 1, "TODO")]);
     }
 
