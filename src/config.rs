@@ -489,6 +489,15 @@ theme = "light"
     }
 
     #[test]
+    fn bad_globs_name_the_line() {
+        let msg = err("[code]\ninclude = [\"**/*.py\"]\ntests = [\"test_[\"]\n");
+        assert!(
+            msg.starts_with("ws/specbench.toml:3:1: `code.tests`: bad glob `test_[`"),
+            "{msg}"
+        );
+    }
+
+    #[test]
     fn syntax_error_names_the_line() {
         let msg = err("[tests]\ncommand = \"unterminated\n");
         assert!(msg.starts_with("ws/specbench.toml:2:"), "{msg}");
