@@ -158,7 +158,13 @@ fn banner(out: &mut SpecLines, pane: &SpecPane, version: u32, theme: &Theme) {
                 theme.style(scope::SPEC_CLAUSE_ID),
             ),
         ];
+        let mut previous = None;
         for (tag, words) in &change.words {
+            // `100` struck out then `50` would read `10050`: keep them apart.
+            if previous == Some(WordTag::Removed) && *tag == WordTag::Added {
+                spans.push(Span::raw(" "));
+            }
+            previous = Some(*tag);
             let style = match tag {
                 WordTag::Same => theme.style(scope::SPEC_TEXT),
                 WordTag::Added => theme.style(scope::DIFF_PLUS),
