@@ -33,18 +33,6 @@ const EXTRA_CLAUSES: &str = r#"
 - [R20] No shell commands built from strings. `forbid: shell\s*=\s*True` `forbid: \bos\.system\(`
 "#;
 
-/// The test globs of `CodeConfig::default` (src/config.rs `DEFAULT_TEST_FILES`).
-const DEFAULT_TEST_FILES: [&str; 8] = [
-    "**/test_*",
-    "**/*_test.*",
-    "**/tests/**",
-    "**/test/**",
-    "**/*.test.*",
-    "**/*.spec.*",
-    "**/__tests__/**",
-    "**/conftest.py",
-];
-
 /// Code files of the workspace: `pkg_NN/mod_NNNN.py` for 1..MODULES, plus `rate_limiter.py`.
 const MODULES: usize = 10_000;
 const CODE_FILES: usize = MODULES;
@@ -433,7 +421,7 @@ fn main() {
         assert!(!clause.is_invalid(), "{}: {:?}", clause.id, clause.problems);
     }
     let include = ["**/*.py".to_string()];
-    let tests: Vec<String> = DEFAULT_TEST_FILES.iter().map(|g| g.to_string()).collect();
+    let tests = specbench::config::CodeConfig::default().tests;
     let scope = Scope::new(&include, &tests).expect("scope");
     let plan = Plan::new(&spec, scope);
     let results = test_results();

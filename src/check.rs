@@ -304,13 +304,7 @@ pub fn json(f: &Findings) -> impl Serialize + '_ {
 
 /// The human report: the clause table, the failing tests, and the verdict.
 pub fn human_report(f: &Findings, color: bool) -> String {
-    let paint = |code: &str, text: &str| {
-        if color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
-    };
+    let paint = |code: &str, text: &str| paint(color, code, text);
     let mut out = String::new();
     let pin = match &f.info.pin {
         Some(p) => format!("v{} {}", p.version, &p.hash[..p.hash.len().min(8)]),
@@ -413,6 +407,15 @@ pub fn human_report(f: &Findings, color: bool) -> String {
     out
 }
 
+/// `text` in the SGR colour `code` when `color`, else as it is.
+fn paint(color: bool, code: &str, text: &str) -> String {
+    if color {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
 fn change_word(kind: ChangeKind) -> &'static str {
     match kind {
         ChangeKind::Added => "added",
@@ -433,13 +436,7 @@ fn truncate(text: &str, max: usize) -> String {
 
 /// The human report: failures with their message and location, then one summary line.
 pub fn human(report: &RunReport, color: bool) -> String {
-    let paint = |code: &str, text: &str| {
-        if color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
-    };
+    let paint = |code: &str, text: &str| paint(color, code, text);
     let mut out = String::new();
     for test in report
         .results
