@@ -256,7 +256,7 @@ fn every_status_model(cols: u16, rows: u16) -> Model {
         "import math\nimport requests\n",
         1,
     );
-    let cmds = load_pinned(&mut model, EVERY_STATUS, EVERY_STATUS);
+    let cmds = common::load_spec(&mut model, EVERY_STATUS, Some(EVERY_STATUS));
     common::scan_demo(&mut model, cmds, &[("rate_limiter.py", &broken)]);
     // The watcher's reload of the edited file, as the Code pane would receive it.
     let id = model.code.load_id;
@@ -279,28 +279,6 @@ fn every_status_model(cols: u16, rows: u16) -> Model {
     ];
     finish_run(&mut model, report(results, Some(1)));
     model
-}
-
-/// Delivers `disk` as the spec file and `pinned` as the latest pin (v1).
-fn load_pinned(model: &mut Model, disk: &str, pinned: &str) -> Vec<Cmd> {
-    use specbench::spec::pin::{Pin, PinsFound, content_hash};
-    let pin = Pin {
-        version: 1,
-        hash: content_hash(pinned),
-        text: pinned.to_string(),
-        spec_path: "SPEC.md".into(),
-        pinned_at: 0,
-    };
-    update(
-        model,
-        Msg::Event(AppEvent::SpecLoaded {
-            disk: Ok(disk.to_string()),
-            pins: Ok(PinsFound {
-                latest: Some(pin),
-                corrupted: Vec::new(),
-            }),
-        }),
-    )
 }
 
 #[test]
@@ -340,7 +318,7 @@ fn spec_pane_on_disk_change_view() {
             "\n## Not in scope",
             "- [R9] Idle users are evicted after an hour. `test: *evict*`\n\n## Not in scope",
         );
-    let cmds = load_pinned(&mut model, &disk, pinned);
+    let cmds = common::load_spec(&mut model, &disk, Some(pinned));
     common::scan_demo(&mut model, cmds, &[]);
     keys(&mut model, "1z");
     insta::assert_snapshot!(render(&model).backend());

@@ -36,7 +36,8 @@ pub fn demo_model(theme: &str, cols: u16, rows: u16) -> Model {
     let config: Config = toml::from_str(demo_file("specbench.toml")).expect("demo config");
     let mut model = Model::new(PathBuf::from("/demo"), "~/demo".into(), config, theme);
     update(&mut model, Msg::Resize(cols, rows));
-    load_spec(&mut model, demo_file("SPEC.md"), Some(demo_file("SPEC.md")));
+    let cmds = load_spec(&mut model, demo_file("SPEC.md"), Some(demo_file("SPEC.md")));
+    scan_demo(&mut model, cmds, &[]);
     let files = vec![
         PathBuf::from("rate_limiter.py"),
         PathBuf::from("test_rate_limiter.py"),
@@ -54,8 +55,8 @@ pub fn demo_model(theme: &str, cols: u16, rows: u16) -> Model {
 }
 
 /// Delivers the spec on disk and the pin store holding `pinned` as v1 (nothing pinned when
-/// `None`), then the scan of the demo files for the pin's checks.
-pub fn load_spec(model: &mut Model, disk: &str, pinned: Option<&str>) {
+/// `None`); returns the commands the model asks for (the scan of the pin's checks).
+pub fn load_spec(model: &mut Model, disk: &str, pinned: Option<&str>) -> Vec<Cmd> {
     let latest = pinned.map(|text| Pin {
         version: 1,
         hash: content_hash(text),
@@ -67,14 +68,13 @@ pub fn load_spec(model: &mut Model, disk: &str, pinned: Option<&str>) {
         latest,
         corrupted: Vec::new(),
     };
-    let cmds = update(
+    update(
         model,
         Msg::Event(AppEvent::SpecLoaded {
             disk: Ok(disk.to_string()),
             pins: Ok(pins),
         }),
-    );
-    scan_demo(model, cmds, &[]);
+    )
 }
 
 /// Runs the scans among `cmds` on a copy of the demo workspace, with `overrides` (path, text)
