@@ -47,9 +47,21 @@ pub fn label(root: &Path) -> String {
     root.display().to_string()
 }
 
+/// A spec larger than this is not read: it is parsed on the UI task and sent with every request.
+pub const MAX_SPEC_BYTES: u64 = 1024 * 1024;
+
 /// Reads the spec file.
 pub fn read_spec(root: &Path, rel: &Path) -> Result<String, String> {
     let path = root.join(rel);
+    if let Ok(meta) = std::fs::metadata(&path)
+        && meta.len() > MAX_SPEC_BYTES
+    {
+        return Err(format!(
+            "{} is {:.1} MiB: a spec over 1 MiB is not read (it is sent with every request).",
+            rel.display(),
+            meta.len() as f64 / (1024.0 * 1024.0)
+        ));
+    }
     match std::fs::read(&path) {
         Ok(bytes) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -166,6 +178,18 @@ mod tests {
         std::fs::write(dir.path().join("x.py"), b"ab\0cd").unwrap();
         let t = read_code_file(dir.path(), Path::new("x.py")).unwrap();
         assert!(t.note.unwrap().contains("binary"));
+    }
+
+    #[test]
+    fn an_oversized_spec_is_refused_with_its_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = "x".repeat(MAX_SPEC_BYTES as usize + 1);
+        std::fs::write(dir.path().join("SPEC.md"), big).unwrap();
+        let err = read_spec(dir.path(), Path::new("SPEC.md")).unwrap_err();
+        assert!(
+            err.starts_with("SPEC.md is 1.0 MiB: a spec over 1 MiB is not read"),
+            "{err}"
+        );
     }
 
     #[test]
