@@ -116,6 +116,13 @@ where
                         update(&mut model, Msg::Resumed);
                         batch_after.push(Msg::Event(AppEvent::EditorClosed(edited)));
                     }
+                    Cmd::EditDraft { text } => {
+                        let path = model.draft_path();
+                        let edited = edit_draft(host, &path, &text);
+                        repaint(terminal)?;
+                        update(&mut model, Msg::Resumed);
+                        batch_after.push(Msg::Event(AppEvent::DraftEdited(edited)));
+                    }
                     other => effects.run(other),
                 }
             }
@@ -128,6 +135,7 @@ where
         let now = Instant::now();
         let next_frame = last_draw.map(|t| t + MIN_FRAME_INTERVAL);
         if dirty && next_frame.is_none_or(|t| t <= now) {
+            model.layout_conversation();
             host.begin_frame()?;
             terminal
                 .draw(|frame| crate::ui::draw(frame, &model))
@@ -191,6 +199,18 @@ where
     terminal
         .resize(Rect::new(0, 0, size.width, size.height))
         .map_err(io::Error::other)
+}
+
+/// Writes the draft to `path`, lets the user edit it, and reads it back.
+fn edit_draft<H: Host>(host: &mut H, path: &Path, text: &str) -> Result<String, String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    host.edit(path).map_err(|e| e.to_string())?;
+    let edited = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let _ = std::fs::remove_file(path);
+    Ok(edited)
 }
 
 async fn sleep_until(deadline: Option<Instant>) {

@@ -24,6 +24,10 @@ pub const DEMO_FILES: &[(&str, &str)] = &[
         include_str!("../assets/demo/specbench.toml"),
     ),
     (
+        "demo.cassette.jsonl",
+        include_str!("../assets/demo/demo.cassette.jsonl"),
+    ),
+    (
         "rate_limiter.py",
         include_str!("../assets/demo/rate_limiter.py"),
     ),

@@ -44,6 +44,36 @@ pub struct Common {
     /// The theme: default, light, high-contrast, or a file in the user theme directory.
     #[arg(long, value_name = "NAME", global = true)]
     pub theme: Option<String>,
+    /// The model API: openai (any OpenAI-compatible server), anthropic, or replay.
+    #[arg(long, value_enum, value_name = "NAME", global = true)]
+    pub provider: Option<ProviderArg>,
+    /// The model to ask.
+    #[arg(long, value_name = "NAME", global = true)]
+    pub model: Option<String>,
+    /// Play replies from this cassette, offline (the replay provider).
+    #[arg(long, value_name = "CASSETTE", global = true)]
+    pub replay: Option<PathBuf>,
+    /// Record every streamed reply into this cassette (inside the workspace; never the key).
+    #[arg(long, value_name = "CASSETTE", global = true)]
+    pub record: Option<PathBuf>,
+}
+
+/// `--provider` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProviderArg {
+    Openai,
+    Anthropic,
+    Replay,
+}
+
+impl From<ProviderArg> for config::Provider {
+    fn from(p: ProviderArg) -> Self {
+        match p {
+            ProviderArg::Openai => config::Provider::Openai,
+            ProviderArg::Anthropic => config::Provider::Anthropic,
+            ProviderArg::Replay => config::Provider::Replay,
+        }
+    }
 }
 
 /// The subcommands.
@@ -73,6 +103,9 @@ pub enum Command {
         /// Put the demo workspace here (a new or empty directory) and keep it.
         #[arg(long, value_name = "DIR")]
         into: Option<PathBuf>,
+        /// Replay pacing: 1 as recorded, 2 twice as fast, 0 without pauses.
+        #[arg(long, value_name = "X")]
+        speed: Option<f64>,
     },
 }
 
@@ -92,13 +125,30 @@ pub enum StartError {
     Workspace { path: PathBuf, message: String },
     #[error("cannot start: {0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Usage(String),
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode, StartError> {
+    let speed = match &cli.command {
+        Some(Command::Demo { speed, .. }) => *speed,
+        _ => None,
+    };
+    if speed.is_some_and(|s| !(s >= 0.0 && s.is_finite())) {
+        return Err(StartError::Usage(
+            "--speed must be 0 (no pauses) or more".into(),
+        ));
+    }
     let overrides = Overrides {
         config_file: cli.common.config.clone(),
         theme: cli.common.theme.clone(),
+        provider: cli.common.provider.map(Into::into),
+        model: cli.common.model.clone(),
+        // Cassette paths on the command line are relative to where the command runs.
+        replay: cli.common.replay.as_deref().map(absolute).transpose()?,
+        record: cli.common.record.as_deref().map(absolute).transpose()?,
+        speed,
     };
     match cli.command {
         None => open(&cli.dir, &overrides, None),
@@ -108,7 +158,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, StartError> {
             no_run,
         }) => crate::check::run(&dir, &overrides, format, no_run),
         Some(Command::Init { dir }) => crate::init::run(&dir),
-        Some(Command::Demo { into }) => {
+        Some(Command::Demo { into, .. }) => {
             let (root, temp) = match into {
                 Some(dir) => (dir, None),
                 None => {
@@ -131,6 +181,11 @@ pub fn run(cli: Cli) -> Result<ExitCode, StartError> {
             Ok(code)
         }
     }
+}
+
+/// `path` made absolute against the current directory.
+fn absolute(path: &Path) -> Result<PathBuf, StartError> {
+    Ok(std::path::absolute(path)?)
 }
 
 /// The workspace directory, canonical, or a clear error.

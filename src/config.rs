@@ -78,8 +78,22 @@ pub struct ModelConfig {
     pub base_url: String,
     /// The name of the environment variable holding the key; never the key itself.
     pub api_key_env: String,
-    pub context_window: u32,
+    /// The window when the server cannot tell; unset: a table of well-known models.
+    pub context_window: Option<u32>,
+    /// Tokens kept free for the reply (the output reserve).
     pub max_output_tokens: u32,
+    /// The cassette the `replay` provider plays, relative to the workspace.
+    pub cassette: Option<PathBuf>,
+    /// Replay pacing: 1 plays as recorded, 2 twice as fast, 0 without pauses.
+    pub replay_speed: f64,
+    pub connect_timeout_secs: u64,
+    /// The longest silence between two reads of a streaming reply.
+    pub idle_timeout_secs: u64,
+    /// Retries of a failed request before any content arrived.
+    pub max_retries: u32,
+    /// `--record FILE`: write every streamed reply into this cassette.
+    #[serde(skip)]
+    pub record: Option<PathBuf>,
 }
 
 /// Which model API to talk to.
@@ -106,6 +120,10 @@ pub struct LoopConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct UiConfig {
     pub theme: String,
+    /// The gauge turns to `warn` at this percentage of the usable window.
+    pub gauge_warn: u8,
+    /// The gauge turns to `critical` at this percentage.
+    pub gauge_critical: u8,
 }
 
 impl Default for Config {
@@ -163,8 +181,14 @@ impl Default for ModelConfig {
             model: "gpt-4.1-mini".into(),
             base_url: "https://api.openai.com/v1".into(),
             api_key_env: "OPENAI_API_KEY".into(),
-            context_window: 128_000,
+            context_window: None,
             max_output_tokens: 8192,
+            cassette: None,
+            replay_speed: 1.0,
+            connect_timeout_secs: 10,
+            idle_timeout_secs: 60,
+            max_retries: 4,
+            record: None,
         }
     }
 }
@@ -184,6 +208,8 @@ impl Default for UiConfig {
     fn default() -> Self {
         Self {
             theme: crate::theme::DEFAULT_THEME.into(),
+            gauge_warn: 60,
+            gauge_critical: 85,
         }
     }
 }
@@ -210,6 +236,41 @@ pub struct Overrides {
     pub config_file: Option<PathBuf>,
     /// `--theme NAME`.
     pub theme: Option<String>,
+    /// `--provider NAME`.
+    pub provider: Option<Provider>,
+    /// `--model NAME`.
+    pub model: Option<String>,
+    /// `--replay CASSETTE`: the replay provider on this cassette.
+    pub replay: Option<PathBuf>,
+    /// `--record CASSETTE`.
+    pub record: Option<PathBuf>,
+    /// `--speed X`: replay pacing.
+    pub speed: Option<f64>,
+}
+
+impl Overrides {
+    /// Puts the command line's settings over `config`.
+    pub fn apply(&self, config: &mut Config) {
+        if let Some(theme) = &self.theme {
+            config.ui.theme = theme.clone();
+        }
+        if let Some(provider) = self.provider {
+            config.model.provider = provider;
+        }
+        if let Some(model) = &self.model {
+            config.model.model = model.clone();
+        }
+        if let Some(cassette) = &self.replay {
+            config.model.provider = Provider::Replay;
+            config.model.cassette = Some(cassette.clone());
+        }
+        if let Some(record) = &self.record {
+            config.model.record = Some(record.clone());
+        }
+        if let Some(speed) = self.speed {
+            config.model.replay_speed = speed;
+        }
+    }
 }
 
 /// The user config directory: `$SPECBENCH_CONFIG_DIR`, else `<platform config dir>/specbench`.
@@ -259,9 +320,7 @@ pub fn load(workspace: &Path, overrides: &Overrides) -> Result<Config, ConfigErr
             key: String::new(),
             message: e.to_string(),
         })?;
-    if let Some(theme) = &overrides.theme {
-        config.ui.theme = theme.clone();
-    }
+    overrides.apply(&mut config);
     Ok(config)
 }
 
@@ -281,7 +340,8 @@ pub fn parse_layer(path: &Path, text: &str) -> Result<toml::Table, ConfigError> 
         toml::from_str(text).map_err(|e| invalid(e.span(), e.message().to_string()))?;
     let config: Config =
         toml::from_str(text).map_err(|e| invalid(e.span(), e.message().to_string()))?;
-    let checks: [(&str, &str, bool, &str); 4] = [
+    let window = config.model.context_window;
+    let checks: [(&str, &str, bool, &str); 8] = [
         (
             "tests",
             "timeout_secs",
@@ -297,14 +357,38 @@ pub fn parse_layer(path: &Path, text: &str) -> Result<toml::Table, ConfigError> 
         (
             "model",
             "context_window",
-            config.model.context_window < 1024,
+            window.is_some_and(|w| w < 1024),
             "must be at least 1024 tokens",
         ),
         (
             "model",
             "max_output_tokens",
-            config.model.max_output_tokens >= config.model.context_window,
+            window.is_some_and(|w| config.model.max_output_tokens >= w),
             "must be smaller than context_window",
+        ),
+        (
+            "model",
+            "replay_speed",
+            !(config.model.replay_speed >= 0.0 && config.model.replay_speed.is_finite()),
+            "must be 0 (no pauses) or more",
+        ),
+        (
+            "model",
+            "idle_timeout_secs",
+            config.model.idle_timeout_secs == 0,
+            "must be at least 1",
+        ),
+        (
+            "ui",
+            "gauge_critical",
+            config.ui.gauge_critical > 100 || config.ui.gauge_critical < config.ui.gauge_warn,
+            "must be between gauge_warn and 100",
+        ),
+        (
+            "model",
+            "connect_timeout_secs",
+            config.model.connect_timeout_secs == 0,
+            "must be at least 1",
         ),
     ];
     let globs = [
@@ -523,7 +607,7 @@ theme = "light"
         let config = load(ws.path(), &Overrides::default()).unwrap();
         assert_eq!(config.ui.theme, "light");
         assert_eq!(config.model.model, "theirs");
-        assert_eq!(config.model.context_window, 32000);
+        assert_eq!(config.model.context_window, Some(32000));
         let over = Overrides {
             theme: Some("high-contrast".into()),
             ..Overrides::default()

@@ -9,6 +9,10 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::oneshot;
 
 use crate::config::Config;
+use crate::llm::ChatRequest;
+use crate::llm::client::LlmError;
+use crate::llm::provider::Provider;
+use crate::llm::{request, tokens};
 use crate::model::{AppEvent, Cmd, Msg, ScanOutcome, SharedPlan};
 use crate::runner::process::{self, RunRequest};
 use crate::spec::pin::PinStore;
@@ -29,18 +33,117 @@ pub struct Effects {
     /// The scan worker's queue: scans run one at a time, in order, so a rescan of a changed
     /// file never lands before the full scan that preceded it.
     scans: Arc<OnceLock<tokio::sync::mpsc::UnboundedSender<ScanJob>>>,
+    /// The model provider, or why there is none.
+    provider: Arc<Result<Provider, String>>,
+    /// Replies streaming, by turn id, to abort on cancel.
+    replies: Arc<Mutex<HashMap<u64, tokio::task::AbortHandle>>>,
 }
+
+/// The most bytes of one code file put in the request.
+const MAX_CONTEXT_FILE: u64 = 256 * 1024;
+/// The most bytes of code in the request, all files together.
+const MAX_CONTEXT_TOTAL: usize = 1024 * 1024;
 
 impl Effects {
     /// Effects for `root`, reporting on `tx`.
     pub fn new(root: PathBuf, config: Config, tx: UnboundedSender<Msg>) -> Self {
+        let provider = Provider::from_config(&root, &config.model);
+        Self::with_provider(root, config, tx, provider)
+    }
+
+    /// Effects with a provider set up by the caller (tests tune its patience).
+    pub fn with_provider(
+        root: PathBuf,
+        config: Config,
+        tx: UnboundedSender<Msg>,
+        provider: Result<Provider, String>,
+    ) -> Self {
         Self {
             root,
             config,
             tx,
             runs: Arc::default(),
             scans: Arc::default(),
+            provider: Arc::new(provider),
+            replies: Arc::default(),
         }
+    }
+
+    /// Loads the tokenizer and highlighter off the UI task, and sets the provider up.
+    fn prepare(&self) {
+        let tx = self.tx.clone();
+        let encoding = tokens::Encoding::for_model(&self.config.model.model);
+        tokio::task::spawn_blocking(move || {
+            tokens::preload(encoding);
+            let _ = tx.send(Msg::Event(AppEvent::TokenizerReady));
+            crate::code::highlight::preload();
+        });
+        let (tx, provider) = (self.tx.clone(), self.provider.clone());
+        tokio::spawn(async move {
+            let event = match provider.as_ref() {
+                Ok(p) => AppEvent::ProviderReady {
+                    window: p.window().await,
+                    prompts: p.prompts(),
+                },
+                Err(why) => AppEvent::ProviderFailed(why.clone()),
+            };
+            let _ = tx.send(Msg::Event(event));
+        });
+    }
+
+    /// Streams the reply to turn `turn`.
+    fn send(&self, turn: u64, request: ChatRequest, prompt: String) {
+        let (tx, provider) = (self.tx.clone(), self.provider.clone());
+        let replies = self.replies.clone();
+        let task = tokio::spawn(async move {
+            let result = match provider.as_ref() {
+                Ok(p) => {
+                    let events = tx.clone();
+                    let mut emit = move |event| {
+                        let at = tokio::time::Instant::now();
+                        let _ = events.send(Msg::Event(AppEvent::Reply { turn, event, at }));
+                    };
+                    p.stream(&request, &prompt, &mut emit).await
+                }
+                Err(why) => Err(LlmError::Unavailable(why.clone())),
+            };
+            if let Ok(mut replies) = replies.lock() {
+                replies.remove(&turn);
+            }
+            let _ = tx.send(Msg::Event(AppEvent::ReplyEnded { turn, result }));
+        });
+        if let Ok(mut replies) = self.replies.lock() {
+            replies.insert(turn, task.abort_handle());
+        }
+    }
+
+    /// Reads the code files in scope into the request's code part, counted.
+    fn load_code_context(&self) {
+        let (root, include) = (self.root.clone(), self.config.code.include.clone());
+        let encoding = tokens::Encoding::for_model(&self.config.model.model);
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let files = workspace::scan_code_files(&root, &include).unwrap_or_default();
+            let mut texts = Vec::new();
+            let mut total = 0;
+            for path in files {
+                let full = root.join(&path);
+                let small = std::fs::metadata(&full).is_ok_and(|m| m.len() <= MAX_CONTEXT_FILE);
+                let Some(text) = small.then(|| std::fs::read_to_string(&full).ok()).flatten()
+                else {
+                    continue;
+                };
+                total += text.len();
+                if total > MAX_CONTEXT_TOTAL {
+                    tracing::warn!(?path, "code context full; later files left out");
+                    break;
+                }
+                texts.push((path, text));
+            }
+            let text = request::code_part(texts.iter().map(|(p, t)| (p.as_path(), t.as_str())));
+            let tokens = tokens::count(encoding, &text);
+            let _ = tx.send(Msg::Event(AppEvent::CodeContext { text, tokens }));
+        });
     }
 
     /// Queues a scan; the worker starts with the first one.
@@ -181,7 +284,20 @@ impl Effects {
                     let _ = cancel.send(());
                 }
             }
-            Cmd::Suspend | Cmd::EditSpec => {
+            Cmd::Prepare => self.prepare(),
+            Cmd::LoadCodeContext => self.load_code_context(),
+            Cmd::Send {
+                turn,
+                request,
+                prompt,
+            } => self.send(turn, *request, prompt),
+            Cmd::CancelReply { turn } => {
+                let task = self.replies.lock().ok().and_then(|mut r| r.remove(&turn));
+                if let Some(task) = task {
+                    task.abort();
+                }
+            }
+            Cmd::Suspend | Cmd::EditSpec | Cmd::EditDraft { .. } => {
                 tracing::debug!(?cmd, "terminal commands are handled by the event loop");
             }
         }

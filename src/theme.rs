@@ -46,12 +46,37 @@ pub mod scope {
     pub const SPEC_PENDING: &str = "spec.pending";
     pub const SPEC_INVALID: &str = "spec.invalid";
     pub const SPEC_CHANGED: &str = "spec.changed";
+    pub const CONVERSATION_USER: &str = "conversation.user";
+    pub const CONVERSATION_ASSISTANT: &str = "conversation.assistant";
+    pub const CONVERSATION_SYSTEM: &str = "conversation.system";
+    pub const CONVERSATION_INTERRUPTED: &str = "conversation.interrupted";
+    pub const CONVERSATION_ERROR: &str = "conversation.error";
     pub const CONVERSATION_PLACEHOLDER: &str = "conversation.placeholder";
+    pub const MD_HEADING: &str = "markdown.heading";
+    pub const MD_EMPHASIS: &str = "markdown.emphasis";
+    pub const MD_STRONG: &str = "markdown.strong";
+    pub const MD_CODE: &str = "markdown.code";
+    pub const MD_CODE_BLOCK: &str = "markdown.code.block";
+    pub const MD_CODE_FENCE: &str = "markdown.code.fence";
+    pub const MD_LINK: &str = "markdown.link";
+    pub const MD_QUOTE: &str = "markdown.quote";
+    pub const MD_LIST: &str = "markdown.list";
+    pub const MD_RULE: &str = "markdown.rule";
     pub const COMPOSER: &str = "composer";
     pub const COMPOSER_CURSOR: &str = "composer.cursor";
     pub const COMPOSER_PLACEHOLDER: &str = "composer.placeholder";
     pub const GAUGE_FREE: &str = "gauge.free";
     pub const GAUGE_LABEL: &str = "gauge.label";
+    pub const GAUGE_OK: &str = "gauge.ok";
+    pub const GAUGE_WARN: &str = "gauge.warn";
+    pub const GAUGE_CRITICAL: &str = "gauge.critical";
+    pub const GAUGE_SYSTEM: &str = "gauge.segment.system";
+    pub const GAUGE_SPEC: &str = "gauge.segment.spec";
+    pub const GAUGE_CODE: &str = "gauge.segment.code";
+    pub const GAUGE_TESTS: &str = "gauge.segment.tests";
+    pub const GAUGE_HISTORY: &str = "gauge.segment.history";
+    pub const GAUGE_MESSAGE: &str = "gauge.segment.message";
+    pub const GAUGE_REANCHOR: &str = "gauge.segment.reanchor";
     pub const CODE_TEXT: &str = "code.text";
     pub const CODE_FILE: &str = "code.file";
     pub const CODE_FILE_SELECTED: &str = "code.file.selected";
@@ -100,12 +125,37 @@ pub mod scope {
         SPEC_PENDING,
         SPEC_INVALID,
         SPEC_CHANGED,
+        CONVERSATION_USER,
+        CONVERSATION_ASSISTANT,
+        CONVERSATION_SYSTEM,
+        CONVERSATION_INTERRUPTED,
+        CONVERSATION_ERROR,
         CONVERSATION_PLACEHOLDER,
+        MD_HEADING,
+        MD_EMPHASIS,
+        MD_STRONG,
+        MD_CODE,
+        MD_CODE_BLOCK,
+        MD_CODE_FENCE,
+        MD_LINK,
+        MD_QUOTE,
+        MD_LIST,
+        MD_RULE,
         COMPOSER,
         COMPOSER_CURSOR,
         COMPOSER_PLACEHOLDER,
         GAUGE_FREE,
         GAUGE_LABEL,
+        GAUGE_OK,
+        GAUGE_WARN,
+        GAUGE_CRITICAL,
+        GAUGE_SYSTEM,
+        GAUGE_SPEC,
+        GAUGE_CODE,
+        GAUGE_TESTS,
+        GAUGE_HISTORY,
+        GAUGE_MESSAGE,
+        GAUGE_REANCHOR,
         CODE_TEXT,
         CODE_FILE,
         CODE_FILE_SELECTED,

@@ -2,11 +2,16 @@
 
 mod common;
 
-use common::{demo_model, finish_run, render, report, styled_dump};
+use common::{
+    deliver, demo_file, demo_model, demo_replies, finish_run, render, report, send_draft,
+    styled_dump,
+};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use specbench::llm::client::ReplyEvent;
 use specbench::model::{AppEvent, Cmd, Model, Msg, NoticeKind, update};
 use specbench::runner::process::{Counts, Progress};
 use specbench::runner::result::{TestResult, TestStatus};
+use specbench::theme::ThemeSource;
 
 fn keys(model: &mut Model, keys: &str) {
     for c in keys.chars() {
@@ -341,4 +346,123 @@ fn code_pane_marks_forbidden_lines_and_the_jump_target() {
         "code_pane_marker_styles",
         styled_dump(render(&model).backend().buffer())
     );
+}
+
+/// The demo with the tokenizer loaded, the code part read and the cassette's prompts offered.
+fn conversation_model(cols: u16, rows: u16) -> Model {
+    let mut model = demo_model("default", cols, rows);
+    update(&mut model, Msg::Event(AppEvent::TokenizerReady));
+    let code = specbench::llm::request::code_part([
+        (
+            std::path::Path::new("rate_limiter.py"),
+            demo_file("rate_limiter.py"),
+        ),
+        (
+            std::path::Path::new("test_rate_limiter.py"),
+            demo_file("test_rate_limiter.py"),
+        ),
+    ]);
+    let tokens = specbench::llm::tokens::count(model.conversation.encoding, &code);
+    update(
+        &mut model,
+        Msg::Event(AppEvent::CodeContext { text: code, tokens }),
+    );
+    let prompts = demo_replies().into_iter().map(|(p, _)| p).collect();
+    update(
+        &mut model,
+        Msg::Event(AppEvent::ProviderReady {
+            window: None,
+            prompts,
+        }),
+    );
+    model
+}
+
+#[test]
+fn conversation_after_a_complete_reply_zoomed_120x40() {
+    let mut model = conversation_model(120, 40);
+    keys(&mut model, "2i");
+    let turn = send_draft(&mut model);
+    let (_, events) = demo_replies().remove(0);
+    deliver(&mut model, turn, &events);
+    update(
+        &mut model,
+        Msg::Event(AppEvent::ReplyEnded {
+            turn,
+            result: Ok(()),
+        }),
+    );
+    key(&mut model, KeyCode::Esc, KeyModifiers::NONE);
+    keys(&mut model, "z");
+    insta::assert_snapshot!(render(&model).backend());
+}
+
+#[test]
+fn conversation_streaming_shows_the_unfinished_line_200x60() {
+    let mut model = conversation_model(200, 60);
+    keys(&mut model, "2i");
+    let turn = send_draft(&mut model);
+    let partial = ReplyEvent::Delta(
+        "Here is how the current `rate_limiter.py` lines up with the pinned spec, clause by clause, and this line has no newline yet".into(),
+    );
+    deliver(&mut model, turn, &[partial]);
+    insta::assert_snapshot!(render(&model).backend());
+}
+
+#[test]
+fn conversation_interrupted_reply_and_retry_countdown_80x24() {
+    let mut model = conversation_model(80, 24);
+    keys(&mut model, "2i");
+    let turn = send_draft(&mut model);
+    deliver(&mut model, turn, &[ReplyEvent::Delta("Half an ans".into())]);
+    update(
+        &mut model,
+        Msg::Event(AppEvent::ReplyEnded {
+            turn,
+            result: Err(specbench::llm::client::LlmError::IdleTimeout { secs: 60 }),
+        }),
+    );
+    let second = send_draft(&mut model);
+    let at = tokio::time::Instant::now();
+    update(&mut model, Msg::Tick(at));
+    let retry = ReplyEvent::Retrying {
+        attempt: 2,
+        of: 5,
+        wait_ms: 4000,
+        reason: "rate limited (HTTP 429): slow down".into(),
+    };
+    update(
+        &mut model,
+        Msg::Event(AppEvent::Reply {
+            turn: second,
+            event: retry,
+            at,
+        }),
+    );
+    model.notice = None;
+    insta::assert_snapshot!(render(&model).backend());
+}
+
+#[test]
+fn request_inspector_120x40() {
+    let mut model = conversation_model(120, 40);
+    key(&mut model, KeyCode::Char('o'), KeyModifiers::CONTROL);
+    insta::assert_snapshot!(render(&model).backend());
+}
+
+#[test]
+fn gauge_line_in_every_theme_is_style_aware() {
+    for theme in ["default", "light", "high-contrast"] {
+        let mut model = conversation_model(120, 40);
+        model.theme = ThemeSource::default().load(theme).unwrap();
+        keys(&mut model, "2");
+        let terminal = render(&model);
+        let buffer = terminal.backend().buffer();
+        // The gauge is the first row inside the Conversation pane (row 1, right half).
+        let mut row = ratatui::buffer::Buffer::empty(ratatui::layout::Rect::new(0, 0, 58, 1));
+        for x in 0..58 {
+            row[(x, 0)] = buffer[(61 + x, 1)].clone();
+        }
+        insta::assert_snapshot!(format!("gauge_{theme}"), styled_dump(&row));
+    }
 }

@@ -35,6 +35,11 @@ pub enum Action {
     Send,
     NewLine,
     LeaveCompose,
+    Inspector,
+    CancelReply,
+    EditDraft,
+    OlderMessage,
+    NewerMessage,
 }
 
 impl Action {
@@ -73,6 +78,11 @@ impl Action {
             Action::Send => "send the message",
             Action::NewLine => "new line",
             Action::LeaveCompose => "back to normal mode (the draft stays)",
+            Action::Inspector => "inspect the next request, segment by segment, with token counts",
+            Action::CancelReply => "cancel the streaming reply (what arrived is kept)",
+            Action::EditDraft => "compose the message in $VISUAL / $EDITOR",
+            Action::OlderMessage => "an earlier sent message (when the composer is empty)",
+            Action::NewerMessage => "a later sent message (while browsing them)",
         }
     }
 
@@ -95,6 +105,10 @@ impl Action {
             Action::Send => "send",
             Action::NewLine => "newline",
             Action::LeaveCompose => "normal",
+            Action::Inspector => "inspect",
+            Action::CancelReply => "cancel reply",
+            Action::EditDraft => "editor",
+            Action::OlderMessage | Action::NewerMessage => "history",
             Action::ScrollDown | Action::ScrollUp => "scroll",
             _ => "",
         }
@@ -253,6 +267,7 @@ impl Default for Keymap {
             b(C::Anywhere, vec![KeyCombo::ctrl('c')], A::Quit, false),
             b(C::Anywhere, vec![p(K::F(1))], A::Help, false),
             b(C::Anywhere, vec![KeyCombo::ctrl('z')], A::Suspend, false),
+            b(C::Anywhere, vec![KeyCombo::ctrl('o')], A::Inspector, false),
             b(normal, vec![p(K::Tab)], A::NextPane, true),
             b(normal, vec![p(K::BackTab)], A::PrevPane, false),
             b(normal, vec![c('1')], A::Focus(Pane::Spec), false),
@@ -273,6 +288,7 @@ impl Default for Keymap {
             b(normal, vec![c('x')], A::CancelRun, false),
             b(normal, vec![c('p')], A::Pin, false),
             b(normal, vec![c('e')], A::EditSpec, false),
+            b(normal, vec![p(K::Esc)], A::CancelReply, false),
             b(normal, vec![c('?')], A::Help, true),
             b(normal, vec![c('q')], A::Quit, true),
             b(
@@ -311,6 +327,9 @@ impl Default for Keymap {
                 true,
             ),
             b(C::Compose, vec![p(K::Esc)], A::LeaveCompose, true),
+            b(C::Compose, vec![KeyCombo::ctrl('e')], A::EditDraft, true),
+            b(C::Compose, vec![p(K::Up)], A::OlderMessage, false),
+            b(C::Compose, vec![p(K::Down)], A::NewerMessage, false),
         ];
         Self { bindings }
     }

@@ -1,6 +1,7 @@
 //! The one `Model` that holds all state, the messages that change it, and the commands it asks
 //! the effects layer to run. `update` is pure: no I/O, no clocks, no spawning.
 
+pub mod conversation;
 pub mod keymap;
 pub mod results;
 pub mod spec;
@@ -16,12 +17,15 @@ use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
 
 use crate::config::Config;
+use crate::llm::ChatRequest;
+use crate::llm::client::{LlmError, ReplyEvent};
 use crate::runner::process::{Progress, RunReport};
 use crate::spec::pin::{Pinned, PinsFound};
 use crate::theme::{Theme, scope};
 use crate::ui::layout;
 use crate::watch::WatchEvent;
 use crate::workspace::FileText;
+pub use conversation::ConversationPane;
 pub use keymap::Keymap;
 use results::ResultsPane;
 pub use spec::{ScanOutcome, SharedPlan, SpecPane};
@@ -75,6 +79,8 @@ pub enum Mode {
 pub enum Overlay {
     /// The key help, scrolled by this many lines.
     Help { scroll: usize },
+    /// The request inspector (`Ctrl-O`): what the next request holds, segment by segment.
+    Inspector { scroll: usize },
     /// "Really quit?", with what would be lost.
     ConfirmQuit { reasons: Vec<String> },
 }
@@ -124,12 +130,6 @@ pub struct CodePane {
     pub scroll: usize,
     /// A line to point at (1-based), set by a jump from the Spec pane.
     pub mark: Option<usize>,
-}
-
-/// The Conversation pane's state.
-#[derive(Debug, Clone, Default)]
-pub struct ConversationPane {
-    pub scroll: usize,
 }
 
 /// All state of the app.
@@ -220,6 +220,33 @@ pub enum AppEvent {
     Watch(WatchEvent),
     /// The editor started by `e` exited (or could not start).
     EditorClosed(Result<(), String>),
+    /// The tokenizer's tables are loaded: counts become exact.
+    TokenizerReady,
+    /// The provider is set up: the window its server reports, the prompts a cassette holds.
+    ProviderReady {
+        window: Option<u32>,
+        prompts: Vec<String>,
+    },
+    /// The provider cannot be used (a bad cassette, say); why in words.
+    ProviderFailed(String),
+    /// The code files in scope, as the request's code part, and its tokens.
+    CodeContext {
+        text: String,
+        tokens: u32,
+    },
+    /// A piece of the reply to `turn`, stamped with when it arrived.
+    Reply {
+        turn: u64,
+        event: ReplyEvent,
+        at: Instant,
+    },
+    /// The reply to `turn` ended.
+    ReplyEnded {
+        turn: u64,
+        result: Result<(), LlmError>,
+    },
+    /// The draft came back from `$EDITOR`.
+    DraftEdited(Result<String, String>),
 }
 
 /// Work for the effects layer.
@@ -248,6 +275,20 @@ pub enum Cmd {
     StartRun { id: u64 },
     /// Kill the run `id` (its whole process group).
     CancelRun { id: u64 },
+    /// Load the tokenizer and highlighter in the background, and set up the provider.
+    Prepare,
+    /// Read the code files in scope into the request's code part.
+    LoadCodeContext,
+    /// Send `request` as turn `turn`; `prompt` is the user's message as typed.
+    Send {
+        turn: u64,
+        request: Box<ChatRequest>,
+        prompt: String,
+    },
+    /// Stop streaming the reply to `turn` (the connection is dropped).
+    CancelReply { turn: u64 },
+    /// Lend the terminal to `$EDITOR` on the draft.
+    EditDraft { text: String },
 }
 
 /// The split's limits and step, in percent of the width.
@@ -262,6 +303,9 @@ impl Model {
         let code_globs = crate::workspace::glob_set(&config.code.include)
             .unwrap_or_else(|_| globset::GlobSet::empty());
         let spec_path = config.spec.clone();
+        let config_model_name = config.model.model.clone();
+        let config_window = config.model.context_window;
+        let theme_for_conversation = theme.clone();
         let mut composer = TextArea::default();
         composer.set_style(theme.style(scope::COMPOSER));
         composer.set_cursor_line_style(theme.style(scope::COMPOSER));
@@ -289,7 +333,11 @@ impl Model {
                 scroll: 0,
                 mark: None,
             },
-            conversation: ConversationPane::default(),
+            conversation: ConversationPane::new(
+                &config_model_name,
+                config_window,
+                &theme_for_conversation,
+            ),
             results: ResultsPane::default(),
             composer,
             code_globs,
@@ -305,12 +353,18 @@ impl Model {
     /// The commands that load the workspace and run the tests once.
     pub fn init(&mut self) -> Vec<Cmd> {
         let run = self.start_run(results::Trigger::Startup);
-        vec![Cmd::LoadSpec, Cmd::ScanCode, run]
+        vec![
+            Cmd::Prepare,
+            Cmd::LoadSpec,
+            Cmd::ScanCode,
+            Cmd::LoadCodeContext,
+            run,
+        ]
     }
 
     /// Whether something on screen moves (a spinner), so the loop needs animation ticks.
     pub fn animating(&self) -> bool {
-        self.results.running.is_some()
+        self.results.running.is_some() || self.conversation.streaming()
     }
 
     /// Starts a new run and returns its command.
@@ -332,7 +386,7 @@ impl Model {
     }
 
     /// A fresh id for requests and notices.
-    fn next_id(&mut self) -> u64 {
+    pub(crate) fn next_id(&mut self) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
         id
@@ -341,8 +395,11 @@ impl Model {
     /// What quitting now would lose, in words; empty when nothing would be lost.
     pub fn pending_work(&self) -> Vec<String> {
         let mut reasons = Vec::new();
-        if !self.composer.is_empty() {
+        if self.draft_is_own() {
             reasons.push("the composer holds an unsent message".to_string());
+        }
+        if self.conversation.streaming() {
+            reasons.push("a reply is streaming (what arrived is kept)".to_string());
         }
         if self.results.running.is_some() {
             reasons.push("a test run is going (it will be killed)".to_string());
@@ -390,11 +447,11 @@ impl Model {
                 _ => 0,
             },
             Pane::Results => self.results.rows(),
-            Pane::Conversation => 0,
+            Pane::Conversation => self.conversation.total_lines,
         }
     }
 
-    fn sync_composer_placeholder(&mut self) {
+    pub(crate) fn sync_composer_placeholder(&mut self) {
         let text = match self.mode {
             Mode::Compose => "Write your message",
             Mode::Normal => "Press i to write a message",

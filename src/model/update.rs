@@ -58,9 +58,17 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
         Mode::Compose => model.keymap.compose(combo),
     };
     match action {
+        Some(Action::OlderMessage | Action::NewerMessage)
+            if !model.browse_sent(action == Some(Action::OlderMessage)) =>
+        {
+            model.composer.input(key);
+            model.recount_draft();
+            Vec::new()
+        }
         Some(action) => apply(model, action),
         None if model.mode == Mode::Compose => {
             model.composer.input(key);
+            model.recount_draft();
             Vec::new()
         }
         None => Vec::new(),
@@ -76,6 +84,29 @@ fn on_overlay_key(model: &mut Model, overlay: Overlay, combo: KeyCombo) -> Vec<C
             K::Char('n') | K::Esc | K::Char('q') => model.overlay = None,
             _ => {}
         },
+        Overlay::Inspector { scroll } => {
+            let page = help_page(model);
+            let new_scroll = match model.keymap.normal(combo, Pane::Spec) {
+                Some(Action::ScrollDown) => scroll + 1,
+                Some(Action::ScrollUp) => scroll.saturating_sub(1),
+                Some(Action::PageDown) => scroll + page,
+                Some(Action::PageUp) => scroll.saturating_sub(page),
+                Some(Action::Top) => 0,
+                Some(Action::Bottom) => usize::MAX,
+                Some(Action::Quit) if combo == KeyCombo::ctrl('c') => {
+                    return apply(model, Action::Quit);
+                }
+                Some(Action::Inspector | Action::Quit | Action::CancelReply) => {
+                    model.overlay = None;
+                    return Vec::new();
+                }
+                _ => scroll,
+            };
+            let max = crate::ui::inspector::line_count(model).saturating_sub(page);
+            model.overlay = Some(Overlay::Inspector {
+                scroll: new_scroll.min(max),
+            });
+        }
         Overlay::Help { scroll } => {
             let page = help_page(model);
             let new_scroll = match model
@@ -151,6 +182,12 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
         {
             move_selection(model, action);
         }
+        Action::ScrollUp | Action::PageUp | Action::Top
+            if model.focus == Pane::Conversation && model.conversation.follow =>
+        {
+            model.conversation.follow = false;
+            return apply(model, action);
+        }
         Action::ScrollUp => scroll_by(model, model.focus, -1),
         Action::ScrollDown => scroll_by(model, model.focus, 1),
         Action::PageUp => {
@@ -182,16 +219,20 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::EditSpec => return vec![Cmd::EditSpec],
         Action::PrevFile => return select_file(model, -1),
         Action::NextFile => return select_file(model, 1),
-        Action::Send => {
-            if model.draft().trim().is_empty() {
-                return Vec::new();
-            }
-            return vec![model.notify(
-                NoticeKind::Error,
-                "Not sent: no model provider is available in this build yet; the draft is kept",
-            )];
+        Action::Send => return model.send(),
+        Action::NewLine => {
+            model.composer.insert_newline();
+            model.recount_draft();
         }
-        Action::NewLine => model.composer.insert_newline(),
+        Action::Inspector => model.overlay = Some(Overlay::Inspector { scroll: 0 }),
+        Action::CancelReply => return model.cancel_reply(),
+        Action::EditDraft => {
+            return vec![Cmd::EditDraft {
+                text: model.draft(),
+            }];
+        }
+        // Only reached when the composer does not take the key (see `on_key`).
+        Action::OlderMessage | Action::NewerMessage => {}
         Action::LeaveCompose => {
             model.mode = Mode::Normal;
             model.sync_composer_placeholder();
@@ -246,6 +287,9 @@ fn on_changes(model: &mut Model, paths: Vec<PathBuf>, first: Instant) -> Vec<Cmd
             .any(|p| globs.is_match(p) && !files.contains(p))
         {
             cmds.push(Cmd::ScanCode);
+        }
+        if paths.iter().any(|p| globs.is_match(p)) {
+            cmds.push(Cmd::LoadCodeContext);
         }
         reload = files
             .get(model.code.selected)
@@ -389,13 +433,37 @@ fn on_paste(model: &mut Model, text: &str) -> Vec<Cmd> {
     enter_compose(model);
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
     model.composer.insert_str(text);
+    model.recount_draft();
     Vec::new()
 }
 
 fn on_event(model: &mut Model, event: AppEvent) -> Vec<Cmd> {
     match event {
-        AppEvent::SpecLoaded { disk, pins } => return model.on_spec_loaded(disk, pins),
-        AppEvent::Pinned(result) => return model.on_pinned(result),
+        AppEvent::SpecLoaded { disk, pins } => {
+            let cmds = model.on_spec_loaded(disk, pins);
+            model.rebuild_spec_part();
+            return cmds;
+        }
+        AppEvent::Pinned(result) => {
+            let cmds = model.on_pinned(result);
+            model.rebuild_spec_part();
+            return cmds;
+        }
+        AppEvent::TokenizerReady => model.on_tokenizer_ready(),
+        AppEvent::ProviderReady { window, prompts } => model.on_provider_ready(window, prompts),
+        AppEvent::ProviderFailed(why) => {
+            return vec![model.notify(NoticeKind::Error, format!("Model provider: {why}"))];
+        }
+        AppEvent::CodeContext { text, tokens } => model.on_code_context(text, tokens),
+        AppEvent::Reply { turn, event, at } => model.on_reply(turn, event, at),
+        AppEvent::ReplyEnded { turn, result } => return model.on_reply_ended(turn, result),
+        AppEvent::DraftEdited(Ok(text)) => {
+            enter_compose(model);
+            model.set_draft(text.trim_end_matches('\n'));
+        }
+        AppEvent::DraftEdited(Err(e)) => {
+            return vec![model.notify(NoticeKind::Error, format!("Editor: {e}"))];
+        }
         AppEvent::Scanned { plan_id, outcome } => return model.on_scanned(plan_id, outcome),
         AppEvent::CodeFilesFound(Ok(files)) => {
             let previous = match &model.code.files {
@@ -443,6 +511,7 @@ fn on_event(model: &mut Model, event: AppEvent) -> Vec<Cmd> {
                 return Vec::new();
             }
             model.results.finish(*report);
+            model.rebuild_tests_part();
             if let Some(trigger) = model.results.queued.take() {
                 return vec![model.start_run(trigger)];
             }
@@ -519,6 +588,9 @@ fn relayout(model: &mut Model) {
         let height = model.body_area(pane).map_or(0, |r| r.height as usize);
         let scroll = scroll_mut(model, pane);
         *scroll = (*scroll).min(len.saturating_sub(height));
+        if pane == Pane::Conversation && *scroll >= len.saturating_sub(height) {
+            model.conversation.follow = true;
+        }
     }
 }
 
@@ -722,7 +794,7 @@ mod tests {
     }
 
     #[test]
-    fn compose_mode_edits_and_sends_nothing_without_a_provider() {
+    fn compose_mode_edits_multiline_and_enter_sends_the_whole_draft() {
         let mut m = model();
         ch(&mut m, '1');
         ch(&mut m, 'i');
@@ -730,16 +802,22 @@ mod tests {
         for c in "hello".chars() {
             ch(&mut m, c);
         }
-        update(
-            &mut m,
-            Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::ALT)),
-        );
+        for modifiers in [KeyModifiers::ALT, KeyModifiers::SHIFT] {
+            update(&mut m, Msg::Key(KeyEvent::new(KeyCode::Enter, modifiers)));
+        }
         ch(&mut m, 'x');
-        assert_eq!(m.draft(), "hello\nx");
+        assert_eq!(m.draft(), "hello\n\nx");
         let cmds = key(&mut m, KeyCode::Enter);
-        assert_eq!(m.draft(), "hello\nx", "the draft is kept");
-        assert!(matches!(cmds.as_slice(), [Cmd::ExpireNotice { .. }]));
-        assert_eq!(m.notice.as_ref().unwrap().kind, NoticeKind::Error);
+        assert!(
+            matches!(cmds.as_slice(), [Cmd::Send { prompt, .. }] if prompt == "hello\n\nx"),
+            "{cmds:?}"
+        );
+        assert_eq!(
+            m.draft(),
+            "",
+            "the composer is cleared for the next message"
+        );
+        assert_eq!(m.mode, Mode::Compose);
     }
 
     #[test]

@@ -5,6 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph};
 
+use super::draw_scrollbar;
 use super::gauge::{self, GaugeProps};
 use super::layout::pane_areas;
 use super::{pane_block, placeholder};
@@ -25,20 +26,27 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
     );
     let areas = pane_areas(Pane::Conversation, rect, model.composer.lines().len());
     let props = GaugeProps {
-        window: model.config.model.context_window,
-        reserve: model.config.model.max_output_tokens,
+        usage: model
+            .conversation
+            .context_use(model.config.model.max_output_tokens),
+        thresholds: model.thresholds(),
     };
     frame.render_widget(gauge::line(props, areas.header.width, theme), areas.header);
 
-    let compose_key = model
-        .keymap
-        .key_for(Context::Normal(None), Action::Compose)
-        .unwrap_or_default();
-    let empty = vec![
-        Line::raw("No messages yet."),
-        Line::raw(format!("Press {compose_key} to write one.")),
-    ];
-    frame.render_widget(placeholder(empty, theme), areas.body);
+    let conv = &model.conversation;
+    if conv.messages.is_empty() {
+        let compose_key = model
+            .keymap
+            .key_for(Context::Normal(None), Action::Compose)
+            .unwrap_or_default();
+        let empty = vec![
+            Line::raw("No messages yet."),
+            Line::raw(format!("Press {compose_key} to write one.")),
+        ];
+        frame.render_widget(placeholder(empty, theme), areas.body);
+    } else {
+        draw_messages(frame, model, rect, areas.body);
+    }
 
     let composing = model.mode == Mode::Compose;
     let border = if composing {
@@ -84,4 +92,40 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
             inner,
         );
     }
+}
+
+/// Draws only the visible slice of the messages: the lines were rendered once per message and
+/// width by the layout pass, so the cost does not grow with the conversation.
+fn draw_messages(frame: &mut Frame, model: &Model, rect: Rect, body: Rect) {
+    let conv = &model.conversation;
+    let height = body.height as usize;
+    let first = conv.scroll;
+    // The first message that reaches the visible window.
+    let start = conv
+        .starts
+        .partition_point(|&s| s <= first)
+        .saturating_sub(1);
+    let mut lines: Vec<Line> = Vec::with_capacity(height);
+    for (i, m) in conv.messages.iter().enumerate().skip(start) {
+        let Some(&at) = conv.starts.get(i) else { break };
+        let skip = first.saturating_sub(at);
+        for line in m.lines().iter().skip(skip) {
+            if lines.len() == height {
+                break;
+            }
+            lines.push(line.clone());
+        }
+        if lines.len() == height {
+            break;
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), body);
+    draw_scrollbar(
+        frame,
+        rect,
+        body,
+        conv.total_lines,
+        conv.scroll,
+        &model.theme,
+    );
 }

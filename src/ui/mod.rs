@@ -4,7 +4,9 @@ pub mod code;
 pub mod conversation;
 pub mod gauge;
 pub mod help;
+pub mod inspector;
 pub mod layout;
+pub mod markdown;
 pub mod results;
 pub mod spec;
 pub mod status;
@@ -48,6 +50,7 @@ pub fn draw(frame: &mut Frame, model: &Model) {
     match &model.overlay {
         Some(Overlay::Help { scroll }) => help::draw(frame, model, *scroll),
         Some(Overlay::ConfirmQuit { reasons }) => draw_confirm_quit(frame, reasons, theme),
+        Some(Overlay::Inspector { scroll }) => inspector::draw(frame, model, *scroll),
         None => {}
     }
 }

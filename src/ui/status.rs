@@ -32,6 +32,12 @@ pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
                 theme.style(style),
             ));
         }
+        None if model.conversation.turn.is_some() => {
+            left.push(Span::styled(
+                reply_status(model),
+                theme.style(scope::STATUS_INFO),
+            ));
+        }
         None => {
             left.push(Span::styled("│", bar));
             let contexts: &[Context] = match model.mode {
@@ -48,4 +54,20 @@ pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
         }
     }
     frame.render_widget(Paragraph::new(Line::from(left)).style(bar), area);
+}
+
+/// What the reply in flight is doing: streaming, or waiting to retry (with the countdown).
+fn reply_status(model: &Model) -> String {
+    let Some(turn) = &model.conversation.turn else {
+        return String::new();
+    };
+    match &turn.retry {
+        Some((attempt, of, until, reason)) => {
+            let left = model.now.map_or(0.0, |now| {
+                until.saturating_duration_since(now).as_secs_f32()
+            });
+            format!("│ ⟳ retry {attempt}/{of} in {left:.0}s · {reason} · Esc cancels")
+        }
+        None => "│ ● the model is replying · Esc cancels".to_string(),
+    }
 }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // Each test binary uses a different subset.
 
+pub mod sse_server;
+
 use std::fmt::Write;
 use std::path::PathBuf;
 
@@ -106,11 +108,56 @@ pub fn scan_demo(model: &mut Model, cmds: Vec<Cmd>, overrides: &[(&str, &str)]) 
 
 /// Draws the model once on a `TestBackend` of the model's size.
 pub fn render(model: &Model) -> Terminal<TestBackend> {
+    // The loop lays the conversation out before each frame; so does this.
+    let mut model = model.clone();
+    model.layout_conversation();
     let mut terminal = Terminal::new(TestBackend::new(model.size.0, model.size.1)).unwrap();
     terminal
-        .draw(|frame| specbench::ui::draw(frame, model))
+        .draw(|frame| specbench::ui::draw(frame, &model))
         .unwrap();
     terminal
+}
+
+/// The demo cassette's recorded replies: (prompt, reply events).
+pub fn demo_replies() -> Vec<(String, Vec<specbench::llm::client::ReplyEvent>)> {
+    let cassette = specbench::llm::cassette::Cassette::parse(
+        std::path::Path::new("demo.cassette.jsonl"),
+        demo_file("demo.cassette.jsonl"),
+    )
+    .expect("the demo cassette parses");
+    cassette
+        .entries
+        .into_iter()
+        .map(|e| (e.prompt, e.events.into_iter().map(|t| t.event).collect()))
+        .collect()
+}
+
+/// Sends the draft (the model must be composing) and returns the turn id.
+pub fn send_draft(model: &mut Model) -> u64 {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let cmds = update(
+        model,
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    );
+    match cmds.into_iter().next() {
+        Some(Cmd::Send { turn, .. }) => turn,
+        other => panic!("expected a send, got {other:?}"),
+    }
+}
+
+/// Delivers reply events to `turn`, all at one instant.
+pub fn deliver(model: &mut Model, turn: u64, events: &[specbench::llm::client::ReplyEvent]) {
+    let at = tokio::time::Instant::now();
+    for event in events {
+        update(
+            model,
+            Msg::Event(AppEvent::Reply {
+                turn,
+                event: event.clone(),
+                at,
+            }),
+        );
+    }
 }
 
 /// The buffer's text, then each row's style runs: `row: start-end fg bg modifiers`.

@@ -1,0 +1,352 @@
+//! Cassettes: recorded model exchanges, one JSON object per line. Each entry holds the user's
+//! message (and its fingerprint), the model, and the streamed reply as timed events. The
+//! `replay` provider plays them back offline; `--record` writes them, atomically, from any real
+//! provider. Nothing in a cassette comes from the request headers, so no key can reach one.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::client::{LlmError, ReplyEvent};
+
+/// The cassette format version written in every entry.
+pub const VERSION: u32 = 1;
+
+/// One reply event and when it arrived, in milliseconds from the request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timed {
+    pub at_ms: u64,
+    #[serde(flatten)]
+    pub event: ReplyEvent,
+}
+
+/// How a recorded reply ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum End {
+    /// The stream's terminal event arrived.
+    Complete,
+    /// The reply was cut off; the reason in words.
+    Interrupted(String),
+}
+
+/// One recorded exchange.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub v: u32,
+    /// [`fingerprint`] of `prompt`.
+    pub fingerprint: String,
+    /// The user's message as typed.
+    pub prompt: String,
+    pub model: String,
+    pub events: Vec<Timed>,
+    pub end: End,
+}
+
+/// The fingerprint of a user message: SHA-256 of its words, so re-wrapping or trailing
+/// whitespace does not matter.
+pub fn fingerprint(prompt: &str) -> String {
+    let words: Vec<&str> = prompt.split_whitespace().collect();
+    let digest = Sha256::digest(words.join(" ").as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A loaded cassette.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cassette {
+    pub path: PathBuf,
+    pub entries: Vec<Entry>,
+}
+
+impl Cassette {
+    /// Reads and checks a cassette; a bad line is an error naming the file and line.
+    pub fn load(path: &Path) -> Result<Cassette, LlmError> {
+        let text = std::fs::read_to_string(path).map_err(|e| LlmError::Cassette {
+            path: path.display().to_string(),
+            line: 0,
+            message: format!("cannot read the cassette: {e}"),
+        })?;
+        Self::parse(path, &text)
+    }
+
+    /// Parses cassette text read from `path`.
+    pub fn parse(path: &Path, text: &str) -> Result<Cassette, LlmError> {
+        let mut entries = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let bad = |message: String| LlmError::Cassette {
+                path: path.display().to_string(),
+                line: i + 1,
+                message,
+            };
+            let entry: Entry = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
+            if entry.v != VERSION {
+                return Err(bad(format!(
+                    "cassette version {} (this specbench reads {VERSION})",
+                    entry.v
+                )));
+            }
+            entries.push(entry);
+        }
+        Ok(Cassette {
+            path: path.to_path_buf(),
+            entries,
+        })
+    }
+
+    /// The reply for the `nth` time (0-based) `prompt` is sent: the nth recording of it, or
+    /// the last one when it was recorded fewer times.
+    pub fn find(&self, prompt: &str, nth: usize) -> Result<&Entry, LlmError> {
+        let fp = fingerprint(prompt);
+        let matching: Vec<&Entry> = self
+            .entries
+            .iter()
+            .filter(|e| e.fingerprint == fp)
+            .collect();
+        match matching.get(nth).or(matching.last()) {
+            Some(entry) => Ok(entry),
+            None => Err(LlmError::NoRecordedReply {
+                cassette: self.path.display().to_string(),
+                message: short(prompt),
+            }),
+        }
+    }
+
+    /// The recorded prompts in order, each once: what the demo offers to send next.
+    pub fn prompts(&self) -> Vec<String> {
+        let mut seen = std::collections::HashSet::new();
+        self.entries
+            .iter()
+            .filter(|e| seen.insert(e.fingerprint.clone()))
+            .map(|e| e.prompt.clone())
+            .collect()
+    }
+}
+
+/// A message shortened for an error line.
+fn short(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default();
+    let mut out: String = line.chars().take(60).collect();
+    if out.len() < text.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// Plays `entry` through `emit`, pacing events as recorded divided by `speed` (0 or less: no
+/// pauses). A recording that was cut off ends in the same error.
+pub async fn play(
+    entry: &Entry,
+    speed: f64,
+    emit: &mut (dyn FnMut(ReplyEvent) + Send),
+) -> Result<(), LlmError> {
+    let start = tokio::time::Instant::now();
+    for timed in &entry.events {
+        if speed > 0.0 {
+            let at = Duration::from_millis(timed.at_ms).div_f64(speed);
+            tokio::time::sleep_until(start + at).await;
+        }
+        emit(timed.event.clone());
+    }
+    match &entry.end {
+        End::Complete => Ok(()),
+        End::Interrupted(reason) => Err(LlmError::Broken {
+            detail: format!("as recorded: {reason}"),
+        }),
+    }
+}
+
+/// Appends entries to a cassette file, each append an atomic rewrite (temp file, fsync,
+/// rename), so a crash never leaves half a cassette.
+#[derive(Debug)]
+pub struct Recorder {
+    path: PathBuf,
+    lock: Mutex<()>,
+}
+
+impl Recorder {
+    /// A recorder writing to `path` (created on the first append).
+    pub fn new(path: PathBuf) -> Self {
+        Self {
+            path,
+            lock: Mutex::new(()),
+        }
+    }
+
+    /// Where the cassette is written.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Adds `entry` at the end of the cassette.
+    pub fn append(&self, entry: &Entry) -> std::io::Result<()> {
+        let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        let mut text = match std::fs::read_to_string(&self.path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(e),
+        };
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str(&serde_json::to_string(entry).map_err(std::io::Error::other)?);
+        text.push('\n');
+        let dir = match self.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        std::fs::create_dir_all(dir)?;
+        let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+        std::io::Write::write_all(&mut temp, text.as_bytes())?;
+        temp.as_file().sync_all()?;
+        temp.persist(&self.path).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+/// Collects a reply's events with their timing while it streams, for a [`Recorder`].
+#[derive(Debug)]
+pub struct Tape {
+    start: std::time::Instant,
+    events: Vec<Timed>,
+}
+
+impl Default for Tape {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Tape {
+    /// Starts timing now.
+    pub fn new() -> Self {
+        Self {
+            start: std::time::Instant::now(),
+            events: Vec::new(),
+        }
+    }
+
+    /// Notes an event (retries are not recorded: a replay has nothing to wait for).
+    pub fn note(&mut self, event: &ReplyEvent) {
+        if matches!(event, ReplyEvent::Retrying { .. }) {
+            return;
+        }
+        self.events.push(Timed {
+            at_ms: self.start.elapsed().as_millis() as u64,
+            event: event.clone(),
+        });
+    }
+
+    /// Whether nothing was noted.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// The finished entry.
+    pub fn finish(self, prompt: &str, model: &str, end: End) -> Entry {
+        Entry {
+            v: VERSION,
+            fingerprint: fingerprint(prompt),
+            prompt: prompt.to_string(),
+            model: model.to_string(),
+            events: self.events,
+            end,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::llm::Usage;
+
+    fn entry(prompt: &str, text: &str) -> Entry {
+        let mut tape = Tape::new();
+        tape.note(&ReplyEvent::Delta(text.into()));
+        tape.note(&ReplyEvent::Usage(Usage {
+            prompt: Some(10),
+            completion: Some(2),
+        }));
+        tape.finish(prompt, "m", End::Complete)
+    }
+
+    #[test]
+    fn fingerprint_ignores_whitespace_layout() {
+        assert_eq!(fingerprint("a  b\nc "), fingerprint("a b c"));
+        assert_ne!(fingerprint("a b"), fingerprint("a c"));
+    }
+
+    #[test]
+    fn append_round_trips_and_finds_the_nth_recording() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/c.jsonl");
+        let rec = Recorder::new(path.clone());
+        rec.append(&entry("hi", "one")).unwrap();
+        rec.append(&entry("hi", "two")).unwrap();
+        rec.append(&entry("other", "three")).unwrap();
+        let c = Cassette::load(&path).unwrap();
+        assert_eq!(c.entries.len(), 3);
+        let text = |e: &Entry| match &e.events[0].event {
+            ReplyEvent::Delta(t) => t.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(text(c.find("hi", 0).unwrap()), "one");
+        assert_eq!(text(c.find(" hi ", 1).unwrap()), "two");
+        assert_eq!(text(c.find("hi", 5).unwrap()), "two");
+        assert_eq!(c.prompts(), vec!["hi".to_string(), "other".to_string()]);
+        let err = c.find("never said", 0).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: no recorded reply for the message \"never said\"",
+                path.display()
+            )
+        );
+        // Only the temp-free cassette is left in the directory.
+        let names: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
+        assert_eq!(names.len(), 1);
+    }
+
+    #[test]
+    fn a_bad_line_names_file_and_line() {
+        let err = Cassette::parse(Path::new("c.jsonl"), "\n{\"v\":1}\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("c.jsonl:2: missing field"), "{text}");
+        let good = serde_json::to_string(&entry("a", "b")).unwrap();
+        let newer = good.replace("\"v\":1", "\"v\":9");
+        let err = Cassette::parse(Path::new("c.jsonl"), &newer).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "c.jsonl:1: cassette version 9 (this specbench reads 1)"
+        );
+    }
+
+    #[test]
+    fn the_wire_form_is_readable() {
+        let e = entry("hi", "yo");
+        let line = serde_json::to_string(&e).unwrap();
+        assert!(line.contains(r#"{"at_ms":0,"delta":"yo"}"#), "{line}");
+        assert!(line.contains(r#""end":"complete""#), "{line}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn play_paces_by_speed_and_replays_interruptions() {
+        let mut e = entry("hi", "yo");
+        e.events[1].at_ms = 1000;
+        e.end = End::Interrupted("server went away".into());
+        let start = tokio::time::Instant::now();
+        let mut got = Vec::new();
+        let result = play(&e, 4.0, &mut |ev| got.push(ev)).await;
+        assert_eq!(start.elapsed(), Duration::from_millis(250));
+        assert_eq!(got.len(), 2);
+        assert_eq!(
+            result.unwrap_err().to_string(),
+            "the connection broke mid-reply: as recorded: server went away"
+        );
+    }
+}

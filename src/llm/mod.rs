@@ -1,0 +1,120 @@
+//! Talking to models: the provider-neutral request and stream types, the OpenAI-compatible and
+//! Anthropic wire formats, the HTTP client with retries and timeouts, cassettes (record and
+//! replay), request assembly, token counting and the context arithmetic behind the gauge.
+
+pub mod anthropic;
+pub mod cassette;
+pub mod client;
+pub mod context;
+pub mod openai;
+pub mod provider;
+pub mod request;
+pub mod tokens;
+pub mod window;
+
+use serde::{Deserialize, Serialize};
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    User,
+    Assistant,
+}
+
+/// One turn of the conversation as the API sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    pub role: Role,
+    pub content: String,
+}
+
+/// A request to a provider. The system prompt is apart because Anthropic takes it apart;
+/// `messages` alternate user and assistant and end with the user's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatRequest {
+    pub model: String,
+    pub system: String,
+    pub messages: Vec<ChatMessage>,
+    pub max_tokens: u32,
+}
+
+/// Token usage as a provider reports it; a field is `None` until reported.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    /// Tokens of the request, cached or not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<u32>,
+    /// Tokens of the reply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completion: Option<u32>,
+}
+
+impl Usage {
+    /// `self` updated with whatever `later` reports.
+    pub fn merge(self, later: Usage) -> Usage {
+        Usage {
+            prompt: later.prompt.or(self.prompt),
+            completion: later.completion.or(self.completion),
+        }
+    }
+}
+
+/// What went wrong, in the classes a user acts on differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// 401: the key is missing, wrong or revoked.
+    BadKey,
+    /// 403: the key may not use this model or endpoint.
+    Forbidden,
+    /// 404 or a model error: no such model (or endpoint) at this server.
+    ModelNotFound,
+    /// The request does not fit the model's context window.
+    ContextTooLong,
+    /// 429: rate limited.
+    RateLimited,
+    /// 529 or `overloaded_error`: the provider is overloaded.
+    Overloaded,
+    /// 408, 409 or another 5xx: the server failed or timed out.
+    Server,
+    /// Another 400: the request was refused as malformed.
+    BadRequest,
+    /// Anything else.
+    Other,
+}
+
+impl ErrorKind {
+    /// Whether the same request may succeed when sent again after a pause.
+    pub fn retryable(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::RateLimited | ErrorKind::Overloaded | ErrorKind::Server
+        )
+    }
+}
+
+/// An error the API reported, as an HTTP status and body or as an in-band stream event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub kind: ErrorKind,
+    /// The HTTP status, when the error came as one.
+    pub status: Option<u16>,
+    /// The server's own message, trimmed to one line.
+    pub message: String,
+}
+
+/// One decoded piece of a streamed reply, whatever the wire format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decoded {
+    /// More reply text.
+    Delta(String),
+    /// Usage, possibly partial (Anthropic reports the prompt first, the completion last).
+    Usage(Usage),
+    /// Why the model stopped (`stop`, `length`, `end_turn`, `max_tokens`...).
+    StopReason(String),
+    /// The terminal event: `data: [DONE]` or `message_stop`.
+    Done,
+    /// An error reported inside the stream.
+    Error(ApiError),
+}

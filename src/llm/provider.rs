@@ -1,0 +1,247 @@
+//! The provider in force: an HTTP endpoint (OpenAI-compatible or Anthropic) or a cassette
+//! played back offline, optionally recording what streams into a cassette.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use super::cassette::{self, Cassette, End, Recorder, Tape};
+use super::client::{self, Endpoint, LlmError, Patience, ReplyEvent, Wire};
+use super::{ChatRequest, window};
+use crate::config::{ModelConfig, Provider as Kind};
+
+/// Where replies come from.
+#[derive(Debug)]
+enum Backend {
+    Http {
+        endpoint: Endpoint,
+        client: reqwest::Client,
+    },
+    Replay {
+        cassette: Cassette,
+        speed: f64,
+        /// How many times each prompt was sent, to play its nth recording.
+        sent: Mutex<HashMap<String, usize>>,
+    },
+}
+
+/// A ready-to-use provider.
+#[derive(Debug)]
+pub struct Provider {
+    backend: Backend,
+    recorder: Option<Recorder>,
+    model: String,
+}
+
+/// `path` resolved against the workspace; refused when it would leave it.
+pub fn in_workspace(root: &Path, path: &Path) -> Result<PathBuf, String> {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        root.join(path)
+    };
+    let mut clean = PathBuf::new();
+    for part in joined.components() {
+        match part {
+            Component::ParentDir => {
+                clean.pop();
+            }
+            Component::CurDir => {}
+            other => clean.push(other),
+        }
+    }
+    if clean.starts_with(root) {
+        Ok(clean)
+    } else {
+        Err(format!(
+            "{} is outside the workspace {}; specbench writes only inside it",
+            path.display(),
+            root.display()
+        ))
+    }
+}
+
+impl Provider {
+    /// The provider `config` names, for the workspace at `root`. The key is read from the
+    /// environment variable config names, and only from there.
+    pub fn from_config(root: &Path, config: &ModelConfig) -> Result<Provider, String> {
+        let key = std::env::var(&config.api_key_env)
+            .ok()
+            .filter(|k| !k.trim().is_empty())
+            .map(|k| SecretString::from(k.trim().to_string()));
+        Self::with_key(root, config, key)
+    }
+
+    /// The provider `config` names, with the key given (read from the environment by
+    /// [`Provider::from_config`]).
+    pub fn with_key(
+        root: &Path,
+        config: &ModelConfig,
+        key: Option<SecretString>,
+    ) -> Result<Provider, String> {
+        let backend = match config.provider {
+            Kind::Replay => {
+                let Some(path) = &config.cassette else {
+                    return Err(
+                        "provider \"replay\" needs a cassette: --replay FILE or [model].cassette"
+                            .into(),
+                    );
+                };
+                let path = if path.is_absolute() {
+                    path.clone()
+                } else {
+                    root.join(path)
+                };
+                let cassette = Cassette::load(&path).map_err(|e| e.to_string())?;
+                Backend::Replay {
+                    cassette,
+                    speed: config.replay_speed,
+                    sent: Mutex::default(),
+                }
+            }
+            Kind::Openai | Kind::Anthropic => {
+                let patience = Patience {
+                    connect: Duration::from_secs(config.connect_timeout_secs),
+                    idle: Duration::from_secs(config.idle_timeout_secs),
+                    retries: config.max_retries,
+                    ..Patience::default()
+                };
+                let client = client::http(patience.connect, patience.idle)
+                    .map_err(|e| format!("cannot set up HTTP: {e}"))?;
+                let wire = match config.provider {
+                    Kind::Anthropic => Wire::Anthropic,
+                    _ => Wire::Openai,
+                };
+                Backend::Http {
+                    endpoint: Endpoint {
+                        wire,
+                        base_url: config.base_url.clone(),
+                        key,
+                        key_env: config.api_key_env.clone(),
+                        patience,
+                    },
+                    client,
+                }
+            }
+        };
+        let recorder = match &config.record {
+            Some(path) => Some(Recorder::new(in_workspace(root, path)?)),
+            None => None,
+        };
+        Ok(Provider {
+            backend,
+            recorder,
+            model: config.model.clone(),
+        })
+    }
+
+    /// Tunes an HTTP provider's patience (tests use short timeouts and backoffs).
+    pub fn with_patience(mut self, patience: Patience) -> Result<Self, String> {
+        if let Backend::Http { endpoint, client } = &mut self.backend {
+            endpoint.patience = patience;
+            *client = client::http(patience.connect, patience.idle)
+                .map_err(|e| format!("cannot set up HTTP: {e}"))?;
+        }
+        Ok(self)
+    }
+
+    /// The context window the server reports, if it can tell.
+    pub async fn window(&self) -> Option<u32> {
+        match &self.backend {
+            Backend::Http { endpoint, client } if endpoint.wire == Wire::Openai => {
+                window::ask(client, &endpoint.base_url, &self.model).await
+            }
+            _ => None,
+        }
+    }
+
+    /// The prompts a cassette holds, in order (empty for live providers).
+    pub fn prompts(&self) -> Vec<String> {
+        match &self.backend {
+            Backend::Replay { cassette, .. } => cassette.prompts(),
+            Backend::Http { .. } => Vec::new(),
+        }
+    }
+
+    /// Streams the reply to `request` (whose user message, as typed, is `prompt`) through
+    /// `emit`, recording it when asked to.
+    pub async fn stream(
+        &self,
+        request: &ChatRequest,
+        prompt: &str,
+        emit: &mut (dyn FnMut(ReplyEvent) + Send),
+    ) -> Result<(), LlmError> {
+        let mut tape = Tape::new();
+        let mut tee = |event: ReplyEvent| {
+            tape.note(&event);
+            emit(event);
+        };
+        let result = match &self.backend {
+            Backend::Http { endpoint, client } => endpoint.stream(client, request, &mut tee).await,
+            Backend::Replay {
+                cassette,
+                speed,
+                sent,
+            } => {
+                let nth = {
+                    let mut sent = sent.lock().unwrap_or_else(|p| p.into_inner());
+                    let n = sent.entry(cassette::fingerprint(prompt)).or_default();
+                    *n += 1;
+                    *n - 1
+                };
+                match cassette.find(prompt, nth) {
+                    Ok(entry) => cassette::play(entry, *speed, &mut tee).await,
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        if let Some(recorder) = &self.recorder {
+            let end = match &result {
+                Ok(()) => Some(End::Complete),
+                Err(e) if !tape.is_empty() => Some(End::Interrupted(e.to_string())),
+                Err(_) => None,
+            };
+            if let Some(end) = end {
+                let entry = tape.finish(prompt, &request.model, end);
+                if let Err(e) = recorder.append(&entry) {
+                    tracing::error!(error = %e, path = %recorder.path().display(), "cannot record");
+                }
+            }
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recordings_stay_in_the_workspace() {
+        let root = Path::new("/w/ws");
+        assert_eq!(
+            in_workspace(root, Path::new("c.jsonl")).unwrap(),
+            PathBuf::from("/w/ws/c.jsonl")
+        );
+        assert_eq!(
+            in_workspace(root, Path::new("/w/ws/sub/../c.jsonl")).unwrap(),
+            PathBuf::from("/w/ws/c.jsonl")
+        );
+        let err = in_workspace(root, Path::new("../out.jsonl")).unwrap_err();
+        assert!(err.contains("outside the workspace"), "{err}");
+        assert!(in_workspace(root, Path::new("/tmp/x.jsonl")).is_err());
+    }
+
+    #[test]
+    fn replay_without_a_cassette_says_how_to_give_one() {
+        let config = ModelConfig {
+            provider: Kind::Replay,
+            ..ModelConfig::default()
+        };
+        let err = Provider::from_config(Path::new("/nowhere"), &config).unwrap_err();
+        assert!(err.contains("--replay FILE"), "{err}");
+    }
+}
