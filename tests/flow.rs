@@ -400,3 +400,115 @@ async fn e_lends_the_terminal_to_the_editor_on_the_spec() {
         "the cockpit came back and answered keys"
     );
 }
+
+/// The demo workspace with its cassette paced at `speed`.
+fn demo_at_speed(speed: f64) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    specbench::demo::write_into(dir.path()).unwrap();
+    let path = dir.path().join("specbench.toml");
+    let toml = std::fs::read_to_string(&path).unwrap();
+    let toml = toml.replace(
+        "cassette = \"demo.cassette.jsonl\"",
+        &format!("cassette = \"demo.cassette.jsonl\"\nreplay_speed = {speed:?}"),
+    );
+    std::fs::write(&path, toml).unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn enter_sends_the_offered_message_and_the_cassette_reply_streams_in() {
+    let dir = demo_at_speed(0.0);
+    let run = run_in(dir.path(), 120, 40, |tx| async move {
+        settle().await;
+        type_str(&tx, "2");
+        press(&tx, KeyCode::Enter, KeyModifiers::NONE); // compose
+        press(&tx, KeyCode::Enter, KeyModifiers::NONE); // send the offered message
+        settle().await;
+        press(&tx, KeyCode::Esc, KeyModifiers::NONE);
+        type_str(&tx, "q");
+    })
+    .await;
+    let messages = &run.model.conversation.messages;
+    assert_eq!(messages.len(), 2);
+    assert!(messages[0].text.starts_with("Walk me through"));
+    assert!(
+        messages[1]
+            .text
+            .starts_with("Here is how the current `rate_limiter.py`")
+    );
+    assert!(
+        messages[1]
+            .text
+            .ends_with("(it only appends when allowing).\n")
+    );
+    assert!(
+        run.model.should_quit,
+        "an untouched offer is not unsent work"
+    );
+    let screen = screen_text(&run.terminal);
+    // The view follows the reply to its end.
+    let last = messages[1]
+        .lines()
+        .iter()
+        .map(|l| l.to_string())
+        .rfind(|l| !l.trim().is_empty())
+        .unwrap();
+    assert!(screen.contains(last.trim_end()), "{last}\n{screen}");
+}
+
+#[tokio::test]
+async fn esc_cancels_a_reply_mid_stream_and_keeps_what_arrived() {
+    let dir = demo_at_speed(1.0);
+    let run = run_in(dir.path(), 120, 40, |tx| async move {
+        settle().await;
+        type_str(&tx, "2");
+        press(&tx, KeyCode::Enter, KeyModifiers::NONE);
+        press(&tx, KeyCode::Enter, KeyModifiers::NONE);
+        tokio::time::sleep(Duration::from_millis(900)).await;
+        press(&tx, KeyCode::Esc, KeyModifiers::NONE); // leave compose
+        press(&tx, KeyCode::Esc, KeyModifiers::NONE); // cancel the reply
+        settle().await;
+        press(&tx, KeyCode::Char('c'), KeyModifiers::CONTROL);
+        type_str(&tx, "y");
+    })
+    .await;
+    let reply = &run.model.conversation.messages[1];
+    assert!(!reply.text.is_empty(), "some of the reply arrived");
+    assert!(
+        reply.text.len() < 600,
+        "the rest never did: {}",
+        reply.text.len()
+    );
+    assert_eq!(
+        reply.status,
+        specbench::model::conversation::MessageStatus::Interrupted("cancelled".into())
+    );
+    assert!(!run.model.conversation.streaming());
+}
+
+#[tokio::test]
+async fn ctrl_e_lends_the_draft_to_the_editor_and_takes_it_back() {
+    let dir = demo_at_speed(0.0);
+    let root = dir.path().to_path_buf();
+    let run = run_in(dir.path(), 120, 40, |tx| async move {
+        settle().await;
+        type_str(&tx, "i");
+        press(&tx, KeyCode::Char('e'), KeyModifiers::CONTROL);
+        settle().await;
+        press(&tx, KeyCode::Esc, KeyModifiers::NONE);
+        press(&tx, KeyCode::Char('c'), KeyModifiers::CONTROL);
+        type_str(&tx, "y");
+    })
+    .await;
+    let draft_file = root.join(".specbench/draft.md");
+    assert_eq!(run.host.edits, vec![draft_file.clone()]);
+    assert!(
+        !draft_file.exists(),
+        "the draft file is removed after the edit"
+    );
+    assert!(
+        run.model.draft().starts_with("Walk me through"),
+        "{}",
+        run.model.draft()
+    );
+}

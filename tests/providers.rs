@@ -379,6 +379,11 @@ async fn a_recorded_cassette_replays_offline_identically_and_never_holds_the_key
     let (replayed, result) = stream(&replay).await;
     result.unwrap();
     assert_eq!(replayed, recorded);
+    assert_eq!(
+        pane_after(&replayed),
+        pane_after(&recorded),
+        "identical pane output"
+    );
 
     let mut events = Vec::new();
     let err = replay
@@ -394,4 +399,28 @@ async fn a_recorded_cassette_replays_offline_identically_and_never_holds_the_key
             cassette.display()
         )
     );
+}
+
+/// The Conversation pane after `events` answered "Say hi", as text.
+fn pane_after(events: &[ReplyEvent]) -> String {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use specbench::model::{AppEvent, Msg, update};
+    let mut model = common::demo_model("default", 120, 40);
+    update(
+        &mut model,
+        Msg::Key(KeyEvent::new(KeyCode::Char('i'), KeyModifiers::NONE)),
+    );
+    model.set_draft("Say hi");
+    let turn = common::send_draft(&mut model);
+    common::deliver(&mut model, turn, events);
+    update(
+        &mut model,
+        Msg::Event(AppEvent::ReplyEnded {
+            turn,
+            result: Ok(()),
+        }),
+    );
+    let terminal = common::render(&model);
+    let buffer = terminal.backend().buffer();
+    buffer.content().iter().map(|c| c.symbol()).collect()
 }
