@@ -137,6 +137,9 @@ fn frames() {
             .map(|m| m.text.as_str())
             .collect::<Vec<_>>()
             .join("\n\n");
+        // Scrolled to the end, where a user following the conversation looks (Paragraph
+        // stops wrapping once the screen is full, so the top would flatter it).
+        let end = model.conversation.total_lines.min(usize::from(u16::MAX)) as u16;
         let mut naive = Vec::new();
         for i in 0..20u16 {
             let t = Instant::now();
@@ -144,7 +147,7 @@ fn frames() {
                 .draw(|f| {
                     let p = Paragraph::new(text.as_str())
                         .wrap(Wrap { trim: false })
-                        .scroll((i * 10, 0));
+                        .scroll((end.saturating_sub(ROWS + i), 0));
                     f.render_widget(p, f.area());
                 })
                 .unwrap();

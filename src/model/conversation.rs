@@ -230,8 +230,20 @@ impl ConversationPane {
         out
     }
 
-    fn history_tokens(&self) -> u32 {
-        self.messages.iter().map(|m| m.tokens).sum()
+    /// Tokens of the history the next request carries, the reply streaming now included
+    /// (it fills the gauge as it arrives); failed exchanges are left out.
+    pub fn history_tokens(&self) -> u32 {
+        let failed = |i: usize| {
+            self.messages
+                .get(i)
+                .is_some_and(|m| matches!(m.status, MessageStatus::Failed(_)))
+        };
+        self.messages
+            .iter()
+            .enumerate()
+            .filter(|&(i, m)| !failed(i) && !(m.role == Role::User && failed(i + 1)))
+            .map(|(_, m)| m.tokens)
+            .sum()
     }
 
     /// The next request, segment by segment, as the gauge shows it.
@@ -841,6 +853,7 @@ mod tests {
             "{}",
             notice.text
         );
+        assert_eq!(m.conversation.history_tokens(), 0, "a failed exchange is not history");
         let (_, req) = send(&mut m, "retry");
         assert_eq!(req.messages.len(), 1);
         assert!(req.messages[0].content.starts_with("retry"));

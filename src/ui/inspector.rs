@@ -25,7 +25,7 @@ fn segments(model: &Model) -> Vec<(SegmentKind, u32, String)> {
             format!("[{who}]\n{}\n", m.content)
         })
         .collect();
-    let history_tokens = conv.messages.iter().map(|m| m.tokens).sum();
+    let history_tokens = conv.history_tokens();
     vec![
         (
             SegmentKind::System,
