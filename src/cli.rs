@@ -104,8 +104,11 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         into: Option<PathBuf>,
         /// Replay pacing: 1 as recorded, 2 twice as fast, 0 without pauses.
-        #[arg(long, value_name = "X")]
+        #[arg(long, value_name = "X", conflicts_with = "step")]
         speed: Option<f64>,
+        /// Replay one line of each reply per Ctrl-N, for presenters.
+        #[arg(long)]
+        step: bool,
     },
 }
 
@@ -131,9 +134,9 @@ pub enum StartError {
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode, StartError> {
-    let speed = match &cli.command {
-        Some(Command::Demo { speed, .. }) => *speed,
-        _ => None,
+    let (speed, step) = match &cli.command {
+        Some(Command::Demo { speed, step, .. }) => (*speed, *step),
+        _ => (None, false),
     };
     if speed.is_some_and(|s| !(s >= 0.0 && s.is_finite())) {
         return Err(StartError::Usage(
@@ -149,6 +152,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, StartError> {
         replay: cli.common.replay.as_deref().map(absolute).transpose()?,
         record: cli.common.record.as_deref().map(absolute).transpose()?,
         speed,
+        step,
     };
     match cli.command {
         None => open(&cli.dir, &overrides, None),

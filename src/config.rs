@@ -94,6 +94,9 @@ pub struct ModelConfig {
     /// `--record FILE`: write every streamed reply into this cassette.
     #[serde(skip)]
     pub record: Option<PathBuf>,
+    /// `demo --step`: a replayed reply waits for `Ctrl-N` before each line.
+    #[serde(skip)]
+    pub replay_step: bool,
 }
 
 /// Which model API to talk to.
@@ -189,6 +192,7 @@ impl Default for ModelConfig {
             idle_timeout_secs: 60,
             max_retries: 4,
             record: None,
+            replay_step: false,
         }
     }
 }
@@ -246,6 +250,8 @@ pub struct Overrides {
     pub record: Option<PathBuf>,
     /// `--speed X`: replay pacing.
     pub speed: Option<f64>,
+    /// `--step`: replay one line per `Ctrl-N`.
+    pub step: bool,
 }
 
 impl Overrides {
@@ -269,6 +275,9 @@ impl Overrides {
         }
         if let Some(speed) = self.speed {
             config.model.replay_speed = speed;
+        }
+        if self.step {
+            config.model.replay_step = true;
         }
     }
 }

@@ -291,6 +291,11 @@ impl Effects {
                 request,
                 prompt,
             } => self.send(turn, *request, prompt),
+            Cmd::StepReply => {
+                if let Ok(provider) = self.provider.as_ref() {
+                    provider.step();
+                }
+            }
             Cmd::CancelReply { turn } => {
                 let task = self.replies.lock().ok().and_then(|mut r| r.remove(&turn));
                 if let Some(task) = task {

@@ -138,18 +138,38 @@ fn short(text: &str) -> String {
     out
 }
 
-/// Plays `entry` through `emit`, pacing events as recorded divided by `speed` (0 or less: no
-/// pauses). A recording that was cut off ends in the same error.
+/// How a replay is paced.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Pace {
+    /// As recorded, divided by the factor (0 or less: no pauses).
+    Speed(f64),
+    /// Each line of the reply waits for a step (`Ctrl-N`), for presenters.
+    Step,
+}
+
+/// Plays `entry` through `emit`, paced by `pace`; in step mode every line waits for a permit
+/// of `steps`. A recording that was cut off ends in the same error.
 pub async fn play(
     entry: &Entry,
-    speed: f64,
+    pace: Pace,
+    steps: &tokio::sync::Semaphore,
     emit: &mut (dyn FnMut(ReplyEvent) + Send),
 ) -> Result<(), LlmError> {
     let start = tokio::time::Instant::now();
+    let mut line_start = true;
     for timed in &entry.events {
-        if speed > 0.0 {
-            let at = Duration::from_millis(timed.at_ms).div_f64(speed);
-            tokio::time::sleep_until(start + at).await;
+        match (pace, &timed.event) {
+            (Pace::Speed(speed), _) if speed > 0.0 => {
+                let at = Duration::from_millis(timed.at_ms).div_f64(speed);
+                tokio::time::sleep_until(start + at).await;
+            }
+            (Pace::Step, ReplyEvent::Delta(text)) => {
+                if line_start && let Ok(permit) = steps.acquire().await {
+                    permit.forget();
+                }
+                line_start = text.ends_with('\n');
+            }
+            _ => {}
         }
         emit(timed.event.clone());
     }
@@ -341,12 +361,49 @@ mod tests {
         e.end = End::Interrupted("server went away".into());
         let start = tokio::time::Instant::now();
         let mut got = Vec::new();
-        let result = play(&e, 4.0, &mut |ev| got.push(ev)).await;
+        let steps = tokio::sync::Semaphore::new(0);
+        let result = play(&e, Pace::Speed(4.0), &steps, &mut |ev| got.push(ev)).await;
         assert_eq!(start.elapsed(), Duration::from_millis(250));
         assert_eq!(got.len(), 2);
         assert_eq!(
             result.unwrap_err().to_string(),
             "the connection broke mid-reply: as recorded: server went away"
         );
+    }
+
+    #[tokio::test]
+    async fn step_mode_releases_one_line_per_step() {
+        let mut tape = Tape::new();
+        for piece in ["one ", "line\n", "two\n", "three"] {
+            tape.note(&ReplyEvent::Delta(piece.into()));
+        }
+        let e = tape.finish("p", "m", End::Complete);
+        let steps = std::sync::Arc::new(tokio::sync::Semaphore::new(0));
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let player = {
+            let steps = steps.clone();
+            tokio::spawn(async move {
+                play(&e, Pace::Step, &steps, &mut |ev| {
+                    let _ = tx.send(ev);
+                })
+                .await
+            })
+        };
+        let mut got = |n: usize| {
+            let mut out = String::new();
+            while let Ok(ReplyEvent::Delta(t)) = rx.try_recv() {
+                out.push_str(&t);
+            }
+            assert!(out.lines().count() <= n);
+            out
+        };
+        tokio::task::yield_now().await;
+        assert_eq!(got(0), "");
+        steps.add_permits(1);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(got(1), "one line\n");
+        steps.add_permits(2);
+        player.await.unwrap().unwrap();
+        assert_eq!(got(2), "two\nthree");
     }
 }

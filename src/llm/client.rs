@@ -179,10 +179,19 @@ impl Endpoint {
                 env: self.key_env.clone(),
             });
         }
-        let body = match self.wire {
+        let mut body = match self.wire {
             Wire::Openai => openai::body(request),
             Wire::Anthropic => anthropic::body(request),
         };
+        // OpenAI's own API refuses `max_tokens` for its reasoning models; the compatible
+        // servers (llama.cpp, Ollama, vLLM) know `max_tokens`.
+        if self.wire == Wire::Openai
+            && self.base_url.contains("api.openai.com")
+            && let Some(map) = body.as_object_mut()
+            && let Some(n) = map.remove("max_tokens")
+        {
+            map.insert("max_completion_tokens".into(), n);
+        }
         let mut attempt = 0;
         loop {
             let outcome = self.attempt(client, &url, &body, request, emit).await;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
-use super::cassette::{self, Cassette, End, Recorder, Tape};
+use super::cassette::{self, Cassette, End, Pace, Recorder, Tape};
 use super::client::{self, Endpoint, LlmError, Patience, ReplyEvent, Wire};
 use super::{ChatRequest, window};
 use crate::config::{ModelConfig, Provider as Kind};
@@ -22,7 +22,9 @@ enum Backend {
     },
     Replay {
         cassette: Cassette,
-        speed: f64,
+        pace: Pace,
+        /// Steps granted by `Ctrl-N` in step mode.
+        steps: tokio::sync::Semaphore,
         /// How many times each prompt was sent, to play its nth recording.
         sent: Mutex<HashMap<String, usize>>,
     },
@@ -98,7 +100,12 @@ impl Provider {
                 let cassette = Cassette::load(&path).map_err(|e| e.to_string())?;
                 Backend::Replay {
                     cassette,
-                    speed: config.replay_speed,
+                    pace: if config.replay_step {
+                        Pace::Step
+                    } else {
+                        Pace::Speed(config.replay_speed)
+                    },
+                    steps: tokio::sync::Semaphore::new(0),
                     sent: Mutex::default(),
                 }
             }
@@ -158,6 +165,13 @@ impl Provider {
         }
     }
 
+    /// Releases the next line of a reply replayed in step mode.
+    pub fn step(&self) {
+        if let Backend::Replay { steps, .. } = &self.backend {
+            steps.add_permits(1);
+        }
+    }
+
     /// The prompts a cassette holds, in order (empty for live providers).
     pub fn prompts(&self) -> Vec<String> {
         match &self.backend {
@@ -183,7 +197,8 @@ impl Provider {
             Backend::Http { endpoint, client } => endpoint.stream(client, request, &mut tee).await,
             Backend::Replay {
                 cassette,
-                speed,
+                pace,
+                steps,
                 sent,
             } => {
                 let nth = {
@@ -193,7 +208,7 @@ impl Provider {
                     *n - 1
                 };
                 match cassette.find(prompt, nth) {
-                    Ok(entry) => cassette::play(entry, *speed, &mut tee).await,
+                    Ok(entry) => cassette::play(entry, *pace, steps, &mut tee).await,
                     Err(e) => Err(e),
                 }
             }

@@ -241,7 +241,7 @@ impl ConversationPane {
         self.messages
             .iter()
             .enumerate()
-            .filter(|&(i, m)| !failed(i) && !(m.role == Role::User && failed(i + 1)))
+            .filter(|&(i, m)| !(failed(i) || m.role == Role::User && failed(i + 1)))
             .map(|(_, m)| m.tokens)
             .sum()
     }
@@ -800,6 +800,46 @@ mod tests {
     }
 
     #[test]
+    fn the_view_follows_the_end_until_the_user_scrolls_away() {
+        let mut m = model();
+        let (turn, _) = send(&mut m, "hello");
+        let long = "A line of the reply.\n\n".repeat(80);
+        reply(&mut m, turn, ReplyEvent::Delta(long), Instant::now());
+        m.layout_conversation();
+        let bottom = m.conversation.scroll;
+        assert!(bottom > 0 && m.conversation.follow);
+        key(&mut m, KeyCode::Esc);
+        update(
+            &mut m,
+            Msg::Mouse(crossterm::event::MouseEvent {
+                kind: crossterm::event::MouseEventKind::ScrollUp,
+                column: 80,
+                row: 5,
+                modifiers: KeyModifiers::NONE,
+            }),
+        );
+        m.layout_conversation();
+        assert!(!m.conversation.follow);
+        let held = m.conversation.scroll;
+        assert!(held < bottom);
+        reply(
+            &mut m,
+            turn,
+            ReplyEvent::Delta("more\n\n".repeat(10)),
+            Instant::now(),
+        );
+        m.layout_conversation();
+        assert_eq!(
+            m.conversation.scroll, held,
+            "new text does not yank the view"
+        );
+        key(&mut m, KeyCode::End);
+        m.layout_conversation();
+        assert!(m.conversation.follow);
+        assert!(m.conversation.scroll > bottom);
+    }
+
+    #[test]
     fn stale_replies_are_dropped() {
         let mut m = model();
         let (turn, _) = send(&mut m, "hello");
@@ -853,7 +893,11 @@ mod tests {
             "{}",
             notice.text
         );
-        assert_eq!(m.conversation.history_tokens(), 0, "a failed exchange is not history");
+        assert_eq!(
+            m.conversation.history_tokens(),
+            0,
+            "a failed exchange is not history"
+        );
         let (_, req) = send(&mut m, "retry");
         assert_eq!(req.messages.len(), 1);
         assert!(req.messages[0].content.starts_with("retry"));

@@ -40,6 +40,7 @@ pub enum Action {
     EditDraft,
     OlderMessage,
     NewerMessage,
+    StepReply,
 }
 
 impl Action {
@@ -83,6 +84,7 @@ impl Action {
             Action::EditDraft => "compose the message in $VISUAL / $EDITOR",
             Action::OlderMessage => "an earlier sent message (when the composer is empty)",
             Action::NewerMessage => "a later sent message (while browsing them)",
+            Action::StepReply => "replay in step mode (demo --step): the next line of the reply",
         }
     }
 
@@ -268,6 +270,7 @@ impl Default for Keymap {
             b(C::Anywhere, vec![p(K::F(1))], A::Help, false),
             b(C::Anywhere, vec![KeyCombo::ctrl('z')], A::Suspend, false),
             b(C::Anywhere, vec![KeyCombo::ctrl('o')], A::Inspector, false),
+            b(C::Anywhere, vec![KeyCombo::ctrl('n')], A::StepReply, false),
             b(normal, vec![p(K::Tab)], A::NextPane, true),
             b(normal, vec![p(K::BackTab)], A::PrevPane, false),
             b(normal, vec![c('1')], A::Focus(Pane::Spec), false),

@@ -289,6 +289,8 @@ pub enum Cmd {
     CancelReply { turn: u64 },
     /// Lend the terminal to `$EDITOR` on the draft.
     EditDraft { text: String },
+    /// Release the next line of a reply replayed in step mode.
+    StepReply,
 }
 
 /// The split's limits and step, in percent of the width.

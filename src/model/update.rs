@@ -182,12 +182,6 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
         {
             move_selection(model, action);
         }
-        Action::ScrollUp | Action::PageUp | Action::Top
-            if model.focus == Pane::Conversation && model.conversation.follow =>
-        {
-            model.conversation.follow = false;
-            return apply(model, action);
-        }
         Action::ScrollUp => scroll_by(model, model.focus, -1),
         Action::ScrollDown => scroll_by(model, model.focus, 1),
         Action::PageUp => {
@@ -226,6 +220,8 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
         }
         Action::Inspector => model.overlay = Some(Overlay::Inspector { scroll: 0 }),
         Action::CancelReply => return model.cancel_reply(),
+        Action::StepReply if model.conversation.streaming() => return vec![Cmd::StepReply],
+        Action::StepReply => {}
         Action::EditDraft => {
             return vec![Cmd::EditDraft {
                 text: model.draft(),
@@ -588,8 +584,10 @@ fn relayout(model: &mut Model) {
         let height = model.body_area(pane).map_or(0, |r| r.height as usize);
         let scroll = scroll_mut(model, pane);
         *scroll = (*scroll).min(len.saturating_sub(height));
-        if pane == Pane::Conversation && *scroll >= len.saturating_sub(height) {
-            model.conversation.follow = true;
+        if pane == Pane::Conversation {
+            // Following the end until the user scrolls away from it (keys or wheel).
+            let at_end = *scroll >= len.saturating_sub(height);
+            model.conversation.follow = at_end;
         }
     }
 }

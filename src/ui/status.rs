@@ -68,6 +68,9 @@ fn reply_status(model: &Model) -> String {
             });
             format!("│ ⟳ retry {attempt}/{of} in {left:.0}s · {reason} · Esc cancels")
         }
+        None if model.config.model.replay_step => {
+            "│ ● replaying step by step · Ctrl-N next line · Esc cancels".to_string()
+        }
         None => "│ ● the model is replying · Esc cancels".to_string(),
     }
 }
