@@ -840,6 +840,18 @@ mod tests {
     }
 
     #[test]
+    fn ctrl_n_steps_a_reply_only_while_one_streams() {
+        let mut m = model();
+        let ctrl_n = Msg::Key(KeyEvent::new(KeyCode::Char('n'), KeyModifiers::CONTROL));
+        assert!(update(&mut m, ctrl_n.clone()).is_empty());
+        let (turn, _) = send(&mut m, "hello");
+        assert_eq!(update(&mut m, ctrl_n.clone()), vec![Cmd::StepReply]);
+        assert_eq!(m.draft(), "", "the key is not typed into the composer");
+        end(&mut m, turn, Ok(()));
+        assert!(update(&mut m, ctrl_n).is_empty());
+    }
+
+    #[test]
     fn stale_replies_are_dropped() {
         let mut m = model();
         let (turn, _) = send(&mut m, "hello");
