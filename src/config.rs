@@ -579,6 +579,41 @@ theme = "light"
         );
         let msg = err("[model]\ncontext_window = 4096\nmax_output_tokens = 8192\n");
         assert!(msg.contains(":3:1: `model.max_output_tokens`"), "{msg}");
+        let msg = err("[model]\nreplay_speed = -2.0\n");
+        assert_eq!(
+            msg,
+            "ws/specbench.toml:2:1: `model.replay_speed`: must be 0 (no pauses) or more"
+        );
+        let msg = err("[ui]\ngauge_warn = 90\ngauge_critical = 80\n");
+        assert!(
+            msg.contains(":3:1: `ui.gauge_critical`: must be between"),
+            "{msg}"
+        );
+        let msg = err("[model]\nidle_timeout_secs = 0\n");
+        assert!(
+            msg.contains("`model.idle_timeout_secs`: must be at least 1"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn the_command_line_picks_the_provider_and_replay() {
+        let mut config = Config::default();
+        let overrides = Overrides {
+            replay: Some(PathBuf::from("/ws/c.jsonl")),
+            speed: Some(0.0),
+            model: Some("qwen2.5-coder".into()),
+            ..Overrides::default()
+        };
+        overrides.apply(&mut config);
+        assert_eq!(config.model.provider, Provider::Replay);
+        assert_eq!(config.model.cassette, Some(PathBuf::from("/ws/c.jsonl")));
+        assert_eq!(config.model.replay_speed, 0.0);
+        assert_eq!(config.model.model, "qwen2.5-coder");
+        assert_eq!(
+            config.model.context_window, None,
+            "the window is asked or looked up"
+        );
     }
 
     #[test]
