@@ -466,3 +466,14 @@ fn gauge_line_in_every_theme_is_style_aware() {
         insta::assert_snapshot!(format!("gauge_{theme}"), styled_dump(&row));
     }
 }
+
+#[test]
+fn composer_soft_wraps_a_long_draft_80x24() {
+    let mut model = conversation_model(80, 24);
+    keys(&mut model, "2i");
+    keys(
+        &mut model,
+        " And then explain, in the same words a reviewer would use, why the lock must cover the read as well.",
+    );
+    insta::assert_snapshot!(render(&model).backend());
+}

@@ -484,6 +484,7 @@ impl Model {
         composer.set_cursor_line_style(self.composer.cursor_line_style());
         composer.set_cursor_style(self.composer.cursor_style());
         composer.set_placeholder_style(self.theme.style(scope::COMPOSER_PLACEHOLDER));
+        composer.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
         composer.move_cursor(ratatui_textarea::CursorMove::Bottom);
         composer.move_cursor(ratatui_textarea::CursorMove::End);
         self.composer = composer;

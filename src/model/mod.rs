@@ -309,6 +309,7 @@ impl Model {
         let config_window = config.model.context_window;
         let theme_for_conversation = theme.clone();
         let mut composer = TextArea::default();
+        composer.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
         composer.set_style(theme.style(scope::COMPOSER));
         composer.set_cursor_line_style(theme.style(scope::COMPOSER));
         composer.set_cursor_style(theme.style(scope::COMPOSER_CURSOR));
@@ -409,6 +410,20 @@ impl Model {
         reasons
     }
 
+    /// How many rows the draft takes, soft-wrapped at `width` columns.
+    pub fn composer_rows(&self, width: u16) -> usize {
+        let width = usize::from(width.max(1));
+        self.composer
+            .lines()
+            .iter()
+            .map(|l| {
+                unicode_width::UnicodeWidthStr::width(l.as_str())
+                    .div_ceil(width)
+                    .max(1)
+            })
+            .sum()
+    }
+
     /// The composer's draft as one string.
     pub fn draft(&self) -> String {
         self.composer.lines().join("\n")
@@ -437,7 +452,8 @@ impl Model {
     pub fn body_area(&self, pane: Pane) -> Option<Rect> {
         let screen = layout::screen(self.area(), self.focus, self.zoomed, self.split);
         let rect = screen.pane(pane)?;
-        Some(layout::pane_areas(pane, rect, self.composer.lines().len()).body)
+        let rows = self.composer_rows(rect.width.saturating_sub(2));
+        Some(layout::pane_areas(pane, rect, rows).body)
     }
 
     /// How many lines `pane`'s body has to scroll through.

@@ -24,7 +24,8 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
         pane_block(Pane::Conversation, focused, Some(note), theme),
         rect,
     );
-    let areas = pane_areas(Pane::Conversation, rect, model.composer.lines().len());
+    let rows = model.composer_rows(rect.width.saturating_sub(2));
+    let areas = pane_areas(Pane::Conversation, rect, rows);
     let props = GaugeProps {
         usage: model
             .conversation
@@ -88,7 +89,9 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
             .map(|l| Line::raw(l.as_str()))
             .collect();
         frame.render_widget(
-            Paragraph::new(lines).style(theme.style(scope::COMPOSER)),
+            Paragraph::new(lines)
+                .style(theme.style(scope::COMPOSER))
+                .wrap(ratatui::widgets::Wrap { trim: false }),
             inner,
         );
     }
