@@ -48,6 +48,9 @@ pub struct Message {
     /// The rendered lines and the width and revision they were rendered for.
     lines: Vec<Line<'static>>,
     rendered: Option<(u16, u64)>,
+    /// While streaming: the body lines of the finished blocks at the start of the text, kept
+    /// so each chunk re-renders only the block still growing.
+    settled: Option<Settled>,
     /// Bumped on every change to the text or status.
     revision: u64,
 }
@@ -62,6 +65,7 @@ impl Message {
             exact_count: false,
             lines: Vec::new(),
             rendered: None,
+            settled: None,
             revision: 0,
         }
     }
@@ -282,8 +286,8 @@ impl ConversationPane {
         for i in 0..self.messages.len() {
             let key = (width, self.messages[i].revision);
             if self.messages[i].rendered != Some(key) {
-                let lines = render_message(&self.messages[i], width, theme, &self.highlighter);
                 let m = &mut self.messages[i];
+                let lines = render_message(m, width, theme, &self.highlighter);
                 m.lines = lines;
                 m.rendered = Some(key);
             }
@@ -306,8 +310,92 @@ impl ConversationPane {
     }
 }
 
+/// The finished blocks of a streaming reply, rendered.
+#[derive(Debug, Clone)]
+struct Settled {
+    /// The bytes of text they cover (the start of a top-level block follows).
+    len: usize,
+    width: u16,
+    lines: Vec<Line<'static>>,
+}
+
+/// Where the finished blocks of `text` end: the start of the last line that opens a top-level
+/// block (no indent) after a blank line, outside any code fence, searching from `from`. The
+/// text before it renders the same on its own; what follows is the block still growing.
+pub fn settled_end(text: &str, from: usize) -> usize {
+    let mut end = from;
+    let mut fence: Option<&str> = None;
+    let mut blank_before = false;
+    let mut at = from;
+    for line in text[from..].split_inclusive('\n') {
+        let start = at;
+        at += line.len();
+        if !line.ends_with('\n') {
+            break; // the unfinished last line
+        }
+        let trimmed = line.trim_start();
+        let marker = ["```", "~~~"].into_iter().find(|m| trimmed.starts_with(m));
+        match (fence, marker) {
+            (None, Some(m)) => {
+                if blank_before && !line.starts_with([' ', '\t']) {
+                    end = start;
+                }
+                fence = Some(m);
+            }
+            (Some(open), Some(m)) if open == m && trimmed.trim_end() == m => fence = None,
+            (None, None) if blank_before && !line.trim().is_empty() => {
+                if !line.starts_with([' ', '\t']) {
+                    end = start;
+                }
+            }
+            _ => {}
+        }
+        blank_before = fence.is_none() && line.trim().is_empty();
+    }
+    end
+}
+
+/// A reply's body: while it streams, the settled blocks are rendered once (extended as more
+/// settle) and only the growing block is rendered again.
+fn render_body(m: &mut Message, width: u16, theme: &Theme, hl: &Highlighter) -> Vec<Line<'static>> {
+    if m.status != MessageStatus::Streaming {
+        m.settled = None;
+        return crate::ui::markdown::render(&m.text, width, theme, hl);
+    }
+    let mut settled = match m.settled.take() {
+        Some(s) if s.width == width && s.len <= m.text.len() => s,
+        _ => Settled {
+            len: 0,
+            width,
+            lines: Vec::new(),
+        },
+    };
+    let end = settled_end(&m.text, settled.len);
+    if end > settled.len {
+        let more = crate::ui::markdown::render(&m.text[settled.len..end], width, theme, hl);
+        if !settled.lines.is_empty() && !more.is_empty() {
+            settled.lines.push(Line::default());
+        }
+        settled.lines.extend(more);
+        settled.len = end;
+    }
+    let mut lines = settled.lines.clone();
+    let tail = crate::ui::markdown::render(&m.text[settled.len..], width, theme, hl);
+    if !lines.is_empty() && !tail.is_empty() {
+        lines.push(Line::default());
+    }
+    lines.extend(tail);
+    m.settled = Some(settled);
+    lines
+}
+
 /// One message as lines: a header, the body, a blank separator.
-fn render_message(m: &Message, width: u16, theme: &Theme, hl: &Highlighter) -> Vec<Line<'static>> {
+fn render_message(
+    m: &mut Message,
+    width: u16,
+    theme: &Theme,
+    hl: &Highlighter,
+) -> Vec<Line<'static>> {
     let approx = if m.exact_count { "" } else { "~" };
     let (who, style) = match m.role {
         Role::User => ("you", theme.style(scope::CONVERSATION_USER)),
@@ -358,7 +446,7 @@ fn render_message(m: &Message, width: u16, theme: &Theme, hl: &Highlighter) -> V
             if m.text.is_empty() && m.status == MessageStatus::Streaming {
                 lines.push(Line::styled("…", theme.style(scope::TEXT_DIM)));
             }
-            lines.extend(crate::ui::markdown::render(&m.text, width, theme, hl));
+            lines.extend(render_body(m, width, theme, hl));
         }
     }
     if let MessageStatus::Failed(error) = &m.status {
@@ -850,6 +938,49 @@ mod tests {
         assert_eq!(m.draft(), "", "the key is not typed into the composer");
         end(&mut m, turn, Ok(()));
         assert!(update(&mut m, ctrl_n).is_empty());
+    }
+
+    #[test]
+    fn settled_blocks_end_before_a_top_level_block_outside_fences() {
+        let text = "Intro.\n\n- a\n\n  more of a\n\n```py\nx\n\ny\n```\n\nNext par";
+        let end = settled_end(text, 0);
+        assert_eq!(&text[end..], "```py\nx\n\ny\n```\n\nNext par");
+        let done = "Intro.\n\n```py\nx\n```\n\nNext\n";
+        assert_eq!(&done[settled_end(done, 0)..], "Next\n");
+        assert_eq!(settled_end("no blank line yet", 0), 0);
+    }
+
+    /// Streams each demo reply chunk by chunk: at every chunk the pane shows exactly what
+    /// rendering the whole text so far would show.
+    #[test]
+    fn streaming_renders_the_same_as_rendering_it_all() {
+        let cassette = crate::llm::cassette::Cassette::parse(
+            std::path::Path::new("demo.cassette.jsonl"),
+            include_str!("../../assets/demo/demo.cassette.jsonl"),
+        )
+        .unwrap();
+        let theme = crate::theme::ThemeSource::default()
+            .load("default")
+            .unwrap();
+        let hl = Highlighter::new(theme.syntax());
+        for entry in &cassette.entries {
+            for width in [60, 97] {
+                let mut m = Message::new(Role::Assistant, String::new(), MessageStatus::Streaming);
+                for timed in &entry.events {
+                    let ReplyEvent::Delta(text) = &timed.event else {
+                        continue;
+                    };
+                    m.text.push_str(text);
+                    let streamed = render_body(&mut m, width, &theme, &hl);
+                    let whole = crate::ui::markdown::render(&m.text, width, &theme, &hl);
+                    assert_eq!(streamed, whole, "width {width} after {:?}", m.text);
+                }
+                assert!(
+                    m.settled.as_ref().is_some_and(|s| s.len > 0),
+                    "blocks settled"
+                );
+            }
+        }
     }
 
     #[test]
