@@ -343,10 +343,10 @@ pub fn settled_end(text: &str, from: usize) -> usize {
                 fence = Some(m);
             }
             (Some(open), Some(m)) if open == m && trimmed.trim_end() == m => fence = None,
-            (None, None) if blank_before && !line.trim().is_empty() => {
-                if !line.starts_with([' ', '\t']) {
-                    end = start;
-                }
+            (None, None)
+                if blank_before && !line.trim().is_empty() && !line.starts_with([' ', '\t']) =>
+            {
+                end = start;
             }
             _ => {}
         }
