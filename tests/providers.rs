@@ -424,3 +424,35 @@ fn pane_after(events: &[ReplyEvent]) -> String {
     let buffer = terminal.backend().buffer();
     buffer.content().iter().map(|c| c.symbol()).collect()
 }
+
+#[test]
+fn a_broken_cassette_is_refused_with_its_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.jsonl");
+    let good = specbench::llm::cassette::Tape::new().finish(
+        "hi",
+        "m",
+        specbench::llm::cassette::End::Complete,
+    );
+    let line = serde_json::to_string(&good).unwrap();
+    std::fs::write(&path, format!("{line}\n{{\"v\":1,\"prompt\":\n")).unwrap();
+    let config = ModelConfig {
+        provider: Kind::Replay,
+        cassette: Some(path.clone()),
+        ..ModelConfig::default()
+    };
+    let err = Provider::with_key(dir.path(), &config, None).unwrap_err();
+    assert!(err.starts_with(&format!("{}:2: ", path.display())), "{err}");
+    let missing = ModelConfig {
+        cassette: Some(dir.path().join("none.jsonl")),
+        ..config
+    };
+    let err = Provider::with_key(dir.path(), &missing, None).unwrap_err();
+    assert!(
+        err.starts_with(&format!(
+            "{}: cannot read the cassette: ",
+            dir.path().join("none.jsonl").display()
+        )),
+        "{err}"
+    );
+}

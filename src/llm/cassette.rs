@@ -64,10 +64,9 @@ pub struct Cassette {
 impl Cassette {
     /// Reads and checks a cassette; a bad line is an error naming the file and line.
     pub fn load(path: &Path) -> Result<Cassette, LlmError> {
-        let text = std::fs::read_to_string(path).map_err(|e| LlmError::Cassette {
+        let text = std::fs::read_to_string(path).map_err(|e| LlmError::CassetteUnreadable {
             path: path.display().to_string(),
-            line: 0,
-            message: format!("cannot read the cassette: {e}"),
+            message: e.to_string(),
         })?;
         Self::parse(path, &text)
     }

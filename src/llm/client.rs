@@ -132,6 +132,8 @@ pub enum LlmError {
     NoRecordedReply { cassette: String, message: String },
     #[error("no model provider: {0}")]
     Unavailable(String),
+    #[error("{path}: cannot read the cassette: {message}")]
+    CassetteUnreadable { path: String, message: String },
     #[error("{path}:{line}: {message}")]
     Cassette {
         path: String,
