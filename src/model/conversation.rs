@@ -7,7 +7,7 @@ use std::time::Duration;
 use ratatui::text::{Line, Span};
 use tokio::time::Instant;
 
-use super::{Cmd, Mode, Model, NoticeKind};
+use super::{Cmd, Model, NoticeKind};
 use crate::code::highlight::Highlighter;
 use crate::llm::client::{LlmError, ReplyEvent};
 use crate::llm::context::{ContextUse, Mismatch, SegmentKind, Segments, Thresholds, scale};
@@ -207,8 +207,19 @@ impl ConversationPane {
     /// The history the next request carries: complete turns, and the partial text of
     /// interrupted replies; failed ones and their unanswered messages are left out.
     pub fn history(&self) -> Vec<ChatMessage> {
-        let mut out: Vec<ChatMessage> = Vec::new();
-        let user_last = |out: &Vec<ChatMessage>| out.last().is_some_and(|l| l.role == Role::User);
+        self.history_messages()
+            .into_iter()
+            .map(|m| ChatMessage {
+                role: m.role,
+                content: m.text.clone(),
+            })
+            .collect()
+    }
+
+    /// The messages [`ConversationPane::history`] is made of, borrowed.
+    pub fn history_messages(&self) -> Vec<&Message> {
+        let mut out: Vec<&Message> = Vec::new();
+        let user_last = |out: &Vec<&Message>| out.last().is_some_and(|l| l.role == Role::User);
         for m in &self.messages {
             let kept = matches!(
                 m.status,
@@ -222,13 +233,10 @@ impl ConversationPane {
                 out.pop();
             }
             if kept {
-                out.push(ChatMessage {
-                    role: m.role,
-                    content: m.text.clone(),
-                });
+                out.push(m);
             }
         }
-        if out.last().is_some_and(|l| l.role == Role::User) {
+        if user_last(&out) {
             out.pop();
         }
         out
@@ -299,13 +307,6 @@ impl ConversationPane {
         let max = total.saturating_sub(height);
         if self.follow || self.scroll > max {
             self.scroll = max;
-        }
-    }
-
-    /// Re-renders every message (the theme changed).
-    pub fn invalidate(&mut self) {
-        for m in &mut self.messages {
-            m.rendered = None;
         }
     }
 }
@@ -805,11 +806,6 @@ impl Model {
                 .layout(body.width, body.height as usize, &theme);
         }
     }
-
-    /// Whether the composer has the keyboard.
-    pub fn composing(&self) -> bool {
-        self.mode == Mode::Compose
-    }
 }
 
 #[cfg(test)]
@@ -840,7 +836,7 @@ mod tests {
 
     /// Composes `text`, sends it, and returns the turn id and the request.
     fn send(m: &mut Model, text: &str) -> (u64, crate::llm::ChatRequest) {
-        if m.mode == Mode::Normal {
+        if m.mode == crate::model::Mode::Normal {
             key(m, KeyCode::Char('i'));
         }
         type_text(m, text);

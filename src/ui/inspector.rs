@@ -1,5 +1,6 @@
 //! The request inspector (`Ctrl-O`): the gauge's detail, then exactly what the next request
-//! will send, segment by segment, each headed by its token count.
+//! will send, segment by segment, each headed by its token count. Only the visible lines are
+//! built, so a request with a megabyte of code scrolls as fast as a small one.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -7,54 +8,68 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
 use super::gauge::{self, GaugeProps};
+use crate::llm::Role;
 use crate::llm::context::SegmentKind;
 use crate::model::Model;
+use crate::model::conversation::Counted;
 use crate::theme::scope;
 
-/// The segments of the next request in order: kind, token count, text.
-fn segments(model: &Model) -> Vec<(SegmentKind, u32, String)> {
+/// One segment of the next request: its kind, tokens, and text in pieces (the history is
+/// its messages, each with a role line).
+struct Segment<'a> {
+    kind: SegmentKind,
+    tokens: u32,
+    pieces: Vec<&'a str>,
+}
+
+impl Segment<'_> {
+    /// The segment's text lines.
+    fn lines(&self) -> impl Iterator<Item = &str> {
+        self.pieces.iter().flat_map(|p| p.lines())
+    }
+
+    /// Rows in the inspector: a blank, the heading, then the text (or "(empty)").
+    fn rows(&self) -> usize {
+        2 + self.lines().count().max(1)
+    }
+}
+
+/// A part of the request that is one text.
+fn part(kind: SegmentKind, c: &Counted) -> Segment<'_> {
+    Segment {
+        kind,
+        tokens: c.tokens,
+        pieces: vec![c.text.as_str()],
+    }
+}
+
+fn segments(model: &Model) -> Vec<Segment<'_>> {
     let conv = &model.conversation;
-    let history: String = conv
-        .history()
-        .iter()
-        .map(|m| {
-            let who = match m.role {
-                crate::llm::Role::User => "user",
-                crate::llm::Role::Assistant => "assistant",
-            };
-            format!("[{who}]\n{}\n", m.content)
-        })
-        .collect();
-    let history_tokens = conv.history_tokens();
+    let mut history = Vec::new();
+    for m in conv.history_messages() {
+        history.push(match m.role {
+            Role::User => "[user]",
+            Role::Assistant => "[assistant]",
+        });
+        history.push(m.text.as_str());
+    }
     vec![
-        (
-            SegmentKind::System,
-            conv.system.tokens,
-            conv.system.text.clone(),
-        ),
-        (SegmentKind::Spec, conv.spec.tokens, conv.spec.text.clone()),
-        (SegmentKind::Code, conv.code.tokens, conv.code.text.clone()),
-        (
-            SegmentKind::Tests,
-            conv.tests.tokens,
-            conv.tests.text.clone(),
-        ),
-        (SegmentKind::History, history_tokens, history),
-        (
-            SegmentKind::Message,
-            conv.draft.tokens,
-            conv.draft.text.clone(),
-        ),
-        (
-            SegmentKind::Reanchor,
-            conv.reanchor.tokens,
-            conv.reanchor.text.clone(),
-        ),
+        part(SegmentKind::System, &conv.system),
+        part(SegmentKind::Spec, &conv.spec),
+        part(SegmentKind::Code, &conv.code),
+        part(SegmentKind::Tests, &conv.tests),
+        Segment {
+            kind: SegmentKind::History,
+            tokens: conv.history_tokens(),
+            pieces: history,
+        },
+        part(SegmentKind::Message, &conv.draft),
+        part(SegmentKind::Reanchor, &conv.reanchor),
     ]
 }
 
-/// Every line of the inspector.
-fn lines(model: &Model) -> Vec<Line<'static>> {
+/// The gauge detail at the top.
+fn header(model: &Model) -> Vec<Line<'static>> {
     let theme = &model.theme;
     let props = GaugeProps {
         usage: model
@@ -73,36 +88,62 @@ fn lines(model: &Model) -> Vec<Line<'static>> {
         ),
         theme.style(scope::TEXT_DIM),
     ));
-    for (kind, tokens, text) in segments(model) {
-        out.push(Line::default());
-        let approx = if model.conversation.tokenizer_ready {
-            ""
-        } else {
-            "~"
-        };
-        out.push(Line::from(vec![
-            Span::styled(format!("── {} ", kind.label()), theme.style(kind.scope())),
-            Span::styled(
-                format!("· {approx}{tokens} tokens ──"),
-                theme.style(scope::TEXT_DIM),
-            ),
-        ]));
-        if text.is_empty() {
-            out.push(Line::styled("(empty)", theme.style(scope::TEXT_DIM)));
-        }
-        for line in text.lines() {
-            out.push(Line::styled(
-                line.replace('\t', "    "),
-                theme.style(scope::TEXT),
-            ));
-        }
-    }
     out
 }
 
 /// How many lines the inspector holds.
 pub fn line_count(model: &Model) -> usize {
-    lines(model).len()
+    header(model).len() + segments(model).iter().map(Segment::rows).sum::<usize>()
+}
+
+/// The lines from `skip` on, at most `take` of them.
+fn visible(model: &Model, skip: usize, take: usize) -> Vec<Line<'static>> {
+    let theme = &model.theme;
+    let approx = if model.conversation.tokenizer_ready {
+        ""
+    } else {
+        "~"
+    };
+    let header = header(model);
+    let mut to_skip = skip.saturating_sub(header.len());
+    let mut out: Vec<Line<'static>> = header.into_iter().skip(skip).take(take).collect();
+    let text = theme.style(scope::TEXT);
+    for seg in segments(model) {
+        if out.len() >= take {
+            break;
+        }
+        let rows = seg.rows();
+        if to_skip >= rows {
+            to_skip -= rows;
+            continue;
+        }
+        let heading = Line::from(vec![
+            Span::styled(
+                format!("── {} ", seg.kind.label()),
+                theme.style(seg.kind.scope()),
+            ),
+            Span::styled(
+                format!("· {approx}{} tokens ──", seg.tokens),
+                theme.style(scope::TEXT_DIM),
+            ),
+        ]);
+        let empty = (seg.lines().next().is_none())
+            .then(|| Line::styled("(empty)", theme.style(scope::TEXT_DIM)));
+        let body = seg
+            .lines()
+            .map(|l| Line::styled(l.replace('\t', "    "), text));
+        let need = take - out.len();
+        out.extend(
+            [Line::default(), heading]
+                .into_iter()
+                .chain(empty)
+                .chain(body)
+                .skip(to_skip)
+                .take(need),
+        );
+        to_skip = 0;
+    }
+    out
 }
 
 /// Draws the inspector over the panes, scrolled by `scroll` lines.
@@ -123,10 +164,48 @@ pub fn draw(frame: &mut Frame, model: &Model, scroll: usize) {
         .title(" Next request · Ctrl-O/Esc close · ↑↓ PgUp/PgDn scroll ");
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
-    let visible: Vec<Line> = lines(model)
-        .into_iter()
-        .skip(scroll)
-        .take(inner.height as usize)
-        .collect();
-    frame.render_widget(Paragraph::new(visible), inner);
+    let lines = visible(model, scroll, inner.height as usize);
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::model::{Msg, update};
+    use std::path::PathBuf;
+
+    #[test]
+    fn pages_through_the_request_line_by_line_and_end_with_the_reanchor() {
+        let theme = crate::theme::ThemeSource::default()
+            .load("default")
+            .unwrap();
+        let mut m = Model::new(PathBuf::from("/w"), "w".into(), Config::default(), theme);
+        update(&mut m, Msg::Resize(120, 40));
+        m.on_code_context(
+            "# The code in scope\n\n```py path=a.py\nx = 1\n```\n".into(),
+            12,
+        );
+        m.conversation.reanchor.text = "(Reminder: R1 holds.)".into();
+        m.set_draft("two\nlines");
+        let text = |lines: Vec<Line>| lines.iter().map(|l| l.to_string()).collect::<Vec<_>>();
+        let total = line_count(&m);
+        let all = text(visible(&m, 0, usize::MAX));
+        assert_eq!(all.len(), total);
+        let mut paged = Vec::new();
+        for start in (0..total).step_by(7) {
+            paged.extend(text(visible(&m, start, 7)));
+        }
+        assert_eq!(paged, all);
+        assert_eq!(
+            all.last().map(String::as_str),
+            Some("(Reminder: R1 holds.)")
+        );
+        assert!(all.iter().any(|l| l == "x = 1"));
+        assert!(all.iter().any(|l| l.starts_with("── tests · ")));
+        assert_eq!(
+            text(visible(&m, total - 1, 5)),
+            vec!["(Reminder: R1 holds.)"]
+        );
+    }
 }
