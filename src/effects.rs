@@ -39,6 +39,14 @@ pub struct Effects {
     replies: Arc<Mutex<HashMap<u64, tokio::task::AbortHandle>>>,
 }
 
+/// Files longer than this are shown plain: highlighting them would take seconds.
+const MAX_HIGHLIGHT_LINES: usize = 20_000;
+
+/// How many lines a loaded file has.
+fn file_lines(content: &Result<workspace::FileText, String>) -> usize {
+    content.as_ref().map_or(0, |f| f.lines.len())
+}
+
 /// The most bytes of one code file put in the request.
 const MAX_CONTEXT_FILE: u64 = 256 * 1024;
 /// The most bytes of code in the request, all files together.
@@ -264,11 +272,31 @@ impl Effects {
                     )));
                 });
             }
-            Cmd::LoadFile { id, path } => {
+            Cmd::LoadFile { id, path, syntax } => {
                 let root = self.root.clone();
                 tokio::task::spawn_blocking(move || {
                     let content = workspace::read_code_file(&root, &path);
-                    send(AppEvent::FileLoaded { id, path, content });
+                    let text = match &content {
+                        Ok(file) if file.note.is_none() => Some(file.lines.join("\n")),
+                        _ => None,
+                    };
+                    let lines = file_lines(&content);
+                    send(AppEvent::FileLoaded {
+                        id,
+                        path: path.clone(),
+                        content,
+                    });
+                    // Shown plain at once, highlighted when this is done.
+                    if let Some(text) = text {
+                        let lang = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+                        let highlighted = (lines <= MAX_HIGHLIGHT_LINES).then(|| {
+                            crate::code::highlight::Highlighter::new(&syntax).lines(lang, &text)
+                        });
+                        send(AppEvent::FileHighlighted {
+                            id,
+                            lines: highlighted,
+                        });
+                    }
                 });
             }
             Cmd::ExpireNotice { id, after } => {

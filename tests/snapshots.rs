@@ -477,3 +477,30 @@ fn composer_soft_wraps_a_long_draft_80x24() {
     );
     insta::assert_snapshot!(render(&model).backend());
 }
+
+#[test]
+fn code_pane_highlighted_keeps_the_theme_background_zoomed_120x40() {
+    let mut model = demo_model("default", 120, 40);
+    let id = model.code.load_id;
+    let text = demo_file("rate_limiter.py");
+    let hl = specbench::code::highlight::Highlighter::new(model.theme.syntax());
+    let lines = hl.lines("py", text.trim_end_matches('\n'));
+    update(
+        &mut model,
+        Msg::Event(AppEvent::FileHighlighted {
+            id,
+            lines: Some(lines),
+        }),
+    );
+    keys(&mut model, "3z");
+    let terminal = render(&model);
+    let buffer = terminal.backend().buffer();
+    // The top of the file: enough rows to see imports, the class and a method.
+    let mut top = ratatui::buffer::Buffer::empty(ratatui::layout::Rect::new(0, 0, 70, 16));
+    for y in 0..16 {
+        for x in 0..70 {
+            top[(x, y)] = buffer[(x, y + 2)].clone();
+        }
+    }
+    insta::assert_snapshot!(styled_dump(&top));
+}

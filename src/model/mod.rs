@@ -130,6 +130,8 @@ pub struct CodePane {
     pub scroll: usize,
     /// A line to point at (1-based), set by a jump from the Spec pane.
     pub mark: Option<usize>,
+    /// The loaded file's lines highlighted, once the background highlighter is done.
+    pub highlighted: Loaded<Vec<ratatui::text::Line<'static>>>,
 }
 
 /// All state of the app.
@@ -203,6 +205,11 @@ pub enum AppEvent {
         content: Result<FileText, String>,
     },
     NoticeExpired(u64),
+    /// The file of load `id`, highlighted (off the UI task); `None` when it is too long to.
+    FileHighlighted {
+        id: u64,
+        lines: Option<Vec<ratatui::text::Line<'static>>>,
+    },
     /// A test run's process started.
     RunStarted {
         id: u64,
@@ -265,8 +272,13 @@ pub enum Cmd {
     EditSpec,
     /// List the code files in scope.
     ScanCode,
-    /// Read one code file; the answer carries `id`.
-    LoadFile { id: u64, path: PathBuf },
+    /// Read one code file and highlight it with the syntect theme `syntax`; the answers
+    /// carry `id`.
+    LoadFile {
+        id: u64,
+        path: PathBuf,
+        syntax: String,
+    },
     /// Report `AppEvent::NoticeExpired(id)` after `after`.
     ExpireNotice { id: u64, after: Duration },
     /// Restore the terminal and stop the process until `fg`.
@@ -335,6 +347,7 @@ impl Model {
                 content: Loaded::Loading,
                 scroll: 0,
                 mark: None,
+                highlighted: Loaded::Loading,
             },
             conversation: ConversationPane::new(
                 &config_model_name,

@@ -510,7 +510,13 @@ impl Model {
         self.code.load_id = id;
         self.code.content = Loaded::Loading;
         self.code.scroll = 0;
-        vec![Cmd::LoadFile { id, path: file }]
+        self.code.highlighted = Loaded::Loading;
+        let syntax = self.theme.syntax().to_string();
+        vec![Cmd::LoadFile {
+            id,
+            path: file,
+            syntax,
+        }]
     }
 
     /// Scrolls the Code pane so the marked line sits a third of the way down.

@@ -295,7 +295,9 @@ fn on_changes(model: &mut Model, paths: Vec<PathBuf>, first: Instant) -> Vec<Cmd
     if let Some(path) = reload {
         let id = model.next_id();
         model.code.load_id = id;
-        cmds.push(Cmd::LoadFile { id, path });
+        model.code.highlighted = Loaded::Loading;
+        let syntax = model.theme.syntax().to_string();
+        cmds.push(Cmd::LoadFile { id, path, syntax });
     }
     // While a run is going, and for changes that began before it ended, files other than code,
     // spec and config are taken to be the run's own output (caches, snapshots, reports).
@@ -369,8 +371,10 @@ fn load_file(model: &mut Model, path: std::path::PathBuf) -> Cmd {
     let id = model.next_id();
     model.code.load_id = id;
     model.code.content = Loaded::Loading;
+    model.code.highlighted = Loaded::Loading;
     model.code.scroll = 0;
-    Cmd::LoadFile { id, path }
+    let syntax = model.theme.syntax().to_string();
+    Cmd::LoadFile { id, path, syntax }
 }
 
 fn on_mouse(model: &mut Model, mouse: MouseEvent) -> Vec<Cmd> {
@@ -531,6 +535,14 @@ fn on_event(model: &mut Model, event: AppEvent) -> Vec<Cmd> {
                 Ok(()) => vec![Cmd::LoadSpec],
                 Err(e) => vec![model.notify(NoticeKind::Error, format!("Editor: {e}"))],
             };
+        }
+        AppEvent::FileHighlighted { id, lines } => {
+            if id == model.code.load_id {
+                model.code.highlighted = match lines {
+                    Some(lines) => Loaded::Ready(lines),
+                    None => Loaded::Failed("too long to highlight".into()),
+                };
+            }
         }
         AppEvent::NoticeExpired(id) => {
             if model.notice.as_ref().is_some_and(|n| n.id == id) {
@@ -877,14 +889,19 @@ mod tests {
         let mut m = model();
         let files = vec!["a.py".into(), "b.py".into()];
         let cmds = update(&mut m, Msg::Event(AppEvent::CodeFilesFound(Ok(files))));
-        let [Cmd::LoadFile { id, path }] = cmds.as_slice() else {
+        let [Cmd::LoadFile { id, path, .. }] = cmds.as_slice() else {
             panic!("{cmds:?}")
         };
         assert_eq!(path.to_str(), Some("a.py"));
         let stale = *id;
         ch(&mut m, '3');
         let cmds = ch(&mut m, ']');
-        let [Cmd::LoadFile { id: fresh, path }] = cmds.as_slice() else {
+        let [
+            Cmd::LoadFile {
+                id: fresh, path, ..
+            },
+        ] = cmds.as_slice()
+        else {
             panic!("{cmds:?}")
         };
         assert_eq!(path.to_str(), Some("b.py"));
@@ -908,7 +925,33 @@ mod tests {
             }),
         );
         assert_eq!(m.code.content, Loaded::Ready(FileText::from_text("new")));
+        // Highlighting arrives after the text; a stale one is dropped too.
+        let lines = |t: &str| Some(vec![ratatui::text::Line::raw(t.to_string())]);
+        update(
+            &mut m,
+            Msg::Event(AppEvent::FileHighlighted {
+                id: stale,
+                lines: lines("old"),
+            }),
+        );
+        assert_eq!(m.code.highlighted, Loaded::Loading);
+        update(
+            &mut m,
+            Msg::Event(AppEvent::FileHighlighted {
+                id: fresh,
+                lines: None,
+            }),
+        );
+        assert!(
+            matches!(m.code.highlighted, Loaded::Failed(_)),
+            "too long: plain"
+        );
         ch(&mut m, '[');
+        assert_eq!(
+            m.code.highlighted,
+            Loaded::Loading,
+            "a new file starts plain"
+        );
         assert_eq!(m.code.selected, 0);
         ch(&mut m, '[');
         assert_eq!(m.code.selected, 1, "wraps around");

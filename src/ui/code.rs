@@ -17,9 +17,13 @@ use crate::theme::{Theme, scope};
 pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
     let theme = &model.theme;
     let code = &model.code;
+    let plain = match &code.highlighted {
+        Loaded::Failed(why) => format!("plain: {why} · "),
+        _ => String::new(),
+    };
     let note = match &code.files {
         Loaded::Ready(files) if !files.is_empty() => Some(Line::styled(
-            format!(" {}/{} ", code.selected + 1, files.len()),
+            format!(" {plain}{}/{} ", code.selected + 1, files.len()),
             theme.style(scope::TEXT_DIM),
         )),
         _ => None,
@@ -67,6 +71,11 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
                 return;
             }
             let digits = file.lines.len().max(1).to_string().len();
+            // The highlighted lines, once the background highlighter has them.
+            let highlighted = match &code.highlighted {
+                Loaded::Ready(lines) if lines.len() == file.lines.len() => Some(lines),
+                _ => None,
+            };
             let markers = files
                 .get(code.selected)
                 .map(|path| forbid_markers(model, path))
@@ -89,10 +98,16 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
                     } else {
                         theme.style(scope::CODE_MARKER)
                     };
-                    let mut spans = vec![
-                        Span::styled(format!("{number:>digits$} "), number_style),
-                        Span::styled(text.as_str(), theme.style(scope::CODE_TEXT)),
-                    ];
+                    let mut spans = vec![Span::styled(format!("{number:>digits$} "), number_style)];
+                    let base = theme.style(scope::CODE_TEXT);
+                    match highlighted.and_then(|h| h.get(i)) {
+                        Some(line) => spans.extend(
+                            line.spans
+                                .iter()
+                                .map(|s| Span::styled(s.content.as_ref(), base.patch(s.style))),
+                        ),
+                        None => spans.push(Span::styled(text.as_str(), base)),
+                    }
                     if !ids.is_empty() {
                         spans.push(Span::styled(
                             format!("  ✗ {} forbids this", ids.join(", ")),

@@ -45,7 +45,7 @@ pub fn demo_model(theme: &str, cols: u16, rows: u16) -> Model {
         PathBuf::from("test_rate_limiter.py"),
     ];
     let cmds = update(&mut model, Msg::Event(AppEvent::CodeFilesFound(Ok(files))));
-    let Some(specbench::model::Cmd::LoadFile { id, path }) = cmds.into_iter().next() else {
+    let Some(specbench::model::Cmd::LoadFile { id, path, .. }) = cmds.into_iter().next() else {
         panic!("the first code file is loaded");
     };
     let content = Ok(FileText::from_text(demo_file("rate_limiter.py")));
