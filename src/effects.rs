@@ -39,6 +39,25 @@ pub struct Effects {
     replies: Arc<Mutex<HashMap<u64, tokio::task::AbortHandle>>>,
 }
 
+/// An undo's (or redo's) result in the terms the model shows.
+fn undo_outcome(
+    result: Result<crate::code::checkpoint::Checkpoint, crate::code::checkpoint::CheckpointError>,
+    redo: bool,
+) -> crate::model::changes::UndoOutcome {
+    use crate::code::checkpoint::CheckpointError as E;
+    use crate::model::changes::UndoOutcome;
+    match result {
+        Ok(cp) => UndoOutcome::Done {
+            label: cp.label,
+            files: cp.files.into_iter().map(|f| f.rel).collect(),
+        },
+        Err(E::ChangedSince { paths }) => UndoOutcome::ChangedSince(paths),
+        Err(E::NothingToUndo) if !redo => UndoOutcome::Failed("Nothing to undo".into()),
+        Err(E::NothingToRedo) if redo => UndoOutcome::Failed("Nothing to redo".into()),
+        Err(e) => UndoOutcome::Failed(e.to_string()),
+    }
+}
+
 /// Files longer than this are shown plain: highlighting them would take seconds.
 const MAX_HIGHLIGHT_LINES: usize = 20_000;
 
@@ -152,6 +171,13 @@ impl Effects {
             let tokens = tokens::count(encoding, &text);
             let _ = tx.send(Msg::Event(AppEvent::CodeContext { text, tokens }));
         });
+    }
+
+    /// The paths edits may write: the code files and the test files in scope.
+    fn allowed(&self) -> Option<globset::GlobSet> {
+        let mut patterns = self.config.code.include.clone();
+        patterns.extend(self.config.code.tests.iter().cloned());
+        workspace::glob_set(&patterns).ok()
     }
 
     /// Queues a scan; the worker starts with the first one.
@@ -319,6 +345,47 @@ impl Effects {
                 request,
                 prompt,
             } => self.send(turn, *request, prompt),
+            Cmd::PrepareChanges { turn, reply } => {
+                let root = self.root.clone();
+                let allowed = self.allowed();
+                tokio::task::spawn_blocking(move || {
+                    let extracted = crate::code::extract::extract(&reply);
+                    let set = crate::code::changes::prepare(
+                        &root,
+                        turn,
+                        &extracted.edits,
+                        &extracted.problems,
+                        allowed.as_ref(),
+                    );
+                    send(AppEvent::ChangesReady(set));
+                });
+            }
+            Cmd::Apply { label, files } => {
+                let root = self.root.clone();
+                let allowed = self.allowed();
+                tokio::task::spawn_blocking(move || {
+                    let result =
+                        crate::code::changes::apply(&root, &label, &files, allowed.as_ref())
+                            .map(|_| (label, files.into_iter().map(|(rel, ..)| rel).collect()))
+                            .map_err(|e| e.to_string());
+                    send(AppEvent::Applied(result));
+                });
+            }
+            Cmd::Undo { redo, force } => {
+                let root = self.root.clone();
+                tokio::task::spawn_blocking(move || {
+                    let store = crate::code::checkpoint::CheckpointStore::new(&root);
+                    let result = if redo {
+                        store.redo(force)
+                    } else {
+                        store.undo(force)
+                    };
+                    send(AppEvent::Undone {
+                        redo,
+                        outcome: undo_outcome(result, redo),
+                    });
+                });
+            }
             Cmd::StepReply => {
                 if let Ok(provider) = self.provider.as_ref() {
                     provider.step();

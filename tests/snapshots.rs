@@ -504,3 +504,47 @@ fn code_pane_highlighted_keeps_the_theme_background_zoomed_120x40() {
     }
     insta::assert_snapshot!(styled_dump(&top));
 }
+
+/// The demo with a reply proposing a change to rate_limiter.py and a refused edit.
+fn changes_model(cols: u16, rows: u16) -> Model {
+    let mut model = demo_model("default", cols, rows);
+    let original = demo_file("rate_limiter.py");
+    let after = original.replace(
+        "window = self._requests[user_id] = deque()",
+        "window = self._requests[user_id] = []",
+    );
+    let diff = specbench::code::changes::diff_lines(original, &after);
+    let set = specbench::code::changes::ChangeSet {
+        turn: 3,
+        files: vec![specbench::code::changes::FileChange {
+            rel: "rate_limiter.py".into(),
+            before: Some(original.to_string()),
+            after,
+            diff,
+            added: 1,
+            removed: 1,
+            state: specbench::code::changes::ChangeState::Pending,
+        }],
+        refused: vec![specbench::code::changes::Refused {
+            path: "../outside.txt".into(),
+            line: 12,
+            why: "`..` leads out of the workspace".into(),
+        }],
+    };
+    update(&mut model, Msg::Event(AppEvent::ChangesReady(set)));
+    model.notice = None;
+    model
+}
+
+#[test]
+fn code_pane_shows_a_proposed_change_as_a_diff_120x40() {
+    let model = changes_model(120, 40);
+    insta::assert_snapshot!(render(&model).backend());
+}
+
+#[test]
+fn code_pane_shows_the_whole_new_file_on_enter_80x24() {
+    let mut model = changes_model(80, 24);
+    key(&mut model, KeyCode::Enter, KeyModifiers::NONE);
+    insta::assert_snapshot!(render(&model).backend());
+}

@@ -734,6 +734,8 @@ impl Model {
             tracing::warn!(turn = id, error = %e, "reply did not complete");
             cmds.push(self.notify(NoticeKind::Error, e.to_string()));
         }
+        let text = self.conversation.messages[turn.message].text.clone();
+        cmds.extend(self.propose_changes(id, &text));
         self.offer_next();
         cmds
     }

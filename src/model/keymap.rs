@@ -41,6 +41,12 @@ pub enum Action {
     OlderMessage,
     NewerMessage,
     StepReply,
+    ApplyFile,
+    ApplyAll,
+    Discard,
+    ToggleChangeView,
+    Undo,
+    Redo,
 }
 
 impl Action {
@@ -85,6 +91,12 @@ impl Action {
             Action::OlderMessage => "an earlier sent message (when the composer is empty)",
             Action::NewerMessage => "a later sent message (while browsing them)",
             Action::StepReply => "replay in step mode (demo --step): the next line of the reply",
+            Action::ApplyFile => "apply the proposed change to the file shown",
+            Action::ApplyAll => "apply every proposed change",
+            Action::Discard => "discard the proposed change to the file shown",
+            Action::ToggleChangeView => "proposed change: the diff or the whole new file",
+            Action::Undo => "undo the last apply (asks first over hand edits)",
+            Action::Redo => "redo the last undo",
         }
     }
 
@@ -111,6 +123,11 @@ impl Action {
             Action::CancelReply => "cancel reply",
             Action::EditDraft => "editor",
             Action::OlderMessage | Action::NewerMessage => "history",
+            Action::ApplyFile => "apply",
+            Action::ApplyAll => "apply all",
+            Action::Discard => "discard",
+            Action::ToggleChangeView => "diff/full",
+            Action::Undo => "undo",
             Action::ScrollDown | Action::ScrollUp => "scroll",
             _ => "",
         }
@@ -292,6 +309,8 @@ impl Default for Keymap {
             b(normal, vec![c('p')], A::Pin, false),
             b(normal, vec![c('e')], A::EditSpec, false),
             b(normal, vec![p(K::Esc)], A::CancelReply, false),
+            b(normal, vec![c('u')], A::Undo, false),
+            b(normal, vec![c('U')], A::Redo, false),
             b(normal, vec![c('?')], A::Help, true),
             b(normal, vec![c('q')], A::Quit, true),
             b(
@@ -319,6 +338,25 @@ impl Default for Keymap {
                 false,
             ),
             b(C::Normal(Some(Pane::Code)), vec![c(']')], A::NextFile, true),
+            b(
+                C::Normal(Some(Pane::Code)),
+                vec![c('a')],
+                A::ApplyFile,
+                false,
+            ),
+            b(
+                C::Normal(Some(Pane::Code)),
+                vec![c('A')],
+                A::ApplyAll,
+                false,
+            ),
+            b(C::Normal(Some(Pane::Code)), vec![c('d')], A::Discard, false),
+            b(
+                C::Normal(Some(Pane::Code)),
+                vec![p(K::Enter)],
+                A::ToggleChangeView,
+                false,
+            ),
             b(C::Compose, vec![p(K::Enter)], A::Send, true),
             b(
                 C::Compose,
@@ -422,7 +460,11 @@ mod tests {
         let enter = KeyCombo::plain(KeyCode::Enter);
         assert_eq!(km.normal(enter, Pane::Conversation), Some(Action::Compose));
         assert_eq!(km.normal(enter, Pane::Spec), Some(Action::JumpToClause));
-        assert_eq!(km.normal(enter, Pane::Code), None);
+        assert_eq!(km.normal(enter, Pane::Code), Some(Action::ToggleChangeView));
+        assert_eq!(km.normal(enter, Pane::Results), Some(Action::ToggleDetail));
+        let apply = KeyCombo::plain(KeyCode::Char('a'));
+        assert_eq!(km.normal(apply, Pane::Code), Some(Action::ApplyFile));
+        assert_eq!(km.normal(apply, Pane::Spec), None);
         let next = KeyCombo::plain(KeyCode::Char(']'));
         assert_eq!(km.normal(next, Pane::Code), Some(Action::NextFile));
         assert_eq!(km.normal(next, Pane::Results), None);

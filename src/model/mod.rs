@@ -1,6 +1,7 @@
 //! The one `Model` that holds all state, the messages that change it, and the commands it asks
 //! the effects layer to run. `update` is pure: no I/O, no clocks, no spawning.
 
+pub mod changes;
 pub mod conversation;
 pub mod keymap;
 pub mod results;
@@ -79,6 +80,8 @@ pub enum Mode {
 pub enum Overlay {
     /// The key help, scrolled by this many lines.
     Help { scroll: usize },
+    /// "Undo over hand edits?": the files changed since specbench wrote them.
+    ConfirmUndo { redo: bool, paths: Vec<PathBuf> },
     /// The request inspector (`Ctrl-O`): what the next request holds, segment by segment.
     Inspector { scroll: usize },
     /// "Really quit?", with what would be lost.
@@ -132,6 +135,8 @@ pub struct CodePane {
     pub mark: Option<usize>,
     /// The loaded file's lines highlighted, once the background highlighter is done.
     pub highlighted: Loaded<Vec<ratatui::text::Line<'static>>>,
+    /// A reply's proposed changes under review, shown instead of the file.
+    pub changes: Option<changes::ChangeView>,
 }
 
 /// All state of the app.
@@ -159,6 +164,8 @@ pub struct Model {
     pub conversation: ConversationPane,
     pub results: ResultsPane,
     pub composer: TextArea<'static>,
+    /// What specbench wrote, to label later edits by hand.
+    pub authorship: changes::Authorship,
     /// Matches the code files in scope (`[code].include`).
     pub code_globs: globset::GlobSet,
     /// The time of the last animation tick, for elapsed times and the spinner.
@@ -254,6 +261,15 @@ pub enum AppEvent {
     },
     /// The draft came back from `$EDITOR`.
     DraftEdited(Result<String, String>),
+    /// A reply's edits, checked and diffed against the disk.
+    ChangesReady(crate::code::changes::ChangeSet),
+    /// Proposed changes were written: the checkpoint's label and the files, or why not.
+    Applied(Result<(String, Vec<PathBuf>), String>),
+    /// An undo (or redo) finished.
+    Undone {
+        redo: bool,
+        outcome: changes::UndoOutcome,
+    },
 }
 
 /// Work for the effects layer.
@@ -303,6 +319,16 @@ pub enum Cmd {
     EditDraft { text: String },
     /// Release the next line of a reply replayed in step mode.
     StepReply,
+    /// Read the edits in the reply to `turn`, check and diff them.
+    PrepareChanges { turn: u64, reply: String },
+    /// Write files (relative path, the text the change was made against, the new text) as one
+    /// checkpoint labelled `label`.
+    Apply {
+        label: String,
+        files: Vec<(PathBuf, Option<String>, String)>,
+    },
+    /// Undo the last apply (or redo the last undo); `force` goes over hand edits.
+    Undo { redo: bool, force: bool },
 }
 
 /// The split's limits and step, in percent of the width.
@@ -348,7 +374,9 @@ impl Model {
                 scroll: 0,
                 mark: None,
                 highlighted: Loaded::Loading,
+                changes: None,
             },
+            authorship: changes::Authorship::default(),
             conversation: ConversationPane::new(
                 &config_model_name,
                 config_window,

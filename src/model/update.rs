@@ -84,6 +84,14 @@ fn on_overlay_key(model: &mut Model, overlay: Overlay, combo: KeyCombo) -> Vec<C
             K::Char('n') | K::Esc | K::Char('q') => model.overlay = None,
             _ => {}
         },
+        Overlay::ConfirmUndo { redo, .. } => match combo.code {
+            K::Char('y') | K::Enter => {
+                model.overlay = None;
+                return vec![Cmd::Undo { redo, force: true }];
+            }
+            K::Char('n') | K::Esc | K::Char('q') => model.overlay = None,
+            _ => {}
+        },
         Overlay::Inspector { scroll } => {
             let page = help_page(model);
             let new_scroll = match model.keymap.normal(combo, Pane::Spec) {
@@ -211,6 +219,8 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::JumpToClause => return model.jump_to_clause(),
         Action::Pin => return model.pin_spec(),
         Action::EditSpec => return vec![Cmd::EditSpec],
+        Action::PrevFile | Action::NextFile
+            if model.select_change(if action == Action::PrevFile { -1 } else { 1 }) => {}
         Action::PrevFile => return select_file(model, -1),
         Action::NextFile => return select_file(model, 1),
         Action::Send => return model.send(),
@@ -221,6 +231,18 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::Inspector => model.overlay = Some(Overlay::Inspector { scroll: 0 }),
         Action::CancelReply => return model.cancel_reply(),
         Action::StepReply if model.conversation.streaming() => return vec![Cmd::StepReply],
+        Action::ApplyFile => return model.apply_changes(false),
+        Action::ApplyAll => return model.apply_changes(true),
+        Action::Discard => return model.discard_change(),
+        Action::ToggleChangeView => {
+            if let Some(view) = &mut model.code.changes {
+                view.full = !view.full;
+                model.code.scroll = 0;
+            }
+        }
+        Action::Undo => return model.undo(false),
+        Action::Redo => return model.undo(true),
+
         Action::StepReply => {}
         Action::EditDraft => {
             return vec![Cmd::EditDraft {
@@ -486,11 +508,16 @@ fn on_event(model: &mut Model, event: AppEvent) -> Vec<Cmd> {
                 tracing::debug!(?path, id, "dropping a stale file load");
                 return Vec::new();
             }
+            let mut cmds = Vec::new();
+            if let Ok(text) = &content {
+                cmds.extend(model.check_authorship(&path, &text.lines));
+            }
             model.code.content = match content {
                 Ok(text) => Loaded::Ready(text),
                 Err(e) => Loaded::Failed(e),
             };
             model.reveal_code_mark();
+            return cmds;
         }
         AppEvent::RunStarted { id, at } => {
             if let Some(run) = model.results.running.as_mut().filter(|r| r.id == id) {
@@ -536,6 +563,9 @@ fn on_event(model: &mut Model, event: AppEvent) -> Vec<Cmd> {
                 Err(e) => vec![model.notify(NoticeKind::Error, format!("Editor: {e}"))],
             };
         }
+        AppEvent::ChangesReady(set) => return model.on_changes_ready(set),
+        AppEvent::Applied(result) => return model.on_applied(result),
+        AppEvent::Undone { redo, outcome } => return model.on_undone(redo, outcome),
         AppEvent::FileHighlighted { id, lines } => {
             if id == model.code.load_id {
                 model.code.highlighted = match lines {

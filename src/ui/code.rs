@@ -10,6 +10,8 @@ use unicode_width::UnicodeWidthStr;
 
 use super::layout::pane_areas;
 use super::{draw_scrollbar, pane_block, placeholder};
+use crate::code::changes::{ChangeState, DiffTag};
+use crate::model::changes::ChangeView;
 use crate::model::{Loaded, Model, Pane};
 use crate::theme::{Theme, scope};
 
@@ -22,6 +24,11 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
         _ => String::new(),
     };
     let note = match &code.files {
+        // The keys that decide proposed changes, while there are some.
+        _ if code.changes.is_some() => Some(Line::styled(
+            " a apply · A all · d discard · Enter diff/full ",
+            theme.style(scope::TEXT_ACCENT),
+        )),
         Loaded::Ready(files) if !files.is_empty() => Some(Line::styled(
             format!(" {plain}{}/{} ", code.selected + 1, files.len()),
             theme.style(scope::TEXT_DIM),
@@ -53,6 +60,10 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
         }
         Loaded::Ready(files) => files,
     };
+    if let Some(view) = &code.changes {
+        draw_changes(frame, model, view, rect, &areas);
+        return;
+    }
     frame.render_widget(
         file_list(files, code.selected, areas.header.width, theme),
         areas.header,
@@ -136,6 +147,82 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
             );
         }
     }
+}
+
+/// A reply's proposed changes: the changed files, what was refused and why, and the selected
+/// file's diff (or the whole new file).
+fn draw_changes(
+    frame: &mut Frame,
+    model: &Model,
+    view: &ChangeView,
+    rect: Rect,
+    areas: &super::layout::PaneAreas,
+) {
+    let theme = &model.theme;
+    let mut tabs = vec![Span::styled("changes ", theme.style(scope::TEXT_ACCENT))];
+    for (i, f) in view.set.files.iter().enumerate() {
+        let glyph = match f.state {
+            ChangeState::Pending => "●",
+            ChangeState::Applied => "✓",
+            ChangeState::Discarded => "✗",
+        };
+        let style = if i == view.selected {
+            theme.style(scope::CODE_FILE_SELECTED)
+        } else {
+            theme.style(scope::CODE_FILE)
+        };
+        tabs.push(Span::styled(
+            format!(" {glyph} {} +{} −{} ", f.rel.display(), f.added, f.removed),
+            style,
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(tabs)), areas.header);
+    let mut rows: Vec<Line> = view
+        .set
+        .refused
+        .iter()
+        .map(|r| {
+            let what = if r.path.is_empty() {
+                format!("✗ reply line {}: {}", r.line, r.why)
+            } else {
+                format!("✗ {} refused (reply line {}): {}", r.path, r.line, r.why)
+            };
+            Line::styled(what, theme.style(scope::CODE_MARKER))
+        })
+        .collect();
+    if let Some(f) = view.set.files.get(view.selected) {
+        let digits = f.after.lines().count().max(1).to_string().len();
+        if view.full {
+            rows.extend(f.after.lines().enumerate().map(|(i, text)| {
+                Line::from(vec![
+                    Span::styled(format!("{:>digits$} ", i + 1), theme.style(scope::LINENR)),
+                    Span::styled(text.replace('\t', "    "), theme.style(scope::CODE_TEXT)),
+                ])
+            }));
+        } else {
+            rows.extend(f.diff.iter().map(|l| {
+                let (sign, style) = match l.tag {
+                    DiffTag::Added => ("+", theme.style(scope::DIFF_PLUS)),
+                    DiffTag::Removed => ("-", theme.style(scope::DIFF_MINUS)),
+                    DiffTag::Context => (" ", theme.style(scope::CODE_TEXT)),
+                    DiffTag::Gap => (" ", theme.style(scope::TEXT_DIM)),
+                };
+                let number = l.new.or(l.old).map(|n| n.to_string()).unwrap_or_default();
+                Line::from(vec![
+                    Span::styled(format!("{number:>digits$} "), theme.style(scope::LINENR)),
+                    Span::styled(format!("{sign} {}", l.text), style),
+                ])
+            }));
+        }
+    }
+    let len = rows.len();
+    let visible: Vec<Line> = rows
+        .into_iter()
+        .skip(model.code.scroll)
+        .take(areas.body.height as usize)
+        .collect();
+    frame.render_widget(Paragraph::new(visible), areas.body);
+    draw_scrollbar(frame, rect, areas.body, len, model.code.scroll, theme);
 }
 
 /// The lines of `path` that break a `forbid` clause, with the clause ids.

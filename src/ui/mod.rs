@@ -51,6 +51,9 @@ pub fn draw(frame: &mut Frame, model: &Model) {
         Some(Overlay::Help { scroll }) => help::draw(frame, model, *scroll),
         Some(Overlay::ConfirmQuit { reasons }) => draw_confirm_quit(frame, reasons, theme),
         Some(Overlay::Inspector { scroll }) => inspector::draw(frame, model, *scroll),
+        Some(Overlay::ConfirmUndo { redo, paths }) => {
+            draw_confirm_undo(frame, *redo, paths, theme);
+        }
         None => {}
     }
 }
@@ -159,20 +162,56 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     rect
 }
 
+fn draw_confirm_undo(frame: &mut Frame, redo: bool, paths: &[std::path::PathBuf], theme: &Theme) {
+    let verb = if redo { "Redo" } else { "Undo" };
+    let heading = format!("{verb} over edits made by hand since specbench wrote them?");
+    let items: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    draw_dialog(
+        frame,
+        verb,
+        &heading,
+        &items,
+        &verb.to_lowercase(),
+        "keep them",
+        theme,
+    );
+}
+
 fn draw_confirm_quit(frame: &mut Frame, reasons: &[String], theme: &Theme) {
+    draw_dialog(
+        frame,
+        "Quit",
+        "Quit specbench?",
+        reasons,
+        "quit",
+        "stay",
+        theme,
+    );
+}
+
+/// A yes/no dialog: a heading, a bulleted list, and what `y` and `n`/`Esc` do.
+fn draw_dialog(
+    frame: &mut Frame,
+    title: &str,
+    heading: &str,
+    items: &[String],
+    yes: &str,
+    no: &str,
+    theme: &Theme,
+) {
     let mut lines = vec![
-        Line::styled("Quit specbench?", theme.style(scope::TEXT_ACCENT)),
+        Line::styled(heading.to_string(), theme.style(scope::TEXT_ACCENT)),
         Line::raw(""),
     ];
-    lines.extend(reasons.iter().map(|r| Line::raw(format!("• {r}"))));
+    lines.extend(items.iter().map(|r| Line::raw(format!("• {r}"))));
     lines.push(Line::raw(""));
     lines.push(Line::from(vec![
         Span::styled("y", theme.style(scope::HELP_KEY)),
-        Span::raw(" quit   "),
+        Span::raw(format!(" {yes}   ")),
         Span::styled("n", theme.style(scope::HELP_KEY)),
         Span::raw("/"),
         Span::styled("Esc", theme.style(scope::HELP_KEY)),
-        Span::raw(" stay"),
+        Span::raw(format!(" {no}")),
     ]));
     let width = lines.iter().map(Line::width).max().unwrap_or(20) as u16 + 4;
     let rect = centered(frame.area(), width.max(30), lines.len() as u16 + 2);
@@ -181,7 +220,7 @@ fn draw_confirm_quit(frame: &mut Frame, reasons: &[String], theme: &Theme) {
         .border_type(BorderType::Rounded)
         .border_style(theme.style(scope::DIALOG_BORDER))
         .style(theme.style(scope::DIALOG))
-        .title(" Quit ");
+        .title(format!(" {title} "));
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)

@@ -1,0 +1,293 @@
+//! Proposed changes: a reply's edits turned into per-file results against the disk (checked,
+//! matched, diffed), and applying them as one undoable checkpoint.
+
+use std::path::{Path, PathBuf};
+
+use similar::{ChangeTag, TextDiff};
+
+use super::checkpoint::{Checkpoint, CheckpointError, CheckpointStore, Touched};
+use super::extract::{Edit, Problem, apply_search_replace};
+use super::safety;
+
+/// Lines of context around each change in the diff view.
+const CONTEXT: usize = 3;
+
+/// What a diff line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiffTag {
+    Context,
+    Added,
+    Removed,
+    /// Unchanged lines left out between hunks.
+    Gap,
+}
+
+/// One line of a file's diff, with its numbers in the old and the new file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffLine {
+    pub tag: DiffTag,
+    pub old: Option<usize>,
+    pub new: Option<usize>,
+    pub text: String,
+}
+
+/// The diff of `before` to `after` as hunks with [`CONTEXT`] lines around each change.
+pub fn diff_lines(before: &str, after: &str) -> Vec<DiffLine> {
+    let diff = TextDiff::from_lines(before, after);
+    let mut out = Vec::new();
+    for (i, group) in diff.grouped_ops(CONTEXT).iter().enumerate() {
+        if i > 0 {
+            out.push(DiffLine {
+                tag: DiffTag::Gap,
+                old: None,
+                new: None,
+                text: "⋯".into(),
+            });
+        }
+        for op in group {
+            for change in diff.iter_changes(op) {
+                let tag = match change.tag() {
+                    ChangeTag::Equal => DiffTag::Context,
+                    ChangeTag::Insert => DiffTag::Added,
+                    ChangeTag::Delete => DiffTag::Removed,
+                };
+                out.push(DiffLine {
+                    tag,
+                    old: change.old_index().map(|n| n + 1),
+                    new: change.new_index().map(|n| n + 1),
+                    text: change
+                        .value()
+                        .trim_end_matches(['\n', '\r'])
+                        .replace('\t', "    "),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Where a proposed file change stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeState {
+    Pending,
+    Applied,
+    Discarded,
+}
+
+/// One file the reply changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileChange {
+    pub rel: PathBuf,
+    /// The file on disk when the reply was read; `None`: the reply creates it.
+    pub before: Option<String>,
+    pub after: String,
+    pub diff: Vec<DiffLine>,
+    pub added: usize,
+    pub removed: usize,
+    pub state: ChangeState,
+}
+
+/// An edit that cannot be applied, and why in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    pub path: String,
+    /// The reply's line where the edit starts.
+    pub line: usize,
+    pub why: String,
+}
+
+/// A reply's edits, ready for review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeSet {
+    /// The turn whose reply proposed them.
+    pub turn: u64,
+    pub files: Vec<FileChange>,
+    pub refused: Vec<Refused>,
+}
+
+impl ChangeSet {
+    /// Whether anything is left to decide.
+    pub fn pending(&self) -> usize {
+        self.files
+            .iter()
+            .filter(|f| f.state == ChangeState::Pending)
+            .count()
+    }
+}
+
+/// Checks every edit's path, applies the edits of each file in order (in memory), and diffs
+/// the result against the disk. Nothing is written.
+pub fn prepare(
+    root: &Path,
+    turn: u64,
+    edits: &[Edit],
+    problems: &[Problem],
+    allowed: Option<&globset::GlobSet>,
+) -> ChangeSet {
+    let mut refused: Vec<Refused> = problems
+        .iter()
+        .map(|p| Refused {
+            path: String::new(),
+            line: p.line,
+            why: p.message.clone(),
+        })
+        .collect();
+    // Per file: (rel, before, current text), in the order the reply first names them.
+    let mut files: Vec<(PathBuf, Option<String>, Option<String>)> = Vec::new();
+    for edit in edits {
+        let target = match safety::check(root, edit.path(), allowed) {
+            Ok(t) => t,
+            Err(why) => {
+                refused.push(Refused {
+                    path: edit.path().to_string(),
+                    line: edit.line(),
+                    why: why.to_string(),
+                });
+                continue;
+            }
+        };
+        let index = match files.iter().position(|(rel, ..)| *rel == target.rel) {
+            Some(i) => i,
+            None => {
+                files.push((target.rel.clone(), target.existing.clone(), target.existing));
+                files.len() - 1
+            }
+        };
+        let current = files[index].2.clone();
+        let next = match edit {
+            Edit::WholeFile { content, .. } => Ok(content.clone()),
+            Edit::SearchReplace {
+                search, replace, ..
+            } => apply_search_replace(current.as_deref(), search, replace),
+        };
+        match next {
+            Ok(text) => files[index].2 = Some(text),
+            Err(e) => refused.push(Refused {
+                path: edit.path().to_string(),
+                line: edit.line(),
+                why: e.to_string(),
+            }),
+        }
+    }
+    let files = files
+        .into_iter()
+        .filter_map(|(rel, before, after)| {
+            let after = after?;
+            if before.as_deref() == Some(after.as_str()) {
+                return None;
+            }
+            let diff = diff_lines(before.as_deref().unwrap_or(""), &after);
+            let count = |tag| diff.iter().filter(|l| l.tag == tag).count();
+            Some(FileChange {
+                added: count(DiffTag::Added),
+                removed: count(DiffTag::Removed),
+                rel,
+                before,
+                after,
+                diff,
+                state: ChangeState::Pending,
+            })
+        })
+        .collect();
+    ChangeSet {
+        turn,
+        files,
+        refused,
+    }
+}
+
+/// Why an apply did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error("{path}: refused: {why}")]
+    Refused { path: PathBuf, why: String },
+    #[error("{path} changed on disk since the reply was read; nothing was applied")]
+    Stale { path: PathBuf },
+    #[error("{path}: cannot write: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Checkpoint(#[from] CheckpointError),
+}
+
+/// Writes `files` (relative path, the content the change was made against, the new content)
+/// atomically and records them as one checkpoint. Every file is checked first: a path refused
+/// now, or a file changed since the reply was read, stops the whole apply before anything is
+/// written. Should a write fail midway, the files already written are put back.
+pub fn apply(
+    root: &Path,
+    label: &str,
+    files: &[(PathBuf, Option<String>, String)],
+    allowed: Option<&globset::GlobSet>,
+) -> Result<Checkpoint, ApplyError> {
+    let mut targets = Vec::new();
+    for (rel, before, after) in files {
+        let path = rel.to_string_lossy();
+        let target = safety::check(root, &path, allowed).map_err(|e| ApplyError::Refused {
+            path: rel.clone(),
+            why: e.to_string(),
+        })?;
+        if target.existing != *before {
+            return Err(ApplyError::Stale { path: rel.clone() });
+        }
+        targets.push((target, before.clone(), after.clone()));
+    }
+    let mut written: Vec<&(safety::Target, Option<String>, String)> = Vec::new();
+    for entry in &targets {
+        let (target, _, after) = entry;
+        if let Err(source) = safety::write_atomic(&target.abs, after) {
+            for (done, before, _) in written {
+                let restored = match before {
+                    Some(text) => safety::write_atomic(&done.abs, text),
+                    None => std::fs::remove_file(&done.abs),
+                };
+                if let Err(e) = restored {
+                    tracing::error!(path = %done.abs.display(), error = %e, "cannot put a file back");
+                }
+            }
+            return Err(ApplyError::Write {
+                path: target.rel.clone(),
+                source,
+            });
+        }
+        written.push(entry);
+    }
+    let touched = targets
+        .into_iter()
+        .map(|(target, before, after)| Touched {
+            rel: target.rel,
+            before,
+            after: Some(after),
+        })
+        .collect();
+    Ok(CheckpointStore::new(root).record(label, touched)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diffs_have_numbers_context_and_gaps() {
+        let before: String = (1..=20).map(|i| format!("line {i}\n")).collect();
+        let after = before
+            .replace("line 2\n", "line two\n")
+            .replace("line 18\n", "");
+        let diff = diff_lines(&before, &after);
+        let tags: Vec<DiffTag> = diff.iter().map(|l| l.tag).collect();
+        assert!(tags.contains(&DiffTag::Gap));
+        let removed = diff.iter().find(|l| l.tag == DiffTag::Removed).unwrap();
+        assert_eq!(
+            (removed.old, removed.new, removed.text.as_str()),
+            (Some(2), None, "line 2")
+        );
+        let added = diff.iter().find(|l| l.tag == DiffTag::Added).unwrap();
+        assert_eq!(
+            (added.old, added.new, added.text.as_str()),
+            (None, Some(2), "line two")
+        );
+        assert_eq!(diff.first().map(|l| l.text.as_str()), Some("line 1"));
+    }
+}
