@@ -512,3 +512,47 @@ async fn ctrl_e_lends_the_draft_to_the_editor_and_takes_it_back() {
         run.model.draft()
     );
 }
+
+#[tokio::test]
+async fn a_reply_proposing_a_file_is_reviewed_applied_tested_and_undone() {
+    let dir = demo_at_speed(0.0);
+    let root = dir.path().to_path_buf();
+    let new_file = root.join("test_rate_limiter_gaps.py");
+    let probe = new_file.clone();
+    let run = run_in(dir.path(), 120, 40, |tx| async move {
+        settle().await;
+        type_str(&tx, "2");
+        press(&tx, KeyCode::Enter, KeyModifiers::NONE); // compose
+        press(&tx, KeyCode::Enter, KeyModifiers::NONE); // first message: no edits
+        settle().await;
+        press(&tx, KeyCode::Enter, KeyModifiers::NONE); // second: proposes a test file
+        settle().await;
+        press(&tx, KeyCode::Esc, KeyModifiers::NONE);
+        assert!(!probe.exists(), "nothing is written before review");
+        type_str(&tx, "A");
+        // Long enough for the run the apply triggers to finish, even on a busy machine.
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        assert!(probe.exists(), "applied");
+        type_str(&tx, "u");
+        settle().await;
+        type_str(&tx, "q");
+    })
+    .await;
+    assert!(!new_file.exists(), "the undo removed the created file");
+    // The demo has 11 tests; the applied file adds 3, and the undo takes them away again.
+    let totals: Vec<usize> = run
+        .model
+        .results
+        .history
+        .iter()
+        .map(|r| r.counts.passed + r.counts.failed + r.counts.skipped)
+        .collect();
+    assert!(totals.contains(&14), "the applied tests ran: {totals:?}");
+    assert_eq!(
+        totals.last(),
+        Some(&11),
+        "and left with the undo: {totals:?}"
+    );
+    let checkpoints = root.join(".specbench/checkpoints");
+    assert!(checkpoints.is_dir());
+}
