@@ -548,3 +548,24 @@ fn code_pane_shows_the_whole_new_file_on_enter_80x24() {
     key(&mut model, KeyCode::Enter, KeyModifiers::NONE);
     insta::assert_snapshot!(render(&model).backend());
 }
+
+#[test]
+fn code_pane_marks_where_a_test_failed_80x24() {
+    let mut model = demo_model("default", 80, 24);
+    let failure = TestResult {
+        name: "test_rate_limiter.RateLimiterTest.test_r1_over_limit_is_refused".into(),
+        suite: None,
+        status: TestStatus::Failed,
+        duration_ms: Some(3),
+        file: Some("rate_limiter.py".into()),
+        line: Some(45),
+        message: Some("AssertionError: True is not false".into()),
+        output: String::new(),
+    };
+    finish_run(&mut model, report(vec![failure], Some(1)));
+    keys(&mut model, "3");
+    for _ in 0..2 {
+        key(&mut model, KeyCode::PageDown, KeyModifiers::NONE);
+    }
+    insta::assert_snapshot!(render(&model).backend());
+}

@@ -13,6 +13,7 @@ use super::{draw_scrollbar, pane_block, placeholder};
 use crate::code::changes::{ChangeState, DiffTag};
 use crate::model::changes::ChangeView;
 use crate::model::{Loaded, Model, Pane};
+use crate::runner::result::TestStatus;
 use crate::theme::{Theme, scope};
 
 /// Draws the Code pane.
@@ -91,6 +92,10 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
                 .get(code.selected)
                 .map(|path| forbid_markers(model, path))
                 .unwrap_or_default();
+            let failures = files
+                .get(code.selected)
+                .map(|path| failure_markers(model, path))
+                .unwrap_or_default();
             let rows = file
                 .lines
                 .iter()
@@ -104,7 +109,12 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
                         .filter(|(line, _)| *line == number)
                         .map(|(_, id)| *id)
                         .collect();
-                    let number_style = if ids.is_empty() {
+                    let failed: Vec<&str> = failures
+                        .iter()
+                        .filter(|(line, _)| *line == number)
+                        .map(|(_, name)| *name)
+                        .collect();
+                    let number_style = if ids.is_empty() && failed.is_empty() {
                         theme.style(scope::LINENR)
                     } else {
                         theme.style(scope::CODE_MARKER)
@@ -123,6 +133,12 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
                         spans.push(Span::styled(
                             format!("  ✗ {} forbids this", ids.join(", ")),
                             theme.style(scope::CODE_MARKER),
+                        ));
+                    }
+                    if !failed.is_empty() {
+                        spans.push(Span::styled(
+                            format!("  ✗ {} failed here", failed.join(", ")),
+                            theme.style(scope::RESULTS_FAIL),
                         ));
                     }
                     if code.mark == Some(number) {
@@ -239,6 +255,24 @@ fn forbid_markers<'a>(model: &'a Model, path: &Path) -> Vec<(usize, &'a str)> {
                 .iter()
                 .filter(|hit| hit.file == path)
                 .map(|hit| (hit.line, clause.id.as_str()))
+        })
+        .collect()
+}
+
+/// The lines of `path` where a test of the latest run failed, with the test's short name.
+fn failure_markers<'a>(model: &'a Model, path: &Path) -> Vec<(usize, &'a str)> {
+    let Some(run) = &model.results.last else {
+        return Vec::new();
+    };
+    run.report
+        .results
+        .iter()
+        .filter(|r| r.status == TestStatus::Failed)
+        .filter_map(|r| {
+            let file = Path::new(r.file.as_deref()?);
+            let line = usize::try_from(r.line?).ok()?;
+            let short = r.name.rsplit(['.', ':', '/']).next().unwrap_or(&r.name);
+            (file == path).then_some((line, short))
         })
         .collect()
 }
