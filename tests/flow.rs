@@ -534,7 +534,7 @@ async fn a_reply_proposing_a_file_is_reviewed_applied_tested_and_undone() {
         tokio::time::sleep(Duration::from_millis(2500)).await;
         assert!(probe.exists(), "applied");
         type_str(&tx, "u");
-        settle().await;
+        tokio::time::sleep(Duration::from_millis(2500)).await;
         type_str(&tx, "q");
     })
     .await;
