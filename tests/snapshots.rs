@@ -569,3 +569,16 @@ fn code_pane_marks_where_a_test_failed_80x24() {
     }
     insta::assert_snapshot!(render(&model).backend());
 }
+
+#[test]
+fn code_pane_search_prompt_and_match_80x24() {
+    let mut model = demo_model("default", 80, 24);
+    keys(&mut model, "3/popleft");
+    let typing = render(&model);
+    let status: String = (0..80)
+        .map(|x| typing.backend().buffer()[(x, 23)].symbol().to_string())
+        .collect();
+    assert!(status.contains("/popleft▏ Enter find"), "{status}");
+    key(&mut model, KeyCode::Enter, KeyModifiers::NONE);
+    insta::assert_snapshot!(render(&model).backend());
+}

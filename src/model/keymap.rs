@@ -47,6 +47,9 @@ pub enum Action {
     ToggleChangeView,
     Undo,
     Redo,
+    Search,
+    SearchNext,
+    SearchPrev,
 }
 
 impl Action {
@@ -97,6 +100,9 @@ impl Action {
             Action::ToggleChangeView => "proposed change: the diff or the whole new file",
             Action::Undo => "undo the last apply (asks first over hand edits)",
             Action::Redo => "redo the last undo",
+            Action::Search => "search the file (Enter finds, Esc cancels)",
+            Action::SearchNext => "next match",
+            Action::SearchPrev => "previous match",
         }
     }
 
@@ -128,6 +134,7 @@ impl Action {
             Action::Discard => "discard",
             Action::ToggleChangeView => "diff/full",
             Action::Undo => "undo",
+            Action::Search => "search",
             Action::ScrollDown | Action::ScrollUp => "scroll",
             _ => "",
         }
@@ -338,6 +345,19 @@ impl Default for Keymap {
                 false,
             ),
             b(C::Normal(Some(Pane::Code)), vec![c(']')], A::NextFile, true),
+            b(C::Normal(Some(Pane::Code)), vec![c('/')], A::Search, true),
+            b(
+                C::Normal(Some(Pane::Code)),
+                vec![c('n')],
+                A::SearchNext,
+                false,
+            ),
+            b(
+                C::Normal(Some(Pane::Code)),
+                vec![c('N')],
+                A::SearchPrev,
+                false,
+            ),
             b(
                 C::Normal(Some(Pane::Code)),
                 vec![c('a')],

@@ -5,6 +5,7 @@ pub mod changes;
 pub mod conversation;
 pub mod keymap;
 pub mod results;
+pub mod search;
 pub mod spec;
 mod update;
 
@@ -166,6 +167,8 @@ pub struct Model {
     pub composer: TextArea<'static>,
     /// What specbench wrote, to label later edits by hand.
     pub authorship: changes::Authorship,
+    /// `/` search in the Code pane.
+    pub search: search::Search,
     /// Matches the code files in scope (`[code].include`).
     pub code_globs: globset::GlobSet,
     /// The time of the last animation tick, for elapsed times and the spinner.
@@ -377,6 +380,7 @@ impl Model {
                 changes: None,
             },
             authorship: changes::Authorship::default(),
+            search: search::Search::default(),
             conversation: ConversationPane::new(
                 &config_model_name,
                 config_window,

@@ -520,7 +520,7 @@ impl Model {
     }
 
     /// Scrolls the Code pane so the marked line sits a third of the way down.
-    pub(super) fn reveal_code_mark(&mut self) {
+    pub(crate) fn reveal_code_mark(&mut self) {
         let (Some(line), Some(body)) = (self.code.mark, self.body_area(Pane::Code)) else {
             return;
         };

@@ -53,6 +53,9 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     if let Some(overlay) = model.overlay.clone() {
         return on_overlay_key(model, overlay, combo);
     }
+    if model.search.editing.is_some() && combo != KeyCombo::ctrl('c') {
+        return model.search_key(key);
+    }
     let action = match model.mode {
         Mode::Normal => model.keymap.normal(combo, model.focus),
         Mode::Compose => model.keymap.compose(combo),
@@ -240,6 +243,9 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
                 model.code.scroll = 0;
             }
         }
+        Action::Search => model.start_search(),
+        Action::SearchNext => return model.search_again(true),
+        Action::SearchPrev => return model.search_again(false),
         Action::Undo => return model.undo(false),
         Action::Redo => return model.undo(true),
 

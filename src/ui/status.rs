@@ -21,6 +21,14 @@ pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
         Span::styled(mode, theme.style(mode_style)),
         Span::styled(format!(" {} ", model.label), bar),
     ];
+    if let Some(query) = &model.search.editing {
+        left.push(Span::styled(
+            format!("│ /{query}▏ Enter find · Esc cancel"),
+            theme.style(scope::STATUS_KEY),
+        ));
+        frame.render_widget(Paragraph::new(Line::from(left)).style(bar), area);
+        return;
+    }
     match &model.notice {
         Some(notice) => {
             let style = match notice.kind {
