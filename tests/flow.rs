@@ -556,3 +556,36 @@ async fn a_reply_proposing_a_file_is_reviewed_applied_tested_and_undone() {
     let checkpoints = root.join(".specbench/checkpoints");
     assert!(checkpoints.is_dir());
 }
+
+#[tokio::test]
+async fn a_50000_line_file_does_not_block_the_loop() {
+    let dir = demo_at_speed(0.0);
+    let big: String = (0..50_000)
+        .map(|i| format!("x_{i} = {i}  # line\n"))
+        .collect();
+    std::fs::write(dir.path().join("big.py"), big).unwrap();
+    let run = run_in(dir.path(), 120, 40, |tx| async move {
+        settle().await;
+        type_str(&tx, "3"); // big.py is listed first, so it is the file open
+        // Keys right behind the load are answered at once.
+        for _ in 0..5 {
+            press(&tx, KeyCode::PageDown, KeyModifiers::NONE);
+        }
+        type_str(&tx, "4");
+        settle().await;
+        type_str(&tx, "3");
+        press(&tx, KeyCode::End, KeyModifiers::NONE);
+        settle().await;
+        type_str(&tx, "q");
+    })
+    .await;
+    assert_eq!(run.model.focus, Pane::Code);
+    let specbench::model::Loaded::Ready(file) = &run.model.code.content else {
+        panic!("the big file is shown");
+    };
+    assert_eq!(file.lines.len(), 50_000);
+    assert!(run.model.code.scroll > 49_000, "End reaches the last lines");
+    let screen = screen_text(&run.terminal);
+    assert!(screen.contains("x_49999 = 49999"), "{screen}");
+    assert!(screen.contains("plain: too long to highlight"), "{screen}");
+}
