@@ -386,6 +386,50 @@ impl Effects {
                     });
                 });
             }
+            Cmd::ListCheckpoints => {
+                let root = self.root.clone();
+                tokio::task::spawn_blocking(move || {
+                    let store = crate::code::checkpoint::CheckpointStore::new(&root);
+                    let listed = store
+                        .list()
+                        .map(|(all, applied)| {
+                            let items = all
+                                .into_iter()
+                                .map(|cp| crate::model::changes::CheckpointItem {
+                                    id: cp.id,
+                                    files: cp.files.len(),
+                                    label: cp.label,
+                                })
+                                .collect();
+                            (items, applied)
+                        })
+                        .map_err(|e| e.to_string());
+                    send(AppEvent::CheckpointsListed(listed));
+                });
+            }
+            Cmd::Travel { steps } => {
+                let root = self.root.clone();
+                tokio::task::spawn_blocking(move || {
+                    let store = crate::code::checkpoint::CheckpointStore::new(&root);
+                    let redo = steps > 0;
+                    let mut outcome = None;
+                    for _ in 0..steps.unsigned_abs() {
+                        let result = if redo {
+                            store.redo(false)
+                        } else {
+                            store.undo(false)
+                        };
+                        let failed = result.is_err();
+                        outcome = Some(undo_outcome(result, redo));
+                        if failed {
+                            break;
+                        }
+                    }
+                    if let Some(outcome) = outcome {
+                        send(AppEvent::Undone { redo, outcome });
+                    }
+                });
+            }
             Cmd::StepReply => {
                 if let Ok(provider) = self.provider.as_ref() {
                     provider.step();

@@ -582,3 +582,26 @@ fn code_pane_search_prompt_and_match_80x24() {
     key(&mut model, KeyCode::Enter, KeyModifiers::NONE);
     insta::assert_snapshot!(render(&model).backend());
 }
+
+#[test]
+fn checkpoint_list_80x24() {
+    use specbench::model::changes::CheckpointItem;
+    let mut model = demo_model("default", 80, 24);
+    let items = vec![
+        CheckpointItem {
+            id: 1,
+            label: "reply 4: test_rate_limiter_gaps.py".into(),
+            files: 1,
+        },
+        CheckpointItem {
+            id: 2,
+            label: "reply 9: rate_limiter.py, test_rate_limiter.py".into(),
+            files: 2,
+        },
+    ];
+    update(
+        &mut model,
+        Msg::Event(AppEvent::CheckpointsListed(Ok((items, 1)))),
+    );
+    insta::assert_snapshot!(render(&model).backend());
+}

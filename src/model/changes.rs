@@ -29,6 +29,14 @@ pub enum UndoOutcome {
     Failed(String),
 }
 
+/// One checkpoint as the list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckpointItem {
+    pub id: u64,
+    pub label: String,
+    pub files: usize,
+}
+
 /// What specbench wrote, to tell its own writes from a human's.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Authorship {
@@ -151,6 +159,41 @@ impl Model {
     /// `u` / `U`: ask for the last apply to be undone (or the last undo redone).
     pub fn undo(&mut self, redo: bool) -> Vec<Cmd> {
         vec![Cmd::Undo { redo, force: false }]
+    }
+
+    /// The checkpoint list arrived: show it, the newest applied one selected.
+    pub fn on_checkpoints(
+        &mut self,
+        listed: Result<(Vec<CheckpointItem>, usize), String>,
+    ) -> Vec<Cmd> {
+        match listed {
+            Ok((items, _)) if items.is_empty() => {
+                vec![self.notify(
+                    NoticeKind::Info,
+                    "No checkpoints yet: every apply makes one",
+                )]
+            }
+            Ok((items, applied)) => {
+                self.overlay = Some(Overlay::Checkpoints {
+                    items,
+                    applied,
+                    selected: applied.saturating_sub(1),
+                });
+                Vec::new()
+            }
+            Err(e) => vec![self.notify(NoticeKind::Error, format!("Checkpoints: {e}"))],
+        }
+    }
+
+    /// `Enter` in the checkpoint list: undo or redo until the selected checkpoint is the last
+    /// one applied.
+    pub fn travel_to(&mut self, applied: usize, selected: usize) -> Vec<Cmd> {
+        self.overlay = None;
+        let steps = (selected + 1) as isize - applied as isize;
+        if steps == 0 {
+            return Vec::new();
+        }
+        vec![Cmd::Travel { steps }]
     }
 
     /// An undo or redo finished.
@@ -329,6 +372,55 @@ mod tests {
         assert!(cmd.is_some());
         assert!(m.notice.as_ref().unwrap().text.contains("edited by hand"));
         assert_eq!(m.authorship.human, vec![path]);
+    }
+
+    #[test]
+    fn the_checkpoint_list_travels_back_and_forward() {
+        let mut m = model(false);
+        assert_eq!(key(&mut m, 'c'), vec![Cmd::ListCheckpoints]);
+        let item = |id| CheckpointItem {
+            id,
+            label: format!("reply {id}"),
+            files: 1,
+        };
+        let items = vec![item(1), item(2), item(3)];
+        update(
+            &mut m,
+            Msg::Event(AppEvent::CheckpointsListed(Ok((items, 3)))),
+        );
+        assert!(matches!(
+            m.overlay,
+            Some(Overlay::Checkpoints { selected: 2, .. })
+        ));
+        let up = Msg::Key(KeyEvent::new(KeyCode::Up, KeyModifiers::NONE));
+        update(&mut m, up.clone());
+        update(&mut m, up);
+        let enter = Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        assert_eq!(
+            update(&mut m, enter.clone()),
+            vec![Cmd::Travel { steps: -2 }]
+        );
+        assert!(m.overlay.is_none());
+        let items = vec![item(1), item(2), item(3)];
+        update(
+            &mut m,
+            Msg::Event(AppEvent::CheckpointsListed(Ok((items, 1)))),
+        );
+        let end = Msg::Key(KeyEvent::new(KeyCode::End, KeyModifiers::NONE));
+        update(&mut m, end);
+        assert_eq!(update(&mut m, enter), vec![Cmd::Travel { steps: 2 }]);
+        update(
+            &mut m,
+            Msg::Event(AppEvent::CheckpointsListed(Ok((Vec::new(), 0)))),
+        );
+        assert!(m.overlay.is_none());
+        assert!(
+            m.notice
+                .as_ref()
+                .unwrap()
+                .text
+                .starts_with("No checkpoints yet")
+        );
     }
 
     #[test]

@@ -50,6 +50,7 @@ pub enum Action {
     Search,
     SearchNext,
     SearchPrev,
+    Checkpoints,
 }
 
 impl Action {
@@ -101,6 +102,7 @@ impl Action {
             Action::Undo => "undo the last apply (asks first over hand edits)",
             Action::Redo => "redo the last undo",
             Action::Search => "search the file (Enter finds, Esc cancels)",
+            Action::Checkpoints => "the checkpoints: go back (or forward) to any apply",
             Action::SearchNext => "next match",
             Action::SearchPrev => "previous match",
         }
@@ -318,6 +320,7 @@ impl Default for Keymap {
             b(normal, vec![p(K::Esc)], A::CancelReply, false),
             b(normal, vec![c('u')], A::Undo, false),
             b(normal, vec![c('U')], A::Redo, false),
+            b(normal, vec![c('c')], A::Checkpoints, false),
             b(normal, vec![c('?')], A::Help, true),
             b(normal, vec![c('q')], A::Quit, true),
             b(

@@ -81,6 +81,13 @@ pub enum Mode {
 pub enum Overlay {
     /// The key help, scrolled by this many lines.
     Help { scroll: usize },
+    /// The checkpoints (applies), newest last, `applied` of them in force; `Enter` goes back
+    /// (or forward) to the selected one.
+    Checkpoints {
+        items: Vec<changes::CheckpointItem>,
+        applied: usize,
+        selected: usize,
+    },
     /// "Undo over hand edits?": the files changed since specbench wrote them.
     ConfirmUndo { redo: bool, paths: Vec<PathBuf> },
     /// The request inspector (`Ctrl-O`): what the next request holds, segment by segment.
@@ -268,6 +275,8 @@ pub enum AppEvent {
     ChangesReady(crate::code::changes::ChangeSet),
     /// Proposed changes were written: the checkpoint's label and the files, or why not.
     Applied(Result<(String, Vec<PathBuf>), String>),
+    /// The checkpoints were read: the items and how many are applied, or why not.
+    CheckpointsListed(Result<(Vec<changes::CheckpointItem>, usize), String>),
     /// An undo (or redo) finished.
     Undone {
         redo: bool,
@@ -332,6 +341,10 @@ pub enum Cmd {
     },
     /// Undo the last apply (or redo the last undo); `force` goes over hand edits.
     Undo { redo: bool, force: bool },
+    /// Read the checkpoint list.
+    ListCheckpoints,
+    /// Undo (`steps` < 0) or redo (> 0) that many applies, stopping at the first that cannot.
+    Travel { steps: isize },
 }
 
 /// The split's limits and step, in percent of the width.

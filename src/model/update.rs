@@ -87,6 +87,33 @@ fn on_overlay_key(model: &mut Model, overlay: Overlay, combo: KeyCombo) -> Vec<C
             K::Char('n') | K::Esc | K::Char('q') => model.overlay = None,
             _ => {}
         },
+        Overlay::Checkpoints {
+            items,
+            applied,
+            selected,
+        } => {
+            let last = items.len().saturating_sub(1);
+            let selected = match model.keymap.normal(combo, Pane::Spec) {
+                Some(Action::ScrollUp) => selected.saturating_sub(1),
+                Some(Action::ScrollDown) => (selected + 1).min(last),
+                Some(Action::Top) => 0,
+                Some(Action::Bottom) => last,
+                _ if combo.code == K::Enter => return model.travel_to(applied, selected),
+                Some(Action::Quit) if combo == KeyCombo::ctrl('c') => {
+                    return apply(model, Action::Quit);
+                }
+                Some(Action::CancelReply | Action::Quit | Action::Checkpoints) => {
+                    model.overlay = None;
+                    return Vec::new();
+                }
+                _ => selected,
+            };
+            model.overlay = Some(Overlay::Checkpoints {
+                items,
+                applied,
+                selected,
+            });
+        }
         Overlay::ConfirmUndo { redo, .. } => match combo.code {
             K::Char('y') | K::Enter => {
                 model.overlay = None;
@@ -246,6 +273,7 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::Search => model.start_search(),
         Action::SearchNext => return model.search_again(true),
         Action::SearchPrev => return model.search_again(false),
+        Action::Checkpoints => return vec![Cmd::ListCheckpoints],
         Action::Undo => return model.undo(false),
         Action::Redo => return model.undo(true),
 
@@ -572,6 +600,7 @@ fn on_event(model: &mut Model, event: AppEvent) -> Vec<Cmd> {
         AppEvent::ChangesReady(set) => return model.on_changes_ready(set),
         AppEvent::Applied(result) => return model.on_applied(result),
         AppEvent::Undone { redo, outcome } => return model.on_undone(redo, outcome),
+        AppEvent::CheckpointsListed(listed) => return model.on_checkpoints(listed),
         AppEvent::FileHighlighted { id, lines } => {
             if id == model.code.load_id {
                 model.code.highlighted = match lines {

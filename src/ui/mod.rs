@@ -51,6 +51,11 @@ pub fn draw(frame: &mut Frame, model: &Model) {
         Some(Overlay::Help { scroll }) => help::draw(frame, model, *scroll),
         Some(Overlay::ConfirmQuit { reasons }) => draw_confirm_quit(frame, reasons, theme),
         Some(Overlay::Inspector { scroll }) => inspector::draw(frame, model, *scroll),
+        Some(Overlay::Checkpoints {
+            items,
+            applied,
+            selected,
+        }) => draw_checkpoints(frame, items, *applied, *selected, theme),
         Some(Overlay::ConfirmUndo { redo, paths }) => {
             draw_confirm_undo(frame, *redo, paths, theme);
         }
@@ -160,6 +165,52 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
         .flex(Flex::Center)
         .areas(row);
     rect
+}
+
+/// The checkpoint list: newest last, the applied ones marked, the selection highlighted.
+fn draw_checkpoints(
+    frame: &mut Frame,
+    items: &[crate::model::changes::CheckpointItem],
+    applied: usize,
+    selected: usize,
+    theme: &Theme,
+) {
+    let mut lines = vec![
+        Line::styled(
+            "Applies, oldest first: ✓ in force, · undone",
+            theme.style(scope::TEXT_DIM),
+        ),
+        Line::raw(""),
+    ];
+    for (i, item) in items.iter().enumerate() {
+        let mark = if i < applied { "✓" } else { "·" };
+        let files = if item.files == 1 { "file" } else { "files" };
+        let line = Line::raw(format!(
+            "{mark} #{:<3} {} ({} {files})",
+            item.id, item.label, item.files
+        ));
+        lines.push(if i == selected {
+            line.style(theme.style(scope::SELECTION))
+        } else {
+            line
+        });
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::styled("Enter", theme.style(scope::HELP_KEY)),
+        Span::raw(" go back (or forward) to it   "),
+        Span::styled("Esc", theme.style(scope::HELP_KEY)),
+        Span::raw(" close"),
+    ]));
+    let width = lines.iter().map(Line::width).max().unwrap_or(20) as u16 + 4;
+    let rect = centered(frame.area(), width.max(30), lines.len() as u16 + 2);
+    frame.render_widget(Clear, rect);
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.style(scope::DIALOG_BORDER))
+        .style(theme.style(scope::DIALOG))
+        .title(" Checkpoints ");
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
 
 fn draw_confirm_undo(frame: &mut Frame, redo: bool, paths: &[std::path::PathBuf], theme: &Theme) {
