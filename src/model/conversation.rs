@@ -895,6 +895,15 @@ mod tests {
         m.layout_conversation();
         let bottom = m.conversation.scroll;
         assert!(bottom > 0 && m.conversation.follow);
+        // A growing composer shrinks the view: it still shows the end.
+        m.set_draft("one\ntwo\nthree\nfour");
+        update(&mut m, Msg::Resize(120, 40));
+        m.layout_conversation();
+        assert!(m.conversation.follow);
+        assert_eq!(m.conversation.scroll, bottom + 3);
+        m.set_draft("");
+        update(&mut m, Msg::Resize(120, 40));
+        m.layout_conversation();
         key(&mut m, KeyCode::Esc);
         update(
             &mut m,

@@ -230,8 +230,8 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
             let page = page_size(model, model.focus);
             scroll_by(model, model.focus, page as isize);
         }
-        Action::Top => *scroll_mut(model, model.focus) = 0,
-        Action::Bottom => *scroll_mut(model, model.focus) = usize::MAX,
+        Action::Top => scroll_by(model, model.focus, isize::MIN),
+        Action::Bottom => scroll_by(model, model.focus, isize::MAX),
         Action::Compose => enter_compose(model),
         Action::Rerun => return rerun(model, Trigger::Manual),
         Action::CancelRun => {
@@ -630,6 +630,13 @@ fn scroll_mut(model: &mut Model, pane: Pane) -> &mut usize {
 fn scroll_by(model: &mut Model, pane: Pane, delta: isize) {
     let scroll = scroll_mut(model, pane);
     *scroll = scroll.saturating_add_signed(delta);
+    if pane == Pane::Conversation {
+        // The user's own scrolling decides whether the view follows the end: away from the
+        // end it stops, back at the end it follows again.
+        let len = model.content_len(pane);
+        let height = model.body_area(pane).map_or(0, |r| r.height as usize);
+        model.conversation.follow = model.conversation.scroll >= len.saturating_sub(height);
+    }
 }
 
 /// A page: the pane body's height less one line of overlap.
@@ -661,11 +668,6 @@ fn relayout(model: &mut Model) {
         let height = model.body_area(pane).map_or(0, |r| r.height as usize);
         let scroll = scroll_mut(model, pane);
         *scroll = (*scroll).min(len.saturating_sub(height));
-        if pane == Pane::Conversation {
-            // Following the end until the user scrolls away from it (keys or wheel).
-            let at_end = *scroll >= len.saturating_sub(height);
-            model.conversation.follow = at_end;
-        }
     }
 }
 
