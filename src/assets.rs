@@ -16,6 +16,17 @@ pub const DEFAULT_CONFIG: &str = include_str!("../assets/default-config.toml");
 /// The `SPEC.md` that `init` writes: the essay's checklist with example clauses and checks.
 pub const SPEC_TEMPLATE: &str = include_str!("../assets/spec-template.md");
 
+/// The prompt of the Tests step: tests of the pinned clauses, failing for the right reason.
+pub const PROMPT_TESTS: &str = include_str!("../assets/prompts/step-tests.md");
+/// The prompt of the Implement step: the code that makes the tests pass.
+pub const PROMPT_IMPLEMENT: &str = include_str!("../assets/prompts/step-implement.md");
+/// The prompt of the Verify step: the clauses reviewed one by one.
+pub const PROMPT_VERIFY: &str = include_str!("../assets/prompts/step-verify.md");
+/// The closing instruction of a fix round's failure summary.
+pub const PROMPT_FIX: &str = include_str!("../assets/prompts/fix.md");
+/// The opening of a fresh session's seed.
+pub const PROMPT_FRESH: &str = include_str!("../assets/prompts/fresh.md");
+
 /// The demo workspace: (relative path, contents).
 pub const DEMO_FILES: &[(&str, &str)] = &[
     ("SPEC.md", include_str!("../assets/demo/SPEC.md")),

@@ -14,6 +14,7 @@ pub mod llm;
 pub mod logging;
 pub mod model;
 pub mod runner;
+pub mod session;
 pub mod spec;
 pub mod terminal;
 pub mod text_pos;

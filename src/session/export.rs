@@ -1,0 +1,389 @@
+//! Session transcripts for sharing after a pairing session: readable Markdown or JSON with the
+//! spec, every turn, the applies, the runs and the corrections, with secrets redacted.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Serialize;
+
+use super::journal::{EndStatus, Entry, Record};
+use super::restore::Restored;
+use super::{PromptKind, format_utc};
+use crate::llm::Usage;
+
+/// What replaces a secret.
+pub const REDACTED: &str = "[redacted]";
+
+/// Shapes of well-known API keys and tokens, redacted wherever they appear.
+static KEY_SHAPES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"sk-[A-Za-z0-9_\-]{16,}",
+        r"|(?i:bearer)\s+[A-Za-z0-9._\-]{16,}",
+        r"|AKIA[0-9A-Z]{16}",
+        r"|gh[pousr]_[A-Za-z0-9]{30,}",
+        r"|xox[abprs]-[A-Za-z0-9\-]{10,}",
+        r"|AIza[0-9A-Za-z_\-]{35}",
+    ))
+    .expect("the key shapes compile")
+});
+
+/// `text` with every known secret (the values given, and anything shaped like an API key)
+/// replaced by [`REDACTED`].
+pub fn redact(text: &str, secrets: &[String]) -> String {
+    let mut out = text.to_string();
+    for secret in secrets.iter().filter(|s| s.len() >= 8) {
+        out = out.replace(secret.as_str(), REDACTED);
+    }
+    KEY_SHAPES.replace_all(&out, REDACTED).into_owned()
+}
+
+/// The secrets in this environment: the values of the key variables.
+pub fn secrets_from_env(extra_vars: &[&str]) -> Vec<String> {
+    let mut vars = vec!["OPENAI_API_KEY", "ANTHROPIC_API_KEY"];
+    vars.extend_from_slice(extra_vars);
+    vars.iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
+/// One event of a transcript.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    User {
+        at: String,
+        text: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        fix_round: Option<u32>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        corrects: Vec<String>,
+    },
+    Reply {
+        text: String,
+        status: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+        usage: Usage,
+    },
+    Applied {
+        at: String,
+        label: String,
+        files: Vec<String>,
+    },
+    Undone {
+        at: String,
+        label: String,
+        redo: bool,
+    },
+    Run {
+        at: String,
+        number: u64,
+        passed: usize,
+        failed: usize,
+        skipped: usize,
+        failing: Vec<String>,
+    },
+    Correction {
+        class: String,
+        count: u32,
+    },
+    Poisoned {
+        class: String,
+    },
+    Pinned {
+        version: u32,
+    },
+    Step {
+        step: &'static str,
+    },
+}
+
+/// A session's transcript.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Transcript {
+    pub id: String,
+    pub started: String,
+    pub model: String,
+    pub pin: Option<u32>,
+    pub predecessor: Option<String>,
+    pub successor: Option<String>,
+    pub lessons: Vec<String>,
+    /// The pinned spec's text, when the pin store still has it.
+    pub spec: Option<String>,
+    pub events: Vec<Event>,
+}
+
+/// Builds the transcript of a session from its journal, redacting `secrets`.
+pub fn transcript(
+    restored: &Restored,
+    entries: &[Entry],
+    spec: Option<String>,
+    secrets: &[String],
+) -> Transcript {
+    let clean = |s: &str| redact(s, secrets);
+    let mut events = Vec::new();
+    // The reply being assembled per open turn: index into `events`.
+    let mut open: Vec<(u64, usize)> = Vec::new();
+    for entry in entries {
+        let at = format_utc(entry.at);
+        match &entry.record {
+            Record::Start { .. } | Record::Archived { .. } => {}
+            Record::User {
+                turn,
+                text,
+                kind,
+                corrects,
+            } => {
+                events.push(Event::User {
+                    at,
+                    text: clean(text),
+                    fix_round: match kind {
+                        PromptKind::Fix { round, .. } => Some(*round),
+                        PromptKind::Message => None,
+                    },
+                    corrects: corrects.clone(),
+                });
+                events.push(Event::Reply {
+                    text: String::new(),
+                    status: "interrupted",
+                    error: Some(super::restore::CUT_OFF.into()),
+                    usage: Usage::default(),
+                });
+                open.push((*turn, events.len() - 1));
+            }
+            Record::Chunk { turn, text } => {
+                if let Some(&(_, i)) = open.iter().find(|(t, _)| t == turn)
+                    && let Event::Reply { text: reply, .. } = &mut events[i]
+                {
+                    reply.push_str(text);
+                }
+            }
+            Record::End {
+                turn,
+                status: end,
+                error: why,
+                usage: used,
+            } => {
+                if let Some(pos) = open.iter().position(|(t, _)| t == turn) {
+                    let (_, i) = open.remove(pos);
+                    if let Event::Reply {
+                        status,
+                        error,
+                        usage,
+                        ..
+                    } = &mut events[i]
+                    {
+                        *status = match end {
+                            EndStatus::Complete => "complete",
+                            EndStatus::Interrupted => "interrupted",
+                            EndStatus::Failed => "failed",
+                        };
+                        *error = why.as_deref().map(clean);
+                        *usage = *used;
+                    }
+                }
+            }
+            Record::Applied { label, files } => events.push(Event::Applied {
+                at,
+                label: label.clone(),
+                files: files.clone(),
+            }),
+            Record::Undone { label, redo, .. } => events.push(Event::Undone {
+                at,
+                label: label.clone(),
+                redo: *redo,
+            }),
+            Record::Run {
+                number,
+                passed,
+                failed,
+                skipped,
+                failing,
+                ..
+            } => events.push(Event::Run {
+                at,
+                number: *number,
+                passed: *passed,
+                failed: *failed,
+                skipped: *skipped,
+                failing: failing.clone(),
+            }),
+            Record::Correction { class, count, .. } => events.push(Event::Correction {
+                class: class.clone(),
+                count: *count,
+            }),
+            Record::Poisoned { class } => events.push(Event::Poisoned {
+                class: class.clone(),
+            }),
+            Record::Pinned { version, .. } => events.push(Event::Pinned { version: *version }),
+            Record::Step { step } => events.push(Event::Step { step: step.label() }),
+        }
+    }
+    // Reply text is redacted once whole: a key can be split across chunks.
+    for event in &mut events {
+        if let Event::Reply { text, .. } = event {
+            *text = clean(text);
+        }
+    }
+    Transcript {
+        id: restored.id.clone(),
+        started: format_utc(restored.started),
+        model: restored.model.clone(),
+        pin: restored.pin.as_ref().map(|p| p.version),
+        predecessor: restored.predecessor.clone(),
+        successor: restored.successor.clone(),
+        lessons: restored.lessons.iter().map(|l| clean(l)).collect(),
+        spec: spec.map(|s| clean(&s)),
+        events,
+    }
+}
+
+/// A fence longer than any backtick run in `text`.
+fn fence(text: &str) -> String {
+    let longest = text
+        .split(|c| c != '`')
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    "`".repeat((longest + 1).max(3))
+}
+
+impl Transcript {
+    /// The transcript as readable Markdown.
+    pub fn markdown(&self) -> String {
+        let mut out = format!("# specbench session {}\n\n", self.id);
+        out.push_str(&format!(
+            "- started {} UTC · model `{}`",
+            self.started, self.model
+        ));
+        if let Some(v) = self.pin {
+            out.push_str(&format!(" · spec v{v}"));
+        }
+        out.push('\n');
+        if let Some(p) = &self.predecessor {
+            out.push_str(&format!("- a fresh session seeded from {p}\n"));
+        }
+        if let Some(s) = &self.successor {
+            out.push_str(&format!("- archived; carried on in {s}\n"));
+        }
+        if !self.lessons.is_empty() {
+            out.push_str("\n## Lessons carried over\n\n");
+            for l in &self.lessons {
+                out.push_str(&format!("- {l}\n"));
+            }
+        }
+        if let Some(spec) = &self.spec {
+            let f = fence(spec);
+            out.push_str(&format!(
+                "\n## The pinned spec\n\n{f}markdown\n{}\n{f}\n",
+                spec.trim_end()
+            ));
+        }
+        out.push_str("\n## Conversation\n");
+        let mut turn = 0;
+        for event in &self.events {
+            match event {
+                Event::User {
+                    at,
+                    text,
+                    fix_round,
+                    corrects,
+                } => {
+                    turn += 1;
+                    let who = match fix_round {
+                        Some(r) => format!("specbench, fix round {r}"),
+                        None => "you".into(),
+                    };
+                    out.push_str(&format!("\n### {turn}. {who} · {at}\n"));
+                    if !corrects.is_empty() && fix_round.is_none() {
+                        out.push_str(&format!("\n*A correction of {}.*\n", corrects.join(", ")));
+                    }
+                    out.push_str(&format!("\n{}\n", text.trim_end()));
+                }
+                Event::Reply {
+                    text,
+                    status,
+                    error,
+                    usage,
+                } => {
+                    let mut head = "\n#### model".to_string();
+                    if *status != "complete" {
+                        head.push_str(&format!(" ({status}"));
+                        if let Some(e) = error {
+                            head.push_str(&format!(": {e}"));
+                        }
+                        head.push(')');
+                    }
+                    if let (Some(p), Some(c)) = (usage.prompt, usage.completion) {
+                        head.push_str(&format!(" · {p} prompt + {c} reply tokens"));
+                    }
+                    out.push_str(&format!("{head}\n\n{}\n", text.trim_end()));
+                }
+                Event::Applied { label, files, .. } => out.push_str(&format!(
+                    "\n> applied {} ({label})\n",
+                    files.join(", ")
+                )),
+                Event::Undone { label, redo, .. } => out.push_str(&format!(
+                    "\n> {} {label}\n",
+                    if *redo { "redid" } else { "undid" }
+                )),
+                Event::Run {
+                    number,
+                    passed,
+                    failed,
+                    skipped,
+                    failing,
+                    ..
+                } => {
+                    out.push_str(&format!(
+                        "\n> tests, run #{number}: {passed} passed, {failed} failed, {skipped} skipped\n"
+                    ));
+                    for name in failing.iter().take(10) {
+                        out.push_str(&format!(">   ✗ {name}\n"));
+                    }
+                }
+                Event::Correction { class, count } => {
+                    out.push_str(&format!("\n> correction: {class} ({count}×)\n"));
+                }
+                Event::Poisoned { class } => out.push_str(&format!(
+                    "\n> the session is likely poisoned: {class} was corrected repeatedly\n"
+                )),
+                Event::Pinned { version } => {
+                    out.push_str(&format!("\n> the spec was pinned as v{version}\n"));
+                }
+                Event::Step { step } => out.push_str(&format!("\n> step: {step}\n")),
+            }
+        }
+        out
+    }
+
+    /// The transcript as pretty JSON.
+    pub fn json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_covers_given_values_and_key_shapes() {
+        let secrets = vec!["local-secret-value".to_string()];
+        let text = "use local-secret-value or sk-abcdefghijklmnop1234 or Bearer abcdefghij0123456789 ok";
+        let out = redact(text, &secrets);
+        assert!(!out.contains("local-secret-value"));
+        assert!(!out.contains("sk-abcdefghijklmnop1234"));
+        assert!(!out.contains("abcdefghij0123456789"));
+        assert!(out.ends_with(" ok"));
+        assert_eq!(redact("nothing here", &[]), "nothing here");
+    }
+
+    #[test]
+    fn fences_outgrow_the_text() {
+        assert_eq!(fence("a ``` b"), "````");
+        assert_eq!(fence("plain"), "```");
+    }
+}

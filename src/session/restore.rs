@@ -1,0 +1,325 @@
+//! Folding a journal back into a session: the conversation (every chunk that reached the disk,
+//! a reply cut off by a crash marked interrupted), the corrections per class, the step, the
+//! lessons and the links to the sessions before and after.
+
+use super::journal::{EndStatus, PinRef, ReadJournal, Record};
+use super::{PromptKind, Step};
+use crate::llm::{Role, Usage};
+
+/// Why a restored reply is incomplete when the journal has no end for it.
+pub const CUT_OFF: &str = "specbench stopped before the reply finished";
+
+/// How a restored message ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RestoredStatus {
+    Complete,
+    Interrupted(String),
+    Failed(String),
+}
+
+/// One message of a restored conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestoredMessage {
+    pub turn: u64,
+    pub role: Role,
+    pub text: String,
+    pub status: RestoredStatus,
+    /// For user messages: typed or a fix round.
+    pub kind: PromptKind,
+    /// For user messages: the classes it corrects.
+    pub corrects: Vec<String>,
+    /// For replies: the usage the provider reported.
+    pub usage: Usage,
+}
+
+/// A session as its journal tells it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Restored {
+    pub id: String,
+    /// Start time, milliseconds since the Unix epoch (0 when the start line is lost).
+    pub started: u64,
+    pub model: String,
+    pub pin: Option<PinRef>,
+    pub predecessor: Option<String>,
+    pub lessons: Vec<String>,
+    pub messages: Vec<RestoredMessage>,
+    /// Each corrected class and its count, in the order they were first corrected.
+    pub corrections: Vec<(String, u32)>,
+    pub poisoned: Option<String>,
+    pub step: Option<Step>,
+    /// The session that carries on from this one, once archived.
+    pub successor: Option<String>,
+    /// The largest turn id used, so new turns never reuse one.
+    pub max_turn: u64,
+    /// Lines that could not be read: (1-based line, why).
+    pub skipped: Vec<(usize, String)>,
+}
+
+impl Restored {
+    /// User turns sent.
+    pub fn turns(&self) -> usize {
+        self.messages.iter().filter(|m| m.role == Role::User).count()
+    }
+
+    /// The conversation's size: the last reported usage (prompt plus reply) when there is
+    /// one, else bytes / 4.
+    pub fn tokens(&self) -> u64 {
+        let reported = self.messages.iter().rev().find_map(|m| {
+            m.usage
+                .prompt
+                .map(|p| u64::from(p) + u64::from(m.usage.completion.unwrap_or(0)))
+        });
+        reported.unwrap_or_else(|| {
+            self.messages
+                .iter()
+                .map(|m| (m.text.len() as u64).div_ceil(4))
+                .sum()
+        })
+    }
+
+    /// The session's state in a word.
+    pub fn status(&self) -> &'static str {
+        if self.successor.is_some() {
+            "archived"
+        } else if self
+            .messages
+            .last()
+            .is_some_and(|m| m.status == RestoredStatus::Interrupted(CUT_OFF.into()))
+        {
+            "interrupted"
+        } else if self.poisoned.is_some() {
+            "poisoned"
+        } else {
+            "active"
+        }
+    }
+
+    /// The line `specbench sessions` prints for it.
+    pub fn summary(&self) -> super::store::Summary {
+        super::store::Summary {
+            id: self.id.clone(),
+            started: self.started,
+            pin: self.pin.as_ref().map(|p| p.version),
+            turns: self.turns(),
+            tokens: self.tokens(),
+            status: self.status(),
+        }
+    }
+}
+
+/// Folds the journal of session `id`.
+pub fn fold(id: &str, read: &ReadJournal) -> Restored {
+    let mut out = Restored {
+        id: id.to_string(),
+        skipped: read.skipped.clone(),
+        ..Restored::default()
+    };
+    // Index of the reply message of each open turn.
+    let mut open: Vec<(u64, usize)> = Vec::new();
+    for entry in &read.entries {
+        match &entry.record {
+            Record::Start {
+                model,
+                pin,
+                predecessor,
+                lessons,
+                ..
+            } => {
+                out.started = entry.at;
+                out.model = model.clone();
+                out.pin = pin.clone();
+                out.predecessor = predecessor.clone();
+                out.lessons = lessons.clone();
+            }
+            Record::User {
+                turn,
+                text,
+                kind,
+                corrects,
+            } => {
+                out.max_turn = out.max_turn.max(*turn);
+                out.messages.push(RestoredMessage {
+                    turn: *turn,
+                    role: Role::User,
+                    text: text.clone(),
+                    status: RestoredStatus::Complete,
+                    kind: *kind,
+                    corrects: corrects.clone(),
+                    usage: Usage::default(),
+                });
+                out.messages.push(RestoredMessage {
+                    turn: *turn,
+                    role: Role::Assistant,
+                    text: String::new(),
+                    status: RestoredStatus::Interrupted(CUT_OFF.into()),
+                    kind: PromptKind::Message,
+                    corrects: Vec::new(),
+                    usage: Usage::default(),
+                });
+                open.push((*turn, out.messages.len() - 1));
+            }
+            Record::Chunk { turn, text } => {
+                if let Some(&(_, i)) = open.iter().find(|(t, _)| t == turn) {
+                    out.messages[i].text.push_str(text);
+                }
+            }
+            Record::End {
+                turn,
+                status,
+                error,
+                usage,
+            } => {
+                if let Some(pos) = open.iter().position(|(t, _)| t == turn) {
+                    let (_, i) = open.remove(pos);
+                    let m = &mut out.messages[i];
+                    let why = error.clone().unwrap_or_else(|| "cancelled".into());
+                    m.status = match status {
+                        EndStatus::Complete => RestoredStatus::Complete,
+                        EndStatus::Interrupted => RestoredStatus::Interrupted(why),
+                        EndStatus::Failed => RestoredStatus::Failed(why),
+                    };
+                    m.usage = *usage;
+                }
+            }
+            Record::Correction { class, count, .. } => {
+                match out.corrections.iter_mut().find(|(c, _)| c == class) {
+                    Some((_, n)) => *n = *count,
+                    None => out.corrections.push((class.clone(), *count)),
+                }
+            }
+            Record::Poisoned { class } => out.poisoned = Some(class.clone()),
+            Record::Step { step } => out.step = Some(*step),
+            Record::Pinned { version, hash } => {
+                out.pin = Some(PinRef {
+                    version: *version,
+                    hash: hash.clone(),
+                });
+            }
+            Record::Archived { successor } => out.successor = Some(successor.clone()),
+            Record::Applied { .. } | Record::Undone { .. } | Record::Run { .. } => {}
+        }
+    }
+    // A reply that never got a chunk nor an end: nothing arrived before the stop.
+    for (_, i) in open {
+        if out.messages[i].text.is_empty() {
+            out.messages[i].status = RestoredStatus::Failed(CUT_OFF.into());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::journal::{Entry, VERSION};
+    use super::*;
+    use crate::session::CorrectionSource;
+
+    fn entries(records: Vec<Record>) -> ReadJournal {
+        ReadJournal {
+            entries: records
+                .into_iter()
+                .enumerate()
+                .map(|(i, record)| Entry {
+                    at: 1000 + i as u64,
+                    record,
+                })
+                .collect(),
+            skipped: Vec::new(),
+        }
+    }
+
+    fn user(turn: u64, text: &str) -> Record {
+        Record::User {
+            turn,
+            text: text.into(),
+            kind: PromptKind::Message,
+            corrects: vec![],
+        }
+    }
+
+    fn chunk(turn: u64, text: &str) -> Record {
+        Record::Chunk {
+            turn,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn a_reply_cut_off_by_a_crash_keeps_every_chunk_and_is_interrupted() {
+        let read = entries(vec![
+            Record::Start {
+                v: VERSION,
+                id: "s".into(),
+                model: "m".into(),
+                pin: None,
+                predecessor: Some("p".into()),
+                lessons: vec!["R4: use a deque".into()],
+            },
+            user(3, "first"),
+            chunk(3, "Hel"),
+            chunk(3, "lo"),
+            Record::End {
+                turn: 3,
+                status: EndStatus::Complete,
+                error: None,
+                usage: Usage {
+                    prompt: Some(100),
+                    completion: Some(5),
+                },
+            },
+            chunk(3, " late"),
+            user(9, "second"),
+            chunk(9, "par"),
+            chunk(9, "tial"),
+            Record::Correction {
+                class: "R4 · violated".into(),
+                count: 1,
+                source: CorrectionSource::Fix,
+            },
+            Record::Correction {
+                class: "R4 · violated".into(),
+                count: 2,
+                source: CorrectionSource::Fix,
+            },
+            Record::Step {
+                step: Step::Implement,
+            },
+        ]);
+        let r = fold("s", &read);
+        assert_eq!(r.started, 1000);
+        assert_eq!(r.predecessor.as_deref(), Some("p"));
+        assert_eq!(r.lessons, vec!["R4: use a deque".to_string()]);
+        let texts: Vec<&str> = r.messages.iter().map(|m| m.text.as_str()).collect();
+        assert_eq!(texts, ["first", "Hello", "second", "partial"]);
+        assert_eq!(r.messages[1].status, RestoredStatus::Complete);
+        assert_eq!(
+            r.messages[3].status,
+            RestoredStatus::Interrupted(CUT_OFF.into())
+        );
+        assert_eq!(r.corrections, vec![("R4 · violated".to_string(), 2)]);
+        assert_eq!(r.step, Some(Step::Implement));
+        assert_eq!(r.max_turn, 9);
+        assert_eq!(r.turns(), 2);
+        assert_eq!(r.tokens(), 105);
+        assert_eq!(r.status(), "interrupted");
+    }
+
+    #[test]
+    fn a_reply_with_nothing_received_is_failed() {
+        let r = fold("s", &entries(vec![user(1, "hi")]));
+        assert_eq!(
+            r.messages[1].status,
+            RestoredStatus::Failed(CUT_OFF.into())
+        );
+        let r = fold(
+            "s",
+            &entries(vec![
+                user(1, "hi"),
+                Record::Archived {
+                    successor: "t".into(),
+                },
+            ]),
+        );
+        assert_eq!(r.status(), "archived");
+    }
+}

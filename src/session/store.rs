@@ -1,0 +1,204 @@
+//! The sessions folder, `.specbench/sessions/`: one journal per session, named by its id.
+//! Ids start with the UTC start time, so they sort in the order the sessions began.
+
+use std::path::{Path, PathBuf};
+
+use super::journal::{self, JournalError};
+use super::restore::{self, Restored};
+
+/// The sessions folder inside the workspace's state folder.
+pub const SESSIONS_DIR: &str = "sessions";
+
+/// Why a session could not be found or read.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("no session matches \"{0}\" (specbench sessions lists them)")]
+    NotFound(String),
+    #[error("\"{prefix}\" matches {count} sessions; give more of the id")]
+    Ambiguous { prefix: String, count: usize },
+    #[error("this workspace has no sessions yet")]
+    None,
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+}
+
+/// A workspace's sessions.
+#[derive(Debug, Clone)]
+pub struct SessionStore {
+    dir: PathBuf,
+}
+
+/// One session as `specbench sessions` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub id: String,
+    /// Start time, milliseconds since the Unix epoch.
+    pub started: u64,
+    /// The pin version it is bound to.
+    pub pin: Option<u32>,
+    /// User turns sent.
+    pub turns: usize,
+    /// The conversation's size: reported usage where known, else an estimate.
+    pub tokens: u64,
+    pub status: &'static str,
+}
+
+impl SessionStore {
+    /// The sessions of the workspace at `root`.
+    pub fn new(root: &Path) -> Self {
+        Self {
+            dir: root.join(crate::logging::STATE_DIR).join(SESSIONS_DIR),
+        }
+    }
+
+    /// The journal of session `id`.
+    pub fn path(&self, id: &str) -> PathBuf {
+        self.dir.join(format!("{id}.jsonl"))
+    }
+
+    /// A new id for a session starting at `now_ms`, unique in the folder.
+    pub fn new_id(&self, now_ms: u64) -> String {
+        let stamp = super::compact_utc(now_ms);
+        let mut salt = (now_ms % 1000) as u32 ^ std::process::id().wrapping_mul(2_654_435_761);
+        loop {
+            let id = format!("{stamp}-{:04x}", salt & 0xffff);
+            if !self.path(&id).exists() {
+                return id;
+            }
+            salt = salt.wrapping_add(1);
+        }
+    }
+
+    /// Every session id, oldest first.
+    pub fn ids(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        let mut ids: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()
+                    .and_then(|n| n.strip_suffix(".jsonl"))
+                    .map(str::to_string)
+            })
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// The session to resume: the newest one that was not archived.
+    pub fn latest(&self) -> Option<String> {
+        self.ids().into_iter().rev().find(|id| {
+            journal::read(&self.path(id))
+                .map(|j| {
+                    !j.entries
+                        .iter()
+                        .any(|e| matches!(e.record, journal::Record::Archived { .. }))
+                })
+                .unwrap_or(false)
+        })
+    }
+
+    /// The session whose id is or starts with `prefix`; the newest when `prefix` is `None`.
+    pub fn resolve(&self, prefix: Option<&str>) -> Result<String, SessionError> {
+        let ids = self.ids();
+        let Some(prefix) = prefix else {
+            return ids.last().cloned().ok_or(SessionError::None);
+        };
+        if ids.iter().any(|id| id == prefix) {
+            return Ok(prefix.to_string());
+        }
+        let matching: Vec<&String> = ids.iter().filter(|id| id.starts_with(prefix)).collect();
+        match matching.as_slice() {
+            [one] => Ok((*one).clone()),
+            [] => Err(SessionError::NotFound(prefix.to_string())),
+            many => Err(SessionError::Ambiguous {
+                prefix: prefix.to_string(),
+                count: many.len(),
+            }),
+        }
+    }
+
+    /// Reads and folds session `id`.
+    pub fn load(&self, id: &str) -> Result<Restored, SessionError> {
+        let read = journal::read(&self.path(id))?;
+        Ok(restore::fold(id, &read))
+    }
+
+    /// Every session, oldest first, as `specbench sessions` lists them.
+    pub fn summaries(&self) -> Vec<Summary> {
+        self.ids()
+            .into_iter()
+            .filter_map(|id| self.load(&id).ok())
+            .map(|r| r.summary())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::journal::{Journal, Record, VERSION};
+    use super::*;
+
+    fn start(store: &SessionStore, id: &str, archived: bool) {
+        let j = Journal::open(&store.path(id)).unwrap();
+        j.append_at(
+            1,
+            Record::Start {
+                v: VERSION,
+                id: id.into(),
+                model: "m".into(),
+                pin: None,
+                predecessor: None,
+                lessons: vec![],
+            },
+        )
+        .unwrap();
+        if archived {
+            j.append_at(
+                2,
+                Record::Archived {
+                    successor: "x".into(),
+                },
+            )
+            .unwrap();
+        }
+    }
+
+    #[test]
+    fn latest_skips_archived_sessions_and_prefixes_resolve() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SessionStore::new(dir.path());
+        assert_eq!(store.latest(), None);
+        assert!(matches!(store.resolve(None), Err(SessionError::None)));
+        start(&store, "20261130-100000-aaaa", false);
+        start(&store, "20261130-110000-bbbb", true);
+        assert_eq!(store.latest().as_deref(), Some("20261130-100000-aaaa"));
+        assert_eq!(store.resolve(None).unwrap(), "20261130-110000-bbbb");
+        assert_eq!(
+            store.resolve(Some("20261130-10")).unwrap(),
+            "20261130-100000-aaaa"
+        );
+        assert!(matches!(
+            store.resolve(Some("2026")),
+            Err(SessionError::Ambiguous { count: 2, .. })
+        ));
+        assert!(matches!(
+            store.resolve(Some("nope")),
+            Err(SessionError::NotFound(_))
+        ));
+    }
+
+    #[test]
+    fn new_ids_sort_by_time_and_never_collide() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SessionStore::new(dir.path());
+        let a = store.new_id(1_796_033_742_000);
+        start(&store, &a, false);
+        let b = store.new_id(1_796_033_742_000);
+        assert_ne!(a, b);
+        assert!(a.starts_with("20261130-101542-"));
+        assert!(store.new_id(1_796_033_800_000) > a);
+    }
+}
