@@ -14,7 +14,7 @@ use crate::effects::Effects;
 use crate::model::{AppEvent, Model, Msg, NoticeKind};
 use crate::terminal::{self, TerminalHost};
 use crate::theme::ThemeSource;
-use crate::watch::{WatchConfig, WatchError, WatchEvent, Watcher};
+use crate::watch::{WatchConfig, WatchError, Watcher};
 use crate::{demo, logging, workspace};
 
 /// A terminal workbench for spec-first, test-first coding with LLMs.
@@ -215,6 +215,7 @@ fn open(dir: &Path, overrides: &Overrides, notice: Option<&str>) -> Result<ExitC
     tracing::info!(root = %root.display(), "opening workspace");
     let (theme, theme_error) = ThemeSource::from_env().load_or_default(&config.ui.theme);
     let mut model = Model::new(root.clone(), workspace::label(&root), config.clone(), theme);
+    model.watching = true;
     let mut first_cmds = Vec::new();
     if let Some(text) = notice {
         first_cmds.push(model.notify(NoticeKind::Info, text));
@@ -241,7 +242,7 @@ fn open(dir: &Path, overrides: &Overrides, notice: Option<&str>) -> Result<ExitC
                 Err(e) => {
                     tracing::warn!(%e, "file watching is off");
                     let reason = format!("File watching is off: {e}; r reruns the tests");
-                    let _ = tx.send(Msg::Event(AppEvent::Watch(WatchEvent::Rescan { reason })));
+                    let _ = tx.send(Msg::Event(AppEvent::WatcherOff(reason)));
                     None
                 }
             })

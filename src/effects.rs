@@ -15,6 +15,9 @@ use crate::llm::provider::Provider;
 use crate::llm::{request, tokens};
 use crate::model::{AppEvent, Cmd, Msg, ScanOutcome, SharedPlan};
 use crate::runner::process::{self, RunRequest};
+use crate::session::journal::{self, Journal, Record};
+use crate::session::store::SessionStore;
+use crate::session::{PromptKind, Step};
 use crate::spec::pin::PinStore;
 use crate::spec::scan;
 use crate::workspace;
@@ -37,6 +40,8 @@ pub struct Effects {
     provider: Arc<Result<Provider, String>>,
     /// Replies streaming, by turn id, to abort on cancel.
     replies: Arc<Mutex<HashMap<u64, tokio::task::AbortHandle>>>,
+    /// The session journal, once open.
+    journal: Arc<Mutex<Option<Arc<Journal>>>>,
 }
 
 /// An undo's (or redo's) result in the terms the model shows.
@@ -93,7 +98,160 @@ impl Effects {
             scans: Arc::default(),
             provider: Arc::new(provider),
             replies: Arc::default(),
+            journal: Arc::default(),
         }
+    }
+
+    /// The session journal in force.
+    fn current_journal(&self) -> Option<Arc<Journal>> {
+        self.journal.lock().ok().and_then(|j| j.clone())
+    }
+
+    /// Appends `record` to the journal; a turn's end is synced to disk off the UI task.
+    fn write_journal(&self, record: Record) {
+        let Some(journal) = self.current_journal() else {
+            return;
+        };
+        let sync = record.ends_turn();
+        if let Err(e) = journal.append(record) {
+            tracing::error!(error = %e, "journal write failed");
+            let _ = self.tx.send(Msg::Event(AppEvent::JournalFailed(e.to_string())));
+            return;
+        }
+        if sync && let Ok(file) = journal.sync_handle() {
+            tokio::task::spawn_blocking(move || {
+                if let Err(e) = file.sync_data() {
+                    tracing::warn!(error = %e, "journal fsync failed");
+                }
+            });
+        }
+    }
+
+    /// Opens the session to resume (the latest not archived) or starts one, then reads it
+    /// back and counts its messages off the UI task.
+    fn open_session(&self) {
+        let store = SessionStore::new(&self.root);
+        let resumed = store.latest();
+        let id = resumed
+            .clone()
+            .unwrap_or_else(|| store.new_id(crate::session::now_ms()));
+        let opened = crate::logging::ensure_state_dir(&self.root)
+            .map_err(|e| e.to_string())
+            .and_then(|_| Journal::open(&store.path(&id)).map_err(|e| e.to_string()));
+        let journal = match opened {
+            Ok(j) => Arc::new(j),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot open the session journal");
+                let _ = self.tx.send(Msg::Event(AppEvent::JournalFailed(e)));
+                let _ = self.tx.send(Msg::Event(AppEvent::SessionOpened {
+                    id,
+                    restored: None,
+                    counts: Vec::new(),
+                }));
+                return;
+            }
+        };
+        if let Ok(mut slot) = self.journal.lock() {
+            *slot = Some(journal.clone());
+        }
+        let tx = self.tx.clone();
+        let model = self.config.model.model.clone();
+        let encoding = tokens::Encoding::for_model(&model);
+        tokio::task::spawn_blocking(move || {
+            let restored = match &resumed {
+                Some(id) => match journal::read(journal.path()) {
+                    Ok(read) => Some(Box::new(crate::session::restore::fold(id, &read))),
+                    Err(e) => {
+                        let _ = tx.send(Msg::Event(AppEvent::JournalFailed(e.to_string())));
+                        None
+                    }
+                },
+                None => {
+                    let start = Record::Start {
+                        v: journal::VERSION,
+                        id: id.clone(),
+                        model,
+                        pin: None,
+                        predecessor: None,
+                        lessons: Vec::new(),
+                    };
+                    if let Err(e) = journal.append(start).and_then(|()| journal.sync()) {
+                        let _ = tx.send(Msg::Event(AppEvent::JournalFailed(e.to_string())));
+                    }
+                    None
+                }
+            };
+            let counts = match &restored {
+                Some(r) if !r.messages.is_empty() => {
+                    tokens::preload(encoding);
+                    r.messages
+                        .iter()
+                        .map(|m| tokens::count(encoding, &m.text))
+                        .collect()
+                }
+                _ => Vec::new(),
+            };
+            tracing::info!(%id, resumed = resumed.is_some(), "session open");
+            let _ = tx.send(Msg::Event(AppEvent::SessionOpened {
+                id,
+                restored,
+                counts,
+            }));
+        });
+    }
+
+    /// Archives the session in force and starts a fresh one seeded with `lessons`.
+    fn fresh_session(&self, lessons: Vec<String>, step: Step, pin: Option<(u32, String)>) {
+        let store = SessionStore::new(&self.root);
+        let old = self.current_journal();
+        let id = store.new_id(crate::session::now_ms());
+        let predecessor = old.as_ref().and_then(|j| {
+            j.path()
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .map(str::to_string)
+        });
+        let result = Journal::open(&store.path(&id)).map_err(|e| e.to_string());
+        let journal = match result {
+            Ok(j) => Arc::new(j),
+            Err(e) => {
+                let _ = self.tx.send(Msg::Event(AppEvent::SessionStarted(Err(e))));
+                return;
+            }
+        };
+        let records = [
+            Record::Start {
+                v: journal::VERSION,
+                id: id.clone(),
+                model: self.config.model.model.clone(),
+                pin: pin.map(|(version, hash)| journal::PinRef { version, hash }),
+                predecessor,
+                lessons,
+            },
+            Record::Step { step },
+        ];
+        for record in records {
+            if let Err(e) = journal.append(record) {
+                let _ = self.tx.send(Msg::Event(AppEvent::SessionStarted(Err(e.to_string()))));
+                return;
+            }
+        }
+        if let Some(old) = old {
+            let archived = Record::Archived {
+                successor: id.clone(),
+            };
+            if let Err(e) = old.append(archived).and_then(|()| old.sync()) {
+                tracing::error!(error = %e, "cannot mark the old session archived");
+            }
+        }
+        if let Ok(mut slot) = self.journal.lock() {
+            *slot = Some(journal.clone());
+        }
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let result = journal.sync().map(|()| id).map_err(|e| e.to_string());
+            let _ = tx.send(Msg::Event(AppEvent::SessionStarted(result)));
+        });
     }
 
     /// Loads the tokenizer and highlighter off the UI task, and sets the provider up.
@@ -118,19 +276,32 @@ impl Effects {
         });
     }
 
-    /// Streams the reply to turn `turn`.
-    fn send(&self, turn: u64, request: ChatRequest, prompt: String) {
+    /// Streams the reply to turn `turn`; every piece of text is journaled as it arrives,
+    /// before the UI sees it, so a crash loses none of what was received.
+    fn send(&self, turn: u64, request: ChatRequest, prompt: String, kind: PromptKind) {
         let (tx, provider) = (self.tx.clone(), self.provider.clone());
         let replies = self.replies.clone();
+        let journal = self.current_journal();
         let task = tokio::spawn(async move {
             let result = match provider.as_ref() {
                 Ok(p) => {
                     let events = tx.clone();
-                    let mut emit = move |event| {
+                    let mut emit = move |event: crate::llm::client::ReplyEvent| {
+                        if let (Some(j), crate::llm::client::ReplyEvent::Delta(text)) =
+                            (&journal, &event)
+                        {
+                            let chunk = Record::Chunk {
+                                turn,
+                                text: text.clone(),
+                            };
+                            if let Err(e) = j.append(chunk) {
+                                tracing::error!(error = %e, "journal write failed");
+                            }
+                        }
                         let at = tokio::time::Instant::now();
                         let _ = events.send(Msg::Event(AppEvent::Reply { turn, event, at }));
                     };
-                    p.stream(&request, &prompt, &mut emit).await
+                    p.stream(&request, &prompt, kind, &mut emit).await
                 }
                 Err(why) => Err(LlmError::Unavailable(why.clone())),
             };
@@ -344,7 +515,11 @@ impl Effects {
                 turn,
                 request,
                 prompt,
-            } => self.send(turn, *request, prompt),
+                kind,
+            } => self.send(turn, *request, prompt, kind),
+            Cmd::OpenSession => self.open_session(),
+            Cmd::Journal(record) => self.write_journal(record),
+            Cmd::FreshSession { lessons, step, pin } => self.fresh_session(lessons, step, pin),
             Cmd::PrepareChanges { turn, reply } => {
                 let root = self.root.clone();
                 let allowed = self.allowed();

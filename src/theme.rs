@@ -77,6 +77,13 @@ pub mod scope {
     pub const GAUGE_HISTORY: &str = "gauge.segment.history";
     pub const GAUGE_MESSAGE: &str = "gauge.segment.message";
     pub const GAUGE_REANCHOR: &str = "gauge.segment.reanchor";
+    pub const GAUGE_LESSONS: &str = "gauge.segment.lessons";
+    pub const CONVERSATION_FIX: &str = "conversation.fix";
+    pub const LOOP_STEP: &str = "loop.step";
+    pub const LOOP_STEP_CURRENT: &str = "loop.step.current";
+    pub const LOOP_STEP_DONE: &str = "loop.step.done";
+    pub const LOOP_CORRECTION: &str = "loop.correction";
+    pub const LOOP_BANNER: &str = "loop.banner";
     pub const CODE_TEXT: &str = "code.text";
     pub const CODE_FILE: &str = "code.file";
     pub const CODE_FILE_SELECTED: &str = "code.file.selected";
@@ -156,6 +163,13 @@ pub mod scope {
         GAUGE_HISTORY,
         GAUGE_MESSAGE,
         GAUGE_REANCHOR,
+        GAUGE_LESSONS,
+        CONVERSATION_FIX,
+        LOOP_STEP,
+        LOOP_STEP_CURRENT,
+        LOOP_STEP_DONE,
+        LOOP_CORRECTION,
+        LOOP_BANNER,
         CODE_TEXT,
         CODE_FILE,
         CODE_FILE_SELECTED,

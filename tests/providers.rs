@@ -13,6 +13,7 @@ use specbench::config::{ModelConfig, Provider as Kind};
 use specbench::llm::client::{LlmError, Patience, ReplyEvent};
 use specbench::llm::provider::Provider;
 use specbench::llm::{ChatMessage, ChatRequest, Role, Usage};
+use specbench::session::PromptKind;
 
 const KEY: &str = "sk-test-5ecret-k3y-never-logged";
 
@@ -64,7 +65,7 @@ fn provider(kind: Kind, server: &Server, root: &Path, record: Option<&str>) -> P
 async fn stream(p: &Provider) -> (Vec<ReplyEvent>, Result<(), LlmError>) {
     let mut events = Vec::new();
     let result = p
-        .stream(&request(), "Say hi", &mut |e| events.push(e))
+        .stream(&request(), "Say hi", PromptKind::Message, &mut |e| events.push(e))
         .await;
     (events, result)
 }
@@ -387,7 +388,7 @@ async fn a_recorded_cassette_replays_offline_identically_and_never_holds_the_key
 
     let mut events = Vec::new();
     let err = replay
-        .stream(&request(), "something never recorded", &mut |e| {
+        .stream(&request(), "something never recorded", PromptKind::Message, &mut |e| {
             events.push(e)
         })
         .await
@@ -431,6 +432,7 @@ fn a_broken_cassette_is_refused_with_its_file_and_line() {
     let path = dir.path().join("bad.jsonl");
     let good = specbench::llm::cassette::Tape::new().finish(
         "hi",
+        false,
         "m",
         specbench::llm::cassette::End::Complete,
     );

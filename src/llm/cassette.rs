@@ -41,6 +41,10 @@ pub struct Entry {
     pub fingerprint: String,
     /// The user's message as typed.
     pub prompt: String,
+    /// A fix round's message: specbench wrote it from the test results, so a replay matches
+    /// it by order among the fix entries when its text differs.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fix: bool,
     pub model: String,
     pub events: Vec<Timed>,
     pub end: End,
@@ -99,15 +103,17 @@ impl Cassette {
     }
 
     /// The reply for the `nth` time (0-based) `prompt` is sent: the nth recording of it, or
-    /// the last one when it was recorded fewer times.
-    pub fn find(&self, prompt: &str, nth: usize) -> Result<&Entry, LlmError> {
+    /// the last one when it was recorded fewer times. A fix round's message that was not
+    /// recorded word for word plays the `fix_nth` fix entry (0-based, in cassette order).
+    pub fn find(&self, prompt: &str, nth: usize, fix_nth: Option<usize>) -> Result<&Entry, LlmError> {
         let fp = fingerprint(prompt);
         let matching: Vec<&Entry> = self
             .entries
             .iter()
             .filter(|e| e.fingerprint == fp)
             .collect();
-        match matching.get(nth).or(matching.last()) {
+        let fixes = || self.entries.iter().filter(|e| e.fix).nth(fix_nth?);
+        match matching.get(nth).or(matching.last()).copied().or_else(fixes) {
             Some(entry) => Ok(entry),
             None => Err(LlmError::NoRecordedReply {
                 cassette: self.path.display().to_string(),
@@ -116,12 +122,13 @@ impl Cassette {
         }
     }
 
-    /// The recorded prompts in order, each once: what the demo offers to send next.
+    /// The recorded prompts in order, each once: what the demo offers to send next. Fix
+    /// rounds are left out: specbench writes those itself.
     pub fn prompts(&self) -> Vec<String> {
         let mut seen = std::collections::HashSet::new();
         self.entries
             .iter()
-            .filter(|e| seen.insert(e.fingerprint.clone()))
+            .filter(|e| !e.fix && seen.insert(e.fingerprint.clone()))
             .map(|e| e.prompt.clone())
             .collect()
     }
@@ -266,12 +273,13 @@ impl Tape {
         self.events.is_empty()
     }
 
-    /// The finished entry.
-    pub fn finish(self, prompt: &str, model: &str, end: End) -> Entry {
+    /// The finished entry (`fix`: the prompt was a fix round's).
+    pub fn finish(self, prompt: &str, fix: bool, model: &str, end: End) -> Entry {
         Entry {
             v: VERSION,
             fingerprint: fingerprint(prompt),
             prompt: prompt.to_string(),
+            fix,
             model: model.to_string(),
             events: self.events,
             end,
@@ -291,7 +299,7 @@ mod tests {
             prompt: Some(10),
             completion: Some(2),
         }));
-        tape.finish(prompt, "m", End::Complete)
+        tape.finish(prompt, false, "m", End::Complete)
     }
 
     #[test]
@@ -314,11 +322,11 @@ mod tests {
             ReplyEvent::Delta(t) => t.clone(),
             other => panic!("{other:?}"),
         };
-        assert_eq!(text(c.find("hi", 0).unwrap()), "one");
-        assert_eq!(text(c.find(" hi ", 1).unwrap()), "two");
-        assert_eq!(text(c.find("hi", 5).unwrap()), "two");
+        assert_eq!(text(c.find("hi", 0, None).unwrap()), "one");
+        assert_eq!(text(c.find(" hi ", 1, None).unwrap()), "two");
+        assert_eq!(text(c.find("hi", 5, None).unwrap()), "two");
         assert_eq!(c.prompts(), vec!["hi".to_string(), "other".to_string()]);
-        let err = c.find("never said", 0).unwrap_err();
+        let err = c.find("never said", 0, None).unwrap_err();
         assert_eq!(
             err.to_string(),
             format!(
@@ -326,6 +334,15 @@ mod tests {
                 path.display()
             )
         );
+        // A fix round's text is generated: it plays the fix entries in order.
+        let mut fix = entry("Fix round 1 of 3: R4 fails", "fixed");
+        fix.fix = true;
+        rec.append(&fix).unwrap();
+        let c = Cassette::load(&path).unwrap();
+        assert_eq!(text(c.find("Fix round 1 of 3: R9 fails", 0, Some(0)).unwrap()), "fixed");
+        assert!(c.find("Fix round 2 of 3: R9 fails", 0, Some(1)).is_err());
+        assert!(c.find("an ordinary message", 0, None).is_err());
+        assert_eq!(c.prompts().len(), 2, "fix rounds are not offered");
         // Only the temp-free cassette is left in the directory.
         let names: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
         assert_eq!(names.len(), 1);
@@ -376,7 +393,7 @@ mod tests {
         for piece in ["one ", "line\n", "two\n", "three"] {
             tape.note(&ReplyEvent::Delta(piece.into()));
         }
-        let e = tape.finish("p", "m", End::Complete);
+        let e = tape.finish("p", false, "m", End::Complete);
         let steps = std::sync::Arc::new(tokio::sync::Semaphore::new(0));
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let player = {

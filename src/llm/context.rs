@@ -15,6 +15,8 @@ pub enum SegmentKind {
     Code,
     /// The latest parsed test failures.
     Tests,
+    /// A fresh session's opening: the lessons carried over from the session before.
+    Lessons,
     /// The conversation so far.
     History,
     /// The user's new message.
@@ -24,12 +26,26 @@ pub enum SegmentKind {
 }
 
 impl SegmentKind {
-    /// Every kind, in request order; a kind's position here indexes [`Segments`].
-    pub const ALL: [SegmentKind; 7] = [
+    /// Every kind, in the order of an ordinary request (DESIGN.md section 7).
+    pub const ALL: [SegmentKind; 8] = [
         SegmentKind::System,
         SegmentKind::Spec,
         SegmentKind::Code,
         SegmentKind::Tests,
+        SegmentKind::Lessons,
+        SegmentKind::History,
+        SegmentKind::Message,
+        SegmentKind::Reanchor,
+    ];
+
+    /// The order of a fresh session's request: its seed (code, results, lessons) ends with
+    /// the pinned spec, so the spec is the last thing before the conversation.
+    pub const SEEDED: [SegmentKind; 8] = [
+        SegmentKind::System,
+        SegmentKind::Code,
+        SegmentKind::Tests,
+        SegmentKind::Lessons,
+        SegmentKind::Spec,
         SegmentKind::History,
         SegmentKind::Message,
         SegmentKind::Reanchor,
@@ -42,6 +58,7 @@ impl SegmentKind {
             SegmentKind::Spec => "spec",
             SegmentKind::Code => "code",
             SegmentKind::Tests => "tests",
+            SegmentKind::Lessons => "lessons",
             SegmentKind::History => "history",
             SegmentKind::Message => "message",
             SegmentKind::Reanchor => "re-anchor",
@@ -55,36 +72,81 @@ impl SegmentKind {
             SegmentKind::Spec => scope::GAUGE_SPEC,
             SegmentKind::Code => scope::GAUGE_CODE,
             SegmentKind::Tests => scope::GAUGE_TESTS,
+            SegmentKind::Lessons => scope::GAUGE_LESSONS,
             SegmentKind::History => scope::GAUGE_HISTORY,
             SegmentKind::Message => scope::GAUGE_MESSAGE,
             SegmentKind::Reanchor => scope::GAUGE_REANCHOR,
         }
     }
+}
 
-    /// The kind's position in [`SegmentKind::ALL`].
-    fn index(self) -> usize {
-        self as usize
+/// How many segments a request has.
+pub const SEGMENTS: usize = 8;
+
+/// Tokens per segment of a request, in the request's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Segments {
+    order: [SegmentKind; SEGMENTS],
+    tokens: [u32; SEGMENTS],
+}
+
+impl Default for Segments {
+    fn default() -> Self {
+        Self::from_tokens([0; SEGMENTS])
     }
 }
 
-/// Tokens per segment of a request, indexed by the kind's position in [`SegmentKind::ALL`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Segments(pub [u32; 7]);
-
 impl Segments {
+    /// An ordinary request's segments ([`SegmentKind::ALL`] order) with these tokens.
+    pub fn from_tokens(tokens: [u32; SEGMENTS]) -> Self {
+        Self {
+            order: SegmentKind::ALL,
+            tokens,
+        }
+    }
+
+    /// Empty segments of a fresh session's request ([`SegmentKind::SEEDED`] order).
+    pub fn seeded() -> Self {
+        Self {
+            order: SegmentKind::SEEDED,
+            tokens: [0; SEGMENTS],
+        }
+    }
+
+    /// The kinds in request order.
+    pub fn order(&self) -> &[SegmentKind; SEGMENTS] {
+        &self.order
+    }
+
+    /// The tokens in request order.
+    pub fn tokens(&self) -> &[u32; SEGMENTS] {
+        &self.tokens
+    }
+
+    /// Each kind and its tokens, in request order.
+    pub fn iter(&self) -> impl Iterator<Item = (SegmentKind, u32)> + '_ {
+        self.order.iter().copied().zip(self.tokens.iter().copied())
+    }
+
+    /// Where `kind` sits in the request.
+    pub fn position(&self, kind: SegmentKind) -> usize {
+        self.order.iter().position(|&k| k == kind).unwrap_or(0)
+    }
+
     /// The tokens of `kind`.
     pub fn get(&self, kind: SegmentKind) -> u32 {
-        self.0[kind.index()]
+        self.tokens[self.position(kind)]
     }
 
     /// Sets the tokens of `kind`.
     pub fn set(&mut self, kind: SegmentKind, tokens: u32) {
-        self.0[kind.index()] = tokens;
+        let at = self.position(kind);
+        self.tokens[at] = tokens;
     }
 
     /// The tokens of the whole request (saturating).
     pub fn total(&self) -> u32 {
-        sum(&self.0)
+        sum(&self.tokens)
     }
 }
 
@@ -186,14 +248,14 @@ impl ContextUse {
         if spec == 0 {
             return None;
         }
-        let start = sum(&self.segments.0[..SegmentKind::Spec.index()]);
+        let start = sum(&self.segments.tokens[..self.segments.position(SegmentKind::Spec)]);
         Some((start, start.saturating_add(spec)))
     }
 
     /// The tokens after the spec's last full statement: every segment after the spec,
     /// the re-anchor included.
     pub fn after_spec(&self) -> u32 {
-        sum(&self.segments.0[SegmentKind::Spec.index() + 1..])
+        sum(&self.segments.tokens[self.segments.position(SegmentKind::Spec) + 1..])
     }
 
     /// The tokens by which the request exceeds the usable window (0 when it fits).
@@ -248,30 +310,36 @@ impl Mismatch {
 /// largest remainder (ties to the earlier segment). With nothing estimated, the whole count
 /// goes to the message.
 pub fn scale(estimate: Segments, reported_total: u32) -> Segments {
-    let total: u64 = estimate.0.iter().map(|&n| u64::from(n)).sum();
+    let total: u64 = estimate.tokens.iter().map(|&n| u64::from(n)).sum();
     if total == 0 {
-        let mut only = Segments::default();
+        let mut only = Segments {
+        tokens: [0; SEGMENTS],
+        ..estimate
+    };
         only.set(SegmentKind::Message, reported_total);
         return only;
     }
     let target = u64::from(reported_total);
-    let mut scaled = [0u32; 7];
-    let mut remainders = [0u64; 7];
+    let mut scaled = [0u32; SEGMENTS];
+    let mut remainders = [0u64; SEGMENTS];
     let mut assigned = 0u64;
-    for (i, &n) in estimate.0.iter().enumerate() {
+    for (i, &n) in estimate.tokens.iter().enumerate() {
         let exact = u64::from(n) * target;
         // At most `target`, which fits in a u32.
         scaled[i] = u32::try_from(exact / total).unwrap_or(u32::MAX);
         remainders[i] = exact % total;
         assigned += exact / total;
     }
-    let mut order: Vec<usize> = (0..7).collect();
+    let mut order: Vec<usize> = (0..SEGMENTS).collect();
     order.sort_by(|&a, &b| remainders[b].cmp(&remainders[a]).then(a.cmp(&b)));
     let short = usize::try_from(target - assigned).unwrap_or(0);
     for &i in order.iter().take(short) {
         scaled[i] += 1;
     }
-    Segments(scaled)
+    Segments {
+        tokens: scaled,
+        ..estimate
+    }
 }
 
 /// Formats a token count compactly: `950`, `1.2k`, `119.8k`, `128k`, `1.5M`.
@@ -291,8 +359,9 @@ pub fn fmt_tokens(n: u32) -> String {
 mod tests {
     use super::*;
 
-    fn segments(tokens: [u32; 7]) -> Segments {
-        Segments(tokens)
+    /// Segments of an ordinary request from the seven kinds other than lessons.
+    fn segments(t: [u32; 7]) -> Segments {
+        Segments::from_tokens([t[0], t[1], t[2], t[3], 0, t[4], t[5], t[6]])
     }
 
     fn usage(tokens: [u32; 7], window: u32, reserve: u32) -> ContextUse {
@@ -307,9 +376,7 @@ mod tests {
 
     #[test]
     fn kinds_are_in_request_order_with_labels_and_scopes() {
-        for (i, kind) in SegmentKind::ALL.iter().enumerate() {
-            assert_eq!(kind.index(), i);
-        }
+        assert_eq!(Segments::default().order(), &SegmentKind::ALL);
         let labels: Vec<&str> = SegmentKind::ALL.iter().map(|k| k.label()).collect();
         assert_eq!(
             labels,
@@ -318,6 +385,7 @@ mod tests {
                 "spec",
                 "code",
                 "tests",
+                "lessons",
                 "history",
                 "message",
                 "re-anchor"
@@ -334,7 +402,7 @@ mod tests {
         s.set(SegmentKind::Reanchor, 20);
         assert_eq!(s.get(SegmentKind::Code), 500);
         assert_eq!(s.get(SegmentKind::Spec), 0);
-        assert_eq!(s.0[2], 500);
+        assert_eq!(s.tokens()[2], 500);
         assert_eq!(s.total(), 520);
         assert_eq!(segments([u32::MAX, 1, 0, 0, 0, 0, 0]).total(), u32::MAX);
     }
@@ -467,5 +535,29 @@ mod tests {
         assert_eq!(nothing.total(), 500);
         let huge = scale(segments([u32::MAX, u32::MAX, 0, 0, 0, 0, 0]), u32::MAX);
         assert_eq!(huge.total(), u32::MAX);
+    }
+
+    #[test]
+    fn a_seeded_request_puts_the_spec_after_code_tests_and_lessons() {
+        let mut s = Segments::seeded();
+        s.set(SegmentKind::System, 100);
+        s.set(SegmentKind::Code, 1000);
+        s.set(SegmentKind::Tests, 200);
+        s.set(SegmentKind::Lessons, 50);
+        s.set(SegmentKind::Spec, 400);
+        s.set(SegmentKind::Message, 30);
+        s.set(SegmentKind::Reanchor, 20);
+        let u = ContextUse {
+            segments: s,
+            window: 10_000,
+            reserve: 0,
+            exact: false,
+            mismatch: None,
+        };
+        assert_eq!(u.spec_span(), Some((1350, 1750)));
+        assert_eq!(u.after_spec(), 50);
+        let scaled = scale(s, 3600);
+        assert_eq!(scaled.order(), &SegmentKind::SEEDED);
+        assert_eq!(scaled.get(SegmentKind::Spec), 800);
     }
 }

@@ -11,6 +11,7 @@ use secrecy::SecretString;
 use super::cassette::{self, Cassette, End, Pace, Recorder, Tape};
 use super::client::{self, Endpoint, LlmError, Patience, ReplyEvent, Wire};
 use super::{ChatRequest, window};
+use crate::session::PromptKind;
 use crate::config::{ModelConfig, Provider as Kind};
 
 /// Where replies come from.
@@ -27,6 +28,8 @@ enum Backend {
         steps: tokio::sync::Semaphore,
         /// How many times each prompt was sent, to play its nth recording.
         sent: Mutex<HashMap<String, usize>>,
+        /// How many fix rounds were sent, to play the fix entries in order.
+        fixes: std::sync::atomic::AtomicUsize,
     },
 }
 
@@ -107,6 +110,7 @@ impl Provider {
                     },
                     steps: tokio::sync::Semaphore::new(0),
                     sent: Mutex::default(),
+                    fixes: std::sync::atomic::AtomicUsize::new(0),
                 }
             }
             Kind::Openai | Kind::Anthropic => {
@@ -180,12 +184,13 @@ impl Provider {
         }
     }
 
-    /// Streams the reply to `request` (whose user message, as typed, is `prompt`) through
-    /// `emit`, recording it when asked to.
+    /// Streams the reply to `request` (whose user message, as typed, is `prompt`; a fix
+    /// round's summary when `kind` says so) through `emit`, recording it when asked to.
     pub async fn stream(
         &self,
         request: &ChatRequest,
         prompt: &str,
+        kind: PromptKind,
         emit: &mut (dyn FnMut(ReplyEvent) + Send),
     ) -> Result<(), LlmError> {
         let mut tape = Tape::new();
@@ -200,6 +205,7 @@ impl Provider {
                 pace,
                 steps,
                 sent,
+                fixes,
             } => {
                 let nth = {
                     let mut sent = sent.lock().unwrap_or_else(|p| p.into_inner());
@@ -207,7 +213,10 @@ impl Provider {
                     *n += 1;
                     *n - 1
                 };
-                match cassette.find(prompt, nth) {
+                let fix_nth = kind
+                    .is_fix()
+                    .then(|| fixes.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+                match cassette.find(prompt, nth, fix_nth) {
                     Ok(entry) => cassette::play(entry, *pace, steps, &mut tee).await,
                     Err(e) => Err(e),
                 }
@@ -220,7 +229,7 @@ impl Provider {
                 Err(_) => None,
             };
             if let Some(end) = end {
-                let entry = tape.finish(prompt, &request.model, end);
+                let entry = tape.finish(prompt, kind.is_fix(), &request.model, end);
                 if let Err(e) = recorder.append(&entry) {
                     tracing::error!(error = %e, path = %recorder.path().display(), "cannot record");
                 }

@@ -16,6 +16,8 @@ pub struct ChangeView {
     pub selected: usize,
     /// The whole new file instead of the diff.
     pub full: bool,
+    /// Why this change deserves a second look (it edits tests in the Implement step).
+    pub warning: Option<String>,
 }
 
 /// How an undo or redo ended, in the terms the user acts on.
@@ -67,12 +69,19 @@ impl Model {
         }
         let files = set.files.len();
         let refused = set.refused.len();
+        let warning = self.weakening(&set);
         self.code.changes = Some(ChangeView {
             set,
             selected: 0,
             full: false,
+            warning: warning.clone(),
         });
         self.code.scroll = 0;
+        if let Some(warning) = warning {
+            // Never applied without a look, whatever `auto_apply` says.
+            self.focus = Pane::Code;
+            return vec![self.notify(NoticeKind::Error, format!("{warning}: review before a/A"))];
+        }
         if self.config.loop_.auto_apply && files > 0 {
             return self.apply_changes(true);
         }
@@ -88,6 +97,33 @@ impl Model {
             );
         }
         vec![self.notify(NoticeKind::Info, text)]
+    }
+
+    /// A reply asked to implement that edits test files may be weakening them: say which.
+    fn weakening(&self, set: &ChangeSet) -> Option<String> {
+        let step = self
+            .session
+            .turn_steps
+            .get(&set.turn)
+            .copied()
+            .unwrap_or(self.session.step);
+        if step != crate::session::Step::Implement {
+            return None;
+        }
+        let tests = crate::workspace::glob_set(&self.config.code.tests).ok()?;
+        let touched: Vec<String> = set
+            .files
+            .iter()
+            .filter(|f| tests.is_match(&f.rel))
+            .map(|f| f.rel.display().to_string())
+            .collect();
+        (!touched.is_empty()).then(|| {
+            format!(
+                "⚠ The Implement step should not edit tests, and this reply edits {}: a possible \
+                 weakening",
+                touched.join(", ")
+            )
+        })
     }
 
     /// `a` / `A`: writes the selected (or every) pending file.
@@ -114,12 +150,40 @@ impl Model {
         vec![Cmd::Apply { label, files }]
     }
 
-    /// The apply finished: mark the files and remember what was written.
+    /// The apply finished: mark the files, remember what was written, and set up the run
+    /// that judges it (started here when no watcher will see the write).
     pub fn on_applied(&mut self, result: Result<(String, Vec<PathBuf>), String>) -> Vec<Cmd> {
         let (label, applied) = match result {
             Ok(done) => done,
             Err(e) => return vec![self.notify(NoticeKind::Error, format!("Not applied: {e}"))],
         };
+        let mut cmds = vec![Self::journal(crate::session::journal::Record::Applied {
+            label: label.clone(),
+            files: applied.iter().map(|p| p.display().to_string()).collect(),
+        })];
+        if let Some(view) = &self.code.changes {
+            let turn = view.set.turn;
+            let step = self
+                .session
+                .turn_steps
+                .get(&turn)
+                .copied()
+                .unwrap_or(self.session.step);
+            self.session.judging = Some(super::session::Judging {
+                turn,
+                step,
+                floor: self.peek_id(),
+            });
+        }
+        if !self.watching {
+            cmds.extend(self.reload_changed(&applied));
+            if self.config.loop_.auto_test {
+                cmds.extend(super::update::rerun(
+                    self,
+                    super::results::Trigger::Applied(applied.len()),
+                ));
+            }
+        }
         if let Some(view) = &mut self.code.changes {
             for f in &mut view.set.files {
                 if applied.contains(&f.rel) {
@@ -135,10 +199,11 @@ impl Model {
             }
         }
         tracing::info!(%label, files = applied.len(), "changes applied");
-        vec![self.notify(
+        cmds.push(self.notify(
             NoticeKind::Info,
             format!("Applied {} · u undoes", names(&applied)),
-        )]
+        ));
+        cmds
     }
 
     /// `d`: drops the selected file's change.
@@ -204,7 +269,20 @@ impl Model {
                 for f in &files {
                     self.authorship.written.remove(f);
                 }
-                vec![self.notify(NoticeKind::Info, format!("{verb} {label}"))]
+                let mut cmds = vec![Self::journal(crate::session::journal::Record::Undone {
+                    label: label.clone(),
+                    files: files.iter().map(|p| p.display().to_string()).collect(),
+                    redo,
+                })];
+                if !self.watching {
+                    cmds.extend(self.reload_changed(&files));
+                    cmds.extend(super::update::rerun(
+                        self,
+                        super::results::Trigger::Applied(files.len()),
+                    ));
+                }
+                cmds.push(self.notify(NoticeKind::Info, format!("{verb} {label}")));
+                cmds
             }
             UndoOutcome::ChangedSince(paths) => {
                 self.overlay = Some(Overlay::ConfirmUndo { redo, paths });

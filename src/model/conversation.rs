@@ -15,6 +15,8 @@ use crate::llm::request::{self, Part};
 use crate::llm::tokens::{self, Encoding};
 use crate::llm::window::Source;
 use crate::llm::{ChatMessage, Role, Usage};
+use crate::session::PromptKind;
+use crate::session::journal::Record;
 use crate::theme::{Theme, scope};
 
 /// The system prompt: role, edit formats, rules.
@@ -41,6 +43,10 @@ pub struct Message {
     pub role: Role,
     pub text: String,
     pub status: MessageStatus,
+    /// For user messages: typed, or a fix round specbench wrote.
+    pub kind: PromptKind,
+    /// For user messages: the failure classes it corrects (a marked correction, a fix round).
+    pub corrects: Vec<String>,
     /// Tokens of `text` (cached; a streaming reply is re-counted at most 10 times a second).
     pub tokens: u32,
     /// Whether `tokens` came from the real tokenizer (not yet loaded: a bytes/4 estimate).
@@ -56,11 +62,14 @@ pub struct Message {
 }
 
 impl Message {
-    fn new(role: Role, text: String, status: MessageStatus) -> Self {
+    /// A message with nothing counted or rendered yet.
+    pub fn new(role: Role, text: String, status: MessageStatus) -> Self {
         Self {
             role,
             text,
             status,
+            kind: PromptKind::Message,
+            corrects: Vec::new(),
             tokens: 0,
             exact_count: false,
             lines: Vec::new(),
@@ -126,6 +135,10 @@ pub struct ConversationPane {
     pub spec: Counted,
     pub code: Counted,
     pub tests: Counted,
+    /// A fresh session's opening and lessons (empty otherwise).
+    pub lessons: Counted,
+    /// Whether this is a fresh session's conversation: its requests end the seed with the spec.
+    pub seeded: bool,
     pub reanchor: Counted,
     /// The draft's tokens and the draft they were counted for.
     pub draft: Counted,
@@ -165,6 +178,8 @@ impl ConversationPane {
             spec: Counted::default(),
             code: Counted::default(),
             tests: Counted::default(),
+            lessons: Counted::default(),
+            seeded: false,
             reanchor: Counted::default(),
             draft: Counted::default(),
             encoding,
@@ -194,7 +209,7 @@ impl ConversationPane {
         }
     }
 
-    fn counted(&self, text: String) -> Counted {
+    pub(super) fn counted(&self, text: String) -> Counted {
         let tokens = self.count(&text);
         Counted { text, tokens }
     }
@@ -202,6 +217,32 @@ impl ConversationPane {
     /// Whether a reply is streaming.
     pub fn streaming(&self) -> bool {
         self.turn.is_some()
+    }
+
+    /// One of the request's parts before the history.
+    pub fn part(&self, kind: SegmentKind) -> &Counted {
+        match kind {
+            SegmentKind::System => &self.system,
+            SegmentKind::Spec => &self.spec,
+            SegmentKind::Code => &self.code,
+            SegmentKind::Tests => &self.tests,
+            SegmentKind::Lessons => &self.lessons,
+            SegmentKind::Reanchor => &self.reanchor,
+            SegmentKind::History | SegmentKind::Message => &self.draft,
+        }
+    }
+
+    /// Forgets the conversation for a fresh session: the messages, the reply in flight and
+    /// the reported usage go; the parts, the tokenizer and the composer's history stay.
+    pub fn clear(&mut self) {
+        self.messages.clear();
+        self.turn = None;
+        self.reported = None;
+        self.scroll = 0;
+        self.follow = true;
+        self.starts.clear();
+        self.total_lines = 0;
+        self.revision += 1;
     }
 
     /// The history the next request carries: complete turns, and the partial text of
@@ -260,11 +301,16 @@ impl ConversationPane {
 
     /// The next request, segment by segment, as the gauge shows it.
     pub fn context_use(&self, reserve: u32) -> ContextUse {
-        let mut segments = Segments::default();
+        let mut segments = if self.seeded {
+            Segments::seeded()
+        } else {
+            Segments::default()
+        };
         segments.set(SegmentKind::System, self.system.tokens);
         segments.set(SegmentKind::Spec, self.spec.tokens);
         segments.set(SegmentKind::Code, self.code.tokens);
         segments.set(SegmentKind::Tests, self.tests.tokens);
+        segments.set(SegmentKind::Lessons, self.lessons.tokens);
         segments.set(SegmentKind::History, self.history_tokens());
         segments.set(SegmentKind::Message, self.draft.tokens);
         segments.set(SegmentKind::Reanchor, self.reanchor.tokens);
@@ -398,12 +444,29 @@ fn render_message(
     hl: &Highlighter,
 ) -> Vec<Line<'static>> {
     let approx = if m.exact_count { "" } else { "~" };
-    let (who, style) = match m.role {
-        Role::User => ("you", theme.style(scope::CONVERSATION_USER)),
-        Role::Assistant => ("model", theme.style(scope::CONVERSATION_SYSTEM)),
+    let (who, style) = match (m.role, m.kind) {
+        (Role::User, PromptKind::Fix { round, of }) => (
+            format!("specbench · fix round {round}/{of}"),
+            theme.style(scope::CONVERSATION_FIX),
+        ),
+        (Role::User, PromptKind::Message) => {
+            ("you".to_string(), theme.style(scope::CONVERSATION_USER))
+        }
+        (Role::Assistant, _) => ("model".to_string(), theme.style(scope::CONVERSATION_SYSTEM)),
     };
     let mut header = vec![Span::styled(format!("▍{who}"), style)];
     let meta = theme.style(scope::TEXT_DIM);
+    if m.role == Role::User && m.kind == PromptKind::Message && !m.corrects.is_empty() {
+        let classes: Vec<String> = m
+            .corrects
+            .iter()
+            .map(|k| crate::session::signature::Signature::from_key(k).to_string())
+            .collect();
+        header.push(Span::styled(
+            format!(" · correction of {}", classes.join(", ")),
+            theme.style(scope::LOOP_CORRECTION),
+        ));
+    }
     match &m.status {
         MessageStatus::Streaming if m.tokens == 0 => {
             header.push(Span::styled(" · streaming", meta));
@@ -523,6 +586,7 @@ impl Model {
             &mut conv.system,
             &mut conv.spec,
             &mut conv.tests,
+            &mut conv.lessons,
             &mut conv.reanchor,
             &mut conv.draft,
         ] {
@@ -548,21 +612,44 @@ impl Model {
         self.offer_next();
     }
 
-    /// Puts the next recorded prompt in an empty composer (replay only).
-    fn offer_next(&mut self) {
-        if !self.composer.is_empty() {
+    /// Offers a message in an empty composer (or in place of an untouched offer): the current
+    /// step's prompt while this conversation has not sent it, else the next prompt a replay
+    /// cassette holds.
+    pub(super) fn offer_next(&mut self) {
+        if !(self.composer.is_empty() || !self.draft_is_own()) || self.conversation.streaming() {
             return;
         }
-        let sent = &self.conversation.sent;
-        let next = self
-            .conversation
-            .offered
-            .iter()
-            .find(|p| !sent.contains(p))
-            .cloned();
-        if let Some(text) = next {
-            self.set_draft(&text);
-            self.conversation.offer = Some(text);
+        let said = |text: &str| {
+            self.conversation
+                .messages
+                .iter()
+                .any(|m| m.role == Role::User && m.text.trim() == text.trim())
+        };
+        let step_prompt = self
+            .session
+            .step
+            .prompt()
+            .map(|p| p.trim_end().to_string())
+            .filter(|p| !said(p));
+        let next = step_prompt.or_else(|| {
+            self.conversation
+                .offered
+                .iter()
+                .find(|p| !said(p) && !self.conversation.sent.contains(p))
+                .cloned()
+        });
+        match next {
+            Some(text) => {
+                if self.draft() != text {
+                    self.set_draft(&text);
+                }
+                self.conversation.offer = Some(text);
+            }
+            None if self.conversation.offer.is_some() => {
+                self.set_draft("");
+                self.conversation.offer = None;
+            }
+            None => {}
         }
     }
 
@@ -586,7 +673,9 @@ impl Model {
         !self.composer.is_empty() && self.conversation.offer.as_deref() != Some(&self.draft())
     }
 
-    /// `Enter` in the composer: send the draft as the next turn.
+    /// `Enter` in the composer: send the draft as the next turn. A message marked as a
+    /// correction (`Ctrl-R`) counts against the classes it corrects, and its reply is a fix
+    /// attempt for them.
     pub fn send(&mut self) -> Vec<Cmd> {
         let message = self.draft();
         if message.trim().is_empty() {
@@ -598,20 +687,55 @@ impl Model {
                 "A reply is still streaming: Esc (in normal mode) cancels it; the draft is kept",
             )];
         }
+        if !self.session.opened {
+            return vec![self.notify(
+                NoticeKind::Info,
+                "The session is still being read back; the draft is kept",
+            )];
+        }
+        // The user takes over: a fix loop in progress ends, an unjudged attempt is dropped.
+        self.session.fix = None;
+        self.session.attempt = None;
+        let mut cmds = Vec::new();
+        let targets = if self.session.marked {
+            self.session.marked = false;
+            self.correction_targets(&message)
+        } else {
+            Vec::new()
+        };
+        for target in &targets {
+            cmds.extend(self.count_correction(target.clone(), crate::session::CorrectionSource::User));
+        }
+        let corrects = targets.iter().map(|t| t.key()).collect();
+        cmds.extend(self.send_turn(message, PromptKind::Message, corrects));
+        if !targets.is_empty()
+            && let Some(turn) = &self.conversation.turn
+        {
+            self.session.attempt = Some(super::session::Attempt {
+                turn: turn.id,
+                targets,
+            });
+        }
+        cmds
+    }
+
+    /// Sends `message` as the next turn: the request assembled fresh, the messages added, the
+    /// turn journaled before it streams.
+    pub(super) fn send_turn(
+        &mut self,
+        message: String,
+        kind: PromptKind,
+        corrects: Vec<String>,
+    ) -> Vec<Cmd> {
+        // A fix round's message is counted here; a typed one was counted as it was typed.
+        if kind.is_fix() {
+            self.conversation.draft = self.conversation.counted(message.clone());
+        }
         let usage = self
             .conversation
             .context_use(self.config.model.max_output_tokens);
         let estimate = usage.used();
-        let parts = [
-            (SegmentKind::System, &self.conversation.system),
-            (SegmentKind::Spec, &self.conversation.spec),
-            (SegmentKind::Code, &self.conversation.code),
-            (SegmentKind::Tests, &self.conversation.tests),
-        ]
-        .map(|(kind, c)| Part {
-            kind,
-            text: c.text.clone(),
-        });
+        let parts: Vec<Part> = self.request_parts();
         let history = self.conversation.history();
         let chat = request::assemble(
             &self.config.model.model,
@@ -622,10 +746,13 @@ impl Model {
             &self.conversation.reanchor.text,
         );
         let id = self.next_id();
+        self.session.turn_steps.insert(id, self.session.step);
         let conv = &mut self.conversation;
         let mut user = Message::new(Role::User, message.clone(), MessageStatus::Complete);
         user.tokens = conv.draft.tokens;
         user.exact_count = conv.tokenizer_ready;
+        user.kind = kind;
+        user.corrects = corrects.clone();
         conv.messages.push(user);
         let reply = Message::new(Role::Assistant, String::new(), MessageStatus::Streaming);
         conv.messages.push(reply);
@@ -638,19 +765,32 @@ impl Model {
             counted: None,
         });
         conv.follow = true;
-        conv.browsing = None;
-        if conv.sent.last() != Some(&message) {
-            conv.sent.push(message.clone());
+        if kind.is_fix() {
+            conv.draft = Counted::default();
+        } else {
+            conv.browsing = None;
+            if conv.sent.last() != Some(&message) {
+                conv.sent.push(message.clone());
+            }
+            conv.offer = None;
+            self.set_draft("");
         }
-        conv.offer = None;
-        self.set_draft("");
         self.conversation.revision += 1;
-        tracing::info!(turn = id, estimate, "sending a turn");
-        vec![Cmd::Send {
-            turn: id,
-            request: Box::new(chat),
-            prompt: message,
-        }]
+        tracing::info!(turn = id, estimate, fix = kind.is_fix(), "sending a turn");
+        vec![
+            Self::journal(Record::User {
+                turn: id,
+                text: message.clone(),
+                kind,
+                corrects,
+            }),
+            Cmd::Send {
+                turn: id,
+                request: Box::new(chat),
+                prompt: message,
+                kind,
+            },
+        ]
     }
 
     /// A piece of the reply to turn `id` arrived at `at`.
@@ -715,6 +855,7 @@ impl Model {
         m.exact_count = conv.tokenizer_ready;
         m.touch();
         conv.revision += 1;
+        cmds.push(Self::end_record(id, &m.status, turn.usage));
         if let Some(prompt) = turn.usage.prompt {
             let mismatch = Mismatch::check(turn.estimate, prompt);
             if let Some(mm) = mismatch {
@@ -735,7 +876,18 @@ impl Model {
             cmds.push(self.notify(NoticeKind::Error, e.to_string()));
         }
         let text = self.conversation.messages[turn.message].text.clone();
-        cmds.extend(self.propose_changes(id, &text));
+        match self.propose_changes(id, &text) {
+            Some(cmd) => cmds.push(cmd),
+            // A fix round answered without a change: nothing to test, the loop ends.
+            None if self.session.fix.is_some() => {
+                self.session.fix = None;
+                cmds.push(self.notify(
+                    NoticeKind::Info,
+                    "The model proposed no change: the fix loop stops",
+                ));
+            }
+            None => {}
+        }
         self.offer_next();
         cmds
     }
@@ -754,9 +906,17 @@ impl Model {
         };
         m.touch();
         conv.revision += 1;
+        let end = Self::end_record(turn.id, &m.status, turn.usage);
+        let stopped = self.session.fix.take().is_some();
+        let text = if stopped {
+            "Reply cancelled and the fix loop stopped; what arrived is kept"
+        } else {
+            "Reply cancelled; what arrived is kept"
+        };
         vec![
             Cmd::CancelReply { turn: turn.id },
-            self.notify(NoticeKind::Info, "Reply cancelled; what arrived is kept"),
+            end,
+            self.notify(NoticeKind::Info, text),
         ]
     }
 
@@ -843,11 +1003,12 @@ mod tests {
         }
         type_text(m, text);
         let cmds = key(m, KeyCode::Enter);
-        match cmds.into_iter().next() {
+        match cmds.into_iter().find(|c| matches!(c, Cmd::Send { .. })) {
             Some(Cmd::Send {
                 turn,
                 request,
                 prompt,
+                ..
             }) => {
                 assert_eq!(prompt, text);
                 (turn, *request)
@@ -1019,7 +1180,13 @@ mod tests {
         let msg = &m.conversation.messages[1];
         assert_eq!(msg.text, "partial");
         assert!(matches!(&msg.status, MessageStatus::Interrupted(why) if why.contains("ended")));
-        assert!(matches!(cmds.as_slice(), [Cmd::ExpireNotice { .. }]));
+        assert!(
+            matches!(
+                cmds.as_slice(),
+                [Cmd::Journal(Record::End { status: crate::session::journal::EndStatus::Interrupted, .. }), Cmd::ExpireNotice { .. }]
+            ),
+            "{cmds:?}"
+        );
         // The partial reply stays in the history the next request carries.
         let (_, req) = send(&mut m, "go on");
         assert_eq!(req.messages[1].content, "partial");
@@ -1221,7 +1388,8 @@ mod tests {
         assert!(m.pending_work().is_empty());
         key(&mut m, KeyCode::Char('i'));
         let cmds = key(&mut m, KeyCode::Enter);
-        let Some(Cmd::Send { turn, .. }) = cmds.into_iter().next() else {
+        let Some(Cmd::Send { turn, .. }) = cmds.into_iter().find(|c| matches!(c, Cmd::Send { .. }))
+        else {
             panic!("sent");
         };
         end(&mut m, turn, Ok(()));

@@ -51,6 +51,10 @@ pub enum Action {
     SearchNext,
     SearchPrev,
     Checkpoints,
+    NextStep,
+    PrevStep,
+    FreshSession,
+    MarkCorrection,
 }
 
 impl Action {
@@ -104,6 +108,12 @@ impl Action {
             Action::Search => "search the file (Enter finds, Esc cancels)",
             Action::Checkpoints => "the checkpoints: go back (or forward) to any apply",
             Action::SearchNext => "next match",
+            Action::NextStep => "the stepper: next step (it advises; move freely)",
+            Action::PrevStep => "the stepper: previous step",
+            Action::FreshSession => {
+                "fresh session: archive this one, seed a new one with the spec, code, results and lessons"
+            }
+            Action::MarkCorrection => "mark the message as a correction (name the clause: R4)",
             Action::SearchPrev => "previous match",
         }
     }
@@ -137,6 +147,9 @@ impl Action {
             Action::ToggleChangeView => "diff/full",
             Action::Undo => "undo",
             Action::Search => "search",
+            Action::NextStep => "step",
+            Action::FreshSession => "fresh",
+            Action::MarkCorrection => "correction",
             Action::ScrollDown | Action::ScrollUp => "scroll",
             _ => "",
         }
@@ -321,6 +334,9 @@ impl Default for Keymap {
             b(normal, vec![c('u')], A::Undo, false),
             b(normal, vec![c('U')], A::Redo, false),
             b(normal, vec![c('c')], A::Checkpoints, false),
+            b(normal, vec![c('s')], A::NextStep, false),
+            b(normal, vec![c('S')], A::PrevStep, false),
+            b(normal, vec![c('F')], A::FreshSession, false),
             b(normal, vec![c('?')], A::Help, true),
             b(normal, vec![c('q')], A::Quit, true),
             b(
@@ -392,6 +408,7 @@ impl Default for Keymap {
             ),
             b(C::Compose, vec![p(K::Esc)], A::LeaveCompose, true),
             b(C::Compose, vec![KeyCombo::ctrl('e')], A::EditDraft, true),
+            b(C::Compose, vec![KeyCombo::ctrl('r')], A::MarkCorrection, false),
             b(C::Compose, vec![p(K::Up)], A::OlderMessage, false),
             b(C::Compose, vec![p(K::Down)], A::NewerMessage, false),
         ];

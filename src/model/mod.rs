@@ -6,8 +6,9 @@ pub mod conversation;
 pub mod keymap;
 pub mod results;
 pub mod search;
+pub mod session;
 pub mod spec;
-mod update;
+pub(crate) mod update;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -94,6 +95,9 @@ pub enum Overlay {
     Inspector { scroll: usize },
     /// "Really quit?", with what would be lost.
     ConfirmQuit { reasons: Vec<String> },
+    /// The lessons to carry into a fresh session, under review (the editor is in
+    /// `Model::session`), with the seed's size.
+    Fresh,
 }
 
 /// How a transient status-bar message looks and how long it stays.
@@ -176,6 +180,11 @@ pub struct Model {
     pub authorship: changes::Authorship,
     /// `/` search in the Code pane.
     pub search: search::Search,
+    /// The session: stepper, fix loop, corrections, fresh-session handoff.
+    pub session: session::SessionState,
+    /// Whether a file watcher reports the workspace's changes (else applies rescan, reload
+    /// and run the tests themselves).
+    pub watching: bool,
     /// Matches the code files in scope (`[code].include`).
     pub code_globs: globset::GlobSet,
     /// The time of the last animation tick, for elapsed times and the spinner.
@@ -282,6 +291,19 @@ pub enum AppEvent {
         redo: bool,
         outcome: changes::UndoOutcome,
     },
+    /// The session journal is open; what it held, with each message's tokens (`None`: a new
+    /// session).
+    SessionOpened {
+        id: String,
+        restored: Option<Box<crate::session::restore::Restored>>,
+        counts: Vec<u32>,
+    },
+    /// A fresh session's journal is open (or why not: the conversation goes on unjournaled).
+    SessionStarted(Result<String, String>),
+    /// The journal could not be written; why in words.
+    JournalFailed(String),
+    /// The file watcher could not start: applies run the tests themselves; why in words.
+    WatcherOff(String),
 }
 
 /// Work for the effects layer.
@@ -319,11 +341,13 @@ pub enum Cmd {
     Prepare,
     /// Read the code files in scope into the request's code part.
     LoadCodeContext,
-    /// Send `request` as turn `turn`; `prompt` is the user's message as typed.
+    /// Send `request` as turn `turn`; `prompt` is the user's message as typed (or the fix
+    /// round's summary, as `kind` says).
     Send {
         turn: u64,
         request: Box<ChatRequest>,
         prompt: String,
+        kind: crate::session::PromptKind,
     },
     /// Stop streaming the reply to `turn` (the connection is dropped).
     CancelReply { turn: u64 },
@@ -345,6 +369,16 @@ pub enum Cmd {
     ListCheckpoints,
     /// Undo (`steps` < 0) or redo (> 0) that many applies, stopping at the first that cannot.
     Travel { steps: isize },
+    /// Resume the workspace's latest session (or start one) and read it back.
+    OpenSession,
+    /// Append a record to the session journal (synced to disk when it ends a turn).
+    Journal(crate::session::journal::Record),
+    /// Archive the session and start a fresh one, seeded with `lessons`.
+    FreshSession {
+        lessons: Vec<String>,
+        step: crate::session::Step,
+        pin: Option<(u32, String)>,
+    },
 }
 
 /// The split's limits and step, in percent of the width.
@@ -394,6 +428,8 @@ impl Model {
             },
             authorship: changes::Authorship::default(),
             search: search::Search::default(),
+            session: session::SessionState::default(),
+            watching: false,
             conversation: ConversationPane::new(
                 &config_model_name,
                 config_window,
@@ -406,6 +442,8 @@ impl Model {
             should_quit: false,
             next_id: 1,
         };
+        // Until `init` asks for the journal to be read back there is nothing to wait for.
+        model.session.opened = true;
         model.sync_composer_placeholder();
         model.rebuild_spec_lines();
         model
@@ -414,8 +452,10 @@ impl Model {
     /// The commands that load the workspace and run the tests once.
     pub fn init(&mut self) -> Vec<Cmd> {
         let run = self.start_run(results::Trigger::Startup);
+        self.session.opened = false;
         vec![
             Cmd::Prepare,
+            Cmd::OpenSession,
             Cmd::LoadSpec,
             Cmd::ScanCode,
             Cmd::LoadCodeContext,
@@ -451,6 +491,16 @@ impl Model {
         let id = self.next_id;
         self.next_id += 1;
         id
+    }
+
+    /// The id the next request will get.
+    pub(crate) fn peek_id(&self) -> u64 {
+        self.next_id
+    }
+
+    /// Makes every later id larger than `used` (turn ids from a restored journal).
+    pub(crate) fn bump_ids(&mut self, used: u64) {
+        self.next_id = self.next_id.max(used + 1);
     }
 
     /// What quitting now would lose, in words; empty when nothing would be lost.

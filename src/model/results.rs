@@ -23,6 +23,8 @@ pub enum Trigger {
     Changes(usize),
     /// The watcher may have missed events.
     Rescan,
+    /// Proposed changes to this many files were applied (or undone) with no watcher to see it.
+    Applied(usize),
 }
 
 impl Trigger {
@@ -34,6 +36,7 @@ impl Trigger {
             Trigger::Saved(path) => format!("saved {}", path.display()),
             Trigger::Changes(n) => format!("{n} files changed"),
             Trigger::Rescan => "full rescan".into(),
+            Trigger::Applied(n) => format!("applied {n} file{}", if *n == 1 { "" } else { "s" }),
         }
     }
 }
@@ -147,6 +150,8 @@ pub struct ResultsPane {
     pub detail: bool,
     /// The run whose events are current; events of other runs are stale.
     pub current: Option<u64>,
+    /// The id of the run `last` holds.
+    pub last_id: Option<u64>,
     pub running: Option<LiveRun>,
     pub last: Option<FinishedRun>,
     pub history: Vec<RunSummary>,
@@ -162,6 +167,7 @@ impl ResultsPane {
         let Some(live) = self.running.take() else {
             return;
         };
+        self.last_id = Some(live.id);
         self.history.push(RunSummary {
             counts: report.counts(),
             passed: report.passed(),

@@ -65,6 +65,8 @@ pub struct SpecPane {
     /// The forbid/require scan for the pinned plan; `None` until the full scan is in.
     pub scan: Option<ScanIndex>,
     pub eval: Evaluation,
+    /// Scans asked for and not yet answered: the evaluation is settled only at zero.
+    pub scans_pending: usize,
     /// Each clause's last decided status (not `pending`), to notice new violations.
     decided: Vec<Option<Status>>,
     /// The selected clause (index into the pinned spec's clauses).
@@ -89,6 +91,7 @@ impl SpecPane {
             diff: None,
             scan: None,
             eval: Evaluation::default(),
+            scans_pending: 0,
             decided: Vec::new(),
             selected: 0,
             lines: Vec::new(),
@@ -194,6 +197,7 @@ impl Model {
         self.spec.decided.clear();
         self.refresh_diff();
         self.reevaluate();
+        self.spec.scans_pending += 1;
         vec![Cmd::Scan { plan, paths: None }]
     }
 
@@ -305,6 +309,7 @@ impl Model {
 
     /// Scan results for the plan `plan_id` arrived; results for an older plan are dropped.
     pub(super) fn on_scanned(&mut self, plan_id: u64, outcome: ScanOutcome) -> Vec<Cmd> {
+        self.spec.scans_pending = self.spec.scans_pending.saturating_sub(1);
         if self
             .spec
             .pinned
@@ -354,7 +359,7 @@ impl Model {
     }
 
     /// The files among `paths` that the pinned checks scan, as a rescan command.
-    pub(super) fn rescan_changed(&self, paths: &[PathBuf]) -> Option<Cmd> {
+    pub(super) fn rescan_changed(&mut self, paths: &[PathBuf]) -> Option<Cmd> {
         let pinned = self.spec.pinned.as_ref()?;
         let plan = &pinned.plan;
         // Deleted files are no longer matched by the walk, but the scan may still hold them.
@@ -364,10 +369,15 @@ impl Model {
             .filter(|p| plan.plan.wants(p) || scanned(p))
             .cloned()
             .collect();
-        (!wanted.is_empty()).then(|| Cmd::Scan {
+        if wanted.is_empty() {
+            return None;
+        }
+        let cmd = Cmd::Scan {
             plan: plan.clone(),
             paths: Some(wanted),
-        })
+        };
+        self.spec.scans_pending += 1;
+        Some(cmd)
     }
 
     /// Moves the clause selection by `delta`, keeping the selected clause in view.

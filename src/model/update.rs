@@ -81,6 +81,7 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
 fn on_overlay_key(model: &mut Model, overlay: Overlay, combo: KeyCombo) -> Vec<Cmd> {
     use crossterm::event::KeyCode as K;
     match overlay {
+        Overlay::Fresh => return on_fresh_key(model, combo),
         Overlay::ConfirmQuit { .. } => match combo.code {
             K::Char('y') | K::Enter => model.should_quit = true,
             K::Char('c') if combo == KeyCombo::ctrl('c') => model.should_quit = true,
@@ -180,6 +181,33 @@ fn on_overlay_key(model: &mut Model, overlay: Overlay, combo: KeyCombo) -> Vec<C
     Vec::new()
 }
 
+/// Keys in the lessons review of a fresh session: `Enter` starts it, `Esc` cancels, the rest
+/// edits the lessons (`Alt-Enter` / `Shift-Enter` for a new line).
+fn on_fresh_key(model: &mut Model, combo: KeyCombo) -> Vec<Cmd> {
+    use crossterm::event::{KeyCode as K, KeyModifiers as M};
+    if combo == KeyCombo::ctrl('c') {
+        return apply(model, Action::Quit);
+    }
+    match (combo.code, combo.modifiers) {
+        (K::Enter, M::NONE) => return model.confirm_fresh(),
+        (K::Esc, _) => {
+            model.overlay = None;
+            model.session.lessons_editor = None;
+        }
+        (K::Enter, _) => {
+            if let Some(editor) = &mut model.session.lessons_editor {
+                editor.insert_newline();
+            }
+        }
+        (code, modifiers) => {
+            if let Some(editor) = &mut model.session.lessons_editor {
+                editor.input(KeyEvent::new(code, modifiers));
+            }
+        }
+    }
+    Vec::new()
+}
+
 /// Rows the help overlay shows at once for the current size.
 fn help_page(model: &Model) -> usize {
     crate::ui::help::visible_rows(model.size) as usize
@@ -259,7 +287,12 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
             model.recount_draft();
         }
         Action::Inspector => model.overlay = Some(Overlay::Inspector { scroll: 0 }),
-        Action::CancelReply => return model.cancel_reply(),
+        Action::CancelReply if model.conversation.streaming() => return model.cancel_reply(),
+        Action::CancelReply => return model.stop_fix_loop(),
+        Action::NextStep => return model.move_step(true),
+        Action::PrevStep => return model.move_step(false),
+        Action::FreshSession => return model.open_fresh(),
+        Action::MarkCorrection => return model.toggle_correction_mark(),
         Action::StepReply if model.conversation.streaming() => return vec![Cmd::StepReply],
         Action::ApplyFile => return model.apply_changes(false),
         Action::ApplyAll => return model.apply_changes(true),
@@ -294,7 +327,7 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
 }
 
 /// Starts a run now; a run in flight is restarted (`restart`) or followed by one more (`queue`).
-fn rerun(model: &mut Model, trigger: Trigger) -> Vec<Cmd> {
+pub(crate) fn rerun(model: &mut Model, trigger: Trigger) -> Vec<Cmd> {
     match (&model.results.running, model.config.tests.on_change) {
         (Some(run), OnChange::Restart) => {
             let old = run.id;
@@ -326,35 +359,7 @@ fn move_selection(model: &mut Model, action: Action) {
 /// Files changed on disk: reload what shows them, and rerun the tests unless the changes are
 /// the run's own output.
 fn on_changes(model: &mut Model, paths: Vec<PathBuf>, first: Instant) -> Vec<Cmd> {
-    let mut cmds = Vec::new();
-    if paths.contains(&model.config.spec) {
-        cmds.push(Cmd::LoadSpec);
-    }
-    cmds.extend(model.rescan_changed(&paths));
-    let globs = &model.code_globs;
-    let mut reload = None;
-    if let Loaded::Ready(files) = &model.code.files {
-        if paths
-            .iter()
-            .any(|p| globs.is_match(p) && !files.contains(p))
-        {
-            cmds.push(Cmd::ScanCode);
-        }
-        if paths.iter().any(|p| globs.is_match(p)) {
-            cmds.push(Cmd::LoadCodeContext);
-        }
-        reload = files
-            .get(model.code.selected)
-            .filter(|f| paths.contains(f))
-            .cloned();
-    }
-    if let Some(path) = reload {
-        let id = model.next_id();
-        model.code.load_id = id;
-        model.code.highlighted = Loaded::Loading;
-        let syntax = model.theme.syntax().to_string();
-        cmds.push(Cmd::LoadFile { id, path, syntax });
-    }
+    let mut cmds = model.reload_changed(&paths);
     // While a run is going, and for changes that began before it ended, files other than code,
     // spec and config are taken to be the run's own output (caches, snapshots, reports).
     let during_run = model.results.running.is_some()
@@ -380,6 +385,43 @@ fn on_changes(model: &mut Model, paths: Vec<PathBuf>, first: Instant) -> Vec<Cmd
     };
     cmds.extend(rerun(model, trigger));
     cmds
+}
+
+impl Model {
+    /// Files changed on disk: reread what shows them (the spec, the scan of the pin's checks,
+    /// the code list, the request's code part, the file on screen).
+    pub(crate) fn reload_changed(&mut self, paths: &[PathBuf]) -> Vec<Cmd> {
+        let mut cmds = Vec::new();
+        if paths.contains(&self.config.spec) {
+            cmds.push(Cmd::LoadSpec);
+        }
+        cmds.extend(self.rescan_changed(paths));
+        let globs = &self.code_globs;
+        let mut reload = None;
+        if let Loaded::Ready(files) = &self.code.files {
+            if paths
+                .iter()
+                .any(|p| globs.is_match(p) && !files.contains(p))
+            {
+                cmds.push(Cmd::ScanCode);
+            }
+            if paths.iter().any(|p| globs.is_match(p)) {
+                cmds.push(Cmd::LoadCodeContext);
+            }
+            reload = files
+                .get(self.code.selected)
+                .filter(|f| paths.contains(f))
+                .cloned();
+        }
+        if let Some(path) = reload {
+            let id = self.next_id();
+            self.code.load_id = id;
+            self.code.highlighted = Loaded::Loading;
+            let syntax = self.theme.syntax().to_string();
+            cmds.push(Cmd::LoadFile { id, path, syntax });
+        }
+        cmds
+    }
 }
 
 fn enter_compose(model: &mut Model) {
@@ -496,14 +538,29 @@ fn on_paste(model: &mut Model, text: &str) -> Vec<Cmd> {
 fn on_event(model: &mut Model, event: AppEvent) -> Vec<Cmd> {
     match event {
         AppEvent::SpecLoaded { disk, pins } => {
-            let cmds = model.on_spec_loaded(disk, pins);
+            let mut cmds = model.on_spec_loaded(disk, pins);
             model.rebuild_spec_part();
+            cmds.extend(model.on_pin_in_force());
             return cmds;
         }
         AppEvent::Pinned(result) => {
-            let cmds = model.on_pinned(result);
+            let mut cmds = model.on_pinned(result);
             model.rebuild_spec_part();
+            cmds.extend(model.on_pin_in_force());
             return cmds;
+        }
+        AppEvent::SessionOpened {
+            id,
+            restored,
+            counts,
+        } => return model.on_session_opened(id, restored, counts),
+        AppEvent::SessionStarted(Ok(id)) => model.session.id = Some(id),
+        AppEvent::WatcherOff(reason) => {
+            model.watching = false;
+            return vec![model.notify(NoticeKind::Error, reason)];
+        }
+        AppEvent::SessionStarted(Err(e)) | AppEvent::JournalFailed(e) => {
+            return vec![model.notify(NoticeKind::Error, format!("Session journal: {e}"))];
         }
         AppEvent::TokenizerReady => model.on_tokenizer_ready(),
         AppEvent::ProviderReady { window, prompts } => model.on_provider_ready(window, prompts),
@@ -520,7 +577,11 @@ fn on_event(model: &mut Model, event: AppEvent) -> Vec<Cmd> {
         AppEvent::DraftEdited(Err(e)) => {
             return vec![model.notify(NoticeKind::Error, format!("Editor: {e}"))];
         }
-        AppEvent::Scanned { plan_id, outcome } => return model.on_scanned(plan_id, outcome),
+        AppEvent::Scanned { plan_id, outcome } => {
+            let mut cmds = model.on_scanned(plan_id, outcome);
+            cmds.extend(model.after_settle());
+            return cmds;
+        }
         AppEvent::CodeFilesFound(Ok(files)) => {
             let previous = match &model.code.files {
                 Loaded::Ready(old) => old.get(model.code.selected).cloned(),
@@ -573,10 +634,14 @@ fn on_event(model: &mut Model, event: AppEvent) -> Vec<Cmd> {
             }
             model.results.finish(*report);
             model.rebuild_tests_part();
+            let mut cmds: Vec<Cmd> = model.run_record().into_iter().collect();
             if let Some(trigger) = model.results.queued.take() {
-                return vec![model.start_run(trigger)];
+                cmds.push(model.start_run(trigger));
+                return cmds;
             }
             model.reevaluate();
+            cmds.extend(model.after_settle());
+            return cmds;
         }
         AppEvent::Watch(WatchEvent::Changed { paths, first, .. }) => {
             return on_changes(model, paths, Instant::from_std(first));
@@ -886,7 +951,7 @@ mod tests {
         assert_eq!(m.draft(), "hello\n\nx");
         let cmds = key(&mut m, KeyCode::Enter);
         assert!(
-            matches!(cmds.as_slice(), [Cmd::Send { prompt, .. }] if prompt == "hello\n\nx"),
+            matches!(cmds.as_slice(), [Cmd::Journal(_), Cmd::Send { prompt, .. }] if prompt == "hello\n\nx"),
             "{cmds:?}"
         );
         assert_eq!(

@@ -194,6 +194,11 @@ fn draw_changes(
     }
     frame.render_widget(Paragraph::new(Line::from(tabs)), areas.header);
     let mut rows: Vec<Line> = view
+        .warning
+        .iter()
+        .map(|w| Line::styled(w.clone(), theme.style(scope::CODE_MARKER)))
+        .collect();
+    rows.extend(view
         .set
         .refused
         .iter()
@@ -204,8 +209,7 @@ fn draw_changes(
                 format!("✗ {} refused (reply line {}): {}", r.path, r.line, r.why)
             };
             Line::styled(what, theme.style(scope::CODE_MARKER))
-        })
-        .collect();
+        }));
     if let Some(f) = view.set.files.get(view.selected) {
         let digits = f.after.lines().count().max(1).to_string().len();
         if view.full {

@@ -32,7 +32,12 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
             .context_use(model.config.model.max_output_tokens),
         thresholds: model.thresholds(),
     };
-    frame.render_widget(gauge::line(props, areas.header.width, theme), areas.header);
+    let [gauge_row, loop_row] = areas.header.layout(&ratatui::layout::Layout::vertical([
+        ratatui::layout::Constraint::Length(1),
+        ratatui::layout::Constraint::Length(1),
+    ]));
+    frame.render_widget(gauge::line(props, gauge_row.width, theme), gauge_row);
+    frame.render_widget(super::session::loop_line(model, loop_row.width), loop_row);
 
     let conv = &model.conversation;
     if conv.messages.is_empty() {
@@ -55,10 +60,11 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
     } else {
         scope::BORDER
     };
-    let title = if composing {
-        " message · Enter send · Alt-Enter new line · Esc done "
-    } else {
-        " message "
+    let title = match (composing, model.session.marked) {
+        (true, true) => " correction · Enter send · Ctrl-R unmark · Esc done ",
+        (true, false) => " message · Enter send · Alt-Enter new line · Esc done ",
+        (false, true) => " correction ",
+        (false, false) => " message ",
     };
     let block = Block::new()
         .borders(Borders::TOP)

@@ -5,7 +5,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 pub use crate::llm::context::fmt_tokens;
-use crate::llm::context::{ContextUse, SegmentKind, Thresholds, Zone};
+use crate::llm::context::{ContextUse, SEGMENTS, SegmentKind, Thresholds, Zone};
 use crate::llm::tokens::Encoding;
 use crate::theme::{Theme, scope};
 
@@ -79,10 +79,12 @@ pub fn detail(props: GaugeProps, encoding: Encoding, theme: &Theme) -> Vec<Line<
     // Styled text only, never the rest of the row.
     let text = |s: String, style: Style| Line::from(Span::styled(s, style));
     let usable = usage.usable();
-    let mut lines: Vec<Line<'static>> = SegmentKind::ALL
+    let mut lines: Vec<Line<'static>> = usage
+        .segments
         .iter()
-        .map(|&kind| {
-            let tokens = usage.segments.get(kind);
+        // Lessons exist only in a fresh session.
+        .filter(|&(kind, tokens)| kind != SegmentKind::Lessons || tokens > 0)
+        .map(|(kind, tokens)| {
             let share = if usable == 0 {
                 "—".to_string()
             } else {
@@ -268,7 +270,9 @@ fn span_text(start: u32, end: u32) -> String {
 /// The bar's spans: each segment's cells in its own colour, then the free cells.
 fn bar_spans(usage: &ContextUse, bar: usize, theme: &Theme) -> Vec<Span<'static>> {
     let cells = cells(usage, bar);
-    let mut spans: Vec<Span<'static>> = SegmentKind::ALL
+    let mut spans: Vec<Span<'static>> = usage
+        .segments
+        .order()
         .iter()
         .zip(cells)
         .filter(|(_, n)| *n > 0)
@@ -283,8 +287,8 @@ fn bar_spans(usage: &ContextUse, bar: usize, theme: &Theme) -> Vec<Span<'static>
     spans
 }
 
-/// The index of the free cells in [`cells`]' answer, after the seven segments.
-const FREE: usize = 7;
+/// The index of the free cells in [`cells`]' answer, after the segments.
+const FREE: usize = SEGMENTS;
 
 /// Splits a bar of `bar` cells among the segments (in request order) and the free tokens,
 /// proportionally to their tokens against the usable window (against the request when it is
@@ -292,16 +296,16 @@ const FREE: usize = 7;
 /// settled first, then split among the segments; a non-empty segment gets at least one cell,
 /// taken from the free ones if need be, and if there are more of them than cells, the spec
 /// keeps its cell and the smallest segments lose theirs.
-fn cells(usage: &ContextUse, bar: usize) -> [usize; 8] {
-    let mut weights = [0u64; 7];
-    for (w, &t) in weights.iter_mut().zip(&usage.segments.0) {
+fn cells(usage: &ContextUse, bar: usize) -> [usize; SEGMENTS + 1] {
+    let mut weights = [0u64; SEGMENTS];
+    for (w, &t) in weights.iter_mut().zip(usage.segments.tokens()) {
         *w = u64::from(t);
     }
     // The segments promised a cell: the spec first, then the largest.
-    let spec = SegmentKind::Spec as usize;
+    let spec = usage.segments.position(SegmentKind::Spec);
     let mut by_claim: Vec<usize> = (0..FREE).filter(|&i| weights[i] > 0).collect();
     by_claim.sort_by_key(|&i| (i != spec, std::cmp::Reverse(weights[i]), i));
-    let mut min = [0usize; 7];
+    let mut min = [0usize; SEGMENTS];
     for &i in by_claim.iter().take(bar) {
         min[i] = 1;
     }
@@ -313,7 +317,7 @@ fn cells(usage: &ContextUse, bar: usize) -> [usize; 8] {
     let used: u64 = weights.iter().sum();
     let split = apportion(&[used, u64::from(usage.free())], bar, &[0, 0]);
     let used_cells = split[0].max(by_claim.len().min(bar));
-    let mut cells = [0usize; 8];
+    let mut cells = [0usize; SEGMENTS + 1];
     cells[..FREE].copy_from_slice(&apportion(&weights, used_cells, &min));
     cells[FREE] = bar - used_cells;
     cells
@@ -405,7 +409,12 @@ mod tests {
 
     /// A request with the given history size: 53,990 tokens (45%) with 12,000 of history.
     fn request(history: u32) -> Segments {
-        Segments([1020, 8290, 30_000, 2000, history, 500, 180])
+        seven([1020, 8290, 30_000, 2000, history, 500, 180])
+    }
+
+    /// Segments of an ordinary request from the seven kinds other than lessons.
+    fn seven(t: [u32; 7]) -> Segments {
+        Segments::from_tokens([t[0], t[1], t[2], t[3], 0, t[4], t[5], t[6]])
     }
 
     fn estimate(segments: Segments) -> GaugeProps {
@@ -447,7 +456,7 @@ mod tests {
 
     fn props_of(tokens: [u32; 7], window: u32, reserve: u32) -> ContextUse {
         ContextUse {
-            segments: Segments(tokens),
+            segments: seven(tokens),
             window,
             reserve,
             exact: false,
@@ -603,8 +612,8 @@ mod tests {
             exact(estimate(request(48_000))),
             reported(30_000),
             reported(70_000),
-            estimate(Segments([0, 0, 0, 0, 0, 1, 0])),
-            estimate(Segments([1, 1, 1, 1, 1, 1, 1])),
+            estimate(seven([0, 0, 0, 0, 0, 1, 0])),
+            estimate(seven([1, 1, 1, 1, 1, 1, 1])),
             GaugeProps {
                 usage: props_of([10, 0, 0, 0, 0, 0, 0], 100, 8192),
                 thresholds: Thresholds::default(),
@@ -659,7 +668,11 @@ mod tests {
 
     #[test]
     fn cells_follow_the_tokens_and_add_up() {
-        let tiny = |tokens, bar| cells(&props_of(tokens, 1000, 0), bar);
+        // The cells without the (empty) lessons segment.
+        let without_lessons = |c: [usize; SEGMENTS + 1]| {
+            [c[0], c[1], c[2], c[3], c[5], c[6], c[7], c[8]]
+        };
+        let tiny = |tokens, bar| without_lessons(cells(&props_of(tokens, 1000, 0), bar));
         assert_eq!(tiny([0; 7], 10), [0, 0, 0, 0, 0, 0, 0, 10]);
         assert_eq!(tiny([0, 0, 500, 0, 0, 0, 0], 10), [0, 0, 5, 0, 0, 0, 0, 5]);
         // One token still shows.
@@ -689,7 +702,7 @@ mod tests {
             3,
             "seven segments need seven cells"
         );
-        let empty_usable = cells(&props_of([5, 0, 0, 0, 0, 0, 0], 10, 20), 8);
+        let empty_usable = without_lessons(cells(&props_of([5, 0, 0, 0, 0, 0, 0], 10, 20), 8));
         assert_eq!(empty_usable, [8, 0, 0, 0, 0, 0, 0, 0]);
         for bar in MIN_BAR..=MAX_BAR {
             for tokens in [
@@ -701,7 +714,7 @@ mod tests {
             ] {
                 let c = tiny(tokens, bar);
                 assert_eq!(c.iter().sum::<usize>(), bar, "{tokens:?} in {bar}");
-                let shown = c[..FREE].iter().filter(|&&n| n > 0).count();
+                let shown = c[..7].iter().filter(|&&n| n > 0).count();
                 let present = tokens.iter().filter(|&&n| n > 0).count();
                 assert_eq!(shown, present.min(bar), "{tokens:?} in {bar}");
             }

@@ -127,8 +127,9 @@ pub fn pane_areas(pane: Pane, rect: Rect, composer_lines: usize) -> PaneAreas {
     match pane {
         Pane::Conversation => {
             let composer = (composer_lines as u16).clamp(1, COMPOSER_MAX_LINES) + 1;
+            // The gauge, then the loop's line (verdict, fix round, corrections, banner).
             let [header, body, footer] = inner.layout(&Layout::vertical([
-                Constraint::Length(1),
+                Constraint::Length(2),
                 Constraint::Fill(1),
                 Constraint::Length(composer),
             ]));

@@ -8,6 +8,7 @@ pub mod inspector;
 pub mod layout;
 pub mod markdown;
 pub mod results;
+pub mod session;
 pub mod spec;
 pub mod status;
 pub mod wrap;
@@ -59,6 +60,7 @@ pub fn draw(frame: &mut Frame, model: &Model) {
         Some(Overlay::ConfirmUndo { redo, paths }) => {
             draw_confirm_undo(frame, *redo, paths, theme);
         }
+        Some(Overlay::Fresh) => session::draw_fresh(frame, model),
         None => {}
     }
 }

@@ -9,8 +9,23 @@ use crate::model::keymap::Context;
 use crate::model::{Mode, Model, NoticeKind};
 use crate::theme::scope;
 
-/// Draws the status bar.
+/// Draws the status bar: the stepper on the right, the rest on the left.
 pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
+    let stepper = super::session::stepper(model, usize::from(area.width / 2));
+    let width: u16 = stepper.iter().map(|s| s.width() as u16).sum();
+    let [left, right] = area.layout(&ratatui::layout::Layout::horizontal([
+        ratatui::layout::Constraint::Fill(1),
+        ratatui::layout::Constraint::Length(width),
+    ]));
+    frame.render_widget(
+        Paragraph::new(Line::from(stepper)).style(model.theme.style(scope::STATUSBAR)),
+        right,
+    );
+    draw_left(frame, model, left);
+}
+
+/// The mode, the workspace, and a notice or the key hints.
+fn draw_left(frame: &mut Frame, model: &Model, area: Rect) {
     let theme = &model.theme;
     let bar = theme.style(scope::STATUSBAR);
     let (mode, mode_style) = match model.mode {

@@ -139,7 +139,7 @@ pub fn send_draft(model: &mut Model) -> u64 {
         model,
         Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
     );
-    match cmds.into_iter().next() {
+    match cmds.into_iter().find(|c| matches!(c, Cmd::Send { .. })) {
         Some(Cmd::Send { turn, .. }) => turn,
         other => panic!("expected a send, got {other:?}"),
     }
