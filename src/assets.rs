@@ -27,7 +27,8 @@ pub const PROMPT_FIX: &str = include_str!("../assets/prompts/fix.md");
 /// The opening of a fresh session's seed.
 pub const PROMPT_FRESH: &str = include_str!("../assets/prompts/fresh.md");
 
-/// The demo workspace: (relative path, contents).
+/// The demo workspace as it starts: the spec, a stub with the spec's signature, the config
+/// and the cassette that plays the story (relative path, contents).
 pub const DEMO_FILES: &[(&str, &str)] = &[
     ("SPEC.md", include_str!("../assets/demo/SPEC.md")),
     (
@@ -42,10 +43,6 @@ pub const DEMO_FILES: &[(&str, &str)] = &[
         "rate_limiter.py",
         include_str!("../assets/demo/rate_limiter.py"),
     ),
-    (
-        "test_rate_limiter.py",
-        include_str!("../assets/demo/test_rate_limiter.py"),
-    ),
     (".gitignore", include_str!("../assets/demo/.gitignore")),
 ];
 
@@ -53,3 +50,16 @@ pub const DEMO_FILES: &[(&str, &str)] = &[
 pub fn theme(name: &str) -> Option<&'static str> {
     THEMES.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
+
+/// The files the demo's story ends with (the tests and the implementation the cassette
+/// writes), for tests that need the finished workspace.
+pub const DEMO_STORY_FILES: &[(&str, &str)] = &[
+    (
+        "rate_limiter.py",
+        include_str!("../assets/demo/story/rate_limiter.py"),
+    ),
+    (
+        "test_rate_limiter.py",
+        include_str!("../assets/demo/story/test_rate_limiter.py"),
+    ),
+];

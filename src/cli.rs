@@ -155,7 +155,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, StartError> {
         step,
     };
     match cli.command {
-        None => open(&cli.dir, &overrides, None),
+        None => open(&cli.dir, &overrides, None, false),
         Some(Command::Check {
             dir,
             format,
@@ -180,7 +180,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, StartError> {
                 Some(_) => "Demo in a temporary directory, removed on exit; --into DIR keeps one",
                 None => "Demo workspace ready",
             };
-            let code = open(&root, &overrides, Some(note))?;
+            let code = open(&root, &overrides, Some(note), true)?;
             drop(temp);
             Ok(code)
         }
@@ -207,8 +207,13 @@ pub fn workspace_root(dir: &Path) -> Result<PathBuf, StartError> {
     Ok(root)
 }
 
-/// Opens the cockpit on a workspace.
-fn open(dir: &Path, overrides: &Overrides, notice: Option<&str>) -> Result<ExitCode, StartError> {
+/// Opens the cockpit on a workspace; the demo starts in the composer, its first message offered.
+fn open(
+    dir: &Path,
+    overrides: &Overrides,
+    notice: Option<&str>,
+    demo: bool,
+) -> Result<ExitCode, StartError> {
     let root = workspace_root(dir)?;
     let config = config::load(&root, overrides)?;
     let _log_guard = logging::init(&root)?;
@@ -216,6 +221,9 @@ fn open(dir: &Path, overrides: &Overrides, notice: Option<&str>) -> Result<ExitC
     let (theme, theme_error) = ThemeSource::from_env().load_or_default(&config.ui.theme);
     let mut model = Model::new(root.clone(), workspace::label(&root), config.clone(), theme);
     model.watching = true;
+    if demo {
+        model.start_composing();
+    }
     let mut first_cmds = Vec::new();
     if let Some(text) = notice {
         first_cmds.push(model.notify(NoticeKind::Info, text));

@@ -631,11 +631,21 @@ impl Model {
             .prompt()
             .map(|p| p.trim_end().to_string())
             .filter(|p| !said(p));
+        // A cassette's other prompts, in order; never a step's prompt out of its step.
+        let step_prompts: Vec<&str> = crate::session::Step::ALL
+            .iter()
+            .filter_map(|s| s.prompt())
+            .map(str::trim_end)
+            .collect();
         let next = step_prompt.or_else(|| {
             self.conversation
                 .offered
                 .iter()
-                .find(|p| !said(p) && !self.conversation.sent.contains(p))
+                .find(|p| {
+                    !said(p)
+                        && !self.conversation.sent.contains(p)
+                        && !step_prompts.contains(&p.trim_end())
+                })
                 .cloned()
         });
         match next {

@@ -150,7 +150,10 @@ pub fn fix_prompt(round: u32, of: u32, failures: &[Failure]) -> String {
         out.push_str("\nViolated clauses of the pinned spec:\n");
         for f in clauses {
             let text = f.clause_text.as_deref().unwrap_or_default();
-            out.push_str(&format!("- {}: {text}\n    {}\n", f.signature.subject, f.message));
+            out.push_str(&format!("- {}: {text}\n", f.signature.subject));
+            for line in f.message.lines() {
+                out.push_str(&format!("    {line}\n"));
+            }
         }
     }
     out.push('\n');
@@ -281,7 +284,7 @@ impl Model {
             Step::Tests => {
                 let wrong: Vec<&&Failure> = failing
                     .iter()
-                    .filter(|f| !signature::is_assertion(&f.signature.kind))
+                    .filter(|f| !signature::is_right_reason(&f.signature.kind))
                     .collect();
                 match wrong.first() {
                     Some(first) => verdict(
@@ -296,9 +299,8 @@ impl Model {
                     None => verdict(
                         true,
                         format!(
-                            "{} on {} assertions: the right reason",
+                            "{} for the right reason (assertions, missing code)",
                             plural(failing.len(), "test fails", "tests fail"),
-                            if failing.len() == 1 { "its" } else { "their" }
                         ),
                     ),
                 }
@@ -360,6 +362,13 @@ impl Model {
             );
             self.session.poisoned = Some(sig);
             self.session.fix = None;
+            // Nothing is being written: hand the keys back so `F` is one press away.
+            if self.composer.is_empty() || !self.draft_is_own() {
+                self.set_draft("");
+                self.conversation.offer = None;
+                self.mode = super::Mode::Normal;
+                self.sync_composer_placeholder();
+            }
             cmds.push(self.notify(NoticeKind::Error, text));
         }
         cmds
@@ -562,7 +571,10 @@ impl Model {
             let subject = signature::short_name(&sig.subject);
             let failure = failures.iter().find(|f| f.signature == *sig);
             let mut lesson = match failure {
-                Some(f) => format!("{subject}: {} (corrected {count}×)", f.message),
+                Some(f) => format!(
+                    "{subject}: {} (corrected {count}×)",
+                    f.message.lines().collect::<Vec<_>>().join("; ")
+                ),
                 None => format!("{subject}: {} (corrected {count}×)", sig.kind),
             };
             let clause_ids: Vec<&String> = match failure {
@@ -639,6 +651,7 @@ impl Model {
         };
         self.set_draft("");
         self.offer_next();
+        self.start_composing();
         let text = format!(
             "Fresh session: seeded with the spec, the code, the results and {} lesson{}",
             lessons.len(),

@@ -424,6 +424,13 @@ impl Model {
     }
 }
 
+impl Model {
+    /// Starts in compose mode on the Conversation pane (the demo: Enter sends the offer).
+    pub fn start_composing(&mut self) {
+        enter_compose(self);
+    }
+}
+
 fn enter_compose(model: &mut Model) {
     model.mode = Mode::Compose;
     model.focus = Pane::Conversation;

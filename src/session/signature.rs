@@ -50,7 +50,9 @@ pub fn error_kind(result: &TestResult) -> String {
         return name.to_string();
     }
     let lower = message.to_ascii_lowercase();
-    if lower.contains("timed out") || lower.contains("timeout") {
+    if lower.contains("not yet implemented") || lower.contains("not implemented") {
+        "unimplemented".into()
+    } else if lower.contains("timed out") || lower.contains("timeout") {
         "timeout".into()
     } else if lower.contains("assertion") || lower.contains("assert_eq") || lower.contains("left:")
     {
@@ -75,12 +77,17 @@ fn exception_name(line: &str) -> Option<&str> {
     (is_name && ends.iter().any(|e| name.ends_with(e))).then_some(name)
 }
 
-/// Whether a failure of this kind is the right reason for a new test to fail: its assertion,
-/// not an import, syntax or build error.
-pub fn is_assertion(kind: &str) -> bool {
+/// Whether a failure of this kind is the right reason for a new test to fail: an assertion,
+/// or code that says it is not written yet; not an import, syntax, name or build error.
+pub fn is_right_reason(kind: &str) -> bool {
     matches!(
         kind,
-        "AssertionError" | "assertion" | "AssertionFailedError" | "ComparisonFailure"
+        "AssertionError"
+            | "assertion"
+            | "AssertionFailedError"
+            | "ComparisonFailure"
+            | "NotImplementedError"
+            | "unimplemented"
     )
 }
 
@@ -148,6 +155,31 @@ pub fn failures(spec: &Spec, eval: &Evaluation, results: &[TestResult]) -> Vec<F
             .forbidden
             .first()
             .map(|l| format!("{}:{}", l.file.display(), l.line));
+        // Every broken check, each on a line: a fix must see all of them.
+        let broken: Vec<String> = report
+            .checks
+            .iter()
+            .filter(|c| check_broken(c))
+            .map(|c| match c.hits.as_ref().and_then(|h| h.first()) {
+                Some(hit) if c.kind == "forbid" => format!(
+                    "forbidden `{}` at {}:{}: {}",
+                    c.pattern,
+                    hit.file.display(),
+                    hit.line,
+                    hit.text.trim()
+                ),
+                _ => format!(
+                    "required `{}` not found in {}",
+                    c.pattern,
+                    crate::spec::eval::scope_words(clause)
+                ),
+            })
+            .collect();
+        let message = if broken.is_empty() {
+            report.message.clone().unwrap_or_else(|| "violated".into())
+        } else {
+            broken.join("\n")
+        };
         out.push(Failure {
             signature: Signature {
                 subject: clause.id.clone(),
@@ -155,10 +187,7 @@ pub fn failures(spec: &Spec, eval: &Evaluation, results: &[TestResult]) -> Vec<F
             },
             clauses: vec![clause.id.clone()],
             location,
-            message: report
-                .message
-                .clone()
-                .unwrap_or_else(|| "violated".into()),
+            message,
             clause_text: Some(clause.text.clone()),
         });
     }
@@ -207,8 +236,11 @@ mod tests {
         let mut build = failed("b", "error[E0308]: mismatched types");
         build.suite = Some("build".into());
         assert_eq!(error_kind(&build), "build");
-        assert!(is_assertion("AssertionError") && is_assertion("assertion"));
-        assert!(!is_assertion("ImportError"));
+        assert_eq!(kind("not yet implemented: allow"), "unimplemented");
+        assert_eq!(kind("NotImplementedError: later"), "NotImplementedError");
+        assert!(is_right_reason("AssertionError") && is_right_reason("assertion"));
+        assert!(is_right_reason("NotImplementedError") && is_right_reason("unimplemented"));
+        assert!(!is_right_reason("ImportError") && !is_right_reason("SyntaxError"));
     }
 
     #[test]

@@ -352,7 +352,7 @@ impl Judge {
 }
 
 /// The scope of a clause's forbid/require checks, in words.
-fn scope_words(clause: &super::Clause) -> String {
+pub(crate) fn scope_words(clause: &super::Clause) -> String {
     let globs: Vec<&str> = clause
         .checks_of(CheckKind::In)
         .map(|c| c.arg.as_str())

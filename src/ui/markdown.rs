@@ -31,10 +31,47 @@ pub fn render(text: &str, width: u16, theme: &Theme, hl: &Highlighter) -> Vec<Li
         return Vec::new();
     }
     let mut renderer = Renderer::new(usize::from(width), theme, hl);
-    for event in Parser::new_ext(text, Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS) {
+    let text = fence_edit_blocks(text);
+    for event in Parser::new_ext(&text, Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS) {
         renderer.event(event);
     }
     renderer.finish()
+}
+
+/// Search/replace edit blocks written outside a code fence, fenced for display: as Markdown
+/// their markers would read as quotes and headings. The path line before a block goes in too.
+fn fence_edit_blocks(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("<<<<<<< SEARCH") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out: Vec<&str> = Vec::new();
+    let mut in_fence = false;
+    let mut in_block = false;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if !in_block && (trimmed.starts_with("```") || trimmed.starts_with("~~~")) {
+            in_fence = !in_fence;
+        }
+        if !in_fence && !in_block && trimmed == "<<<<<<< SEARCH" {
+            // The path line, when the line before names one, opens the fence with it.
+            let path = out
+                .last()
+                .filter(|l| !l.trim().is_empty() && !l.trim().contains(' '))
+                .is_some();
+            let at = if path { out.len() - 1 } else { out.len() };
+            out.insert(at, "```\n");
+            in_block = true;
+        }
+        out.push(line);
+        if in_block && trimmed.starts_with(">>>>>>> REPLACE") {
+            if !line.ends_with('\n') {
+                out.push("\n");
+            }
+            out.push("```\n");
+            in_block = false;
+        }
+    }
+    std::borrow::Cow::Owned(out.concat())
 }
 
 /// Theme styles looked up once per render.
@@ -1190,5 +1227,24 @@ Run `python3 -m unittest -v` to check it against the spec.";
     fn snapshot_realistic_reply() {
         let lines = md(REPLY, 60);
         insta::assert_snapshot!(styled_dump(&lines, 60));
+    }
+
+    #[test]
+    fn unfenced_edit_blocks_render_as_code() {
+        let text = "Fix:\n\nrate.py\n<<<<<<< SEARCH\nold\n=======\nnew\n>>>>>>> REPLACE\n\nDone.\n";
+        assert_eq!(
+            fence_edit_blocks(text),
+            "Fix:\n\n```\nrate.py\n<<<<<<< SEARCH\nold\n=======\nnew\n>>>>>>> REPLACE\n```\n\nDone.\n"
+        );
+        let fenced = "```\n<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\n```\n";
+        assert_eq!(fence_edit_blocks(fenced), fenced, "already fenced");
+        let theme = crate::theme::ThemeSource::default().load("default").unwrap();
+        let hl = Highlighter::new(theme.syntax());
+        let lines: Vec<String> = render(text, 60, &theme, &hl)
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+        assert!(lines.iter().any(|l| l.contains(">>>>>>> REPLACE")), "{lines:?}");
+        assert!(lines.iter().any(|l| l.contains("=======")), "not a heading: {lines:?}");
     }
 }

@@ -71,9 +71,8 @@ pub fn loop_line(model: &Model, width: u16) -> Line<'static> {
                 crate::model::keymap::Action::FreshSession,
             )
             .unwrap_or_else(|| "F".into());
-        let text = format!(
-            " ⚠ Session likely poisoned: {class} corrected {count}×. {fresh} starts a fresh one "
-        );
+        let text =
+            format!(" ⚠ Likely poisoned: {class} corrected {count}× · {fresh} fresh session ");
         let text = fit(&text, usize::from(width));
         let pad = usize::from(width).saturating_sub(unicode_width::UnicodeWidthStr::width(
             text.as_str(),

@@ -394,8 +394,8 @@ fn the_fresh_seed_is_deterministic_with_the_spec_last() {
     assert_eq!(
         lessons,
         vec![
-            "R4: required pattern `\\bdeque\\(` not found in the code files (corrected 1×); \
-             the spec says: Uses a deque."
+            "R4: required `\\bdeque\\(` not found in the code files (corrected 1×); the spec \
+             says: Uses a deque."
                 .to_string()
         ]
     );
