@@ -141,6 +141,16 @@ pub fn evaluate_workspace(
     config: &Config,
     no_run: bool,
 ) -> Result<Findings, StartError> {
+    let run = (!no_run).then(|| run_tests(root, config)).transpose()?;
+    evaluate_with(root, config, run)
+}
+
+/// Evaluates the workspace against a test run already made (`None`: static checks only).
+pub fn evaluate_with(
+    root: &Path,
+    config: &Config,
+    run: Option<RunReport>,
+) -> Result<Findings, StartError> {
     let disk = workspace::read_spec(root, &config.spec);
     let store = PinStore::new(root);
     let found = store.load().map_err(|e| StartError::Workspace {
@@ -170,7 +180,6 @@ pub fn evaluate_workspace(
     })?;
     let plan = Plan::new(&spec, scope);
     let scan = scan::scan_all(root, &plan);
-    let run = (!no_run).then(|| run_tests(root, config)).transpose()?;
     let tests = match &run {
         Some(report) if !report.cancelled => Tests::Current(&report.results),
         Some(report) => Tests::Stale(&report.results),
@@ -233,6 +242,34 @@ fn run_tests(root: &Path, config: &Config) -> Result<RunReport, StartError> {
     Ok(report)
 }
 
+/// Prints the report in `format` to stdout (a closed pipe is not an error) and returns the
+/// exit code: 0 when nothing drifts and the tests pass, else 1.
+pub fn print(findings: &Findings, format: CheckFormat) -> Result<ExitCode, StartError> {
+    let mut out = std::io::stdout().lock();
+    let written = match format {
+        CheckFormat::Json => serde_json::to_writer_pretty(&mut out, &json(findings))
+            .map_err(|e| match e.io_error_kind() {
+                Some(kind) => std::io::Error::from(kind),
+                None => std::io::Error::other(e),
+            })
+            .and_then(|()| writeln!(out)),
+        CheckFormat::Human => {
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            out.write_all(human_report(findings, color).as_bytes())
+        }
+    };
+    if let Err(e) = written
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(e.into());
+    }
+    Ok(if findings.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
 /// Runs `check` on a workspace.
 pub fn run(
     dir: &Path,
@@ -243,31 +280,7 @@ pub fn run(
     let root = workspace_root(dir)?;
     let config = config::load(&root, overrides)?;
     let findings = evaluate_workspace(&root, &config, no_run)?;
-    let ok = findings.ok();
-    let mut out = std::io::stdout().lock();
-    let written = match format {
-        CheckFormat::Json => serde_json::to_writer_pretty(&mut out, &json(&findings))
-            .map_err(|e| match e.io_error_kind() {
-                Some(kind) => std::io::Error::from(kind),
-                None => std::io::Error::other(e),
-            })
-            .and_then(|()| writeln!(out)),
-        CheckFormat::Human => {
-            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            out.write_all(human_report(&findings, color).as_bytes())
-        }
-    };
-    // A closed pipe (`| head`) is not a failure of the tests.
-    if let Err(e) = written
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        return Err(e.into());
-    }
-    Ok(if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    print(&findings, format)
 }
 
 /// The JSON report of DESIGN.md section 6, fields in the documented order.

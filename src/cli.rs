@@ -98,6 +98,45 @@ pub enum Command {
         #[arg(value_name = "DIR", default_value = ".")]
         dir: PathBuf,
     },
+    /// One headless step of the loop: send MESSAGE, stream the reply to stdout, apply the
+    /// proposed changes (--yes), test, fix up to N rounds, then exit as `check` does.
+    Run {
+        /// The workspace directory.
+        #[arg(value_name = "DIR", default_value = ".")]
+        dir: PathBuf,
+        /// The message to send.
+        #[arg(short, long, value_name = "MESSAGE")]
+        message: String,
+        /// After the first test run, feed failures back for up to N fix rounds.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        auto_test: u32,
+        /// Apply the proposed changes without asking (otherwise they are only reported).
+        #[arg(long)]
+        yes: bool,
+        /// The step the message belongs to; in the tests step failing tests are expected and
+        /// never fed back.
+        #[arg(long, value_enum, default_value_t = StepArg::Implement)]
+        step: StepArg,
+    },
+    /// List the workspace's sessions (id, started, pin, turns, tokens, status).
+    Sessions {
+        /// The workspace directory.
+        #[arg(value_name = "DIR", default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Write a session's transcript (the newest unless SESSION names one) to stdout, secrets
+    /// redacted.
+    Export {
+        /// The workspace directory (or, alone, the session).
+        #[arg(value_name = "DIR", default_value = ".")]
+        dir: PathBuf,
+        /// The session id, or the start of it.
+        #[arg(value_name = "SESSION")]
+        session: Option<String>,
+        /// md: readable Markdown; json: the same, structured.
+        #[arg(long, value_enum, default_value_t = crate::session::commands::ExportFormat::Md)]
+        format: crate::session::commands::ExportFormat,
+    },
     /// Copy the bundled demo workspace and open it: offline, no API key.
     Demo {
         /// Put the demo workspace here (a new or empty directory) and keep it.
@@ -110,6 +149,24 @@ pub enum Command {
         #[arg(long)]
         step: bool,
     },
+}
+
+/// `--step` values of `run`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StepArg {
+    Tests,
+    Implement,
+    Verify,
+}
+
+impl From<StepArg> for crate::session::Step {
+    fn from(s: StepArg) -> Self {
+        match s {
+            StepArg::Tests => crate::session::Step::Tests,
+            StepArg::Implement => crate::session::Step::Implement,
+            StepArg::Verify => crate::session::Step::Verify,
+        }
+    }
 }
 
 /// How `check` prints its report.
@@ -162,6 +219,28 @@ pub fn run(cli: Cli) -> Result<ExitCode, StartError> {
             no_run,
         }) => crate::check::run(&dir, &overrides, format, no_run),
         Some(Command::Init { dir }) => crate::init::run(&dir),
+        Some(Command::Run {
+            dir,
+            message,
+            auto_test,
+            yes,
+            step,
+        }) => crate::headless::run(
+            &dir,
+            &overrides,
+            crate::headless::Step {
+                message,
+                fix_rounds: auto_test,
+                yes,
+                step: step.into(),
+            },
+        ),
+        Some(Command::Sessions { dir }) => crate::session::commands::list(&dir),
+        Some(Command::Export {
+            dir,
+            session,
+            format,
+        }) => crate::session::commands::export(&dir, session.as_deref(), format, &overrides),
         Some(Command::Demo { into, .. }) => {
             let (root, temp) = match into {
                 Some(dir) => (dir, None),

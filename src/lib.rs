@@ -9,6 +9,7 @@ pub mod code;
 pub mod config;
 pub mod demo;
 pub mod effects;
+pub mod headless;
 pub mod init;
 pub mod llm;
 pub mod logging;

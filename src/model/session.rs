@@ -495,7 +495,7 @@ impl Model {
     }
 
     /// Moves the stepper to `step`, journals it and offers the step's prompt.
-    pub(super) fn set_step(&mut self, step: Step) -> Vec<Cmd> {
+    pub fn set_step(&mut self, step: Step) -> Vec<Cmd> {
         if self.session.step == step {
             return Vec::new();
         }

@@ -135,6 +135,12 @@ impl PinStore {
         Ok(self.survey()?.found)
     }
 
+    /// Pin `version`, when its file exists and can be trusted.
+    pub fn version(&self, version: u32) -> Option<Pin> {
+        let bytes = fs::read(self.dir.join(file_name(version))).ok()?;
+        check(version, &bytes).ok()
+    }
+
     /// Pins `text` as the next version, unless it equals the latest pin, which is returned
     /// with `created: false`. Never overwrites a pin file, corrupted ones included.
     pub fn pin(&self, text: &str, spec_path: &Path) -> Result<Pinned, PinError> {

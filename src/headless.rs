@@ -1,0 +1,220 @@
+//! `specbench run`: one step of the loop without the TUI. The same model, `update` and effects
+//! as the cockpit: the message is sent with the request assembled as always, the reply streams
+//! to stdout, its changes are applied with `--yes`, the tests run, failures go back for up to
+//! `--auto-test N` fix rounds, everything is journaled, and the exit code is `check`'s.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::cli::{StartError, workspace_root};
+use crate::config::{self, Overrides};
+use crate::effects::Effects;
+use crate::llm::client::ReplyEvent;
+use crate::model::{AppEvent, Cmd, Model, Msg, update};
+use crate::session::PromptKind;
+use crate::theme::ThemeSource;
+use crate::{logging, workspace};
+
+/// What the step was asked to do.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub message: String,
+    /// Fix rounds after the first test run (0: test once, no fixes).
+    pub fix_rounds: u32,
+    /// Apply the proposed changes without asking.
+    pub yes: bool,
+    /// The step the message belongs to (Tests: failing tests are expected, no fix rounds).
+    pub step: crate::session::Step,
+}
+
+/// Where the step stands, from what the loop has seen.
+#[derive(Debug, Default)]
+struct Progress {
+    code_context: bool,
+    provider: Option<Result<(), String>>,
+    sent: bool,
+    /// A reply's edits are being read, or its changes written.
+    preparing: bool,
+    applying: bool,
+}
+
+impl Progress {
+    /// Ready to send: the session read back, the spec pinned and scanned, the first run in,
+    /// the code and the provider ready.
+    fn ready(&self, m: &Model) -> bool {
+        m.session.opened
+            && m.spec.pinned.is_some()
+            && m.spec.scan.is_some()
+            && m.results.last.is_some()
+            && m.results.running.is_none()
+            && self.code_context
+            && self.provider.is_some()
+    }
+
+    /// Done: nothing streams, runs, applies or waits for a verdict any more.
+    fn done(&self, m: &Model) -> bool {
+        self.sent
+            && !self.preparing
+            && !self.applying
+            && !m.conversation.streaming()
+            && m.results.running.is_none()
+            && m.session.fix.is_none()
+            && m.session.judging.is_none()
+            && m.spec.scans_pending == 0
+    }
+}
+
+/// Runs one step on the workspace at `dir`.
+pub fn run(dir: &Path, overrides: &Overrides, step: Step) -> Result<ExitCode, StartError> {
+    let root = workspace_root(dir)?;
+    let mut config = config::load(&root, overrides)?;
+    config.loop_.auto_apply = step.yes;
+    config.loop_.auto_test = true;
+    config.loop_.fix_rounds = step.fix_rounds;
+    let _log_guard = logging::init(&root)?;
+    tracing::info!(root = %root.display(), "headless step");
+    let (theme, _) = ThemeSource::from_env().load_or_default(&config.ui.theme);
+    let mut model = Model::new(root.clone(), workspace::label(&root), config.clone(), theme);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let model = runtime.block_on(async move {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let effects = Effects::new(root.clone(), config, tx);
+        let mut progress = Progress::default();
+        let mut out = std::io::stdout().lock();
+        let mut pending: Vec<Cmd> = model.init();
+        loop {
+            for cmd in pending.drain(..) {
+                carry_out(&effects, &mut progress, cmd);
+            }
+            if !progress.sent && progress.ready(&model) {
+                if let Some(Err(why)) = &progress.provider {
+                    return Err(StartError::Usage(format!("the model provider: {why}")));
+                }
+                pending = model.set_step(step.step);
+                model.set_draft(&step.message);
+                pending.extend(model.send());
+                progress.sent = true;
+                continue;
+            }
+            if progress.done(&model) {
+                break;
+            }
+            let Some(msg) = rx.recv().await else { break };
+            observe(&msg, &model, &mut progress, &mut out);
+            pending = update(&mut model, msg);
+            report(&pending);
+        }
+        let _ = writeln!(out);
+        Ok(model)
+    });
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    let model = model?;
+    if let Some(view) = &model.code.changes {
+        let files = view.set.pending();
+        if files > 0 {
+            eprintln!(
+                "specbench: the reply proposes changes to {files} file{} (not applied: --yes \
+                 applies them)",
+                if files == 1 { "" } else { "s" }
+            );
+        }
+    }
+    if let Some(class) = &model.session.poisoned {
+        eprintln!(
+            "specbench: the session is likely poisoned ({class} corrected {}×): open specbench and \
+             press F for a fresh one",
+            model.session.count(class)
+        );
+    }
+    let run = model.results.last.as_ref().map(|l| l.report.clone());
+    let findings = crate::check::evaluate_with(&model.root, &model.config, run)?;
+    eprintln!("{}", crate::check::human_report(&findings, false).trim_end());
+    Ok(if findings.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Hands a command to the effects layer; the terminal's own commands have no terminal here.
+fn carry_out(effects: &Effects, progress: &mut Progress, cmd: Cmd) {
+    match cmd {
+        Cmd::Suspend | Cmd::EditSpec | Cmd::EditDraft { .. } => {}
+        Cmd::Apply { .. } => {
+            progress.applying = true;
+            effects.run(cmd);
+        }
+        Cmd::PrepareChanges { .. } => {
+            progress.preparing = true;
+            effects.run(cmd);
+        }
+        other => effects.run(other),
+    }
+}
+
+/// Streams the reply to stdout and notes what the step waits for.
+fn observe(msg: &Msg, model: &Model, progress: &mut Progress, out: &mut impl Write) {
+    let Msg::Event(event) = msg else { return };
+    match event {
+        AppEvent::Reply {
+            event: ReplyEvent::Delta(text),
+            turn,
+            ..
+        } if model.conversation.turn.as_ref().is_some_and(|t| t.id == *turn) => {
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+        }
+        AppEvent::CodeContext { .. } => progress.code_context = true,
+        AppEvent::ChangesReady(_) => progress.preparing = false,
+        AppEvent::ProviderReady { .. } => progress.provider = Some(Ok(())),
+        AppEvent::ProviderFailed(why) => progress.provider = Some(Err(why.clone())),
+        AppEvent::Applied(result) => {
+            progress.applying = false;
+            match result {
+                Ok((_, files)) => {
+                    let names: Vec<String> =
+                        files.iter().map(|p| p.display().to_string()).collect();
+                    eprintln!("\nspecbench: applied {}", names.join(", "));
+                }
+                Err(e) => eprintln!("\nspecbench: not applied: {e}"),
+            }
+        }
+        AppEvent::ReplyEnded {
+            result: Err(e),
+            turn,
+        } if model.conversation.turn.as_ref().is_some_and(|t| t.id == *turn) => {
+            eprintln!("\nspecbench: the reply did not complete: {e}");
+        }
+        _ => {}
+    }
+}
+
+/// Says on stderr what the loop does next: a test run's result, a fix round.
+fn report(cmds: &[Cmd]) {
+    for cmd in cmds {
+        match cmd {
+            Cmd::Send {
+                kind: PromptKind::Fix { round, of },
+                ..
+            } => {
+                eprintln!("\nspecbench: fix round {round}/{of}: the failures go back to the model");
+                println!("\n");
+            }
+            Cmd::Journal(crate::session::journal::Record::Run {
+                passed,
+                failed,
+                skipped,
+                ..
+            }) => {
+                eprintln!(
+                    "specbench: tests: {passed} passed, {failed} failed, {skipped} skipped"
+                );
+            }
+            _ => {}
+        }
+    }
+}
