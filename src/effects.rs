@@ -115,7 +115,9 @@ impl Effects {
         let sync = record.ends_turn();
         if let Err(e) = journal.append(record) {
             tracing::error!(error = %e, "journal write failed");
-            let _ = self.tx.send(Msg::Event(AppEvent::JournalFailed(e.to_string())));
+            let _ = self
+                .tx
+                .send(Msg::Event(AppEvent::JournalFailed(e.to_string())));
             return;
         }
         if sync && let Ok(file) = journal.sync_handle() {
@@ -232,7 +234,9 @@ impl Effects {
         ];
         for record in records {
             if let Err(e) = journal.append(record) {
-                let _ = self.tx.send(Msg::Event(AppEvent::SessionStarted(Err(e.to_string()))));
+                let _ = self
+                    .tx
+                    .send(Msg::Event(AppEvent::SessionStarted(Err(e.to_string()))));
                 return;
             }
         }

@@ -132,7 +132,10 @@ pub fn run(dir: &Path, overrides: &Overrides, step: Step) -> Result<ExitCode, St
     }
     let run = model.results.last.as_ref().map(|l| l.report.clone());
     let findings = crate::check::evaluate_with(&model.root, &model.config, run)?;
-    eprintln!("{}", crate::check::human_report(&findings, false).trim_end());
+    eprintln!(
+        "{}",
+        crate::check::human_report(&findings, false).trim_end()
+    );
     Ok(if findings.ok() {
         ExitCode::SUCCESS
     } else {
@@ -164,7 +167,12 @@ fn observe(msg: &Msg, model: &Model, progress: &mut Progress, out: &mut impl Wri
             event: ReplyEvent::Delta(text),
             turn,
             ..
-        } if model.conversation.turn.as_ref().is_some_and(|t| t.id == *turn) => {
+        } if model
+            .conversation
+            .turn
+            .as_ref()
+            .is_some_and(|t| t.id == *turn) =>
+        {
             let _ = out.write_all(text.as_bytes());
             let _ = out.flush();
         }
@@ -186,7 +194,12 @@ fn observe(msg: &Msg, model: &Model, progress: &mut Progress, out: &mut impl Wri
         AppEvent::ReplyEnded {
             result: Err(e),
             turn,
-        } if model.conversation.turn.as_ref().is_some_and(|t| t.id == *turn) => {
+        } if model
+            .conversation
+            .turn
+            .as_ref()
+            .is_some_and(|t| t.id == *turn) =>
+        {
             eprintln!("\nspecbench: the reply did not complete: {e}");
         }
         _ => {}
@@ -210,9 +223,7 @@ fn report(cmds: &[Cmd]) {
                 skipped,
                 ..
             }) => {
-                eprintln!(
-                    "specbench: tests: {passed} passed, {failed} failed, {skipped} skipped"
-                );
+                eprintln!("specbench: tests: {passed} passed, {failed} failed, {skipped} skipped");
             }
             _ => {}
         }

@@ -91,6 +91,10 @@ fn an_unknown_option_is_a_usage_error() {
 fn demo_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     specbench::demo::write_into(dir.path()).unwrap();
+    // As the demo's story ends: its tests and implementation written.
+    for (rel, text) in specbench::assets::DEMO_STORY_FILES {
+        std::fs::write(dir.path().join(rel), text).unwrap();
+    }
     dir
 }
 

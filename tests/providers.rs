@@ -65,7 +65,9 @@ fn provider(kind: Kind, server: &Server, root: &Path, record: Option<&str>) -> P
 async fn stream(p: &Provider) -> (Vec<ReplyEvent>, Result<(), LlmError>) {
     let mut events = Vec::new();
     let result = p
-        .stream(&request(), "Say hi", PromptKind::Message, &mut |e| events.push(e))
+        .stream(&request(), "Say hi", PromptKind::Message, &mut |e| {
+            events.push(e)
+        })
         .await;
     (events, result)
 }
@@ -388,9 +390,12 @@ async fn a_recorded_cassette_replays_offline_identically_and_never_holds_the_key
 
     let mut events = Vec::new();
     let err = replay
-        .stream(&request(), "something never recorded", PromptKind::Message, &mut |e| {
-            events.push(e)
-        })
+        .stream(
+            &request(),
+            "something never recorded",
+            PromptKind::Message,
+            &mut |e| events.push(e),
+        )
         .await
         .unwrap_err();
     assert_eq!(

@@ -11,6 +11,10 @@ use specbench::spec::pin::PinStore;
 fn demo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     specbench::demo::write_into(dir.path()).unwrap();
+    // As the demo's story ends: its tests and implementation written.
+    for (rel, text) in specbench::assets::DEMO_STORY_FILES {
+        std::fs::write(dir.path().join(rel), text).unwrap();
+    }
     dir
 }
 

@@ -105,7 +105,12 @@ impl Cassette {
     /// The reply for the `nth` time (0-based) `prompt` is sent: the nth recording of it, or
     /// the last one when it was recorded fewer times. A fix round's message that was not
     /// recorded word for word plays the `fix_nth` fix entry (0-based, in cassette order).
-    pub fn find(&self, prompt: &str, nth: usize, fix_nth: Option<usize>) -> Result<&Entry, LlmError> {
+    pub fn find(
+        &self,
+        prompt: &str,
+        nth: usize,
+        fix_nth: Option<usize>,
+    ) -> Result<&Entry, LlmError> {
         let fp = fingerprint(prompt);
         let matching: Vec<&Entry> = self
             .entries
@@ -113,7 +118,12 @@ impl Cassette {
             .filter(|e| e.fingerprint == fp)
             .collect();
         let fixes = || self.entries.iter().filter(|e| e.fix).nth(fix_nth?);
-        match matching.get(nth).or(matching.last()).copied().or_else(fixes) {
+        match matching
+            .get(nth)
+            .or(matching.last())
+            .copied()
+            .or_else(fixes)
+        {
             Some(entry) => Ok(entry),
             None => Err(LlmError::NoRecordedReply {
                 cassette: self.path.display().to_string(),
@@ -339,7 +349,10 @@ mod tests {
         fix.fix = true;
         rec.append(&fix).unwrap();
         let c = Cassette::load(&path).unwrap();
-        assert_eq!(text(c.find("Fix round 1 of 3: R9 fails", 0, Some(0)).unwrap()), "fixed");
+        assert_eq!(
+            text(c.find("Fix round 1 of 3: R9 fails", 0, Some(0)).unwrap()),
+            "fixed"
+        );
         assert!(c.find("Fix round 2 of 3: R9 fails", 0, Some(1)).is_err());
         assert!(c.find("an ordinary message", 0, None).is_err());
         assert_eq!(c.prompts().len(), 2, "fix rounds are not offered");

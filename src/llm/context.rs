@@ -313,9 +313,9 @@ pub fn scale(estimate: Segments, reported_total: u32) -> Segments {
     let total: u64 = estimate.tokens.iter().map(|&n| u64::from(n)).sum();
     if total == 0 {
         let mut only = Segments {
-        tokens: [0; SEGMENTS],
-        ..estimate
-    };
+            tokens: [0; SEGMENTS],
+            ..estimate
+        };
         only.set(SegmentKind::Message, reported_total);
         return only;
     }

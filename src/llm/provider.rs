@@ -11,8 +11,8 @@ use secrecy::SecretString;
 use super::cassette::{self, Cassette, End, Pace, Recorder, Tape};
 use super::client::{self, Endpoint, LlmError, Patience, ReplyEvent, Wire};
 use super::{ChatRequest, window};
-use crate::session::PromptKind;
 use crate::config::{ModelConfig, Provider as Kind};
+use crate::session::PromptKind;
 
 /// Where replies come from.
 #[derive(Debug)]

@@ -616,7 +616,7 @@ impl Model {
     /// step's prompt while this conversation has not sent it, else the next prompt a replay
     /// cassette holds.
     pub(super) fn offer_next(&mut self) {
-        if !(self.composer.is_empty() || !self.draft_is_own()) || self.conversation.streaming() {
+        if self.draft_is_own() || self.conversation.streaming() {
             return;
         }
         let said = |text: &str| {
@@ -714,7 +714,9 @@ impl Model {
             Vec::new()
         };
         for target in &targets {
-            cmds.extend(self.count_correction(target.clone(), crate::session::CorrectionSource::User));
+            cmds.extend(
+                self.count_correction(target.clone(), crate::session::CorrectionSource::User),
+            );
         }
         let corrects = targets.iter().map(|t| t.key()).collect();
         cmds.extend(self.send_turn(message, PromptKind::Message, corrects));
@@ -1193,7 +1195,13 @@ mod tests {
         assert!(
             matches!(
                 cmds.as_slice(),
-                [Cmd::Journal(Record::End { status: crate::session::journal::EndStatus::Interrupted, .. }), Cmd::ExpireNotice { .. }]
+                [
+                    Cmd::Journal(Record::End {
+                        status: crate::session::journal::EndStatus::Interrupted,
+                        ..
+                    }),
+                    Cmd::ExpireNotice { .. }
+                ]
             ),
             "{cmds:?}"
         );

@@ -408,7 +408,12 @@ impl Default for Keymap {
             ),
             b(C::Compose, vec![p(K::Esc)], A::LeaveCompose, true),
             b(C::Compose, vec![KeyCombo::ctrl('e')], A::EditDraft, true),
-            b(C::Compose, vec![KeyCombo::ctrl('r')], A::MarkCorrection, false),
+            b(
+                C::Compose,
+                vec![KeyCombo::ctrl('r')],
+                A::MarkCorrection,
+                false,
+            ),
             b(C::Compose, vec![p(K::Up)], A::OlderMessage, false),
             b(C::Compose, vec![p(K::Down)], A::NewerMessage, false),
         ];

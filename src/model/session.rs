@@ -163,7 +163,10 @@ pub fn fix_prompt(round: u32, of: u32, failures: &[Failure]) -> String {
 
 /// The lessons part of a fresh session's request: its opening and the lessons kept.
 pub fn lessons_part(lessons: &[String]) -> String {
-    let mut out = format!("# A fresh session\n\n{}\n", crate::assets::PROMPT_FRESH.trim_end());
+    let mut out = format!(
+        "# A fresh session\n\n{}\n",
+        crate::assets::PROMPT_FRESH.trim_end()
+    );
     if !lessons.is_empty() {
         out.push_str("\n## Lessons from the previous session\n");
         for l in lessons {
@@ -222,11 +225,7 @@ impl Model {
         let Some(judging) = self.session.judging.take_if(|j| run >= j.floor) else {
             return cmds;
         };
-        if let Some(attempt) = self
-            .session
-            .attempt
-            .take_if(|a| a.turn == judging.turn)
-        {
+        if let Some(attempt) = self.session.attempt.take_if(|a| a.turn == judging.turn) {
             for target in attempt.targets {
                 if failures.iter().any(|f| f.signature == target) {
                     cmds.extend(self.count_correction(target, CorrectionSource::Fix));
@@ -257,9 +256,8 @@ impl Model {
             .filter(|f| f.clause_text.is_some())
             .map(|f| f.signature.subject.as_str())
             .collect();
-        let plural = |n: usize, one: &str, many: &str| {
-            format!("{n} {}", if n == 1 { one } else { many })
-        };
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let verdict = |ok, text: String| Some(Verdict { ok, text });
         match self.session.step {
             Step::Spec => {
@@ -268,7 +266,10 @@ impl Model {
                 if spec.clauses.is_empty() {
                     verdict(false, "the spec has no clauses yet".into())
                 } else if invalid > 0 {
-                    verdict(false, format!("{} invalid", plural(invalid, "clause", "clauses")))
+                    verdict(
+                        false,
+                        format!("{} invalid", plural(invalid, "clause", "clauses")),
+                    )
                 } else {
                     verdict(
                         true,
@@ -327,7 +328,11 @@ impl Model {
                             "{} pass, {} {}",
                             plural(passed, "test", "tests"),
                             holds,
-                            if holds == 1 { "clause holds" } else { "clauses hold" }
+                            if holds == 1 {
+                                "clause holds"
+                            } else {
+                                "clauses hold"
+                            }
                         ),
                     )
                 }
@@ -337,7 +342,11 @@ impl Model {
 
     /// Counts one more correction of `sig`; the class that reaches `[loop].fresh_after`
     /// poisons the session.
-    pub(super) fn count_correction(&mut self, sig: Signature, source: CorrectionSource) -> Vec<Cmd> {
+    pub(super) fn count_correction(
+        &mut self,
+        sig: Signature,
+        source: CorrectionSource,
+    ) -> Vec<Cmd> {
         let count = match self.session.corrections.iter_mut().find(|(s, _)| *s == sig) {
             Some((_, n)) => {
                 *n += 1;
@@ -500,9 +509,7 @@ impl Model {
             return Vec::new();
         }
         self.session.step = step;
-        self.session.verdict = self
-            .settled_failures()
-            .and_then(|f| self.step_verdict(&f));
+        self.session.verdict = self.settled_failures().and_then(|f| self.step_verdict(&f));
         self.offer_next();
         vec![Self::journal(Record::Step { step })]
     }
@@ -532,6 +539,18 @@ impl Model {
                 version: pin.0,
                 hash: pin.1.clone(),
             }));
+            // A new version under a conversation that was told the old one: offer a fresh start.
+            let repinned = self.session.pin.as_ref().is_some_and(|(v, _)| *v < pin.0);
+            if repinned && !self.conversation.messages.is_empty() {
+                cmds.push(self.notify(
+                    NoticeKind::Info,
+                    format!(
+                        "The spec is now v{}; this conversation began under an older pin. F \
+                         starts a fresh session bound to it",
+                        pin.0
+                    ),
+                ));
+            }
             self.session.pin = Some(pin);
         }
         if sound && self.session.step == Step::Spec && self.session.opened {

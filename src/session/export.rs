@@ -242,11 +242,7 @@ pub fn transcript(
 
 /// A fence longer than any backtick run in `text`.
 fn fence(text: &str) -> String {
-    let longest = text
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     "`".repeat((longest + 1).max(3))
 }
 
@@ -321,10 +317,9 @@ impl Transcript {
                     }
                     out.push_str(&format!("{head}\n\n{}\n", text.trim_end()));
                 }
-                Event::Applied { label, files, .. } => out.push_str(&format!(
-                    "\n> applied {} ({label})\n",
-                    files.join(", ")
-                )),
+                Event::Applied { label, files, .. } => {
+                    out.push_str(&format!("\n> applied {} ({label})\n", files.join(", ")))
+                }
                 Event::Undone { label, redo, .. } => out.push_str(&format!(
                     "\n> {} {label}\n",
                     if *redo { "redid" } else { "undid" }
@@ -372,7 +367,8 @@ mod tests {
     #[test]
     fn redaction_covers_given_values_and_key_shapes() {
         let secrets = vec!["local-secret-value".to_string()];
-        let text = "use local-secret-value or sk-abcdefghijklmnop1234 or Bearer abcdefghij0123456789 ok";
+        let text =
+            "use local-secret-value or sk-abcdefghijklmnop1234 or Bearer abcdefghij0123456789 ok";
         let out = redact(text, &secrets);
         assert!(!out.contains("local-secret-value"));
         assert!(!out.contains("sk-abcdefghijklmnop1234"));

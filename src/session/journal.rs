@@ -115,7 +115,10 @@ impl Record {
     pub fn ends_turn(&self) -> bool {
         matches!(
             self,
-            Record::Start { .. } | Record::User { .. } | Record::End { .. } | Record::Archived { .. }
+            Record::Start { .. }
+                | Record::User { .. }
+                | Record::End { .. }
+                | Record::Archived { .. }
         )
     }
 }
@@ -330,7 +333,8 @@ mod tests {
         drop(journal);
         // A crash in the middle of a write.
         let mut f = OpenOptions::new().append(true).open(&path).unwrap();
-        f.write_all(br#"{"at":2,"type":"chunk","turn":1,"te"#).unwrap();
+        f.write_all(br#"{"at":2,"type":"chunk","turn":1,"te"#)
+            .unwrap();
         drop(f);
         let read1 = read(&path).unwrap();
         assert_eq!(read1.entries.len(), 1);
@@ -340,7 +344,11 @@ mod tests {
         let journal = Journal::open(&path).unwrap();
         journal.append_at(3, user(2, "two")).unwrap();
         let read2 = read(&path).unwrap();
-        assert_eq!(read2.entries.len(), 2, "the new record survives the torn one");
+        assert_eq!(
+            read2.entries.len(),
+            2,
+            "the new record survives the torn one"
+        );
         assert_eq!(read2.entries[1].record, user(2, "two"));
     }
 

@@ -58,7 +58,10 @@ pub struct Restored {
 impl Restored {
     /// User turns sent.
     pub fn turns(&self) -> usize {
-        self.messages.iter().filter(|m| m.role == Role::User).count()
+        self.messages
+            .iter()
+            .filter(|m| m.role == Role::User)
+            .count()
     }
 
     /// The conversation's size: the last reported usage (prompt plus reply) when there is
@@ -307,10 +310,7 @@ mod tests {
     #[test]
     fn a_reply_with_nothing_received_is_failed() {
         let r = fold("s", &entries(vec![user(1, "hi")]));
-        assert_eq!(
-            r.messages[1].status,
-            RestoredStatus::Failed(CUT_OFF.into())
-        );
+        assert_eq!(r.messages[1].status, RestoredStatus::Failed(CUT_OFF.into()));
         let r = fold(
             "s",
             &entries(vec![

@@ -73,7 +73,14 @@ fn exception_name(line: &str) -> Option<&str> {
     let name = head.rsplit('.').next()?;
     let is_name = name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    let ends = ["Error", "Exception", "Exit", "Interrupt", "Failure", "Failed"];
+    let ends = [
+        "Error",
+        "Exception",
+        "Exit",
+        "Interrupt",
+        "Failure",
+        "Failed",
+    ];
     (is_name && ends.iter().any(|e| name.ends_with(e))).then_some(name)
 }
 
@@ -225,7 +232,10 @@ mod tests {
         );
         assert_eq!(kind("E   ImportError: cannot import name"), "ImportError");
         assert_eq!(kind("SyntaxError: invalid syntax"), "SyntaxError");
-        assert_eq!(kind("requests.exceptions.ConnectionError: x"), "ConnectionError");
+        assert_eq!(
+            kind("requests.exceptions.ConnectionError: x"),
+            "ConnectionError"
+        );
         assert_eq!(
             kind("assertion `left == right` failed\n  left: 1\n right: 2"),
             "assertion"

@@ -1323,6 +1323,7 @@ not a continuation
                     r"^\s*(import|from)\s+(requests|redis)\b"
                 ),
                 ("R4", CheckKind::Require, r"\bdeque\("),
+                ("R4", CheckKind::Forbid, r"\.pop\(0\)"),
                 ("R4", CheckKind::In, "rate_limiter.py"),
                 ("R5", CheckKind::Test, "*concurrent*"),
                 ("R6", CheckKind::Test, "*empty_user_id*"),
@@ -1337,7 +1338,7 @@ not a continuation
         );
         assert_eq!(
             r4.raw,
-            "Uses collections.deque for the window, not a list. `require: \\bdeque\\(` `in: rate_limiter.py`"
+            "Uses collections.deque for the window, not a list. `require: \\bdeque\\(` `forbid: \\.pop\\(0\\)` `in: rate_limiter.py`"
         );
         assert_eq!((r4.line, r4.checks[0].column), (20, 69));
     }

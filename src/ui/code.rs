@@ -198,18 +198,14 @@ fn draw_changes(
         .iter()
         .map(|w| Line::styled(w.clone(), theme.style(scope::CODE_MARKER)))
         .collect();
-    rows.extend(view
-        .set
-        .refused
-        .iter()
-        .map(|r| {
-            let what = if r.path.is_empty() {
-                format!("✗ reply line {}: {}", r.line, r.why)
-            } else {
-                format!("✗ {} refused (reply line {}): {}", r.path, r.line, r.why)
-            };
-            Line::styled(what, theme.style(scope::CODE_MARKER))
-        }));
+    rows.extend(view.set.refused.iter().map(|r| {
+        let what = if r.path.is_empty() {
+            format!("✗ reply line {}: {}", r.line, r.why)
+        } else {
+            format!("✗ {} refused (reply line {}): {}", r.path, r.line, r.why)
+        };
+        Line::styled(what, theme.style(scope::CODE_MARKER))
+    }));
     if let Some(f) = view.set.files.get(view.selected) {
         let digits = f.after.lines().count().max(1).to_string().len();
         if view.full {

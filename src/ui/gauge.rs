@@ -669,9 +669,8 @@ mod tests {
     #[test]
     fn cells_follow_the_tokens_and_add_up() {
         // The cells without the (empty) lessons segment.
-        let without_lessons = |c: [usize; SEGMENTS + 1]| {
-            [c[0], c[1], c[2], c[3], c[5], c[6], c[7], c[8]]
-        };
+        let without_lessons =
+            |c: [usize; SEGMENTS + 1]| [c[0], c[1], c[2], c[3], c[5], c[6], c[7], c[8]];
         let tiny = |tokens, bar| without_lessons(cells(&props_of(tokens, 1000, 0), bar));
         assert_eq!(tiny([0; 7], 10), [0, 0, 0, 0, 0, 0, 0, 10]);
         assert_eq!(tiny([0, 0, 500, 0, 0, 0, 0], 10), [0, 0, 5, 0, 0, 0, 0, 5]);

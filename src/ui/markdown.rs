@@ -1238,13 +1238,21 @@ Run `python3 -m unittest -v` to check it against the spec.";
         );
         let fenced = "```\n<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\n```\n";
         assert_eq!(fence_edit_blocks(fenced), fenced, "already fenced");
-        let theme = crate::theme::ThemeSource::default().load("default").unwrap();
+        let theme = crate::theme::ThemeSource::default()
+            .load("default")
+            .unwrap();
         let hl = Highlighter::new(theme.syntax());
         let lines: Vec<String> = render(text, 60, &theme, &hl)
             .iter()
             .map(|l| l.to_string())
             .collect();
-        assert!(lines.iter().any(|l| l.contains(">>>>>>> REPLACE")), "{lines:?}");
-        assert!(lines.iter().any(|l| l.contains("=======")), "not a heading: {lines:?}");
+        assert!(
+            lines.iter().any(|l| l.contains(">>>>>>> REPLACE")),
+            "{lines:?}"
+        );
+        assert!(
+            lines.iter().any(|l| l.contains("=======")),
+            "not a heading: {lines:?}"
+        );
     }
 }

@@ -183,7 +183,10 @@ fn summary(model: &Model, last: &FinishedRun) -> Line<'static> {
             scope::RESULTS_SKIP,
         );
     }
-    if report.results.is_empty() && report.format.is_some() && report.output.lines().next().is_some() {
+    if report.results.is_empty()
+        && report.format.is_some()
+        && report.output.lines().next().is_some()
+    {
         let exit = report
             .exit_code
             .map_or("killed".to_string(), |c| format!("exit {c}"));

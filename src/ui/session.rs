@@ -71,12 +71,10 @@ pub fn loop_line(model: &Model, width: u16) -> Line<'static> {
                 crate::model::keymap::Action::FreshSession,
             )
             .unwrap_or_else(|| "F".into());
-        let text =
-            format!(" ⚠ Likely poisoned: {class} corrected {count}× · {fresh} fresh session ");
+        let text = format!(" ⚠ Likely poisoned: {class} ×{count} · {fresh} fresh session ");
         let text = fit(&text, usize::from(width));
-        let pad = usize::from(width).saturating_sub(unicode_width::UnicodeWidthStr::width(
-            text.as_str(),
-        ));
+        let pad =
+            usize::from(width).saturating_sub(unicode_width::UnicodeWidthStr::width(text.as_str()));
         return Line::from(vec![
             Span::styled(text, theme.style(scope::LOOP_BANNER)),
             Span::styled(" ".repeat(pad), theme.style(scope::LOOP_BANNER)),
@@ -209,10 +207,12 @@ pub fn draw_fresh(frame: &mut Frame, model: &Model) {
             theme.style(scope::HELP_SECTION),
         ),
     ];
-    let intro_rows: u16 = 1 + {
-        let text = intro[1].to_string();
-        (unicode_width::UnicodeWidthStr::width(text.as_str()) as u16).div_ceil(inner_width.max(1))
-    } + 2;
+    let intro_rows: u16 =
+        1 + {
+            let text = intro[1].to_string();
+            (unicode_width::UnicodeWidthStr::width(text.as_str()) as u16)
+                .div_ceil(inner_width.max(1))
+        } + 2;
     let usable = model
         .conversation
         .context_use(model.config.model.max_output_tokens)
@@ -248,16 +248,14 @@ pub fn draw_fresh(frame: &mut Frame, model: &Model) {
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     let inner = inner.inner(ratatui::layout::Margin::new(1, 0));
-    let [intro_area, editor_area, _, footer_area] = inner.layout(&ratatui::layout::Layout::vertical([
-        ratatui::layout::Constraint::Length(intro_rows),
-        ratatui::layout::Constraint::Length(editor_rows + 2),
-        ratatui::layout::Constraint::Length(1),
-        ratatui::layout::Constraint::Fill(1),
-    ]));
-    frame.render_widget(
-        Paragraph::new(intro).wrap(Wrap { trim: false }),
-        intro_area,
-    );
+    let [intro_area, editor_area, _, footer_area] =
+        inner.layout(&ratatui::layout::Layout::vertical([
+            ratatui::layout::Constraint::Length(intro_rows),
+            ratatui::layout::Constraint::Length(editor_rows + 2),
+            ratatui::layout::Constraint::Length(1),
+            ratatui::layout::Constraint::Fill(1),
+        ]));
+    frame.render_widget(Paragraph::new(intro).wrap(Wrap { trim: false }), intro_area);
     let frame_block = Block::bordered().border_style(theme.style(scope::BORDER_FOCUSED));
     let editor_inner = frame_block.inner(editor_area);
     frame.render_widget(frame_block, editor_area);

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // Each test binary uses a different subset.
 
+pub mod frames;
 pub mod sse_server;
 
 use std::fmt::Write;
@@ -11,7 +12,7 @@ use std::path::PathBuf;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
-use specbench::assets::DEMO_FILES;
+use specbench::assets::{DEMO_FILES, DEMO_STORY_FILES};
 use specbench::config::Config;
 use specbench::model::{AppEvent, Cmd, Model, Msg, ScanOutcome, update};
 use specbench::spec::pin::{Pin, PinsFound, content_hash};
@@ -19,10 +20,12 @@ use specbench::spec::scan;
 use specbench::theme::ThemeSource;
 use specbench::workspace::FileText;
 
-/// The demo's text for a path.
+/// The text of a path in the demo workspace as its story ends (the tests and the
+/// implementation the cassette writes over the starting files).
 pub fn demo_file(rel: &str) -> &'static str {
-    DEMO_FILES
+    DEMO_STORY_FILES
         .iter()
+        .chain(DEMO_FILES)
         .find(|(p, _)| *p == rel)
         .map(|(_, t)| *t)
         .expect("demo file")
@@ -83,7 +86,7 @@ pub fn load_spec(model: &mut Model, disk: &str, pinned: Option<&str>) -> Vec<Cmd
 /// written over the demo's files, and delivers the results.
 pub fn scan_demo(model: &mut Model, cmds: Vec<Cmd>, overrides: &[(&str, &str)]) {
     let dir = tempfile::tempdir().expect("temp dir");
-    for (rel, text) in DEMO_FILES {
+    for (rel, text) in DEMO_FILES.iter().chain(DEMO_STORY_FILES) {
         std::fs::write(dir.path().join(rel), text).expect("demo file written");
     }
     for (rel, text) in overrides {

@@ -45,7 +45,11 @@ fn writes(code: &str) -> String {
 impl Loop {
     fn new(config: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("rate.py"), "def allow():\n    return True\n").unwrap();
+        std::fs::write(
+            dir.path().join("rate.py"),
+            "def allow():\n    return True\n",
+        )
+        .unwrap();
         let theme = crate::theme::ThemeSource::default()
             .load("default")
             .unwrap();
@@ -167,7 +171,13 @@ impl Loop {
     /// The model answers the turn in flight with `text`; the next run reports `results`.
     fn answer(&mut self, text: &str, results: Vec<TestResult>) {
         self.results = results;
-        let turn = self.m.conversation.turn.as_ref().expect("a turn in flight").id;
+        let turn = self
+            .m
+            .conversation
+            .turn
+            .as_ref()
+            .expect("a turn in flight")
+            .id;
         let at = tokio::time::Instant::now();
         let mut cmds = update(
             &mut self.m,
@@ -220,18 +230,32 @@ fn new_tests_must_fail_on_their_assertions_before_the_step_is_done() {
     // The tests fail for the wrong reason: the stepper stays and says why.
     l.answer(
         &writes("import missing\n"),
-        vec![failed("t.T.test_over_limit", "ModuleNotFoundError: No module named 'missing'")],
+        vec![failed(
+            "t.T.test_over_limit",
+            "ModuleNotFoundError: No module named 'missing'",
+        )],
     );
     let v = l.m.session.verdict.clone().unwrap();
     assert!(!v.ok);
-    assert!(v.text.contains("wrong reason: test_over_limit (ModuleNotFoundError)"), "{}", v.text);
+    assert!(
+        v.text
+            .contains("wrong reason: test_over_limit (ModuleNotFoundError)"),
+        "{}",
+        v.text
+    );
     assert_eq!(l.m.session.step, Step::Tests);
-    assert!(l.m.session.fix.is_none(), "failing tests are the point of this step");
+    assert!(
+        l.m.session.fix.is_none(),
+        "failing tests are the point of this step"
+    );
     // Failing on assertions: done, on to Implement.
     l.say("Again, without the import.");
     l.answer(
         &writes("def allow():\n    return True\n\n\n# tests\n"),
-        vec![failed("t.T.test_over_limit", "AssertionError: True is not false")],
+        vec![failed(
+            "t.T.test_over_limit",
+            "AssertionError: True is not false",
+        )],
     );
     assert_eq!(l.m.session.step, Step::Implement);
     assert!(l.journal.contains(&Record::Step {
@@ -250,20 +274,33 @@ fn the_same_failure_after_two_fixes_poisons_the_session_and_stops_the_loop() {
     l.say("");
     // The implementation passes the tests but keeps a list: R4 is violated.
     l.answer(&writes("hits = []\n"), vec![passed("t.T.test_over_limit")]);
-    assert_eq!(l.count("R4", "violated"), 0, "a first attempt is no correction");
+    assert_eq!(
+        l.count("R4", "violated"),
+        0,
+        "a first attempt is no correction"
+    );
     assert_eq!(l.m.session.fix, Some(FixLoop { round: 1, max: 3 }));
     let (prompt, kind) = l.sent.last().unwrap().clone();
     assert_eq!(kind, PromptKind::Fix { round: 1, of: 3 });
     assert!(prompt.starts_with("Fix round 1 of 3"), "{prompt}");
     assert!(prompt.contains("- R4: Uses a deque."), "{prompt}");
-    assert!(!prompt.contains("test_over_limit"), "passing tests are not sent");
+    assert!(
+        !prompt.contains("test_over_limit"),
+        "passing tests are not sent"
+    );
     // Round 1 keeps the list: the same class is corrected once.
-    l.answer(&writes("hits = list()\n"), vec![passed("t.T.test_over_limit")]);
+    l.answer(
+        &writes("hits = list()\n"),
+        vec![passed("t.T.test_over_limit")],
+    );
     assert_eq!(l.count("R4", "violated"), 1);
     assert_eq!(l.m.session.fix.unwrap().round, 2);
     assert!(l.m.session.poisoned.is_none());
     // Round 2 brings it back again: poisoned, and the loop stops instead of digging deeper.
-    l.answer(&writes("hits = [0][:0]\n"), vec![passed("t.T.test_over_limit")]);
+    l.answer(
+        &writes("hits = [0][:0]\n"),
+        vec![passed("t.T.test_over_limit")],
+    );
     assert_eq!(l.count("R4", "violated"), 2);
     let poisoned = l.m.session.poisoned.clone().unwrap();
     assert_eq!(poisoned.to_string(), "R4 · violated");
@@ -313,10 +350,23 @@ fn different_failures_do_not_add_up() {
     assert!(l.m.session.poisoned.is_none());
     assert_eq!(l.m.session.fix.unwrap().round, 3);
     // And green ends the loop.
-    l.answer(&writes("q = deque() # c\n"), vec![passed("t.T.test_over_limit")]);
+    l.answer(
+        &writes("q = deque() # c\n"),
+        vec![passed("t.T.test_over_limit")],
+    );
     assert!(l.m.session.fix.is_none());
-    assert!(l.m.notice.as_ref().unwrap().text.contains("Green after 3 fix rounds"));
-    assert_eq!(l.m.session.step, Step::Verify, "green and every clause holds");
+    assert!(
+        l.m.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("Green after 3 fix rounds")
+    );
+    assert_eq!(
+        l.m.session.step,
+        Step::Verify,
+        "green and every clause holds"
+    );
     assert!(l.m.session.verdict.as_ref().unwrap().ok);
 }
 
@@ -336,7 +386,10 @@ fn the_fix_loop_stops_at_its_round_limit() {
     assert!(l.m.session.fix.is_none());
     assert!(l.m.conversation.turn.is_none());
     let notice = &l.m.notice.as_ref().unwrap().text;
-    assert!(notice.contains("Still failing after 2 fix rounds"), "{notice}");
+    assert!(
+        notice.contains("Still failing after 2 fix rounds"),
+        "{notice}"
+    );
     assert_eq!(l.count("t.T.test_over_limit", "AssertionError"), 2);
 }
 
@@ -349,7 +402,10 @@ fn esc_stops_the_fix_loop() {
     assert!(l.m.session.fix.is_some());
     l.key(KeyCode::Esc, KeyModifiers::NONE);
     assert!(l.m.session.fix.is_none());
-    assert!(l.m.conversation.turn.is_none(), "the streaming fix round is cancelled");
+    assert!(
+        l.m.conversation.turn.is_none(),
+        "the streaming fix round is cancelled"
+    );
 }
 
 #[test]
@@ -366,7 +422,13 @@ fn a_marked_correction_counts_against_the_clause_it_names() {
     l.key(KeyCode::Enter, KeyModifiers::NONE);
     assert!(!l.m.session.marked, "the mark goes with the message");
     assert_eq!(l.count("R4", "violated"), 1);
-    let user = l.m.conversation.messages.iter().rev().find(|m| m.role == Role::User).unwrap();
+    let user =
+        l.m.conversation
+            .messages
+            .iter()
+            .rev()
+            .find(|m| m.role == Role::User)
+            .unwrap();
     assert_eq!(user.corrects, vec!["R4 · violated".to_string()]);
     assert!(l.journal.contains(&Record::Correction {
         class: "R4 · violated".into(),
@@ -382,7 +444,10 @@ fn a_marked_correction_counts_against_the_clause_it_names() {
 #[test]
 fn the_fresh_seed_is_deterministic_with_the_spec_last() {
     let mut l = Loop::new(|c| c.loop_.fresh_after = 1);
-    l.m.on_code_context("# The code in scope\n\n```python path=rate.py\nx\n```\n".into(), 9);
+    l.m.on_code_context(
+        "# The code in scope\n\n```python path=rate.py\nx\n```\n".into(),
+        9,
+    );
     l.key(KeyCode::Char('s'), KeyModifiers::NONE);
     l.say("");
     l.answer(&writes("hits = []\n"), vec![passed("t.T.test_over_limit")]);
@@ -406,7 +471,10 @@ fn the_fresh_seed_is_deterministic_with_the_spec_last() {
         l.m.conversation.spec.text.trim_end()
     );
     assert_eq!(seed, expected);
-    assert!(seed.ends_with("- [R4] Uses a deque. `require: \\bdeque\\(`"), "the spec is last");
+    assert!(
+        seed.ends_with("- [R4] Uses a deque. `require: \\bdeque\\(`"),
+        "the spec is last"
+    );
     assert!(l.m.seed_tokens() > 0);
     // The user edits the lessons, then starts fresh.
     if let Some(editor) = &mut l.m.session.lessons_editor {
@@ -421,7 +489,10 @@ fn the_fresh_seed_is_deterministic_with_the_spec_last() {
     assert_eq!(l.m.session.step, Step::Implement, "the step carries over");
     assert_eq!(l.m.session.lessons.len(), 2);
     assert!(l.m.conversation.seeded);
-    assert!(l.m.conversation.context_use(8192).used() < before, "a near-empty gauge");
+    assert!(
+        l.m.conversation.context_use(8192).used() < before,
+        "a near-empty gauge"
+    );
     // Its requests end the seed with the spec, right before the conversation.
     l.say("");
     let parts = l.m.request_parts();
@@ -430,4 +501,3 @@ fn the_fresh_seed_is_deterministic_with_the_spec_last() {
     assert_eq!(kinds, [K::System, K::Code, K::Tests, K::Lessons, K::Spec]);
     assert!(parts[3].text.contains("Never keep the window in a list."));
 }
-
