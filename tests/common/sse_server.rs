@@ -199,6 +199,54 @@ impl Server {
         }
     }
 
+    /// Serves `replies[i]` to the i-th chat request (`.../chat/completions` or `.../messages`),
+    /// then the last one again; any other request (a window probe such as `/props`) gets a 404
+    /// and takes no reply.
+    pub async fn start_chat(replies: Vec<Reply>) -> Server {
+        assert!(!replies.is_empty(), "a server needs at least one reply");
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let recorded = Arc::clone(&requests);
+        let queue = Arc::new(Mutex::new((replies, 0usize)));
+        let task = tokio::spawn(async move {
+            let mut connections = JoinSet::new();
+            loop {
+                let Ok((mut stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let (recorded, queue) = (Arc::clone(&recorded), Arc::clone(&queue));
+                connections.spawn(async move {
+                    let Some(request) = read_request(&mut stream).await else {
+                        return;
+                    };
+                    let chat = request.path.ends_with("/chat/completions")
+                        || request.path.ends_with("/messages");
+                    recorded
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(request);
+                    let reply = if chat {
+                        let mut q = queue.lock().unwrap_or_else(PoisonError::into_inner);
+                        let (replies, next) = &mut *q;
+                        let reply = replies[(*next).min(replies.len() - 1)].clone();
+                        *next += 1;
+                        reply
+                    } else {
+                        Reply::json(404, "{\"error\":\"not found\"}")
+                    };
+                    let _ = respond(&mut stream, &reply).await;
+                });
+                while connections.try_join_next().is_some() {}
+            }
+        });
+        Server {
+            addr,
+            requests,
+            task,
+        }
+    }
+
     /// The base URL, `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
@@ -336,4 +384,36 @@ fn reason(status: u16) -> &'static str {
         503 => "Service Unavailable",
         _ => "Status",
     }
+}
+
+/// An OpenAI-compatible stream of `text`: a role chunk, the text in pieces of about `piece`
+/// bytes (on character boundaries), a usage chunk and `[DONE]`.
+pub fn openai_stream(text: &str, piece: usize) -> String {
+    let chunk = |delta: serde_json::Value| {
+        let event = serde_json::json!({
+            "id": "chatcmpl-test",
+            "object": "chat.completion.chunk",
+            "model": "gpt-4o-mini",
+            "choices": [{"index": 0, "delta": delta, "finish_reason": null}],
+        });
+        format!("data: {event}\n\n")
+    };
+    let mut out = chunk(serde_json::json!({"role": "assistant", "content": ""}));
+    let mut rest = text;
+    while !rest.is_empty() {
+        let mut end = piece.min(rest.len());
+        while !rest.is_char_boundary(end) {
+            end += 1;
+        }
+        out.push_str(&chunk(serde_json::json!({ "content": &rest[..end] })));
+        rest = &rest[end..];
+    }
+    let usage = serde_json::json!({
+        "id": "chatcmpl-test",
+        "object": "chat.completion.chunk",
+        "choices": [],
+        "usage": {"prompt_tokens": 900, "completion_tokens": text.len() / 4, "total_tokens": 900 + text.len() / 4},
+    });
+    out.push_str(&format!("data: {usage}\n\ndata: [DONE]\n\n"));
+    out
 }

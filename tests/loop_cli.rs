@@ -1,0 +1,294 @@
+//! The loop end to end through the binary: `specbench run` against a loopback server playing a
+//! scripted multi-round fix on a workspace with real python tests; a journal that survives a
+//! SIGKILL mid-reply; sessions listed and exported with the key nowhere.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::sse_server::{Chunking, End, Reply, Server, openai_stream};
+use specbench::model::{AppEvent, Cmd, Model, Msg, update};
+use specbench::session::restore::{CUT_OFF, RestoredStatus};
+use specbench::session::store::SessionStore;
+
+const KEY: &str = "sk-loop-test-6f1d2c9a8b7e4d3c2b1a";
+const KEY_ENV: &str = "SPECBENCH_LOOP_TEST_KEY";
+
+/// A small workspace with a spec, a stub, real unittest tests and a config pointing at `url`.
+fn workspace(url: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |rel: &str, text: &str| std::fs::write(dir.path().join(rel), text).unwrap();
+    write(
+        "SPEC.md",
+        "# Adder\n\n`add(a, b)` returns the sum of two integers.\n\n## Clauses\n\
+         - [R1] add returns the sum of its arguments. `test: *r1*`\n\
+         - [R2] No numpy. `forbid: ^\\s*import\\s+numpy`\n",
+    );
+    write("calc.py", "def add(a, b):\n    raise NotImplementedError\n");
+    write(
+        "test_calc.py",
+        "import unittest\n\nfrom calc import add\n\n\nclass CalcTest(unittest.TestCase):\n\
+         \x20   def test_r1_adds(self):\n        self.assertEqual(add(2, 3), 5)\n\n\
+         \x20   def test_r1_negatives(self):\n        self.assertEqual(add(-4, 1), -3)\n",
+    );
+    write(
+        "specbench.toml",
+        &format!(
+            "[tests]\ncommand = \"PYTHONDONTWRITEBYTECODE=1 python3 -m unittest -v\"\n\
+             format = \"unittest\"\ntimeout_secs = 60\n\n[code]\ninclude = [\"**/*.py\"]\n\n\
+             [model]\nprovider = \"openai\"\nmodel = \"gpt-4o-mini\"\nbase_url = \"{url}/v1\"\n\
+             api_key_env = \"{KEY_ENV}\"\ncontext_window = 16000\nmax_output_tokens = 1000\n\
+             connect_timeout_secs = 5\nidle_timeout_secs = 20\nmax_retries = 0\n"
+        ),
+    );
+    dir
+}
+
+/// A reply that writes `calc.py` whole.
+fn writes(code: &str) -> String {
+    format!("Here is `add`.\n\n```python path=calc.py\n{code}```\n")
+}
+
+fn specbench(root: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_specbench"));
+    cmd.args(args)
+        .current_dir(root)
+        .env(KEY_ENV, KEY)
+        .env_remove("OPENAI_API_KEY")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+/// Every file under `root`, with its bytes.
+fn all_files(root: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().filter_map(Result::ok) {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push((path.clone(), std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    out
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_fixes_for_two_rounds_until_green_and_journals_it() {
+    let server = Server::start_chat(vec![
+        Reply::sse(openai_stream(
+            &writes("def add(a, b):\n    return a - b\n"),
+            16,
+        )),
+        Reply::sse(openai_stream(
+            &writes("def add(a, b):\n    return a * b\n"),
+            16,
+        )),
+        Reply::sse(openai_stream(
+            &writes("def add(a, b):\n    return a + b\n"),
+            16,
+        )),
+    ])
+    .await;
+    let dir = workspace(&server.url());
+    let root = dir.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        specbench(
+            &root,
+            &["run", "-m", "Implement add.", "--auto-test", "3", "--yes"],
+        )
+        .output()
+        .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert_eq!(stdout.matches("Here is `add`.").count(), 3, "{stdout}");
+    assert!(
+        stderr.contains("fix round 1/3") && stderr.contains("fix round 2/3"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("fix round 3/3"),
+        "green after two rounds: {stderr}"
+    );
+    assert!(stderr.contains("tests: 2 passed, 0 failed"), "{stderr}");
+    let code = std::fs::read_to_string(dir.path().join("calc.py")).unwrap();
+    assert_eq!(code, "def add(a, b):\n    return a + b\n");
+    // What went over the wire: the pinned spec at both ends, then parsed failures, never logs.
+    let chats: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/v1/chat/completions")
+        .collect();
+    assert_eq!(chats.len(), 3);
+    assert_eq!(
+        chats[0].header("authorization"),
+        Some(format!("Bearer {KEY}").as_str())
+    );
+    assert!(
+        chats[0]
+            .body
+            .contains("add returns the sum of its arguments")
+    );
+    assert!(chats[0].body.contains("Implement add."));
+    let fix = &chats[1].body;
+    assert!(fix.contains("Fix round 1 of 3"), "{fix}");
+    assert!(
+        fix.contains("test_calc.CalcTest.test_r1_adds [R1]"),
+        "{fix}"
+    );
+    assert!(fix.contains("AssertionError"), "{fix}");
+    assert!(
+        !fix.contains("Traceback"),
+        "a parsed summary, not the raw log"
+    );
+    assert!(chats[2].body.contains("Fix round 2 of 3"));
+    // The journal: three turns, the same failures back after round 1 counted as corrections.
+    let store = SessionStore::new(dir.path());
+    let ids = store.ids();
+    assert_eq!(ids.len(), 1);
+    let session = store.load(&ids[0]).unwrap();
+    assert_eq!(session.turns(), 3);
+    assert!(
+        session.corrections.iter().any(|(class, n)| class
+            == "test_calc.CalcTest.test_r1_adds · AssertionError"
+            && *n == 1),
+        "{:?}",
+        session.corrections
+    );
+    assert!(session.poisoned.is_none());
+    // `sessions` and `export` tell the same, and the key is in no file and no export.
+    let listed = specbench(dir.path(), &["sessions"]).output().unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        listed.contains(&ids[0]) && listed.contains("active"),
+        "{listed}"
+    );
+    let md = specbench(dir.path(), &["export"]).output().unwrap();
+    assert!(md.status.success());
+    let md_text = String::from_utf8_lossy(&md.stdout);
+    assert!(md_text.starts_with(&format!("# specbench session {}", ids[0])));
+    assert!(md_text.contains("## The pinned spec"));
+    assert!(
+        md_text.contains("### 2. specbench, fix round 1"),
+        "{md_text}"
+    );
+    assert!(md_text.contains("> applied calc.py"));
+    assert!(
+        md_text.contains("> correction: test_calc.CalcTest.test_r1_adds · AssertionError (1×)")
+    );
+    let json = specbench(
+        dir.path(),
+        &["export", ".", &ids[0][..10], "--format", "json"],
+    )
+    .output()
+    .unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value["id"], ids[0].as_str());
+    assert!(value["events"].as_array().unwrap().len() > 6);
+    for (path, bytes) in all_files(dir.path()) {
+        assert!(!contains(&bytes, KEY), "the key is in {}", path.display());
+    }
+    for output in [&out.stdout, &out.stderr, &md.stdout, &json.stdout] {
+        assert!(!contains(output, KEY));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sigkill_mid_reply_loses_no_chunk_that_arrived() {
+    let text: String = (1..=400)
+        .map(|i| format!("Line {i} of a long answer.\n"))
+        .collect();
+    let slow = Reply::sse(openai_stream(&text, 24))
+        .chunking(Chunking::Fixed(90))
+        .gap(Duration::from_millis(20))
+        .end(End::Hang);
+    let server = Server::start_chat(vec![slow]).await;
+    let dir = workspace(&server.url());
+    let root = dir.path().to_path_buf();
+    let mut child = specbench(&root, &["run", "-m", "Tell me a long story.", "--yes"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let store = SessionStore::new(&root);
+    // Wait until a good part of the reply is on disk, then kill the process outright.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let chunks = store
+            .ids()
+            .first()
+            .and_then(|id| std::fs::read_to_string(store.path(id)).ok())
+            .map_or(0, |t| t.matches(r#""type":"chunk""#).count());
+        if chunks >= 20 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the reply never streamed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap();
+    let mut printed = String::new();
+    std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut printed).unwrap();
+    child.wait().unwrap();
+    // Read back: every chunk that reached the screen (stdout) is in the journal, in order.
+    let id = store.ids().remove(0);
+    let restored = store.load(&id).unwrap();
+    let reply = restored.messages.last().unwrap();
+    assert_eq!(reply.status, RestoredStatus::Interrupted(CUT_OFF.into()));
+    assert!(reply.text.len() >= 20 * 20, "{} bytes", reply.text.len());
+    assert!(
+        text.starts_with(&reply.text),
+        "a clean prefix of what was sent"
+    );
+    assert!(
+        reply.text.starts_with(printed.trim_end_matches('\n')),
+        "everything shown was journaled first"
+    );
+    // Reopening the workspace restores it into the conversation, marked interrupted.
+    let config = specbench::config::load(&root, &Default::default()).unwrap();
+    let theme = specbench::theme::ThemeSource::default()
+        .load("default")
+        .unwrap();
+    let mut model = Model::new(root.clone(), "w".into(), config.clone(), theme);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let effects = specbench::effects::Effects::new(root.clone(), config, tx);
+    effects.run(Cmd::OpenSession);
+    let opened = loop {
+        match rx.recv().await.unwrap() {
+            Msg::Event(event @ AppEvent::SessionOpened { .. }) => break event,
+            _ => continue,
+        }
+    };
+    update(&mut model, Msg::Event(opened));
+    assert_eq!(
+        model.session.id.as_deref(),
+        Some(id.as_str()),
+        "the same session resumes"
+    );
+    let last = model.conversation.messages.last().unwrap();
+    assert_eq!(last.text, reply.text);
+    assert!(matches!(
+        &last.status,
+        specbench::model::conversation::MessageStatus::Interrupted(why) if why == CUT_OFF
+    ));
+    assert!(model.notice.as_ref().unwrap().text.contains("cut off"));
+    let listed = specbench(&root, &["sessions"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("interrupted"));
+}
