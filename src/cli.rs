@@ -298,7 +298,12 @@ fn open(
     let _log_guard = logging::init(&root)?;
     tracing::info!(root = %root.display(), "opening workspace");
     let (theme, theme_error) = ThemeSource::from_env().load_or_default(&config.ui.theme);
-    let mut model = Model::new(root.clone(), workspace::label(&root), config.clone(), theme);
+    // A demo in a temporary directory is just "demo": its path says nothing to the audience.
+    let label = match notice {
+        Some(_) if demo && root.starts_with(std::env::temp_dir()) => "demo".to_string(),
+        _ => workspace::label(&root),
+    };
+    let mut model = Model::new(root.clone(), label, config.clone(), theme);
     model.watching = true;
     if demo {
         model.start_composing();

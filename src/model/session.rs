@@ -233,11 +233,14 @@ impl Model {
             }
         }
         // The step the applied reply was asked in is done: the stepper moves on.
-        if verdict.as_ref().is_some_and(|v| v.ok)
+        if let Some(v) = verdict.as_ref().filter(|v| v.ok)
             && judging.step == self.session.step
             && matches!(judging.step, Step::Tests | Step::Implement)
         {
-            cmds.extend(self.set_step(judging.step.next()));
+            let next = judging.step.next();
+            let text = format!("{} ✓ {} → {}", judging.step.label(), v.text, next.label());
+            cmds.extend(self.set_step(next));
+            cmds.push(self.notify(NoticeKind::Info, text));
         }
         cmds.extend(self.continue_fix_loop(judging, &failures));
         cmds
