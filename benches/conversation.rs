@@ -65,6 +65,7 @@ fn conversation(target: u32) -> Model {
     );
     update(&mut model, Msg::Resize(COLS, ROWS));
     update(&mut model, Msg::Event(AppEvent::TokenizerReady));
+    open_big_file(&mut model);
     update(&mut model, key(KeyCode::Char('2')));
     let mut i = 0;
     while model
@@ -76,7 +77,11 @@ fn conversation(target: u32) -> Model {
         < target
     {
         model.set_draft(&format!("Please explain step {i} and keep R4 in mind."));
-        let Some(specbench::model::Cmd::Send { turn, .. }) = model.send().into_iter().next() else {
+        let Some(specbench::model::Cmd::Send { turn, .. }) = model
+            .send()
+            .into_iter()
+            .find(|c| matches!(c, specbench::model::Cmd::Send { .. }))
+        else {
             panic!("sent");
         };
         let at = tokio::time::Instant::now();
@@ -86,6 +91,42 @@ fn conversation(target: u32) -> Model {
     }
     model.layout_conversation();
     model
+}
+
+/// Opens a 5,000-line Python file in the Code pane, highlighted, as the effects deliver it.
+fn open_big_file(model: &mut Model) {
+    let text: String = (0..5000)
+        .map(|i| {
+            format!(
+                "def handler_{i}(request, limit={i}):\n    return request.allow({i})  # R{}\n",
+                i % 8
+            )
+        })
+        .collect::<String>()
+        .lines()
+        .take(5000)
+        .collect::<Vec<_>>()
+        .join("\n");
+    let cmds = update(
+        model,
+        Msg::Event(AppEvent::CodeFilesFound(Ok(vec![PathBuf::from("big.py")]))),
+    );
+    let Some(specbench::model::Cmd::LoadFile { id, path, syntax }) = cmds.into_iter().next() else {
+        panic!("the file is loaded");
+    };
+    let lines = specbench::code::highlight::Highlighter::new(&syntax).lines("py", &text);
+    let content = Ok(specbench::workspace::FileText::from_text(&text));
+    update(
+        model,
+        Msg::Event(AppEvent::FileLoaded { id, path, content }),
+    );
+    update(
+        model,
+        Msg::Event(AppEvent::FileHighlighted {
+            id,
+            lines: Some(lines),
+        }),
+    );
 }
 
 fn frame(model: &mut Model, terminal: &mut Terminal<TestBackend>, msg: Msg) {
@@ -114,7 +155,10 @@ fn frames() {
             times.push(t.elapsed().as_secs_f64() * 1e3);
         }
         let ours = stats(
-            &format!("frame, {}k-token conversation", tokens / 1000),
+            &format!(
+                "frame, {}k-token conversation + 5,000-line file",
+                tokens / 1000
+            ),
             times,
             "ms",
             "< 1 ms",
@@ -167,7 +211,11 @@ fn streaming_frame() {
     let mut model = conversation(20_000);
     let mut terminal = Terminal::new(TestBackend::new(COLS, ROWS)).unwrap();
     model.set_draft("One more, streamed.");
-    let Some(specbench::model::Cmd::Send { turn, .. }) = model.send().into_iter().next() else {
+    let Some(specbench::model::Cmd::Send { turn, .. }) = model
+        .send()
+        .into_iter()
+        .find(|c| matches!(c, specbench::model::Cmd::Send { .. }))
+    else {
         panic!("sent");
     };
     let text = reply(99);

@@ -6,6 +6,9 @@
 //! - idle: CPU time and context switches of all threads over 5 s with nothing happening
 //!   (budget: under 0.1% of a core, no timer wake-ups).
 //!
+//! - a 200k-token session: reading its journal back (in process), recounting it, and the whole
+//!   process's resident memory once `specbench` has resumed it (budget: under 100 MB).
+//!
 //! Run with `cargo bench --bench startup`. Prints medians and spreads over several runs.
 
 use std::fs::File;
@@ -50,6 +53,158 @@ fn open_pty(cols: u16, rows: u16) -> Pty {
             slave: OwnedFd::from_raw_fd(slave),
         }
     }
+}
+
+/// `specbench DIR` (resume the workspace's session) in the pseudo-terminal.
+fn spawn_open(pty: &Pty, dir: &std::path::Path) -> Child {
+    let stdio = || Stdio::from(pty.slave.try_clone().expect("dup pty"));
+    Command::new(env!("CARGO_BIN_EXE_specbench"))
+        .arg(dir)
+        .env("TERM", "xterm-256color")
+        .env("SPECBENCH_CONFIG_DIR", "/nonexistent/specbench-bench")
+        .stdin(stdio())
+        .stdout(stdio())
+        .stderr(stdio())
+        .spawn()
+        .expect("spawn specbench")
+}
+
+/// A reply of about 2,000 tokens: prose, a list and a Python block, different every time.
+fn reply(i: usize) -> String {
+    let mut out = format!("Turn {i}: here is how the change keeps each clause.\n\n");
+    for k in 0..6 {
+        out.push_str(&format!(
+            "- **R{k}** holds because request {i}.{k} is counted once.\n"
+        ));
+    }
+    out.push_str("\n```python path=rate_limiter.py\n");
+    for line in 0..120 {
+        out.push_str(&format!(
+            "    value_{i}_{line} = compute({line}, window={i})  # step {line}\n"
+        ));
+    }
+    out.push_str("```\n\nThe tests cover it.\n");
+    out
+}
+
+/// Writes a journal of about 200k tokens (100 turns) into `root`, chunked as a stream is.
+fn session_200k(root: &std::path::Path) -> (String, usize) {
+    use specbench::session::journal::{EndStatus, Journal, Record, VERSION};
+    let store = specbench::session::store::SessionStore::new(root);
+    let id = store.new_id(specbench::session::now_ms());
+    let journal = Journal::open(&store.path(&id)).expect("journal");
+    let record = |r: Record| journal.append(r).expect("write");
+    record(Record::Start {
+        v: VERSION,
+        id: id.clone(),
+        model: "gpt-4.1-mini".into(),
+        pin: None,
+        predecessor: None,
+        lessons: Vec::new(),
+    });
+    let mut bytes = 0;
+    for turn in 1..=100u64 {
+        record(Record::User {
+            turn,
+            text: format!("Please make change number {turn} and keep every clause."),
+            kind: specbench::session::PromptKind::Message,
+            corrects: Vec::new(),
+        });
+        let text = reply(turn as usize);
+        bytes += text.len();
+        let mut rest = text.as_str();
+        while !rest.is_empty() {
+            let cut = rest.char_indices().nth(24).map_or(rest.len(), |(i, _)| i);
+            record(Record::Chunk {
+                turn,
+                text: rest[..cut].to_string(),
+            });
+            rest = &rest[cut..];
+        }
+        record(Record::End {
+            turn,
+            status: EndStatus::Complete,
+            error: None,
+            usage: Default::default(),
+        });
+    }
+    journal.sync().expect("sync");
+    (id, bytes)
+}
+
+/// Resident and peak memory of `pid`, in MB.
+fn rss_mb(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// The 200k-token session: read back and recounted in process, then resumed by the binary.
+fn big_session() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    specbench::demo::write_into(dir.path()).expect("demo");
+    let (id, bytes) = session_200k(dir.path());
+    let store = specbench::session::store::SessionStore::new(dir.path());
+    let encoding = specbench::llm::tokens::Encoding::for_model("gpt-4.1-mini");
+    specbench::llm::tokens::preload(encoding);
+    let mut read = Vec::new();
+    let mut recount = Vec::new();
+    let mut tokens = 0;
+    for _ in 0..5 {
+        let t = Instant::now();
+        let restored = store.load(&id).expect("load");
+        read.push(t.elapsed().as_secs_f64() * 1000.0);
+        let t = Instant::now();
+        tokens = restored
+            .messages
+            .iter()
+            .map(|m| specbench::llm::tokens::count(encoding, &m.text))
+            .sum::<u32>();
+        recount.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let journal_mb = std::fs::metadata(store.path(&id)).map_or(0, |m| m.len()) as f64 / 1e6;
+    println!(
+        "a session of {tokens} tokens ({:.1} MB of text, a {journal_mb:.1} MB journal)",
+        bytes as f64 / 1e6
+    );
+    stats("journal read back + folded", read, "ms", "off the UI task");
+    stats("recount of every message", recount, "ms", "off the UI task");
+    let mut resident = Vec::new();
+    let mut peak = Vec::new();
+    let mut resumed = Vec::new();
+    for _ in 0..3 {
+        let mut pty = open_pty(200, 60);
+        let start = Instant::now();
+        let mut child = spawn_open(&pty, dir.path());
+        let deadline = start + Duration::from_secs(30);
+        let mut seen = Vec::new();
+        let at = wait_for(&mut pty.master, b"Resumed the session", &mut seen, deadline);
+        resumed.push((at - start).as_secs_f64() * 1000.0);
+        // Let the first test run and the layout of every message finish.
+        std::thread::sleep(Duration::from_secs(3));
+        let (rss, hwm) = rss_mb(child.id());
+        resident.push(rss);
+        peak.push(hwm);
+        pty.master.write_all(b"qy").expect("send q");
+        let quit_by = Instant::now() + Duration::from_secs(10);
+        while child.try_wait().ok().flatten().is_none() {
+            if Instant::now() > quit_by {
+                let _ = child.kill();
+                panic!("specbench did not quit");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    stats("start to session resumed", resumed, "ms", "-");
+    stats("RSS with the session open", resident, "MB", "< 100 MB");
+    stats("peak RSS (VmHWM)", peak, "MB", "-");
 }
 
 fn spawn(pty: &Pty, demo_dir: &std::path::Path) -> Child {
@@ -146,7 +301,7 @@ fn main() {
         let mut seen = Vec::new();
         let first = wait_for(&mut pty.master, END_FRAME, &mut seen, deadline);
         first_frame.push((first - start).as_secs_f64() * 1000.0);
-        let shown = wait_for(&mut pty.master, b"Rate limiter", &mut seen, deadline);
+        let shown = wait_for(&mut pty.master, b"Spec \xe2\x9c\x93", &mut seen, deadline);
         content.push((shown - start).as_secs_f64() * 1000.0);
         // Idle: measure only a few runs, it takes seconds each.
         if run < 3 {
@@ -166,7 +321,10 @@ fn main() {
                 .sum();
             idle_switches.push(woke as f64 / window.as_secs_f64());
         }
-        // `q` asks first while the test run on open is still going: `y` confirms.
+        // The demo starts in the composer: Esc leaves it (alone, not read as Alt-q). `q` asks
+        // first while the test run on open is still going: `y` confirms.
+        pty.master.write_all(b"\x1b").expect("send Esc");
+        std::thread::sleep(Duration::from_millis(100));
         pty.master.write_all(b"qy").expect("send q");
         let quit_by = Instant::now() + Duration::from_secs(10);
         while child.try_wait().ok().flatten().is_none() {
@@ -187,4 +345,5 @@ fn main() {
         "/s",
         "~0 when nothing moves",
     );
+    big_session();
 }

@@ -1,5 +1,6 @@
 //! The event loop: one `tokio::select!` over terminal input, the app channel and a frame
-//! deadline. It drains everything queued, then draws once, and only when something changed.
+//! deadline. It drains everything queued, then draws once, and only when something changed:
+//! at most 60 frames a second for what streams in, at once for the user's keys.
 //! It is generic over the input stream and the ratatui backend so tests drive the real loop.
 
 use std::io;
@@ -98,10 +99,13 @@ where
     let mut next_tick: Option<Instant> = None;
     let mut last_draw: Option<Instant> = None;
     let mut dirty = true;
+    // The user's own input is drawn at once: the frame-rate cap is for what streams in.
+    let mut urgent = false;
     // Messages that commands produce while a batch is handled, for the next round.
     let mut batch_after = Vec::new();
     loop {
         for msg in batch.drain(..) {
+            urgent |= matches!(msg, Msg::Key(_) | Msg::Mouse(_) | Msg::Paste(_));
             for cmd in update(&mut model, msg) {
                 match cmd {
                     Cmd::Suspend => {
@@ -134,7 +138,7 @@ where
         }
         let now = Instant::now();
         let next_frame = last_draw.map(|t| t + MIN_FRAME_INTERVAL);
-        if dirty && next_frame.is_none_or(|t| t <= now) {
+        if dirty && (urgent || next_frame.is_none_or(|t| t <= now)) {
             model.layout_conversation();
             host.begin_frame()?;
             terminal
@@ -142,6 +146,7 @@ where
                 .map_err(io::Error::other)?;
             host.end_frame()?;
             dirty = false;
+            urgent = false;
             last_draw = Some(now);
         }
         let deadline = next_frame.filter(|_| dirty);

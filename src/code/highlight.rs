@@ -125,6 +125,8 @@ fn find_theme(name: &str) -> Option<&'static highlighting::Theme> {
 #[derive(Clone, Copy)]
 pub struct Highlighter {
     theme: &'static highlighting::Theme,
+    /// Lines come out plain, with the same text and breaks (for sizing what is off screen).
+    plain: bool,
 }
 
 impl std::fmt::Debug for Highlighter {
@@ -140,7 +142,24 @@ impl Highlighter {
     pub fn new(theme_name: &str) -> Highlighter {
         let theme = find_theme(theme_name)
             .unwrap_or_else(|| EXTRA_THEMES.get(EmbeddedThemeName::Base16OceanDark));
-        Highlighter { theme }
+        Highlighter {
+            theme,
+            plain: false,
+        }
+    }
+
+    /// Whether lines come out plain.
+    pub fn is_plain(&self) -> bool {
+        self.plain
+    }
+
+    /// This highlighter, but giving plain lines: the same text, so the same line breaks, for a
+    /// fraction of the cost.
+    pub fn plain(self) -> Highlighter {
+        Highlighter {
+            plain: true,
+            ..self
+        }
     }
 
     /// `code` as lines highlighted for `lang` (a token such as `py`, `rust` or `toml`). An
@@ -152,7 +171,7 @@ impl Highlighter {
     /// no parsing, and code that grows line by line (a streaming reply) is parsed only from its
     /// first new line.
     pub fn lines(&self, lang: &str, code: &str) -> Vec<Line<'static>> {
-        let Some(syntax) = self.syntax(lang) else {
+        let Some(syntax) = self.syntax(lang).filter(|_| !self.plain) else {
             return code.lines().map(plain_line).collect();
         };
         // Complete lines are remembered; a partial last line is highlighted every time.

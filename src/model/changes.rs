@@ -147,6 +147,20 @@ impl Model {
             .map(|(rel, ..)| rel.display().to_string())
             .collect();
         let label = format!("reply {}: {}", view.set.turn, names.join(", "));
+        // The run that judges this apply is any run started from now on: the watcher may see
+        // the write before the apply reports back.
+        let turn = view.set.turn;
+        let step = self
+            .session
+            .turn_steps
+            .get(&turn)
+            .copied()
+            .unwrap_or(self.session.step);
+        self.session.judging = Some(super::session::Judging {
+            turn,
+            step,
+            floor: self.peek_id(),
+        });
         vec![Cmd::Apply { label, files }]
     }
 
@@ -155,26 +169,15 @@ impl Model {
     pub fn on_applied(&mut self, result: Result<(String, Vec<PathBuf>), String>) -> Vec<Cmd> {
         let (label, applied) = match result {
             Ok(done) => done,
-            Err(e) => return vec![self.notify(NoticeKind::Error, format!("Not applied: {e}"))],
+            Err(e) => {
+                self.session.judging = None;
+                return vec![self.notify(NoticeKind::Error, format!("Not applied: {e}"))];
+            }
         };
         let mut cmds = vec![Self::journal(crate::session::journal::Record::Applied {
             label: label.clone(),
             files: applied.iter().map(|p| p.display().to_string()).collect(),
         })];
-        if let Some(view) = &self.code.changes {
-            let turn = view.set.turn;
-            let step = self
-                .session
-                .turn_steps
-                .get(&turn)
-                .copied()
-                .unwrap_or(self.session.step);
-            self.session.judging = Some(super::session::Judging {
-                turn,
-                step,
-                floor: self.peek_id(),
-            });
-        }
         if !self.watching {
             cmds.extend(self.reload_changed(&applied));
             if self.config.loop_.auto_test {

@@ -51,8 +51,12 @@ pub struct Message {
     pub tokens: u32,
     /// Whether `tokens` came from the real tokenizer (not yet loaded: a bytes/4 estimate).
     pub exact_count: bool,
-    /// The rendered lines and the width and revision they were rendered for.
+    /// The rendered lines, kept only while the message is on or near the screen (empty
+    /// otherwise), and whether they are highlighted.
     lines: Vec<Line<'static>>,
+    full: bool,
+    /// How many lines the message takes at the width and revision it was sized for.
+    height: usize,
     rendered: Option<(u16, u64)>,
     /// While streaming: the body lines of the finished blocks at the start of the text, kept
     /// so each chunk re-renders only the block still growing.
@@ -73,15 +77,23 @@ impl Message {
             tokens: 0,
             exact_count: false,
             lines: Vec::new(),
+            full: false,
+            height: 0,
             rendered: None,
             settled: None,
             revision: 0,
         }
     }
 
-    /// The rendered lines at the width of the last layout.
+    /// The rendered lines at the width of the last layout; empty for a message far from the
+    /// screen, whose lines are not kept.
     pub fn lines(&self) -> &[Line<'static>] {
         &self.lines
+    }
+
+    /// How many lines the message takes at the width of the last layout.
+    pub fn height(&self) -> usize {
+        self.height
     }
 
     fn touch(&mut self) {
@@ -331,28 +343,61 @@ impl ConversationPane {
         usage
     }
 
-    /// Lays out every message for `width`, re-rendering only what changed, and keeps the
-    /// scroll position in range (following the end unless the user scrolled away).
+    /// Lays out every message for `width` and keeps the scroll position in range (following
+    /// the end unless the user scrolled away). Only what changed is sized again, plain (the
+    /// cost of highlighting changes no line break); only the messages on or near the screen
+    /// keep their lines, highlighted, so a long conversation costs what the screen shows.
     pub fn layout(&mut self, width: u16, height: usize, theme: &Theme) {
         let width = width.max(8);
+        let plain = self.highlighter.plain();
         let mut total = 0;
         self.starts.clear();
-        for i in 0..self.messages.len() {
-            let key = (width, self.messages[i].revision);
-            if self.messages[i].rendered != Some(key) {
-                let m = &mut self.messages[i];
-                let lines = render_message(m, width, theme, &self.highlighter);
+        for m in &mut self.messages {
+            let key = (width, m.revision);
+            if m.rendered != Some(key) {
+                // What was on screen is rendered whole again (a streaming reply grows there);
+                // the rest only sized.
+                let hl = if m.full { &self.highlighter } else { &plain };
+                let lines = render_message(m, width, theme, hl);
+                m.height = lines.len();
                 m.lines = lines;
                 m.rendered = Some(key);
             }
             self.starts.push(total);
-            total += self.messages[i].lines.len();
+            total += m.height;
         }
         self.total_lines = total;
         self.width = width;
         let max = total.saturating_sub(height);
         if self.follow || self.scroll > max {
             self.scroll = max;
+        }
+        // The window that keeps its lines: the screen and a screen either side.
+        let (lo, hi) = (self.scroll.saturating_sub(height), self.scroll + 2 * height);
+        let mut moved = false;
+        for (m, &start) in self.messages.iter_mut().zip(&self.starts) {
+            if start + m.height > lo && start < hi {
+                if !m.full {
+                    let lines = render_message(m, width, theme, &self.highlighter);
+                    moved |= lines.len() != m.height;
+                    m.height = lines.len();
+                    m.lines = lines;
+                    m.full = true;
+                }
+            } else if !m.lines.is_empty() {
+                m.lines = Vec::new();
+                m.full = false;
+            }
+        }
+        // Highlighting never changes a break; should it, the offsets follow.
+        if moved {
+            self.starts.clear();
+            let mut total = 0;
+            for m in &self.messages {
+                self.starts.push(total);
+                total += m.height;
+            }
+            self.total_lines = total;
         }
     }
 }
@@ -405,6 +450,10 @@ pub fn settled_end(text: &str, from: usize) -> usize {
 /// A reply's body: while it streams, the settled blocks are rendered once (extended as more
 /// settle) and only the growing block is rendered again.
 fn render_body(m: &mut Message, width: u16, theme: &Theme, hl: &Highlighter) -> Vec<Line<'static>> {
+    // Sizing off screen: plain, and the settled blocks (highlighted) stay as they are.
+    if hl.is_plain() {
+        return crate::ui::markdown::render(&m.text, width, theme, hl);
+    }
     if m.status != MessageStatus::Streaming {
         m.settled = None;
         return crate::ui::markdown::render(&m.text, width, theme, hl);
