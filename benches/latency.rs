@@ -169,7 +169,7 @@ fn main() {
                 seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
                 let pause = 5 + (seed >> 33) % 21;
                 tokio::time::sleep(Duration::from_millis(pause)).await;
-                while let Ok(_) = flushes.try_recv() {
+                while flushes.try_recv().is_ok() {
                     frames += 1;
                 }
             }
