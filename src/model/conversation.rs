@@ -641,7 +641,8 @@ impl Model {
         ] {
             part.tokens = tokens::count(conv.encoding, &part.text);
         }
-        for m in &mut conv.messages {
+        // A restored session arrives counted (off the UI task); only estimates are redone.
+        for m in conv.messages.iter_mut().filter(|m| !m.exact_count) {
             m.tokens = tokens::count(conv.encoding, &m.text);
             m.exact_count = true;
             m.touch();

@@ -721,7 +721,8 @@ impl Model {
                 ),
             ));
         }
-        let exact = self.conversation.tokenizer_ready && counts.len() == r.messages.len();
+        // The counts come from the tokenizer itself, loaded by the reader.
+        let exact = counts.len() == r.messages.len();
         let interrupted = r
             .messages
             .iter()
