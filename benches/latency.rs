@@ -12,76 +12,23 @@
 #[path = "../tests/common/sse_server.rs"]
 mod sse_server;
 
+#[allow(dead_code)]
+#[path = "../tests/common/frames.rs"]
+mod frames;
+
 use std::io;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
-use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
-use ratatui::buffer::Cell;
-use ratatui::layout::{Position, Size};
 use specbench::app::{self, NoHost};
 use specbench::config::{self, Overrides};
 use specbench::effects::Effects;
 use specbench::model::Model;
 use specbench::theme::ThemeSource;
-use tokio::sync::mpsc::UnboundedSender;
 
 const KEYS: usize = 600;
 const MARK: &str = "§";
-
-/// A test backend that reports (when, how many marks are on screen) at every flush.
-struct TimedBackend {
-    inner: TestBackend,
-    flushes: UnboundedSender<(Instant, usize)>,
-}
-
-impl Backend for TimedBackend {
-    type Error = <TestBackend as Backend>::Error;
-
-    fn draw<'a, I>(&mut self, content: I) -> Result<(), Self::Error>
-    where
-        I: Iterator<Item = (u16, u16, &'a Cell)>,
-    {
-        self.inner.draw(content)
-    }
-    fn hide_cursor(&mut self) -> Result<(), Self::Error> {
-        self.inner.hide_cursor()
-    }
-    fn show_cursor(&mut self) -> Result<(), Self::Error> {
-        self.inner.show_cursor()
-    }
-    fn get_cursor_position(&mut self) -> Result<Position, Self::Error> {
-        self.inner.get_cursor_position()
-    }
-    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> Result<(), Self::Error> {
-        self.inner.set_cursor_position(position)
-    }
-    fn clear(&mut self) -> Result<(), Self::Error> {
-        self.inner.clear()
-    }
-    fn clear_region(&mut self, clear_type: ClearType) -> Result<(), Self::Error> {
-        self.inner.clear_region(clear_type)
-    }
-    fn size(&self) -> Result<Size, Self::Error> {
-        self.inner.size()
-    }
-    fn window_size(&mut self) -> Result<WindowSize, Self::Error> {
-        self.inner.window_size()
-    }
-    fn flush(&mut self) -> Result<(), Self::Error> {
-        self.inner.flush()?;
-        let marks = self
-            .inner
-            .buffer()
-            .content()
-            .iter()
-            .filter(|c| c.symbol() == MARK)
-            .count();
-        let _ = self.flushes.send((Instant::now(), marks));
-        Ok(())
-    }
-}
 
 /// A workspace whose tests flood their output for as long as they are let run.
 fn workspace(url: &str) -> tempfile::TempDir {
@@ -130,10 +77,15 @@ fn main() {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let effects = Effects::new(root, config, tx);
         let (flush_tx, mut flushes) = tokio::sync::mpsc::unbounded_channel();
-        let backend = TimedBackend {
-            inner: TestBackend::new(200, 60),
-            flushes: flush_tx,
-        };
+        // Every flush reports when it happened and how many marks the screen shows.
+        let backend = frames::FrameBackend::with(200, 60, move |buffer| {
+            let marks = buffer
+                .content()
+                .iter()
+                .filter(|c| c.symbol() == MARK)
+                .count();
+            let _ = flush_tx.send((Instant::now(), marks));
+        });
         let mut terminal = Terminal::new(backend).expect("terminal");
         let mut host = NoHost::default();
         let (keys, keys_rx) = futures::channel::mpsc::unbounded();

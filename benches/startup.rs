@@ -55,20 +55,6 @@ fn open_pty(cols: u16, rows: u16) -> Pty {
     }
 }
 
-/// `specbench DIR` (resume the workspace's session) in the pseudo-terminal.
-fn spawn_open(pty: &Pty, dir: &std::path::Path) -> Child {
-    let stdio = || Stdio::from(pty.slave.try_clone().expect("dup pty"));
-    Command::new(env!("CARGO_BIN_EXE_specbench"))
-        .arg(dir)
-        .env("TERM", "xterm-256color")
-        .env("SPECBENCH_CONFIG_DIR", "/nonexistent/specbench-bench")
-        .stdin(stdio())
-        .stdout(stdio())
-        .stderr(stdio())
-        .spawn()
-        .expect("spawn specbench")
-}
-
 /// A reply of about 2,000 tokens: prose, a list and a Python block, different every time.
 fn reply(i: usize) -> String {
     let mut out = format!("Turn {i}: here is how the change keeps each clause.\n\n");
@@ -182,7 +168,7 @@ fn big_session() {
     for _ in 0..3 {
         let mut pty = open_pty(200, 60);
         let start = Instant::now();
-        let mut child = spawn_open(&pty, dir.path());
+        let mut child = spawn(&pty, &[dir.path().as_os_str()]);
         let deadline = start + Duration::from_secs(30);
         let mut seen = Vec::new();
         let at = wait_for(&mut pty.master, b"Resumed the session", &mut seen, deadline);
@@ -192,26 +178,18 @@ fn big_session() {
         let (rss, hwm) = rss_mb(child.id());
         resident.push(rss);
         peak.push(hwm);
-        pty.master.write_all(b"qy").expect("send q");
-        let quit_by = Instant::now() + Duration::from_secs(10);
-        while child.try_wait().ok().flatten().is_none() {
-            if Instant::now() > quit_by {
-                let _ = child.kill();
-                panic!("specbench did not quit");
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        quit(&mut pty, &mut child);
     }
     stats("start to session resumed", resumed, "ms", "-");
     stats("RSS with the session open", resident, "MB", "< 100 MB");
     stats("peak RSS (VmHWM)", peak, "MB", "-");
 }
 
-fn spawn(pty: &Pty, demo_dir: &std::path::Path) -> Child {
+/// `specbench ARGS...` in the pseudo-terminal.
+fn spawn(pty: &Pty, args: &[&std::ffi::OsStr]) -> Child {
     let stdio = || Stdio::from(pty.slave.try_clone().expect("dup pty"));
     Command::new(env!("CARGO_BIN_EXE_specbench"))
-        .args(["demo", "--into"])
-        .arg(demo_dir)
+        .args(args)
         .env("TERM", "xterm-256color")
         .env("SPECBENCH_CONFIG_DIR", "/nonexistent/specbench-bench")
         .stdin(stdio())
@@ -219,6 +197,22 @@ fn spawn(pty: &Pty, demo_dir: &std::path::Path) -> Child {
         .stderr(stdio())
         .spawn()
         .expect("spawn specbench")
+}
+
+/// Quits: Esc leaves the composer (alone, so it is not read as Alt-q), `q` asks first while a
+/// test run is going, `y` confirms.
+fn quit(pty: &mut Pty, child: &mut Child) {
+    pty.master.write_all(b"\x1b").expect("send Esc");
+    std::thread::sleep(Duration::from_millis(100));
+    pty.master.write_all(b"qy").expect("send q");
+    let quit_by = Instant::now() + Duration::from_secs(10);
+    while child.try_wait().ok().flatten().is_none() {
+        if Instant::now() > quit_by {
+            let _ = child.kill();
+            panic!("specbench did not quit");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// Reads the terminal until `needle` appears `count` times; returns when it did.
@@ -296,7 +290,10 @@ fn main() {
         let demo = dir.path().join("demo");
         let mut pty = open_pty(120, 40);
         let start = Instant::now();
-        let mut child = spawn(&pty, &demo);
+        let mut child = spawn(
+            &pty,
+            &["demo".as_ref(), "--into".as_ref(), demo.as_os_str()],
+        );
         let deadline = start + Duration::from_secs(20);
         let mut seen = Vec::new();
         let first = wait_for(&mut pty.master, END_FRAME, &mut seen, deadline);
@@ -321,19 +318,7 @@ fn main() {
                 .sum();
             idle_switches.push(woke as f64 / window.as_secs_f64());
         }
-        // The demo starts in the composer: Esc leaves it (alone, not read as Alt-q). `q` asks
-        // first while the test run on open is still going: `y` confirms.
-        pty.master.write_all(b"\x1b").expect("send Esc");
-        std::thread::sleep(Duration::from_millis(100));
-        pty.master.write_all(b"qy").expect("send q");
-        let quit_by = Instant::now() + Duration::from_secs(10);
-        while child.try_wait().ok().flatten().is_none() {
-            if Instant::now() > quit_by {
-                let _ = child.kill();
-                panic!("specbench did not quit");
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        quit(&mut pty, &mut child);
     }
     println!("specbench demo at 120x40 in a pseudo-terminal, release build");
     stats("start to first frame", first_frame, "ms", "< 50 ms");

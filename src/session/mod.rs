@@ -107,29 +107,24 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
-/// A Unix time in milliseconds as `YYYY-MM-DD HH:MM` UTC.
-pub fn format_utc(ms: u64) -> String {
+/// A Unix time in milliseconds as UTC (year, month, day, hour, minute, second).
+fn utc(ms: u64) -> (i64, u32, u32, i64, i64, i64) {
     let secs = (ms / 1000) as i64;
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
     let rem = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60
-    )
+    (y, m, d, rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// A Unix time in milliseconds as `YYYY-MM-DD HH:MM` UTC.
+pub fn format_utc(ms: u64) -> String {
+    let (y, m, d, h, min, _) = utc(ms);
+    format!("{y:04}-{m:02}-{d:02} {h:02}:{min:02}")
 }
 
 /// A Unix time in milliseconds as `YYYYMMDD-HHMMSS` UTC, the sortable start of a session id.
 pub fn compact_utc(ms: u64) -> String {
-    let secs = (ms / 1000) as i64;
-    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
-    let rem = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}{m:02}{d:02}-{:02}{:02}{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    let (y, m, d, h, min, sec) = utc(ms);
+    format!("{y:04}{m:02}{d:02}-{h:02}{min:02}{sec:02}")
 }
 
 /// Milliseconds since the Unix epoch, now.

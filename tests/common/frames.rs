@@ -31,21 +31,29 @@ impl LastFrame {
     }
 }
 
-/// A test backend that publishes each flushed frame.
+/// A test backend that hands each flushed frame to a callback.
 pub struct FrameBackend {
     inner: TestBackend,
-    last: LastFrame,
+    on_flush: Box<dyn FnMut(&Buffer) + Send>,
 }
 
 impl FrameBackend {
     /// A backend of `cols` x `rows` and the handle to its last frame.
     pub fn new(cols: u16, rows: u16) -> (Self, LastFrame) {
         let last = LastFrame::default();
-        let backend = Self {
-            inner: TestBackend::new(cols, rows),
-            last: last.clone(),
-        };
+        let shared = last.clone();
+        let backend = Self::with(cols, rows, move |buffer| {
+            *shared.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(buffer.clone());
+        });
         (backend, last)
+    }
+
+    /// A backend of `cols` x `rows` that calls `on_flush` with every flushed frame.
+    pub fn with(cols: u16, rows: u16, on_flush: impl FnMut(&Buffer) + Send + 'static) -> Self {
+        Self {
+            inner: TestBackend::new(cols, rows),
+            on_flush: Box::new(on_flush),
+        }
     }
 }
 
@@ -84,8 +92,7 @@ impl Backend for FrameBackend {
     }
     fn flush(&mut self) -> Result<(), Self::Error> {
         self.inner.flush()?;
-        *self.last.0.lock().unwrap_or_else(PoisonError::into_inner) =
-            Some(self.inner.buffer().clone());
+        (self.on_flush)(self.inner.buffer());
         Ok(())
     }
 }
