@@ -605,3 +605,87 @@ fn checkpoint_list_80x24() {
     );
     insta::assert_snapshot!(render(&model).backend());
 }
+
+/// The demo mid-story: a list implementation, two fix rounds and a marked correction in the
+/// conversation, R4 corrected twice.
+fn poisoned_model(theme: &str, cols: u16, rows: u16) -> Model {
+    use specbench::llm::Role;
+    use specbench::model::conversation::{Message, MessageStatus};
+    use specbench::model::session::{FixLoop, Verdict};
+    use specbench::session::PromptKind;
+    use specbench::session::signature::Signature;
+    let mut model = demo_model(theme, cols, rows);
+    let r4 = Signature {
+        subject: "R4".into(),
+        kind: "violated".into(),
+    };
+    let say = |role, text: &str, kind, corrects: Vec<String>| {
+        let mut m = Message::new(role, text.into(), MessageStatus::Complete);
+        m.kind = kind;
+        m.corrects = corrects;
+        m
+    };
+    let conv = &mut model.conversation;
+    conv.messages.push(say(
+        Role::User,
+        "R4 says a deque, not a list.",
+        PromptKind::Message,
+        vec![r4.key()],
+    ));
+    conv.messages.push(say(
+        Role::Assistant,
+        "Switching the window to `collections.deque`.",
+        PromptKind::Message,
+        vec![],
+    ));
+    conv.messages.push(say(
+        Role::User,
+        "Fix round 2 of 3: the tests ran on your last change and this still fails.\n\n\
+         Violated clauses of the pinned spec:\n- R4: Uses collections.deque for the window, not \
+         a list.\n    required `\\bdeque\\(` not found in rate_limiter.py",
+        PromptKind::Fix { round: 2, of: 3 },
+        vec![r4.key()],
+    ));
+    model.set_step(specbench::session::Step::Implement);
+    model.session.verdict = Some(Verdict {
+        ok: false,
+        text: "R4 violated".into(),
+    });
+    model.session.fix = Some(FixLoop { round: 2, max: 3 });
+    model.session.corrections = vec![(r4, 1)];
+    keys(&mut model, "2");
+    model
+}
+
+#[test]
+fn conversation_shows_fix_rounds_corrections_and_the_step() {
+    let mut model = poisoned_model("default", 120, 40);
+    keys(&mut model, "z");
+    insta::assert_snapshot!("fix_rounds_zoomed_120x40", render(&model).backend());
+    let model = poisoned_model("default", 80, 24);
+    insta::assert_snapshot!("fix_rounds_80x24", render(&model).backend());
+}
+
+#[test]
+fn the_poisoning_banner_and_the_lessons_review_high_contrast_80x24() {
+    let mut model = poisoned_model("high-contrast", 80, 24);
+    model.session.fix = None;
+    model.session.corrections[0].1 = 2;
+    model.session.poisoned = Some(model.session.corrections[0].0.clone());
+    insta::assert_snapshot!("poisoned_banner", render(&model).backend());
+    keys(&mut model, "F");
+    insta::assert_snapshot!("lessons_review", render(&model).backend());
+    let buffer = render(&model).backend().buffer().clone();
+    insta::assert_snapshot!("lessons_review_styles", styled_dump(&buffer));
+}
+
+#[test]
+fn a_fresh_sessions_request_ends_its_seed_with_the_spec_120x40() {
+    let mut model = poisoned_model("default", 120, 40);
+    model.session.corrections[0].1 = 2;
+    keys(&mut model, "F");
+    key(&mut model, KeyCode::Enter, KeyModifiers::NONE);
+    key(&mut model, KeyCode::Esc, KeyModifiers::NONE);
+    key(&mut model, KeyCode::Char('o'), KeyModifiers::CONTROL);
+    insta::assert_snapshot!(render(&model).backend());
+}

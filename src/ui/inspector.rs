@@ -53,19 +53,25 @@ fn segments(model: &Model) -> Vec<Segment<'_>> {
         });
         history.push(m.text.as_str());
     }
-    vec![
-        part(SegmentKind::System, &conv.system),
-        part(SegmentKind::Spec, &conv.spec),
-        part(SegmentKind::Code, &conv.code),
-        part(SegmentKind::Tests, &conv.tests),
-        Segment {
-            kind: SegmentKind::History,
-            tokens: conv.history_tokens(),
-            pieces: history,
-        },
-        part(SegmentKind::Message, &conv.draft),
-        part(SegmentKind::Reanchor, &conv.reanchor),
-    ]
+    // In the request's own order (a fresh session ends its seed with the spec); lessons only
+    // where a fresh session has them.
+    let order = conv
+        .context_use(model.config.model.max_output_tokens)
+        .segments;
+    let mut history = Some(history);
+    order
+        .order()
+        .iter()
+        .filter(|&&kind| kind != SegmentKind::Lessons || conv.seeded)
+        .map(|&kind| match kind {
+            SegmentKind::History => Segment {
+                kind,
+                tokens: conv.history_tokens(),
+                pieces: history.take().unwrap_or_default(),
+            },
+            other => part(other, conv.part(other)),
+        })
+        .collect()
 }
 
 /// The gauge detail at the top.

@@ -501,3 +501,62 @@ fn the_fresh_seed_is_deterministic_with_the_spec_last() {
     assert_eq!(kinds, [K::System, K::Code, K::Tests, K::Lessons, K::Spec]);
     assert!(parts[3].text.contains("Never keep the window in a list."));
 }
+
+#[test]
+fn an_implement_reply_that_edits_tests_is_flagged_and_never_auto_applied() {
+    let mut l = Loop::new(|_| {});
+    l.key(KeyCode::Char('s'), KeyModifiers::NONE); // Implement
+    l.say("");
+    let reply = "Done.\n\n```python path=test_rate.py\ndef test_r1_over_limit():\n    pass\n```\n";
+    l.answer(reply, vec![passed("t.T.test_over_limit")]);
+    let view =
+        l.m.code
+            .changes
+            .as_ref()
+            .expect("the change waits for review");
+    let warning = view.warning.as_deref().unwrap();
+    assert!(
+        warning.contains("edits test_rate.py: a possible weakening"),
+        "{warning}"
+    );
+    assert!(!l.dir.path().join("test_rate.py").exists(), "not applied");
+    assert!(
+        l.m.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("review before a/A")
+    );
+}
+
+#[test]
+fn pinning_a_new_version_under_a_conversation_offers_a_fresh_session() {
+    let mut l = Loop::new(|_| {});
+    l.say("Hello.");
+    l.answer("Hi.", Vec::new());
+    let v2 = format!("{SPEC}- [R5] Thread-safe.\n");
+    let pin = Pin {
+        version: 2,
+        hash: content_hash(&v2),
+        text: v2.clone(),
+        spec_path: "SPEC.md".into(),
+        pinned_at: 0,
+    };
+    let cmds = update(
+        &mut l.m,
+        Msg::Event(AppEvent::Pinned(Ok(crate::spec::pin::Pinned {
+            pin,
+            created: true,
+        }))),
+    );
+    l.drive(cmds);
+    assert!(l.journal.contains(&Record::Pinned {
+        version: 2,
+        hash: content_hash(&v2)
+    }));
+    let notice = &l.m.notice.as_ref().unwrap().text;
+    assert!(
+        notice.contains("The spec is now v2") && notice.contains("F starts a fresh session"),
+        "{notice}"
+    );
+}
