@@ -14,7 +14,8 @@ use specbench::spec::scan::{Plan, ScanIndex, Scope, rescan, scan_all};
 use specbench::spec::{CheckKind, Spec, parse};
 
 const DEMO_SPEC: &str = include_str!("../assets/demo/SPEC.md");
-const DEMO_CODE: &str = include_str!("../assets/demo/rate_limiter.py");
+/// The demo's implementation as its story ends (the deque the fresh session writes).
+const DEMO_CODE: &str = include_str!("../assets/demo/story/rate_limiter.py");
 
 /// Twelve more clauses: with the demo's two, 16 forbid/require checks.
 const EXTRA_CLAUSES: &str = r#"
