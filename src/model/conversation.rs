@@ -91,11 +91,6 @@ impl Message {
         &self.lines
     }
 
-    /// How many lines the message takes at the width of the last layout.
-    pub fn height(&self) -> usize {
-        self.height
-    }
-
     fn touch(&mut self) {
         self.revision += 1;
     }
@@ -231,17 +226,28 @@ impl ConversationPane {
         self.turn.is_some()
     }
 
-    /// One of the request's parts before the history.
-    pub fn part(&self, kind: SegmentKind) -> &Counted {
-        match kind {
+    /// The request's segments in order: a fresh session ends its seed with the spec.
+    pub fn order(&self) -> &'static [SegmentKind; crate::llm::context::SEGMENTS] {
+        if self.seeded {
+            &SegmentKind::SEEDED
+        } else {
+            &SegmentKind::ALL
+        }
+    }
+
+    /// A part of the request that is one counted text: everything but the history, which is
+    /// the messages (`None`); the message is the draft.
+    pub fn part(&self, kind: SegmentKind) -> Option<&Counted> {
+        Some(match kind {
             SegmentKind::System => &self.system,
             SegmentKind::Spec => &self.spec,
             SegmentKind::Code => &self.code,
             SegmentKind::Tests => &self.tests,
             SegmentKind::Lessons => &self.lessons,
             SegmentKind::Reanchor => &self.reanchor,
-            SegmentKind::History | SegmentKind::Message => &self.draft,
-        }
+            SegmentKind::Message => &self.draft,
+            SegmentKind::History => return None,
+        })
     }
 
     /// Forgets the conversation for a fresh session: the messages, the reply in flight and
@@ -318,6 +324,7 @@ impl ConversationPane {
         } else {
             Segments::default()
         };
+        debug_assert_eq!(segments.order(), self.order());
         segments.set(SegmentKind::System, self.system.tokens);
         segments.set(SegmentKind::Spec, self.spec.tokens);
         segments.set(SegmentKind::Code, self.code.tokens);

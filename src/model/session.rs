@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use ratatui_textarea::TextArea;
 
 use super::conversation::{Message, MessageStatus};
-use super::{Cmd, Loaded, Model, NoticeKind, Overlay};
+use super::{Cmd, Model, NoticeKind, Overlay};
 use crate::llm::Role;
 use crate::llm::request;
 use crate::runner::result::TestStatus;
@@ -15,7 +15,6 @@ use crate::session::journal::{EndStatus, Record};
 use crate::session::restore::{Restored, RestoredStatus};
 use crate::session::signature::{self, Failure, Signature};
 use crate::session::{CorrectionSource, PromptKind, Step};
-use crate::spec::eval::Status;
 use crate::theme::scope;
 
 /// How a step stands after the latest settled run.
@@ -80,6 +79,8 @@ pub struct SessionState {
     pub marked: bool,
     /// The lessons being reviewed before a fresh session starts.
     pub lessons_editor: Option<TextArea<'static>>,
+    /// The seed's tokens with the lessons as edited (kept up to date by the review's keys).
+    pub seed_tokens: u32,
 }
 
 impl SessionState {
@@ -578,6 +579,7 @@ impl Model {
         editor.move_cursor(ratatui_textarea::CursorMove::Bottom);
         editor.move_cursor(ratatui_textarea::CursorMove::End);
         self.session.lessons_editor = Some(editor);
+        self.recount_seed();
         self.overlay = Some(Overlay::Fresh);
         Vec::new()
     }
@@ -647,9 +649,24 @@ impl Model {
         .join("\n\n")
     }
 
-    /// The seed's tokens with the lessons being edited.
+    /// The seed's tokens with the lessons being edited: the parts already counted, plus the
+    /// lessons (counted here, so call it when they change, not per frame).
     pub fn seed_tokens(&self) -> u32 {
-        self.conversation.count(&self.seed(&self.edited_lessons()))
+        let conv = &self.conversation;
+        let lessons = conv.count(&lessons_part(&self.edited_lessons()));
+        [
+            conv.code.tokens,
+            conv.tests.tokens,
+            conv.spec.tokens,
+            lessons,
+        ]
+        .iter()
+        .fold(0u32, |sum, &n| sum.saturating_add(n))
+    }
+
+    /// Recounts the seed after the lessons changed, for the review to show.
+    pub(super) fn recount_seed(&mut self) {
+        self.session.seed_tokens = self.seed_tokens();
     }
 
     /// `Enter` in the lessons review: archive this session and start a fresh one.
@@ -821,35 +838,19 @@ impl Model {
         }))
     }
 
-    /// Whether a clause of the pin in force is violated now.
-    pub fn any_violated(&self) -> bool {
-        self.spec
-            .eval
-            .clauses
-            .iter()
-            .any(|c| c.status == Status::Violated)
-    }
-
-    /// Whether the code pane's file list is known (used by the headless run to wait).
-    pub fn code_ready(&self) -> bool {
-        matches!(self.code.files, Loaded::Ready(_) | Loaded::Failed(_))
-    }
-
-    /// The request's spec segment for a seeded session is the same text; the assembly order
-    /// differs. Parts in request order, for [`request::assemble`].
+    /// The request's parts before the history, in request order, for [`request::assemble`]:
+    /// a fresh session ends its seed with the spec.
     pub(super) fn request_parts(&self) -> Vec<request::Part> {
         use crate::llm::context::SegmentKind as K;
         let conv = &self.conversation;
-        let order: &[K] = if conv.seeded {
-            &[K::System, K::Code, K::Tests, K::Lessons, K::Spec]
-        } else {
-            &[K::System, K::Spec, K::Code, K::Tests, K::Lessons]
-        };
-        order
+        conv.order()
             .iter()
-            .map(|&kind| request::Part {
-                kind,
-                text: conv.part(kind).text.clone(),
+            .take_while(|&&kind| kind != K::History)
+            .filter_map(|&kind| {
+                conv.part(kind).map(|c| request::Part {
+                    kind,
+                    text: c.text.clone(),
+                })
             })
             .collect()
     }

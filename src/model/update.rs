@@ -200,8 +200,10 @@ fn on_fresh_key(model: &mut Model, combo: KeyCombo) -> Vec<Cmd> {
             }
         }
         (code, modifiers) => {
-            if let Some(editor) = &mut model.session.lessons_editor {
-                editor.input(KeyEvent::new(code, modifiers));
+            if let Some(editor) = &mut model.session.lessons_editor
+                && editor.input(KeyEvent::new(code, modifiers))
+            {
+                model.recount_seed();
             }
         }
     }

@@ -55,21 +55,17 @@ fn segments(model: &Model) -> Vec<Segment<'_>> {
     }
     // In the request's own order (a fresh session ends its seed with the spec); lessons only
     // where a fresh session has them.
-    let order = conv
-        .context_use(model.config.model.max_output_tokens)
-        .segments;
     let mut history = Some(history);
-    order
-        .order()
+    conv.order()
         .iter()
         .filter(|&&kind| kind != SegmentKind::Lessons || conv.seeded)
-        .map(|&kind| match kind {
-            SegmentKind::History => Segment {
+        .map(|&kind| match conv.part(kind) {
+            Some(c) => part(kind, c),
+            None => Segment {
                 kind,
                 tokens: conv.history_tokens(),
                 pieces: history.take().unwrap_or_default(),
             },
-            other => part(other, conv.part(other)),
         })
         .collect()
 }

@@ -218,7 +218,7 @@ pub fn draw_fresh(frame: &mut Frame, model: &Model) {
         .context_use(model.config.model.max_output_tokens)
         .usable()
         .max(1);
-    let seed = model.seed_tokens();
+    let seed = model.session.seed_tokens;
     let footer = vec![
         Line::styled(
             format!(
