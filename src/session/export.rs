@@ -6,8 +6,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Serialize;
 
-use super::journal::{EndStatus, Entry, Record};
-use super::restore::Restored;
+use super::journal::{Entry, Record};
+use super::restore::{Restored, RestoredStatus};
 use super::{PromptKind, format_utc};
 use crate::llm::Usage;
 
@@ -115,7 +115,8 @@ pub struct Transcript {
     pub events: Vec<Event>,
 }
 
-/// Builds the transcript of a session from its journal, redacting `secrets`.
+/// Builds the transcript of a session from its journal `entries` and their fold `restored`,
+/// redacting `secrets`.
 pub fn transcript(
     restored: &Restored,
     entries: &[Entry],
@@ -124,66 +125,41 @@ pub fn transcript(
 ) -> Transcript {
     let clean = |s: &str| redact(s, secrets);
     let mut events = Vec::new();
-    // The reply being assembled per open turn: index into `events`.
-    let mut open: Vec<(u64, usize)> = Vec::new();
+    // The conversation as the fold read it: each user record opened a (message, reply) pair,
+    // in journal order, with every chunk and the reply's end already applied.
+    let mut pairs = restored.messages.chunks_exact(2);
     for entry in entries {
         let at = format_utc(entry.at);
         match &entry.record {
-            Record::Start { .. } | Record::Archived { .. } => {}
-            Record::User {
-                turn,
-                text,
-                kind,
-                corrects,
-            } => {
+            Record::Start { .. }
+            | Record::Archived { .. }
+            | Record::Chunk { .. }
+            | Record::End { .. } => {}
+            Record::User { .. } => {
+                let Some([user, reply]) = pairs.next() else {
+                    continue;
+                };
                 events.push(Event::User {
                     at,
-                    text: clean(text),
-                    fix_round: match kind {
-                        PromptKind::Fix { round, .. } => Some(*round),
+                    text: clean(&user.text),
+                    fix_round: match user.kind {
+                        PromptKind::Fix { round, .. } => Some(round),
                         PromptKind::Message => None,
                     },
-                    corrects: corrects.clone(),
+                    corrects: user.corrects.clone(),
                 });
+                let (status, error) = match &reply.status {
+                    RestoredStatus::Complete => ("complete", None),
+                    RestoredStatus::Interrupted(why) => ("interrupted", Some(clean(why))),
+                    RestoredStatus::Failed(why) => ("failed", Some(clean(why))),
+                };
+                // Redacted whole: a key can be split across chunks.
                 events.push(Event::Reply {
-                    text: String::new(),
-                    status: "interrupted",
-                    error: Some(super::restore::CUT_OFF.into()),
-                    usage: Usage::default(),
+                    text: clean(&reply.text),
+                    status,
+                    error,
+                    usage: reply.usage,
                 });
-                open.push((*turn, events.len() - 1));
-            }
-            Record::Chunk { turn, text } => {
-                if let Some(&(_, i)) = open.iter().find(|(t, _)| t == turn)
-                    && let Event::Reply { text: reply, .. } = &mut events[i]
-                {
-                    reply.push_str(text);
-                }
-            }
-            Record::End {
-                turn,
-                status: end,
-                error: why,
-                usage: used,
-            } => {
-                if let Some(pos) = open.iter().position(|(t, _)| t == turn) {
-                    let (_, i) = open.remove(pos);
-                    if let Event::Reply {
-                        status,
-                        error,
-                        usage,
-                        ..
-                    } = &mut events[i]
-                    {
-                        *status = match end {
-                            EndStatus::Complete => "complete",
-                            EndStatus::Interrupted => "interrupted",
-                            EndStatus::Failed => "failed",
-                        };
-                        *error = why.as_deref().map(clean);
-                        *usage = *used;
-                    }
-                }
             }
             Record::Applied { label, files } => events.push(Event::Applied {
                 at,
@@ -219,12 +195,6 @@ pub fn transcript(
             }),
             Record::Pinned { version, .. } => events.push(Event::Pinned { version: *version }),
             Record::Step { step } => events.push(Event::Step { step: step.label() }),
-        }
-    }
-    // Reply text is redacted once whole: a key can be split across chunks.
-    for event in &mut events {
-        if let Event::Reply { text, .. } = event {
-            *text = clean(text);
         }
     }
     Transcript {
