@@ -22,6 +22,25 @@ pub enum SessionError {
     Journal(#[from] JournalError),
 }
 
+/// How much of a journal's end holds its last records.
+const TAIL: u64 = 64 * 1024;
+
+/// Whether the journal at `path` was archived: the `archived` record is the last one written,
+/// so only its last lines are read (a torn line after it is skipped).
+fn archived(path: &Path) -> std::io::Result<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    file.seek(SeekFrom::Start(len.saturating_sub(TAIL)))?;
+    let mut tail = Vec::new();
+    file.take(TAIL).read_to_end(&mut tail)?;
+    // A cut first line is not a whole record; `parse` skips what does not read.
+    Ok(journal::parse(&tail)
+        .entries
+        .iter()
+        .any(|e| matches!(e.record, journal::Record::Archived { .. })))
+}
+
 /// A workspace's sessions.
 #[derive(Debug, Clone)]
 pub struct SessionStore {
@@ -88,16 +107,12 @@ impl SessionStore {
     }
 
     /// The session to resume: the newest one that was not archived.
+    /// Only the end of each journal is read, newest first: this runs as the cockpit opens.
     pub fn latest(&self) -> Option<String> {
-        self.ids().into_iter().rev().find(|id| {
-            journal::read(&self.path(id))
-                .map(|j| {
-                    !j.entries
-                        .iter()
-                        .any(|e| matches!(e.record, journal::Record::Archived { .. }))
-                })
-                .unwrap_or(false)
-        })
+        self.ids()
+            .into_iter()
+            .rev()
+            .find(|id| matches!(archived(&self.path(id)), Ok(false)))
     }
 
     /// The session whose id is or starts with `prefix`; the newest when `prefix` is `None`.
@@ -188,6 +203,39 @@ mod tests {
             store.resolve(Some("nope")),
             Err(SessionError::NotFound(_))
         ));
+    }
+
+    #[test]
+    fn only_the_end_of_a_long_journal_is_read_for_its_archived_mark() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SessionStore::new(dir.path());
+        start(&store, "20261130-100000-aaaa", false);
+        let j = Journal::open(&store.path("20261130-100000-aaaa")).unwrap();
+        for turn in 0..2000 {
+            j.append_at(
+                3,
+                Record::Chunk {
+                    turn,
+                    text: "a piece of a long reply".into(),
+                },
+            )
+            .unwrap();
+        }
+        assert!(
+            std::fs::metadata(store.path("20261130-100000-aaaa"))
+                .unwrap()
+                .len()
+                > TAIL
+        );
+        assert_eq!(store.latest().as_deref(), Some("20261130-100000-aaaa"));
+        j.append_at(
+            4,
+            Record::Archived {
+                successor: "b".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!(store.latest(), None);
     }
 
     #[test]
