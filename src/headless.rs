@@ -40,12 +40,19 @@ struct Progress {
 }
 
 impl Progress {
-    /// Ready to send: the session read back, the spec pinned and scanned, the first run in,
+    /// Ready to send: the session read back, the spec pinned and scanned (or known to be
+    /// missing), the first run in,
     /// the code and the provider ready.
     fn ready(&self, m: &Model) -> bool {
+        // A spec that cannot be read or pinned is no reason to wait forever: the step goes on
+        // without it, as the cockpit would.
+        let spec = match &m.spec.disk {
+            crate::model::Loaded::Loading => false,
+            _ if m.spec.pinning => false,
+            _ => m.spec.pinned.is_none() || m.spec.scan.is_some(),
+        };
         m.session.opened
-            && m.spec.pinned.is_some()
-            && m.spec.scan.is_some()
+            && spec
             && m.results.last.is_some()
             && m.results.running.is_none()
             && self.code_context
@@ -67,6 +74,11 @@ impl Progress {
 
 /// Runs one step on the workspace at `dir`.
 pub fn run(dir: &Path, overrides: &Overrides, step: Step) -> Result<ExitCode, StartError> {
+    if step.message.trim().is_empty() {
+        return Err(StartError::Usage(
+            "the message (-m) is empty: say what the step should do".into(),
+        ));
+    }
     let root = workspace_root(dir)?;
     let mut config = config::load(&root, overrides)?;
     config.loop_.auto_apply = step.yes;
@@ -162,17 +174,19 @@ fn carry_out(effects: &Effects, progress: &mut Progress, cmd: Cmd) {
 /// Streams the reply to stdout and notes what the step waits for.
 fn observe(msg: &Msg, model: &Model, progress: &mut Progress, out: &mut impl Write) {
     let Msg::Event(event) = msg else { return };
+    let in_flight = |turn: &u64| {
+        model
+            .conversation
+            .turn
+            .as_ref()
+            .is_some_and(|t| t.id == *turn)
+    };
     match event {
         AppEvent::Reply {
             event: ReplyEvent::Delta(text),
             turn,
             ..
-        } if model
-            .conversation
-            .turn
-            .as_ref()
-            .is_some_and(|t| t.id == *turn) =>
-        {
+        } if in_flight(turn) => {
             let _ = out.write_all(text.as_bytes());
             let _ = out.flush();
         }
@@ -194,12 +208,7 @@ fn observe(msg: &Msg, model: &Model, progress: &mut Progress, out: &mut impl Wri
         AppEvent::ReplyEnded {
             result: Err(e),
             turn,
-        } if model
-            .conversation
-            .turn
-            .as_ref()
-            .is_some_and(|t| t.id == *turn) =>
-        {
+        } if in_flight(turn) => {
             eprintln!("\nspecbench: the reply did not complete: {e}");
         }
         _ => {}

@@ -292,3 +292,40 @@ async fn a_sigkill_mid_reply_loses_no_chunk_that_arrived() {
     let listed = specbench(&root, &["sessions"]).output().unwrap();
     assert!(String::from_utf8_lossy(&listed.stdout).contains("interrupted"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_refuses_an_empty_message_and_does_without_a_spec() {
+    let server = Server::start_chat(vec![Reply::sse(openai_stream(
+        &writes("def add(a, b):\n    return a + b\n"),
+        16,
+    ))])
+    .await;
+    let dir = workspace(&server.url());
+    let root = dir.path().to_path_buf();
+    let empty = specbench(&root, &["run", "-m", "  "]).output().unwrap();
+    assert_eq!(empty.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&empty.stderr).contains("the message (-m) is empty"));
+    // No SPEC.md: nothing to pin, and the step still runs to its end instead of waiting.
+    std::fs::remove_file(root.join("SPEC.md")).unwrap();
+    let mut child = specbench(&root, &["run", "-m", "Implement add.", "--yes"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("run waited for a spec that does not exist");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert!(stderr.contains("applied calc.py"), "{stderr}");
+    assert!(stderr.contains("tests: 2 passed, 0 failed"), "{stderr}");
+    assert!(status.code().is_some_and(|c| c <= 1), "{status:?}");
+}

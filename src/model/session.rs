@@ -185,31 +185,30 @@ impl Model {
     }
 
     /// The failures of the latest run and scan, once both describe the current code: no run
-    /// going, the last one finished, the scan of the pin's checks in and up to date.
+    /// going, the last one finished, the scan of the pin's checks (if any) in and up to date.
     pub fn settled_failures(&self) -> Option<Vec<Failure>> {
         let last = self.results.last.as_ref()?;
-        let pinned = self.spec.pinned.as_ref()?;
-        if self.results.running.is_some()
-            || last.report.cancelled
-            || self.spec.scan.is_none()
-            || self.spec.scans_pending > 0
-        {
+        let scanning =
+            self.spec.pinned.is_some() && (self.spec.scan.is_none() || self.spec.scans_pending > 0);
+        if self.results.running.is_some() || last.report.cancelled || scanning {
             return None;
         }
-        Some(signature::failures(
-            &pinned.spec,
-            &self.spec.eval,
-            &last.report.results,
-        ))
+        Some(self.known_failures())
     }
 
-    /// The failures as last known, settled or not.
+    /// The failures as last known, settled or not. Without a pinned spec (none written, or
+    /// the pin store unreadable) they are the failing tests alone.
     fn known_failures(&self) -> Vec<Failure> {
-        match (&self.results.last, &self.spec.pinned) {
-            (Some(last), Some(pinned)) => {
-                signature::failures(&pinned.spec, &self.spec.eval, &last.report.results)
-            }
-            _ => Vec::new(),
+        let Some(last) = &self.results.last else {
+            return Vec::new();
+        };
+        match &self.spec.pinned {
+            Some(p) => signature::failures(&p.spec, &self.spec.eval, &last.report.results),
+            None => signature::failures(
+                &crate::spec::Spec::default(),
+                &crate::spec::eval::Evaluation::default(),
+                &last.report.results,
+            ),
         }
     }
 
