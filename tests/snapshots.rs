@@ -689,3 +689,41 @@ fn a_fresh_sessions_request_ends_its_seed_with_the_spec_120x40() {
     key(&mut model, KeyCode::Char('o'), KeyModifiers::CONTROL);
     insta::assert_snapshot!(render(&model).backend());
 }
+
+#[test]
+fn results_pane_when_no_tests_ran_80x24() {
+    let mut model = demo_model("default", 80, 24);
+    let mut r = report(Vec::new(), Some(0));
+    r.output = Default::default();
+    r.output.push("Ran 0 tests in 0.000s");
+    r.output.push("OK");
+    finish_run(&mut model, r);
+    keys(&mut model, "4");
+    insta::assert_snapshot!(render(&model).backend());
+}
+
+#[test]
+fn an_implement_reply_editing_a_test_is_flagged_in_the_code_pane_80x24() {
+    let mut model = demo_model("default", 80, 24);
+    model
+        .session
+        .turn_steps
+        .insert(7, specbench::session::Step::Implement);
+    let before = demo_file("test_rate_limiter.py");
+    let after = before.replace("self.assertFalse(allowed)", "pass");
+    let set = specbench::code::changes::ChangeSet {
+        turn: 7,
+        files: vec![specbench::code::changes::FileChange {
+            rel: "test_rate_limiter.py".into(),
+            before: Some(before.to_string()),
+            diff: specbench::code::changes::diff_lines(before, &after),
+            after,
+            added: 1,
+            removed: 1,
+            state: specbench::code::changes::ChangeState::Pending,
+        }],
+        refused: Vec::new(),
+    };
+    update(&mut model, Msg::Event(AppEvent::ChangesReady(set)));
+    insta::assert_snapshot!(render(&model).backend());
+}

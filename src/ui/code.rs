@@ -193,19 +193,25 @@ fn draw_changes(
         ));
     }
     frame.render_widget(Paragraph::new(Line::from(tabs)), areas.header);
-    let mut rows: Vec<Line> = view
+    // The warning and the refusals are sentences: wrapped, so the reason is never cut off.
+    let notes = view
         .warning
         .iter()
-        .map(|w| Line::styled(w.clone(), theme.style(scope::CODE_MARKER)))
+        .cloned()
+        .chain(view.set.refused.iter().map(|r| {
+            if r.path.is_empty() {
+                format!("✗ reply line {}: {}", r.line, r.why)
+            } else {
+                format!("✗ {} refused (reply line {}): {}", r.path, r.line, r.why)
+            }
+        }));
+    let width = usize::from(areas.body.width);
+    let mut rows: Vec<Line> = notes
+        .flat_map(|note| {
+            let line = Line::styled(note, theme.style(scope::CODE_MARKER));
+            crate::ui::wrap::wrap_line(&line, width)
+        })
         .collect();
-    rows.extend(view.set.refused.iter().map(|r| {
-        let what = if r.path.is_empty() {
-            format!("✗ reply line {}: {}", r.line, r.why)
-        } else {
-            format!("✗ {} refused (reply line {}): {}", r.path, r.line, r.why)
-        };
-        Line::styled(what, theme.style(scope::CODE_MARKER))
-    }));
     if let Some(f) = view.set.files.get(view.selected) {
         let digits = f.after.lines().count().max(1).to_string().len();
         if view.full {
