@@ -206,13 +206,21 @@ fn draw_checkpoints(
     ]));
     let width = lines.iter().map(Line::width).max().unwrap_or(20) as u16 + 4;
     let rect = centered(frame.area(), width.max(30), lines.len() as u16 + 2);
+    let inner = dialog_frame(frame, rect, "Checkpoints", theme);
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Clears `rect` and draws a dialog's rounded frame titled `title`; returns the inside.
+pub fn dialog_frame(frame: &mut Frame, rect: Rect, title: &str, theme: &Theme) -> Rect {
     frame.render_widget(Clear, rect);
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme.style(scope::DIALOG_BORDER))
         .style(theme.style(scope::DIALOG))
-        .title(" Checkpoints ");
-    frame.render_widget(Paragraph::new(lines).block(block), rect);
+        .title(format!(" {title} "));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    inner
 }
 
 fn draw_confirm_undo(frame: &mut Frame, redo: bool, paths: &[std::path::PathBuf], theme: &Theme) {
@@ -268,16 +276,6 @@ fn draw_dialog(
     ]));
     let width = lines.iter().map(Line::width).max().unwrap_or(20) as u16 + 4;
     let rect = centered(frame.area(), width.max(30), lines.len() as u16 + 2);
-    frame.render_widget(Clear, rect);
-    let block = Block::bordered()
-        .border_type(BorderType::Rounded)
-        .border_style(theme.style(scope::DIALOG_BORDER))
-        .style(theme.style(scope::DIALOG))
-        .title(format!(" {title} "));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        rect,
-    );
+    let inner = dialog_frame(frame, rect, title, theme);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }

@@ -4,7 +4,7 @@
 
 use ratatui::Frame;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::centered;
 use crate::llm::context::fmt_tokens;
@@ -239,15 +239,8 @@ pub fn draw_fresh(frame: &mut Frame, model: &Model) {
     ];
     let height = intro_rows + editor_rows + 2 + 1 + footer.len() as u16 + 2;
     let rect = centered(area, width, height);
-    frame.render_widget(Clear, rect);
-    let block = Block::bordered()
-        .border_type(BorderType::Rounded)
-        .border_style(theme.style(scope::DIALOG_BORDER))
-        .style(theme.style(scope::DIALOG))
-        .title(" Fresh session ");
-    let inner = block.inner(rect);
-    frame.render_widget(block, rect);
-    let inner = inner.inner(ratatui::layout::Margin::new(1, 0));
+    let inner = super::dialog_frame(frame, rect, "Fresh session", theme)
+        .inner(ratatui::layout::Margin::new(1, 0));
     let [intro_area, editor_area, _, footer_area] =
         inner.layout(&ratatui::layout::Layout::vertical([
             ratatui::layout::Constraint::Length(intro_rows),
