@@ -44,6 +44,7 @@ fn patience() -> Patience {
         retries: 3,
         backoff: Duration::from_millis(10),
         max_backoff: Duration::from_millis(40),
+        max_wait: Duration::from_secs(60),
     }
 }
 

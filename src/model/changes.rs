@@ -69,7 +69,7 @@ impl Model {
         }
         let files = set.files.len();
         let refused = set.refused.len();
-        let warning = self.weakening(&set);
+        let warning = self.damage_warning(&set).or_else(|| self.weakening(&set));
         self.code.changes = Some(ChangeView {
             set,
             selected: 0,
@@ -100,6 +100,11 @@ impl Model {
     }
 
     /// A reply asked to implement that edits test files may be weakening them: say which.
+    fn damage_warning(&self, set: &ChangeSet) -> Option<String> {
+        (self.conversation.damaged.contains(&set.turn))
+            .then(|| "⚠ The reply is damaged (a piece may be missing)".to_string())
+    }
+
     fn weakening(&self, set: &ChangeSet) -> Option<String> {
         let step = self
             .session
@@ -436,6 +441,23 @@ mod tests {
         let mut m = model(true);
         let cmds = update(&mut m, Msg::Event(AppEvent::ChangesReady(set())));
         assert!(matches!(cmds.as_slice(), [Cmd::Apply { files, .. }] if files.len() == 2));
+    }
+
+    #[test]
+    fn a_damaged_reply_is_never_applied_without_a_look() {
+        let mut m = model(true);
+        m.conversation.damaged.insert(set().turn);
+        let cmds = update(&mut m, Msg::Event(AppEvent::ChangesReady(set())));
+        assert!(
+            !cmds.iter().any(|c| matches!(c, Cmd::Apply { .. })),
+            "{cmds:?}"
+        );
+        assert_eq!(m.focus, Pane::Code);
+        let warning = m.code.changes.as_ref().and_then(|v| v.warning.clone());
+        assert_eq!(
+            warning.as_deref(),
+            Some("⚠ The reply is damaged (a piece may be missing)")
+        );
     }
 
     #[test]
