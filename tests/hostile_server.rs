@@ -419,7 +419,15 @@ fn files_under(root: &Path) -> Vec<std::path::PathBuf> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_key_in_the_messages_reaches_no_file() {
     let reply = format!("Your key is {KEY}, keep it safe.");
-    let server = Server::start_chat(vec![Reply::sse(openai_stream(&reply, 5))]).await;
+    // After the first event, one the client cannot read, holding the key: it is logged.
+    let stream = openai_stream(&reply, 5);
+    let second = stream.find("\n\n").unwrap() + 2;
+    let body = format!(
+        "{}data: {{\"echo\": \"{KEY}\n\n{}",
+        &stream[..second],
+        &stream[second..]
+    );
+    let server = Server::start_chat(vec![Reply::sse(body)]).await;
     let dir = workspace(&server.url());
     let message = format!("My key is {KEY}: say hi.");
     let (stdout, stderr, _) = run(
@@ -431,6 +439,11 @@ async fn a_key_in_the_messages_reaches_no_file() {
         stdout.contains("Your key is [redacted], keep it safe."),
         "{stdout}\n{stderr}"
     );
+    assert!(
+        stderr.contains("the reply is damaged") && stderr.contains("[redacted]"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(KEY), "{stderr}");
     // The key went to the server it belongs to, in the message the user sent.
     let chats: Vec<_> = server
         .requests()
@@ -463,5 +476,11 @@ async fn a_key_in_the_messages_reaches_no_file() {
     assert!(
         journal.contains("My key is [redacted]: say hi."),
         "{journal}"
+    );
+    let log = std::fs::read_to_string(dir.path().join(".specbench/specbench.log")).unwrap();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("an unreadable event") && l.contains("[redacted]")),
+        "{log}"
     );
 }
