@@ -387,6 +387,25 @@ impl Endpoint {
         }
     }
 
+    /// The header that carries the key (sensitive: never logged), if there is a key. The
+    /// client's redirect rule keeps it within the endpoint's origin.
+    pub fn auth(&self) -> Result<Option<(&'static str, reqwest::header::HeaderValue)>, LlmError> {
+        let Some(key) = &self.key else {
+            return Ok(None);
+        };
+        let (name, header) = match self.wire {
+            Wire::Openai => ("authorization", format!("Bearer {}", key.expose_secret())),
+            Wire::Anthropic => ("x-api-key", key.expose_secret().to_string()),
+        };
+        let Ok(mut value) = reqwest::header::HeaderValue::from_str(&header) else {
+            return Err(LlmError::MissingKey {
+                env: format!("{} (its value is not a valid header)", self.key_env),
+            });
+        };
+        value.set_sensitive(true);
+        Ok(Some((name, value)))
+    }
+
     /// One request and its stream.
     async fn attempt(
         &self,
@@ -400,22 +419,10 @@ impl Endpoint {
             .post(url)
             .header(reqwest::header::ACCEPT, "text/event-stream")
             .json(body);
-        if let Some(key) = &self.key {
-            let header = match self.wire {
-                Wire::Openai => format!("Bearer {}", key.expose_secret()),
-                Wire::Anthropic => key.expose_secret().to_string(),
-            };
-            let Ok(mut value) = reqwest::header::HeaderValue::from_str(&header) else {
-                return Attempt::Fail(LlmError::MissingKey {
-                    env: format!("{} (its value is not a valid header)", self.key_env),
-                });
-            };
-            value.set_sensitive(true);
-            let name = match self.wire {
-                Wire::Openai => "authorization",
-                Wire::Anthropic => "x-api-key",
-            };
-            builder = builder.header(name, value);
+        match self.auth() {
+            Ok(Some((name, value))) => builder = builder.header(name, value),
+            Ok(None) => {}
+            Err(e) => return Attempt::Fail(e),
         }
         if self.wire == Wire::Anthropic {
             builder = builder.header("anthropic-version", anthropic::VERSION);

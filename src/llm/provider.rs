@@ -176,7 +176,8 @@ impl Provider {
     pub async fn window(&self) -> Option<u32> {
         match &self.backend {
             Backend::Http { endpoint, client } if endpoint.wire == Wire::Openai => {
-                window::ask(client, &endpoint.base_url, &self.model).await
+                let auth = endpoint.auth().ok().flatten();
+                window::ask(client, &endpoint.base_url, &self.model, auth).await
             }
             _ => None,
         }
