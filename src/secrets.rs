@@ -26,6 +26,8 @@ pub const WELL_KNOWN: [&str; 2] = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY"];
 #[derive(Clone, Default)]
 pub struct Secrets {
     values: Arc<[String]>,
+    /// Each value as it reads inside a JSON string.
+    escaped: Arc<[String]>,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -44,8 +46,16 @@ impl Secrets {
             .collect();
         values.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         values.dedup();
+        let escaped = values
+            .iter()
+            .map(|v| {
+                let quoted = serde_json::to_string(v).unwrap_or_default();
+                quoted[1..quoted.len() - 1].to_string()
+            })
+            .collect::<Vec<_>>();
         Secrets {
             values: values.into(),
+            escaped: escaped.into(),
         }
     }
 
@@ -116,11 +126,7 @@ impl Secrets {
     /// replacement can never cut into the JSON's own syntax.
     pub fn to_json_line<T: Serialize>(&self, value: &T) -> serde_json::Result<Vec<u8>> {
         let line = serde_json::to_vec(value)?;
-        let holds_one = self.values.iter().any(|s| {
-            let escaped = serde_json::to_string(s).unwrap_or_default();
-            let inner = escaped.trim_start_matches('"').trim_end_matches('"');
-            memmem::find(&line, inner.as_bytes()).is_some()
-        });
+        let holds_one = (self.escaped.iter()).any(|s| memmem::find(&line, s.as_bytes()).is_some());
         if !holds_one {
             return Ok(line);
         }

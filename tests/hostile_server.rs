@@ -264,6 +264,13 @@ async fn a_200_web_page_says_what_came_back() {
         let (_, result) = stream(&provider(kind, &server.url(), dir.path())).await;
         let err = result.unwrap_err().to_string();
         assert!(err.contains("Sign in to Corp Proxy"), "{kind:?}: {err}");
+
+        // An event stream with nothing in it (or keep-alives only) is a stream cut short.
+        for body in ["", ": keep-alive\n\n"] {
+            let server = Server::start(vec![Reply::sse(body)]).await;
+            let (_, result) = stream(&provider(kind, &server.url(), dir.path())).await;
+            assert_eq!(result, Err(LlmError::Ended), "{kind:?} {body:?}");
+        }
     }
 }
 
@@ -482,5 +489,38 @@ async fn a_key_in_the_messages_reaches_no_file() {
         log.lines()
             .any(|l| l.contains("an unreadable event") && l.contains("[redacted]")),
         "{log}"
+    );
+}
+
+/// A fix round whose reply is damaged: its changes wait for a look, so the fix loop ends there
+/// (with words on stderr) instead of `run` waiting forever for an apply that never comes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_fix_round_ends_the_loop_for_a_look() {
+    let writes = |code: &str| format!("Here.\n\n```python path=hi.py\n{code}```\n");
+    let good = openai_stream(&writes("def hi():\n    return 'ho'\n"), 16);
+    let fixed = openai_stream(&writes("def hi():\n    return 'hi'\n"), 16);
+    let second = fixed.find("\n\n").unwrap() + 2;
+    let damaged = format!(
+        "{}data: {{\"choices\": [\n\n{}",
+        &fixed[..second],
+        &fixed[second..]
+    );
+    let server = Server::start_chat(vec![Reply::sse(good), Reply::sse(damaged)]).await;
+    let dir = workspace(&server.url());
+    let (_, stderr, _) = run(
+        dir.path(),
+        &["-m", "Write hi.", "--auto-test", "2", "--yes"],
+    )
+    .await;
+    assert!(stderr.contains("fix round 1/2"), "{stderr}");
+    assert!(stderr.contains("the reply is damaged"), "{stderr}");
+    assert!(
+        stderr.contains("not applied: ⚠ The reply is damaged"),
+        "{stderr}"
+    );
+    let code = std::fs::read_to_string(dir.path().join("hi.py")).unwrap();
+    assert_eq!(
+        code, "def hi():\n    return 'ho'\n",
+        "the damaged fix is not applied"
     );
 }

@@ -496,7 +496,7 @@ impl Endpoint {
                 }
             }
         }
-        if !stream.readable {
+        if !stream.readable && !stream.unreadable.is_empty() {
             return Attempt::Fail(self.not_a_stream(
                 content_type.as_deref(),
                 &String::from_utf8_lossy(&start),

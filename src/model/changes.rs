@@ -78,9 +78,14 @@ impl Model {
         });
         self.code.scroll = 0;
         if let Some(warning) = warning {
-            // Never applied without a look, whatever `auto_apply` says.
+            // Never applied without a look, whatever `auto_apply` says; a fix loop cannot go
+            // on without the apply, so it ends here (`run` would wait for it forever).
             self.focus = Pane::Code;
-            return vec![self.notify(NoticeKind::Error, format!("{warning}: review before a/A"))];
+            let mut text = format!("{warning}: review before a/A");
+            if self.session.fix.take().is_some() {
+                text.push_str("; the fix loop stops");
+            }
+            return vec![self.notify(NoticeKind::Error, text)];
         }
         if self.config.loop_.auto_apply && files > 0 {
             return self.apply_changes(true);
@@ -447,7 +452,16 @@ mod tests {
     fn a_damaged_reply_is_never_applied_without_a_look() {
         let mut m = model(true);
         m.conversation.damaged.insert(set().turn);
+        m.session.fix = Some(crate::model::session::FixLoop { round: 1, max: 3 });
         let cmds = update(&mut m, Msg::Event(AppEvent::ChangesReady(set())));
+        assert!(m.session.fix.is_none(), "the fix loop waits for no look");
+        assert!(
+            m.notice
+                .as_ref()
+                .unwrap()
+                .text
+                .ends_with("; the fix loop stops")
+        );
         assert!(
             !cmds.iter().any(|c| matches!(c, Cmd::Apply { .. })),
             "{cmds:?}"
