@@ -9,7 +9,6 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use futures::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::widgets::{Paragraph, Wrap};
@@ -299,27 +298,28 @@ fn sse_throughput() {
         body.extend_from_slice(chunk.as_bytes());
         body.extend_from_slice(b"\n\n");
     }
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
     let mut speeds = Vec::new();
     for _ in 0..5 {
-        let pieces: Vec<Result<bytes::Bytes, std::io::Error>> = body
+        let pieces: Vec<bytes::Bytes> = body
             .chunks(16 * 1024)
-            .map(|c| Ok(bytes::Bytes::copy_from_slice(c)))
+            .map(bytes::Bytes::copy_from_slice)
             .collect();
         let t = Instant::now();
-        let text_len = rt.block_on(async {
-            let mut events =
-                sse_stream::SseStream::from_bytes_stream(futures::stream::iter(pieces));
-            let mut n = 0;
-            while let Some(Ok(sse)) = events.next().await {
-                if let Some(data) = sse.data.as_deref() {
-                    n += openai::decode(sse.event.as_deref(), data).len();
+        let mut parser = specbench::llm::sse::Parser::default();
+        let mut items = Vec::new();
+        let mut text_len = 0;
+        for piece in &pieces {
+            parser.feed(piece, &mut items);
+            for item in items.drain(..) {
+                if let specbench::llm::sse::Item::Event {
+                    event,
+                    data: Some(data),
+                } = item
+                {
+                    text_len += openai::decode(event.as_deref(), &data).len();
                 }
             }
-            n
-        });
+        }
         std::hint::black_box(text_len);
         speeds.push(body.len() as f64 / t.elapsed().as_secs_f64() / 1e6);
     }

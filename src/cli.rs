@@ -295,7 +295,8 @@ fn open(
 ) -> Result<ExitCode, StartError> {
     let root = workspace_root(dir)?;
     let config = config::load(&root, overrides)?;
-    let _log_guard = logging::init(&root)?;
+    let secrets = crate::secrets::Secrets::from_env(&config.model.api_key_env);
+    let _log_guard = logging::init(&root, &secrets)?;
     tracing::info!(root = %root.display(), "opening workspace");
     let (theme, theme_error) = ThemeSource::from_env().load_or_default(&config.ui.theme);
     // A demo in a temporary directory is just "demo": its path says nothing to the audience.

@@ -15,6 +15,7 @@ use crate::llm::provider::Provider;
 use crate::llm::{request, tokens};
 use crate::model::{AppEvent, Cmd, Msg, ScanOutcome, SharedPlan};
 use crate::runner::process::{self, RunRequest};
+use crate::secrets::Secrets;
 use crate::session::journal::{self, Journal, Record};
 use crate::session::store::SessionStore;
 use crate::session::{PromptKind, Step};
@@ -42,6 +43,8 @@ pub struct Effects {
     replies: Arc<Mutex<HashMap<u64, tokio::task::AbortHandle>>>,
     /// The session journal, once open.
     journal: Arc<Mutex<Option<Arc<Journal>>>>,
+    /// The keys redacted from every journal record.
+    secrets: Secrets,
 }
 
 /// An undo's (or redo's) result in the terms the model shows.
@@ -90,7 +93,12 @@ impl Effects {
         tx: UnboundedSender<Msg>,
         provider: Result<Provider, String>,
     ) -> Self {
+        let secrets = match &provider {
+            Ok(p) => p.secrets().clone(),
+            Err(_) => Secrets::from_env(&config.model.api_key_env),
+        };
         Self {
+            secrets,
             root,
             config,
             tx,
@@ -139,7 +147,8 @@ impl Effects {
             .unwrap_or_else(|| store.new_id(crate::session::now_ms()));
         let opened = crate::logging::ensure_state_dir(&self.root)
             .map_err(|e| e.to_string())
-            .and_then(|_| Journal::open(&store.path(&id)).map_err(|e| e.to_string()));
+            .and_then(|_| Journal::open(&store.path(&id)).map_err(|e| e.to_string()))
+            .map(|j| j.redacting(self.secrets.clone()));
         let journal = match opened {
             Ok(j) => Arc::new(j),
             Err(e) => {
@@ -213,7 +222,9 @@ impl Effects {
                 .and_then(|s| s.to_str())
                 .map(str::to_string)
         });
-        let result = Journal::open(&store.path(&id)).map_err(|e| e.to_string());
+        let result = Journal::open(&store.path(&id))
+            .map(|j| j.redacting(self.secrets.clone()))
+            .map_err(|e| e.to_string());
         let journal = match result {
             Ok(j) => Arc::new(j),
             Err(e) => {
@@ -281,7 +292,8 @@ impl Effects {
     }
 
     /// Streams the reply to turn `turn`; every piece of text is journaled as it arrives,
-    /// before the UI sees it, so a crash loses none of what was received.
+    /// before the UI sees it, so a crash loses none of what was shown. (The provider holds
+    /// back only text that may be the start of a key, until the next piece tells.)
     fn send(&self, turn: u64, request: ChatRequest, prompt: String, kind: PromptKind) {
         let (tx, provider) = (self.tx.clone(), self.provider.clone());
         let replies = self.replies.clone();

@@ -84,7 +84,8 @@ pub fn run(dir: &Path, overrides: &Overrides, step: Step) -> Result<ExitCode, St
     config.loop_.auto_apply = step.yes;
     config.loop_.auto_test = true;
     config.loop_.fix_rounds = step.fix_rounds;
-    let _log_guard = logging::init(&root)?;
+    let secrets = crate::secrets::Secrets::from_env(&config.model.api_key_env);
+    let _log_guard = logging::init(&root, &secrets)?;
     tracing::info!(root = %root.display(), "headless step");
     let (theme, _) = ThemeSource::from_env().load_or_default(&config.ui.theme);
     let mut model = Model::new(root.clone(), workspace::label(&root), config.clone(), theme);
@@ -128,9 +129,12 @@ pub fn run(dir: &Path, overrides: &Overrides, step: Step) -> Result<ExitCode, St
     if let Some(view) = &model.code.changes {
         let files = view.set.pending();
         if files > 0 {
+            let why = match &view.warning {
+                Some(warning) => format!("{warning}: review them in specbench"),
+                None => "--yes applies them".to_string(),
+            };
             eprintln!(
-                "specbench: the reply proposes changes to {files} file{} (not applied: --yes \
-                 applies them)",
+                "specbench: the reply proposes changes to {files} file{} (not applied: {why})",
                 if files == 1 { "" } else { "s" }
             );
         }
@@ -189,6 +193,33 @@ fn observe(msg: &Msg, model: &Model, progress: &mut Progress, out: &mut impl Wri
         } if in_flight(turn) => {
             let _ = out.write_all(text.as_bytes());
             let _ = out.flush();
+        }
+        AppEvent::Reply {
+            event:
+                ReplyEvent::Retrying {
+                    attempt,
+                    of,
+                    wait_ms,
+                    reason,
+                },
+            turn,
+            ..
+        } if in_flight(turn) => {
+            eprintln!(
+                "\nspecbench: {reason}; retrying in {:.1} s (attempt {attempt} of {of})",
+                *wait_ms as f64 / 1000.0
+            );
+        }
+        AppEvent::ReplyEnded {
+            result: Ok(()),
+            turn,
+        } if in_flight(turn) => {
+            if let Some(t) = &model.conversation.turn
+                && !t.damage.is_empty()
+            {
+                let words = crate::model::conversation::damage_words(&t.damage);
+                eprintln!("\nspecbench: the reply is damaged: {words}");
+            }
         }
         AppEvent::CodeContext { .. } => progress.code_context = true,
         AppEvent::ChangesReady(_) => progress.preparing = false,

@@ -15,6 +15,7 @@ pub mod llm;
 pub mod logging;
 pub mod model;
 pub mod runner;
+pub mod secrets;
 pub mod session;
 pub mod spec;
 pub mod terminal;

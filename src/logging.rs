@@ -1,5 +1,5 @@
 //! Logs: `tracing` to `.specbench/specbench.log` in the workspace (mode 0600), never to the
-//! terminal. `SPECBENCH_LOG` sets the level (error, warn, info, debug, trace; default info).
+//! terminal, every known key redacted. `SPECBENCH_LOG` sets the level (error, warn, info, debug, trace; default info).
 
 use std::fs::OpenOptions;
 use std::io;
@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::filter::LevelFilter;
+
+use crate::secrets::{RedactingWriter, Secrets};
 
 /// The workspace's state directory.
 pub const STATE_DIR: &str = ".specbench";
@@ -26,9 +28,9 @@ pub fn ensure_state_dir(root: &Path) -> io::Result<PathBuf> {
     Ok(dir)
 }
 
-/// Starts logging to the workspace's log file. Keep the guard alive until exit: dropping it
-/// flushes the log.
-pub fn init(root: &Path) -> io::Result<WorkerGuard> {
+/// Starts logging to the workspace's log file, `secrets` redacted from every line. Keep the
+/// guard alive until exit: dropping it flushes the log.
+pub fn init(root: &Path, secrets: &Secrets) -> io::Result<WorkerGuard> {
     let dir = ensure_state_dir(root)?;
     let file = OpenOptions::new()
         .create(true)
@@ -39,7 +41,9 @@ pub fn init(root: &Path) -> io::Result<WorkerGuard> {
         .ok()
         .and_then(|v| v.parse::<LevelFilter>().ok())
         .unwrap_or(LevelFilter::INFO);
-    let (writer, guard) = tracing_appender::non_blocking(file);
+    // One event is one write, so a key is never cut across two.
+    let (writer, guard) =
+        tracing_appender::non_blocking(RedactingWriter::new(file, secrets.clone()));
     let subscriber = tracing_subscriber::fmt()
         .with_writer(writer)
         .with_ansi(false)

@@ -44,6 +44,7 @@ fn patience() -> Patience {
         retries: 3,
         backoff: Duration::from_millis(10),
         max_backoff: Duration::from_millis(40),
+        max_wait: Duration::from_secs(60),
     }
 }
 
@@ -354,6 +355,11 @@ async fn the_window_is_asked_from_a_llama_server() {
     let p = provider(Kind::Openai, &server, dir.path(), None);
     assert_eq!(p.window().await, Some(4096));
     assert_eq!(server.requests()[0].path, "/props");
+    // A llama-server started with a key refuses `/props` without it.
+    assert_eq!(
+        server.requests()[0].header("authorization"),
+        Some(format!("Bearer {KEY}").as_str())
+    );
 }
 
 #[tokio::test]

@@ -68,7 +68,8 @@ async fn the_key_reaches_the_server_and_nothing_else() {
     let toml = format!("{}{model_section}\n{}", &toml[..start], &toml[end..]);
     std::fs::write(root.join("specbench.toml"), toml).unwrap();
 
-    let guard = specbench::logging::init(root).unwrap();
+    let secrets = specbench::secrets::Secrets::from_env(KEY_ENV);
+    let guard = specbench::logging::init(root, &secrets).unwrap();
     let overrides = Overrides {
         record: Some(root.join("session.cassette.jsonl")),
         ..Overrides::default()

@@ -443,6 +443,31 @@ fn conversation_interrupted_reply_and_retry_countdown_80x24() {
     insta::assert_snapshot!(render(&model).backend());
 }
 
+/// A reply whose stream held an unreadable event: the text around it kept, the header and the
+/// notice saying it is damaged.
+#[test]
+fn conversation_damaged_reply_zoomed_100x24() {
+    let mut model = conversation_model(100, 24);
+    keys(&mut model, "2i");
+    let turn = send_draft(&mut model);
+    let events = [
+        ReplyEvent::Delta("Clause R1 holds: `allow` returns a tuple. ".into()),
+        ReplyEvent::Damaged("{\"choices\":[{\"delta\":{\"content\":\"R2 fa".into()),
+        ReplyEvent::Delta("Clause R3 holds.".into()),
+    ];
+    deliver(&mut model, turn, &events);
+    update(
+        &mut model,
+        Msg::Event(AppEvent::ReplyEnded {
+            turn,
+            result: Ok(()),
+        }),
+    );
+    key(&mut model, KeyCode::Esc, KeyModifiers::NONE);
+    keys(&mut model, "z");
+    insta::assert_snapshot!(render(&model).backend());
+}
+
 #[test]
 fn request_inspector_120x40() {
     let mut model = conversation_model(120, 40);

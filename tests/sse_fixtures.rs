@@ -1,6 +1,6 @@
 //! The streaming fixtures served over real HTTP (whole, in odd pieces and byte by byte),
-//! parsed with `sse-stream` and decoded with the provider's `decode`; plus what `sse-stream`
-//! does with a bad line, and the test server's cut and hanging connections.
+//! parsed with specbench's SSE parser and decoded with the provider's `decode`; plus what the
+//! parser does with a bad line, and the test server's cut and hanging connections.
 
 mod common;
 
@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use common::sse_server::{Chunking, End, Reply, Server};
 use futures::StreamExt;
+use specbench::llm::sse::{Item, Parser};
 use specbench::llm::{ApiError, Decoded, ErrorKind, Usage, anthropic, client, openai};
-use sse_stream::SseStream;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A wire format's event decoder.
@@ -33,7 +33,8 @@ fn http(idle: Duration) -> reqwest::Client {
     client::http(Duration::from_secs(5), idle).unwrap()
 }
 
-/// What came out of one stream, in order: decoded pieces, or `sse-stream`'s errors as text.
+/// What came out of one stream, in order: decoded pieces, or the lines that were no SSE field
+/// and a body error, as text.
 async fn fetch(reply: Reply, decode: Decode) -> Vec<Result<Decoded, String>> {
     let server = Server::start(vec![reply]).await;
     let response = http(Duration::from_secs(5))
@@ -43,15 +44,26 @@ async fn fetch(reply: Reply, decode: Decode) -> Vec<Result<Decoded, String>> {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let mut events = SseStream::from_bytes_stream(response.bytes_stream());
+    let mut body = response.bytes_stream();
+    let mut parser = Parser::default();
+    let mut items = Vec::new();
     let mut out = Vec::new();
-    while let Some(event) = events.next().await {
-        match event {
-            Ok(sse) => {
-                let data = sse.data.as_deref().unwrap_or("");
-                out.extend(decode(sse.event.as_deref(), data).into_iter().map(Ok));
+    while let Some(piece) = body.next().await {
+        match piece {
+            Ok(bytes) => parser.feed(&bytes, &mut items),
+            Err(error) => {
+                out.push(Err(format!("body error: {error}")));
+                break;
             }
-            Err(error) => out.push(Err(error.to_string())),
+        }
+        for item in items.drain(..) {
+            match item {
+                Item::Event { event, data } => {
+                    let data = data.as_deref().unwrap_or("");
+                    out.extend(decode(event.as_deref(), data).into_iter().map(Ok));
+                }
+                Item::Unknown(line) => out.push(Err(format!("unknown line: {line}"))),
+            }
         }
     }
     out
@@ -91,6 +103,7 @@ async fn check(expected: Expected) {
                 Decoded::Usage(u) => got_usage = got_usage.merge(*u),
                 Decoded::StopReason(reason) => stop = Some(reason.as_str()),
                 Decoded::Done | Decoded::Error(_) => {}
+                Decoded::Malformed(what) => panic!("{context}: unreadable event {what}"),
             }
         }
         assert_eq!(text, expected.text, "{context}");
@@ -219,38 +232,33 @@ async fn llama_server_anthropic_capture() {
     .await;
 }
 
-/// A line without a colon makes `sse-stream` yield `Err(InvalidLine)`; the stream does not
-/// end there, but the rest of the HTTP chunk that held the line is dropped. Byte by byte,
-/// nothing is lost; whole, every later event is gone, and events parsed earlier in the same
-/// chunk come out after the error.
+/// A line without a colon is no SSE field: it is reported, and costs nothing else, however
+/// the body is cut (`sse-stream`, used before, dropped the rest of the HTTP chunk that held it).
 #[tokio::test]
-async fn an_invalid_line_loses_the_rest_of_its_chunk() {
+async fn an_invalid_line_loses_nothing_around_it() {
     let body = concat!(
         "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n",
         "bogus\n",
         "data: {\"choices\":[{\"delta\":{\"content\":\"b\"}}]}\n\n",
         "data: [DONE]\n\n",
     );
-    let a = || Ok(Decoded::Delta("a".into()));
-    let invalid = || Err("invalid line".to_string());
-
-    let bytewise = fetch(
-        Reply::sse(body).chunking(Chunking::Fixed(1)),
-        openai::decode,
-    )
-    .await;
-    let rest = [Ok(Decoded::Delta("b".into())), Ok(Decoded::Done)];
-    assert_eq!(bytewise, [vec![a(), invalid()], rest.to_vec()].concat());
-
-    let whole = fetch(Reply::sse(body), openai::decode).await;
-    assert_eq!(whole, [invalid(), a()]);
+    let want = [
+        Ok(Decoded::Delta("a".into())),
+        Err("unknown line: bogus".to_string()),
+        Ok(Decoded::Delta("b".into())),
+        Ok(Decoded::Done),
+    ];
+    for chunking in CHUNKINGS {
+        let got = fetch(Reply::sse(body).chunking(chunking), openai::decode).await;
+        assert_eq!(got, want, "{chunking:?}");
+    }
 }
 
-/// Further departures from the SSE spec, byte by byte: an unknown field is an error (the spec
-/// ignores it) and the stream goes on; an event not closed by a blank line before the body
-/// ends is dropped (as the spec says), so a `[DONE]` without its blank line never arrives.
+/// An unknown field is reported and the stream goes on; an event not closed by a blank line
+/// before the body ends is dropped (as the spec says), so a `[DONE]` without its blank line
+/// never arrives.
 #[tokio::test]
-async fn unknown_fields_are_errors_and_an_unclosed_event_is_dropped() {
+async fn unknown_fields_are_reported_and_an_unclosed_event_is_dropped() {
     let body = concat!(
         "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n",
         "x-custom: 1\n\n",
@@ -264,15 +272,14 @@ async fn unknown_fields_are_errors_and_an_unclosed_event_is_dropped() {
     assert_eq!(
         items,
         [
-            Err("invalid line".to_string()),
+            Err("unknown line: x-custom: 1".to_string()),
             Ok(Decoded::Delta("a".into()))
         ]
     );
 }
 
 /// `cut_after` ends the body without the chunked terminator: reqwest hands over the bytes
-/// sent, then a decode error (hyper's "unexpected EOF during chunk size line"); `sse-stream`
-/// passes it on as `Error::Body` and then ends.
+/// sent, then a decode error (hyper's "unexpected EOF during chunk size line").
 #[tokio::test]
 async fn a_cut_connection_is_a_body_error() {
     let body = fixture("openai_stream.sse");
@@ -329,19 +336,24 @@ async fn a_hanging_stream_times_out_between_reads() {
         .send()
         .await
         .unwrap();
-    let mut events = SseStream::from_bytes_stream(response.bytes_stream());
-    let event = events.next().await.unwrap().unwrap();
-    assert_eq!(
-        openai::decode(None, event.data.as_deref().unwrap_or("")),
-        [Decoded::Delta("Hi".into())]
-    );
-    let next = tokio::time::timeout(Duration::from_secs(5), events.next())
+    let mut body = response.bytes_stream();
+    let mut items = Vec::new();
+    Parser::default().feed(&body.next().await.unwrap().unwrap(), &mut items);
+    let [
+        Item::Event {
+            data: Some(data), ..
+        },
+    ] = &items[..]
+    else {
+        panic!("{items:?}");
+    };
+    assert_eq!(openai::decode(None, data), [Decoded::Delta("Hi".into())]);
+    let next = tokio::time::timeout(Duration::from_secs(5), body.next())
         .await
         .expect("the idle timeout fires first");
-    let Some(Err(sse_stream::Error::Body(error))) = next else {
+    let Some(Err(error)) = next else {
         panic!("a body error, got {next:?}");
     };
-    let error = error.downcast::<reqwest::Error>().unwrap();
     assert!(error.is_timeout(), "{error:?}");
     assert!(started.elapsed() < Duration::from_secs(3));
 }
@@ -496,7 +508,7 @@ async fn error_bodies_over_http_are_classified() {
 
 /// hyper hands each HTTP chunk to the body stream as its own frame (a chunk may come in two
 /// frames when it straddles reads, never merged with the next), so the chunking reaches
-/// `sse-stream` intact: byte by byte means one-byte frames.
+/// the SSE parser intact: byte by byte means one-byte frames.
 #[tokio::test]
 async fn each_piece_reaches_the_client_as_its_own_frame() {
     let body = fixture("llama_chat_stream_usage.sse");

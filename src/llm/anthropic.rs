@@ -109,7 +109,7 @@ pub fn decode(event: Option<&str>, data: &str) -> Vec<Decoded> {
         Ok(head) => head,
         Err(error) => {
             warn(&error, data);
-            return Vec::new();
+            return vec![Decoded::Malformed(openai::clip(data))];
         }
     };
     let kind = head
@@ -127,7 +127,7 @@ pub fn decode(event: Option<&str>, data: &str) -> Vec<Decoded> {
     };
     decoded.unwrap_or_else(|error| {
         warn(&error, data);
-        Vec::new()
+        vec![Decoded::Malformed(openai::clip(data))]
     })
 }
 
@@ -457,14 +457,18 @@ mod tests {
     }
 
     #[test]
-    fn malformed_json_yields_nothing() {
+    fn malformed_json_is_reported_with_its_start() {
         for data in [
             "{",
             "event: ping",
             r#"{"type":"content_block_delta","delta":{"type":"text_delta","text":5}}"#,
             r#"{"type":"message_start","message":{"usage":{"input_tokens":-1}}}"#,
         ] {
-            assert_eq!(decode(None, data), [], "{data}");
+            assert_eq!(
+                decode(None, data),
+                [Decoded::Malformed(data.into())],
+                "{data}"
+            );
         }
     }
 

@@ -1,7 +1,8 @@
 //! Cassettes: recorded model exchanges, one JSON object per line. Each entry holds the user's
 //! message (and its fingerprint), the model, and the streamed reply as timed events. The
 //! `replay` provider plays them back offline; `--record` writes them, atomically, from any real
-//! provider. Nothing in a cassette comes from the request headers, so no key can reach one.
+//! provider. Nothing in a cassette comes from the request headers, and every known key is
+//! redacted from the messages and replies before an entry is written.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -11,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::client::{LlmError, ReplyEvent};
+use crate::secrets::Secrets;
 
 /// The cassette format version written in every entry.
 pub const VERSION: u32 = 1;
@@ -163,6 +165,22 @@ pub enum Pace {
     Step,
 }
 
+/// The longest pause between two events of a replay, as recorded (the speed then divides it):
+/// a first token that took a minute is not worth a minute of a demo, and a cassette stamped
+/// with an absurd `at_ms` still plays.
+pub const MAX_GAP: Duration = Duration::from_secs(10);
+
+/// The longest pause a replay makes, whatever the speed.
+pub const MAX_PAUSE: Duration = Duration::from_secs(60);
+
+/// The pause before an event recorded `gap_ms` after the one before, at `speed`.
+fn pause(gap_ms: u64, speed: f64) -> Duration {
+    let gap = Duration::from_millis(gap_ms).min(MAX_GAP);
+    Duration::try_from_secs_f64(gap.as_secs_f64() / speed)
+        .unwrap_or(MAX_PAUSE)
+        .min(MAX_PAUSE)
+}
+
 /// Plays `entry` through `emit`, paced by `pace`; in step mode every line waits for a permit
 /// of `steps`. A recording that was cut off ends in the same error.
 pub async fn play(
@@ -171,13 +189,16 @@ pub async fn play(
     steps: &tokio::sync::Semaphore,
     emit: &mut (dyn FnMut(ReplyEvent) + Send),
 ) -> Result<(), LlmError> {
-    let start = tokio::time::Instant::now();
+    let mut due = tokio::time::Instant::now();
+    let mut recorded = 0;
     let mut line_start = true;
     for timed in &entry.events {
         match (pace, &timed.event) {
             (Pace::Speed(speed), _) if speed > 0.0 => {
-                let at = Duration::from_millis(timed.at_ms).div_f64(speed);
-                tokio::time::sleep_until(start + at).await;
+                // Stamps out of order make no pause.
+                due += pause(timed.at_ms.saturating_sub(recorded), speed);
+                recorded = recorded.max(timed.at_ms);
+                tokio::time::sleep_until(due).await;
             }
             (Pace::Step, ReplyEvent::Delta(text)) => {
                 if line_start && let Ok(permit) = steps.acquire().await {
@@ -198,19 +219,21 @@ pub async fn play(
 }
 
 /// Appends entries to a cassette file, each append an atomic rewrite (temp file, fsync,
-/// rename), so a crash never leaves half a cassette.
+/// rename), so a crash never leaves half a cassette; the secrets it knows are redacted first.
 #[derive(Debug)]
 pub struct Recorder {
     path: PathBuf,
     lock: Mutex<()>,
+    secrets: Secrets,
 }
 
 impl Recorder {
-    /// A recorder writing to `path` (created on the first append).
-    pub fn new(path: PathBuf) -> Self {
+    /// A recorder writing to `path` (created on the first append), redacting `secrets`.
+    pub fn new(path: PathBuf, secrets: Secrets) -> Self {
         Self {
             path,
             lock: Mutex::new(()),
+            secrets,
         }
     }
 
@@ -219,8 +242,24 @@ impl Recorder {
         &self.path
     }
 
-    /// Adds `entry` at the end of the cassette.
+    /// Adds `entry` at the end of the cassette, its secrets redacted (the fingerprint is the
+    /// redacted message's, as a replay redacts the message it looks up).
     pub fn append(&self, entry: &Entry) -> std::io::Result<()> {
+        let prompt = self.secrets.redact(&entry.prompt);
+        let fingerprinted;
+        let entry = if matches!(prompt, std::borrow::Cow::Borrowed(_)) {
+            entry
+        } else {
+            fingerprinted = Entry {
+                fingerprint: fingerprint(&prompt),
+                ..entry.clone()
+            };
+            &fingerprinted
+        };
+        let line = self
+            .secrets
+            .to_json_line(entry)
+            .map_err(std::io::Error::other)?;
         let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
         let mut text = match std::fs::read_to_string(&self.path) {
             Ok(text) => text,
@@ -230,7 +269,7 @@ impl Recorder {
         if !text.is_empty() && !text.ends_with('\n') {
             text.push('\n');
         }
-        text.push_str(&serde_json::to_string(entry).map_err(std::io::Error::other)?);
+        text.push_str(&String::from_utf8_lossy(&line));
         text.push('\n');
         let dir = match self.path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
@@ -267,9 +306,11 @@ impl Tape {
         }
     }
 
-    /// Notes an event (retries are not recorded: a replay has nothing to wait for).
+    /// Notes an event. A retry is not recorded (a replay has nothing to wait for), and what
+    /// the failed attempt sent before it (usage, damage; never text) is dropped.
     pub fn note(&mut self, event: &ReplyEvent) {
         if matches!(event, ReplyEvent::Retrying { .. }) {
+            self.events.clear();
             return;
         }
         self.events.push(Timed {
@@ -301,6 +342,7 @@ impl Tape {
 mod tests {
     use super::*;
     use crate::llm::Usage;
+    use crate::secrets::REDACTED;
 
     fn entry(prompt: &str, text: &str) -> Entry {
         let mut tape = Tape::new();
@@ -322,7 +364,7 @@ mod tests {
     fn append_round_trips_and_finds_the_nth_recording() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/c.jsonl");
-        let rec = Recorder::new(path.clone());
+        let rec = Recorder::new(path.clone(), Secrets::default());
         rec.append(&entry("hi", "one")).unwrap();
         rec.append(&entry("hi", "two")).unwrap();
         rec.append(&entry("other", "three")).unwrap();
@@ -362,6 +404,29 @@ mod tests {
     }
 
     #[test]
+    fn a_recorded_key_is_redacted_and_the_entry_found_by_its_redacted_message() {
+        let key = "sk-cassette-0123456789abcdef";
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.jsonl");
+        let rec = Recorder::new(path.clone(), Secrets::new([key.to_string()]));
+        let mut tape = Tape::new();
+        tape.note(&ReplyEvent::Delta(format!("echo {key}")));
+        let prompt = format!("use {key}");
+        rec.append(&tape.finish(&prompt, false, "m", End::Interrupted(key.into())))
+            .unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains(key), "{text}");
+        let c = Cassette::load(&path).unwrap();
+        let entry = c.find("use [redacted]", 0, None).unwrap();
+        assert_eq!(entry.prompt, "use [redacted]");
+        assert_eq!(
+            entry.events[0].event,
+            ReplyEvent::Delta("echo [redacted]".into())
+        );
+        assert_eq!(entry.end, End::Interrupted(REDACTED.into()));
+    }
+
+    #[test]
     fn a_bad_line_names_file_and_line() {
         let err = Cassette::parse(Path::new("c.jsonl"), "\n{\"v\":1}\n").unwrap_err();
         let text = err.to_string();
@@ -398,6 +463,15 @@ mod tests {
             result.unwrap_err().to_string(),
             "the connection broke mid-reply: as recorded: server went away"
         );
+    }
+
+    #[test]
+    fn pauses_are_bounded_whatever_the_stamps_and_speed() {
+        assert_eq!(pause(1000, 4.0), Duration::from_millis(250));
+        assert_eq!(pause(u64::MAX, 1.0), MAX_GAP);
+        assert_eq!(pause(u64::MAX, 0.001), MAX_PAUSE);
+        assert_eq!(pause(5000, f64::MIN_POSITIVE), MAX_PAUSE);
+        assert_eq!(pause(0, 1.0), Duration::ZERO);
     }
 
     #[tokio::test]

@@ -1,6 +1,7 @@
 //! Talking to models: the provider-neutral request and stream types, the OpenAI-compatible and
-//! Anthropic wire formats, the HTTP client with retries and timeouts, cassettes (record and
-//! replay), request assembly, token counting and the context arithmetic behind the gauge.
+//! Anthropic wire formats, server-sent events, the HTTP client with retries and timeouts,
+//! cassettes (record and replay), request assembly, token counting and the context arithmetic
+//! behind the gauge.
 
 pub mod anthropic;
 pub mod cassette;
@@ -9,6 +10,7 @@ pub mod context;
 pub mod openai;
 pub mod provider;
 pub mod request;
+pub mod sse;
 pub mod tokens;
 pub mod window;
 
@@ -117,4 +119,7 @@ pub enum Decoded {
     Done,
     /// An error reported inside the stream.
     Error(ApiError),
+    /// An event that is not what the API sends (not JSON, or not the expected shape): its
+    /// start, to show the user.
+    Malformed(String),
 }

@@ -142,7 +142,7 @@ pub fn decode(_event: Option<&str>, data: &str) -> Vec<Decoded> {
         Ok(chunk) => chunk,
         Err(error) => {
             tracing::warn!(%error, data = %clip(data), "malformed chat completion chunk");
-            return Vec::new();
+            return vec![Decoded::Malformed(clip(data))];
         }
     };
     let mut out = Vec::new();
@@ -260,15 +260,23 @@ fn stream_kind(parts: &ErrorParts) -> ErrorKind {
     kinds.next().unwrap_or(ErrorKind::Other)
 }
 
-/// The first non-empty line of `text`, trimmed, at most [`MAX_MESSAGE`] characters.
+/// The first non-empty line of `text`, trimmed, at most [`MAX_MESSAGE`] characters, without
+/// control characters (a server's words reach the screen and stderr).
 pub(crate) fn one_line(text: &str) -> String {
     let line = text.lines().map(str::trim).find(|l| !l.is_empty());
-    line.unwrap_or("").chars().take(MAX_MESSAGE).collect()
+    let line = line.unwrap_or("").chars().filter(|c| !c.is_control());
+    line.take(MAX_MESSAGE).collect()
 }
 
-/// The start of an event's data, for a log line.
+/// The start of an event's data, for a log line or a damage report: at most 80 characters,
+/// without control characters, `…` when cut.
 pub(crate) fn clip(data: &str) -> String {
-    data.chars().take(200).collect()
+    let mut chars = data.chars().filter(|c| !c.is_control());
+    let mut out: String = chars.by_ref().take(80).collect();
+    if chars.next().is_some() {
+        out.push('…');
+    }
+    out
 }
 
 #[cfg(test)]
@@ -473,15 +481,21 @@ mod tests {
     }
 
     #[test]
-    fn malformed_json_yields_nothing() {
-        for data in [
-            "{",
-            "not json",
-            r#"{"choices":[{"delta":{"content":5}}]}"#,
-            "\u{0}",
-        ] {
-            assert_eq!(decode(None, data), [], "{data}");
+    fn malformed_json_is_reported_with_its_start() {
+        for data in ["{", "not json", r#"{"choices":[{"delta":{"content":5}}]}"#] {
+            assert_eq!(
+                decode(None, data),
+                [Decoded::Malformed(data.into())],
+                "{data}"
+            );
         }
+        assert_eq!(decode(None, "\u{0}"), [Decoded::Malformed(String::new())]);
+        let long = format!("{{\"choices\": \"{}\"", "x".repeat(200));
+        let [Decoded::Malformed(start)] = &decode(None, &long)[..] else {
+            panic!("one report");
+        };
+        assert_eq!(start.chars().count(), 81);
+        assert!(start.ends_with('…'));
     }
 
     #[test]

@@ -6,12 +6,13 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use super::cassette::{self, Cassette, End, Pace, Recorder, Tape};
 use super::client::{self, Endpoint, LlmError, Patience, ReplyEvent, Wire};
 use super::{ChatRequest, window};
 use crate::config::{ModelConfig, Provider as Kind};
+use crate::secrets::{Secrets, StreamRedactor};
 use crate::session::PromptKind;
 
 /// Where replies come from.
@@ -39,6 +40,8 @@ pub struct Provider {
     backend: Backend,
     recorder: Option<Recorder>,
     model: String,
+    /// Redacted from every reply before anyone sees it, and from errors.
+    secrets: Secrets,
 }
 
 /// `path` resolved against the workspace; refused when it would leave it.
@@ -87,6 +90,10 @@ impl Provider {
         config: &ModelConfig,
         key: Option<SecretString>,
     ) -> Result<Provider, String> {
+        let mut secrets = Secrets::from_env(&config.api_key_env);
+        if let Some(key) = &key {
+            secrets = secrets.with(key.expose_secret());
+        }
         let backend = match config.provider {
             Kind::Replay => {
                 let Some(path) = &config.cassette else {
@@ -139,14 +146,20 @@ impl Provider {
             }
         };
         let recorder = match &config.record {
-            Some(path) => Some(Recorder::new(in_workspace(root, path)?)),
+            Some(path) => Some(Recorder::new(in_workspace(root, path)?, secrets.clone())),
             None => None,
         };
         Ok(Provider {
             backend,
             recorder,
             model: config.model.clone(),
+            secrets,
         })
+    }
+
+    /// The keys this provider knows, to redact wherever its replies are written.
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
     }
 
     /// Tunes an HTTP provider's patience (tests use short timeouts and backoffs).
@@ -163,7 +176,8 @@ impl Provider {
     pub async fn window(&self) -> Option<u32> {
         match &self.backend {
             Backend::Http { endpoint, client } if endpoint.wire == Wire::Openai => {
-                window::ask(client, &endpoint.base_url, &self.model).await
+                let auth = endpoint.auth().ok().flatten();
+                window::ask(client, &endpoint.base_url, &self.model, auth).await
             }
             _ => None,
         }
@@ -185,7 +199,9 @@ impl Provider {
     }
 
     /// Streams the reply to `request` (whose user message, as typed, is `prompt`; a fix
-    /// round's summary when `kind` says so) through `emit`, recording it when asked to.
+    /// round's summary when `kind` says so) through `emit`, recording it when asked to. Every
+    /// known key is redacted from the reply before `emit` sees it (a key cut across two
+    /// pieces too: the start of one waits for the next piece) and from the error.
     pub async fn stream(
         &self,
         request: &ChatRequest,
@@ -193,13 +209,15 @@ impl Provider {
         kind: PromptKind,
         emit: &mut (dyn FnMut(ReplyEvent) + Send),
     ) -> Result<(), LlmError> {
-        let mut tape = Tape::new();
-        let mut tee = |event: ReplyEvent| {
-            tape.note(&event);
-            emit(event);
+        let mut outlet = Outlet {
+            redactor: self.secrets.stream(),
+            secrets: &self.secrets,
+            tape: Tape::new(),
+            emit,
         };
+        let mut pass = |event: ReplyEvent| outlet.pass(event);
         let result = match &self.backend {
-            Backend::Http { endpoint, client } => endpoint.stream(client, request, &mut tee).await,
+            Backend::Http { endpoint, client } => endpoint.stream(client, request, &mut pass).await,
             Backend::Replay {
                 cassette,
                 pace,
@@ -207,21 +225,25 @@ impl Provider {
                 sent,
                 fixes,
             } => {
+                // Recorded messages are redacted: look the message up as it was written.
+                let prompt = self.secrets.redact(prompt);
                 let nth = {
                     let mut sent = sent.lock().unwrap_or_else(|p| p.into_inner());
-                    let n = sent.entry(cassette::fingerprint(prompt)).or_default();
+                    let n = sent.entry(cassette::fingerprint(&prompt)).or_default();
                     *n += 1;
                     *n - 1
                 };
                 let fix_nth = kind
                     .is_fix()
                     .then(|| fixes.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-                match cassette.find(prompt, nth, fix_nth) {
-                    Ok(entry) => cassette::play(entry, *pace, steps, &mut tee).await,
+                match cassette.find(&prompt, nth, fix_nth) {
+                    Ok(entry) => cassette::play(entry, *pace, steps, &mut pass).await,
                     Err(e) => Err(e),
                 }
             }
         };
+        let result = result.map_err(|e| e.map_text(|text| self.secrets.redact(&text).into_owned()));
+        let tape = outlet.finish();
         if let Some(recorder) = &self.recorder {
             let end = match &result {
                 Ok(()) => Some(End::Complete),
@@ -236,6 +258,59 @@ impl Provider {
             }
         }
         result
+    }
+}
+
+/// Where a reply's events go: redacted, taped for a recording, then emitted.
+struct Outlet<'a> {
+    redactor: StreamRedactor,
+    secrets: &'a Secrets,
+    tape: Tape,
+    emit: &'a mut (dyn FnMut(ReplyEvent) + Send),
+}
+
+impl Outlet<'_> {
+    /// Passes `event` on, its text redacted; text that may be the start of a key waits.
+    fn pass(&mut self, event: ReplyEvent) {
+        let clean = |text: String| match self.secrets.redact(&text) {
+            std::borrow::Cow::Owned(clean) => clean,
+            std::borrow::Cow::Borrowed(_) => text,
+        };
+        let event = match event {
+            ReplyEvent::Delta(text) => {
+                let ready = self.redactor.push(&text);
+                if ready.is_empty() {
+                    return;
+                }
+                ReplyEvent::Delta(ready)
+            }
+            ReplyEvent::Damaged(what) => ReplyEvent::Damaged(clean(what)),
+            ReplyEvent::Retrying {
+                attempt,
+                of,
+                wait_ms,
+                reason,
+            } => ReplyEvent::Retrying {
+                attempt,
+                of,
+                wait_ms,
+                reason: clean(reason),
+            },
+            other => other,
+        };
+        self.tape.note(&event);
+        (self.emit)(event);
+    }
+
+    /// Passes on the text held back (the start of a key that never finished); the tape.
+    fn finish(mut self) -> Tape {
+        let rest = self.redactor.finish();
+        if !rest.is_empty() {
+            let event = ReplyEvent::Delta(rest);
+            self.tape.note(&event);
+            (self.emit)(event);
+        }
+        self.tape
     }
 }
 

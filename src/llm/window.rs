@@ -143,15 +143,25 @@ pub fn from_ollama_show(body: &str) -> Option<u32> {
 }
 
 /// Asks an OpenAI-compatible server for its window: llama.cpp's `/props`, then Ollama's
-/// `/api/show`. Quick and quiet: any failure means "the server cannot tell".
-pub async fn ask(client: &reqwest::Client, base_url: &str, model: &str) -> Option<u32> {
+/// `/api/show`, with the key's header `auth` when there is one (a llama-server started with a
+/// key refuses `/props` without it; the client's redirect rule keeps it within the origin).
+/// Quick and quiet: any failure means "the server cannot tell".
+pub async fn ask(
+    client: &reqwest::Client,
+    base_url: &str,
+    model: &str,
+    auth: Option<(&str, reqwest::header::HeaderValue)>,
+) -> Option<u32> {
     if hosted(base_url) {
         return None;
     }
     let root = root(base_url);
     let timeout = Duration::from_secs(2);
-    if let Ok(r) = client
-        .get(format!("{root}/props"))
+    let with_auth = |builder: reqwest::RequestBuilder| match &auth {
+        Some((name, value)) => builder.header(*name, value.clone()),
+        None => builder,
+    };
+    if let Ok(r) = with_auth(client.get(format!("{root}/props")))
         .timeout(timeout)
         .send()
         .await
@@ -160,8 +170,7 @@ pub async fn ask(client: &reqwest::Client, base_url: &str, model: &str) -> Optio
     {
         return Some(n);
     }
-    let show = client
-        .post(format!("{root}/api/show"))
+    let show = with_auth(client.post(format!("{root}/api/show")))
         .timeout(timeout)
         .json(&serde_json::json!({ "model": model }))
         .send()

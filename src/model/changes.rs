@@ -69,7 +69,7 @@ impl Model {
         }
         let files = set.files.len();
         let refused = set.refused.len();
-        let warning = self.weakening(&set);
+        let warning = self.damage_warning(&set).or_else(|| self.weakening(&set));
         self.code.changes = Some(ChangeView {
             set,
             selected: 0,
@@ -78,9 +78,14 @@ impl Model {
         });
         self.code.scroll = 0;
         if let Some(warning) = warning {
-            // Never applied without a look, whatever `auto_apply` says.
+            // Never applied without a look, whatever `auto_apply` says; a fix loop cannot go
+            // on without the apply, so it ends here (`run` would wait for it forever).
             self.focus = Pane::Code;
-            return vec![self.notify(NoticeKind::Error, format!("{warning}: review before a/A"))];
+            let mut text = format!("{warning}: review before a/A");
+            if self.session.fix.take().is_some() {
+                text.push_str("; the fix loop stops");
+            }
+            return vec![self.notify(NoticeKind::Error, text)];
         }
         if self.config.loop_.auto_apply && files > 0 {
             return self.apply_changes(true);
@@ -100,6 +105,11 @@ impl Model {
     }
 
     /// A reply asked to implement that edits test files may be weakening them: say which.
+    fn damage_warning(&self, set: &ChangeSet) -> Option<String> {
+        (self.conversation.damaged.contains(&set.turn))
+            .then(|| "⚠ The reply is damaged (a piece may be missing)".to_string())
+    }
+
     fn weakening(&self, set: &ChangeSet) -> Option<String> {
         let step = self
             .session
@@ -436,6 +446,32 @@ mod tests {
         let mut m = model(true);
         let cmds = update(&mut m, Msg::Event(AppEvent::ChangesReady(set())));
         assert!(matches!(cmds.as_slice(), [Cmd::Apply { files, .. }] if files.len() == 2));
+    }
+
+    #[test]
+    fn a_damaged_reply_is_never_applied_without_a_look() {
+        let mut m = model(true);
+        m.conversation.damaged.insert(set().turn);
+        m.session.fix = Some(crate::model::session::FixLoop { round: 1, max: 3 });
+        let cmds = update(&mut m, Msg::Event(AppEvent::ChangesReady(set())));
+        assert!(m.session.fix.is_none(), "the fix loop waits for no look");
+        assert!(
+            m.notice
+                .as_ref()
+                .unwrap()
+                .text
+                .ends_with("; the fix loop stops")
+        );
+        assert!(
+            !cmds.iter().any(|c| matches!(c, Cmd::Apply { .. })),
+            "{cmds:?}"
+        );
+        assert_eq!(m.focus, Pane::Code);
+        let warning = m.code.changes.as_ref().and_then(|v| v.warning.clone());
+        assert_eq!(
+            warning.as_deref(),
+            Some("⚠ The reply is damaged (a piece may be missing)")
+        );
     }
 
     #[test]

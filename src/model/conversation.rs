@@ -22,6 +22,28 @@ use crate::theme::{Theme, scope};
 /// The system prompt: role, edit formats, rules.
 pub const SYSTEM_PROMPT: &str = include_str!("../../assets/prompts/system.md");
 
+/// The damage a stream's reports describe, in words.
+pub fn damage_words(reports: &[String]) -> String {
+    let first = reports.first().map_or("", String::as_str);
+    match reports.len() {
+        1 => format!(
+            "an event of the stream could not be read (`{first}`); a piece of the reply may be \
+             missing"
+        ),
+        n => {
+            let n = if n >= crate::llm::client::MAX_DAMAGE_REPORTS {
+                format!("{n} or more")
+            } else {
+                n.to_string()
+            };
+            format!(
+                "{n} events of the stream could not be read (the first: `{first}`); pieces of \
+                 the reply may be missing"
+            )
+        }
+    }
+}
+
 /// A streaming reply is re-counted at most this often.
 const RECOUNT_EVERY: Duration = Duration::from_millis(100);
 
@@ -33,6 +55,9 @@ pub enum MessageStatus {
     Streaming,
     /// The reply stopped early; what arrived is kept. The reason in words.
     Interrupted(String),
+    /// The reply ended, but events of its stream could not be read: what was read is kept,
+    /// and a piece may be missing. The damage in words.
+    Damaged(String),
     /// Nothing arrived; the error in words.
     Failed(String),
 }
@@ -109,6 +134,8 @@ pub struct Turn {
     pub retry: Option<(u32, u32, Instant, String)>,
     /// When the streaming text was last counted.
     pub counted: Option<Instant>,
+    /// The starts of the stream's unreadable events, as reported.
+    pub damage: Vec<String>,
 }
 
 /// Text with its token count.
@@ -170,6 +197,8 @@ pub struct ConversationPane {
     pub total_lines: usize,
     pub width: u16,
     pub highlighter: Highlighter,
+    /// The turns whose reply is damaged: their changes are never applied without a look.
+    pub damaged: std::collections::BTreeSet<u64>,
 }
 
 impl ConversationPane {
@@ -202,6 +231,7 @@ impl ConversationPane {
             total_lines: 0,
             width: 0,
             highlighter: Highlighter::new(theme.syntax()),
+            damaged: std::collections::BTreeSet::new(),
         };
         pane.system = pane.counted(SYSTEM_PROMPT.to_string());
         pane
@@ -282,7 +312,7 @@ impl ConversationPane {
         for m in &self.messages {
             let kept = matches!(
                 m.status,
-                MessageStatus::Complete | MessageStatus::Interrupted(_)
+                MessageStatus::Complete | MessageStatus::Interrupted(_) | MessageStatus::Damaged(_)
             ) && !m.text.trim().is_empty();
             // A user message whose answer failed goes with it; so does one followed by
             // another user message.
@@ -538,6 +568,10 @@ fn render_message(
             format!(" · interrupted: {why}"),
             theme.style(scope::CONVERSATION_INTERRUPTED),
         )),
+        MessageStatus::Damaged(_) => header.push(Span::styled(
+            " · damaged",
+            theme.style(scope::CONVERSATION_INTERRUPTED),
+        )),
         MessageStatus::Failed(_) => {
             header.push(Span::styled(
                 " · failed",
@@ -571,6 +605,13 @@ fn render_message(
     }
     if let MessageStatus::Failed(error) = &m.status {
         let line = Line::styled(error.clone(), theme.style(scope::CONVERSATION_ERROR));
+        lines.extend(crate::ui::wrap::wrap_line(&line, width as usize));
+    }
+    if let MessageStatus::Damaged(why) = &m.status {
+        let line = Line::styled(
+            format!("⚠ Damaged: {why}"),
+            theme.style(scope::CONVERSATION_INTERRUPTED),
+        );
         lines.extend(crate::ui::wrap::wrap_line(&line, width as usize));
     }
     lines.push(Line::default());
@@ -832,6 +873,7 @@ impl Model {
             usage: Usage::default(),
             retry: None,
             counted: None,
+            damage: Vec::new(),
         });
         conv.follow = true;
         if kind.is_fix() {
@@ -877,7 +919,10 @@ impl Model {
                 reason,
             } => {
                 turn.retry = Some((attempt, of, at + Duration::from_millis(wait_ms), reason));
+                // The attempt that failed is over, its damage with it.
+                turn.damage.clear();
             }
+            ReplyEvent::Damaged(what) => turn.damage.push(what),
             ReplyEvent::Delta(text) => {
                 turn.retry = None;
                 let recount = turn.counted.is_none_or(|t| at >= t + RECOUNT_EVERY);
@@ -912,9 +957,14 @@ impl Model {
         let m = &mut conv.messages[turn.message];
         let mut cmds = Vec::new();
         m.status = match &result {
+            Ok(()) if !turn.damage.is_empty() => MessageStatus::Damaged(damage_words(&turn.damage)),
             Ok(()) => MessageStatus::Complete,
             Err(e) if m.text.is_empty() => MessageStatus::Failed(e.to_string()),
             Err(e) => MessageStatus::Interrupted(e.to_string()),
+        };
+        let damaged = match &m.status {
+            MessageStatus::Damaged(why) => Some(why.clone()),
+            _ => None,
         };
         m.tokens = if conv.tokenizer_ready {
             tokens::count(conv.encoding, &m.text)
@@ -943,6 +993,11 @@ impl Model {
         if let Err(e) = result {
             tracing::warn!(turn = id, error = %e, "reply did not complete");
             cmds.push(self.notify(NoticeKind::Error, e.to_string()));
+        }
+        if let Some(why) = damaged {
+            tracing::warn!(turn = id, damage = %why, "reply damaged");
+            self.conversation.damaged.insert(id);
+            cmds.push(self.notify(NoticeKind::Error, format!("The reply is damaged: {why}")));
         }
         let text = self.conversation.messages[turn.message].text.clone();
         match self.propose_changes(id, &text) {
@@ -1265,6 +1320,56 @@ mod tests {
         // The partial reply stays in the history the next request carries.
         let (_, req) = send(&mut m, "go on");
         assert_eq!(req.messages[1].content, "partial");
+    }
+
+    #[test]
+    fn unreadable_events_mark_the_reply_damaged_and_keep_its_text() {
+        let mut m = model();
+        let (turn, _) = send(&mut m, "hello");
+        let now = Instant::now();
+        // A failed attempt's damage goes with it.
+        reply(&mut m, turn, ReplyEvent::Damaged("old".into()), now);
+        let retrying = ReplyEvent::Retrying {
+            attempt: 2,
+            of: 3,
+            wait_ms: 10,
+            reason: "overloaded".into(),
+        };
+        reply(&mut m, turn, retrying, now);
+        reply(&mut m, turn, ReplyEvent::Delta("one ".into()), now);
+        reply(&mut m, turn, ReplyEvent::Damaged("{\"choi".into()), now);
+        reply(&mut m, turn, ReplyEvent::Delta("three".into()), now);
+        let cmds = end(&mut m, turn, Ok(()));
+        let msg = &m.conversation.messages[1];
+        assert_eq!(msg.text, "one three");
+        let why = "an event of the stream could not be read (`{\"choi`); a piece of the reply may be missing";
+        assert_eq!(msg.status, MessageStatus::Damaged(why.into()));
+        assert!(
+            cmds.iter().any(|c| matches!(c, Cmd::Journal(Record::End {
+                status: crate::session::journal::EndStatus::Damaged,
+                error: Some(e),
+                ..
+            }) if e == why)),
+            "{cmds:?}"
+        );
+        let notice = m.notice.as_ref().unwrap();
+        assert_eq!(notice.text, format!("The reply is damaged: {why}"));
+        assert!(m.conversation.damaged.contains(&turn));
+        // The damaged reply stays in the history the next request carries.
+        let (_, req) = send(&mut m, "go on");
+        assert_eq!(req.messages[1].content, "one three");
+    }
+
+    #[test]
+    fn damage_is_counted_in_words() {
+        let many: Vec<String> = (0..3).map(|i| format!("e{i}")).collect();
+        assert_eq!(
+            damage_words(&many),
+            "3 events of the stream could not be read (the first: `e0`); pieces of the reply \
+             may be missing"
+        );
+        let capped = vec!["x".to_string(); crate::llm::client::MAX_DAMAGE_REPORTS];
+        assert!(damage_words(&capped).starts_with("10 or more events"));
     }
 
     #[test]

@@ -747,6 +747,7 @@ impl Model {
             let status = match m.status {
                 RestoredStatus::Complete => MessageStatus::Complete,
                 RestoredStatus::Interrupted(why) => MessageStatus::Interrupted(why),
+                RestoredStatus::Damaged(why) => MessageStatus::Damaged(why),
                 RestoredStatus::Failed(why) => MessageStatus::Failed(why),
             };
             let mut message = Message::new(m.role, m.text, status);
@@ -805,6 +806,7 @@ impl Model {
         let (status, error) = match status {
             MessageStatus::Complete | MessageStatus::Streaming => (EndStatus::Complete, None),
             MessageStatus::Interrupted(why) => (EndStatus::Interrupted, Some(why.clone())),
+            MessageStatus::Damaged(why) => (EndStatus::Damaged, Some(why.clone())),
             MessageStatus::Failed(why) => (EndStatus::Failed, Some(why.clone())),
         };
         Self::journal(Record::End {

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use super::export::{secrets_from_env, transcript};
+use super::export::transcript;
 use super::journal;
 use super::store::SessionStore;
 use crate::cli::{StartError, workspace_root};
@@ -93,7 +93,7 @@ pub fn export(
         .as_ref()
         .and_then(|p| PinStore::new(&root).version(p.version))
         .map(|p| p.text);
-    let secrets = secrets_from_env(&[config.model.api_key_env.as_str()]);
+    let secrets = crate::secrets::Secrets::from_env(&config.model.api_key_env);
     let t = transcript(&restored, &read.entries, spec, &secrets);
     let text = match format {
         ExportFormat::Md => t.markdown(),

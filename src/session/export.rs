@@ -10,9 +10,7 @@ use super::journal::{Entry, Record};
 use super::restore::{Restored, RestoredStatus};
 use super::{PromptKind, format_utc};
 use crate::llm::Usage;
-
-/// What replaces a secret.
-pub const REDACTED: &str = "[redacted]";
+use crate::secrets::{REDACTED, Secrets};
 
 /// Shapes of well-known API keys and tokens, redacted wherever they appear.
 static KEY_SHAPES: LazyLock<Regex> = LazyLock::new(|| {
@@ -27,25 +25,11 @@ static KEY_SHAPES: LazyLock<Regex> = LazyLock::new(|| {
     .expect("the key shapes compile")
 });
 
-/// `text` with every known secret (the values given, and anything shaped like an API key)
-/// replaced by [`REDACTED`].
-pub fn redact(text: &str, secrets: &[String]) -> String {
-    let mut out = text.to_string();
-    for secret in secrets.iter().filter(|s| s.len() >= 8) {
-        out = out.replace(secret.as_str(), REDACTED);
-    }
+/// `text` with every known secret (the values of the key variables, and anything shaped like
+/// an API key) replaced by [`REDACTED`].
+pub fn redact(text: &str, secrets: &Secrets) -> String {
+    let out = secrets.redact(text);
     KEY_SHAPES.replace_all(&out, REDACTED).into_owned()
-}
-
-/// The secrets in this environment: the values of the key variables.
-pub fn secrets_from_env(extra_vars: &[&str]) -> Vec<String> {
-    let mut vars = vec!["OPENAI_API_KEY", "ANTHROPIC_API_KEY"];
-    vars.extend_from_slice(extra_vars);
-    vars.iter()
-        .filter_map(|v| std::env::var(v).ok())
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-        .collect()
 }
 
 /// One event of a transcript.
@@ -121,7 +105,7 @@ pub fn transcript(
     restored: &Restored,
     entries: &[Entry],
     spec: Option<String>,
-    secrets: &[String],
+    secrets: &Secrets,
 ) -> Transcript {
     let clean = |s: &str| redact(s, secrets);
     let mut events = Vec::new();
@@ -151,6 +135,7 @@ pub fn transcript(
                 let (status, error) = match &reply.status {
                     RestoredStatus::Complete => ("complete", None),
                     RestoredStatus::Interrupted(why) => ("interrupted", Some(clean(why))),
+                    RestoredStatus::Damaged(why) => ("damaged", Some(clean(why))),
                     RestoredStatus::Failed(why) => ("failed", Some(clean(why))),
                 };
                 // Redacted whole: a key can be split across chunks.
@@ -336,7 +321,7 @@ mod tests {
 
     #[test]
     fn redaction_covers_given_values_and_key_shapes() {
-        let secrets = vec!["local-secret-value".to_string()];
+        let secrets = Secrets::new(["local-secret-value".to_string()]);
         let text =
             "use local-secret-value or sk-abcdefghijklmnop1234 or Bearer abcdefghij0123456789 ok";
         let out = redact(text, &secrets);
@@ -344,7 +329,7 @@ mod tests {
         assert!(!out.contains("sk-abcdefghijklmnop1234"));
         assert!(!out.contains("abcdefghij0123456789"));
         assert!(out.ends_with(" ok"));
-        assert_eq!(redact("nothing here", &[]), "nothing here");
+        assert_eq!(redact("nothing here", &Secrets::default()), "nothing here");
     }
 
     #[test]

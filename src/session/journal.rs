@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{CorrectionSource, PromptKind, Step};
 use crate::llm::Usage;
+use crate::secrets::Secrets;
 
 /// The journal format version, in every `start` record.
 pub const VERSION: u32 = 1;
@@ -30,6 +31,8 @@ pub enum EndStatus {
     Complete,
     /// Cut off (cancelled, a dropped stream, an error mid-reply); what arrived is kept.
     Interrupted,
+    /// Ended, but events of the stream could not be read; what was read is kept.
+    Damaged,
     /// Nothing arrived.
     Failed,
 }
@@ -137,6 +140,8 @@ pub struct Entry {
 pub struct Journal {
     path: PathBuf,
     file: Mutex<File>,
+    /// Redacted from every record before it is written.
+    secrets: Secrets,
 }
 
 /// Why a journal could not be written or read.
@@ -184,7 +189,14 @@ impl Journal {
         Ok(Journal {
             path: path.to_path_buf(),
             file: Mutex::new(file),
+            secrets: Secrets::default(),
         })
+    }
+
+    /// The journal, redacting `secrets` from every record it writes.
+    pub fn redacting(mut self, secrets: Secrets) -> Journal {
+        self.secrets = secrets;
+        self
     }
 
     /// Where the journal is.
@@ -197,9 +209,10 @@ impl Journal {
         self.append_at(super::now_ms(), record)
     }
 
-    /// Appends one record stamped `at`.
+    /// Appends one record stamped `at`, its secrets redacted.
     pub fn append_at(&self, at: u64, record: Record) -> Result<(), JournalError> {
-        let mut line = serde_json::to_vec(&Entry { at, record })
+        let mut line = (self.secrets)
+            .to_json_line(&Entry { at, record })
             .map_err(|e| io_error(&self.path)(io::Error::other(e)))?;
         line.push(b'\n');
         let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
@@ -350,6 +363,33 @@ mod tests {
             "the new record survives the torn one"
         );
         assert_eq!(read2.entries[1].record, user(2, "two"));
+    }
+
+    #[test]
+    fn secrets_are_redacted_from_every_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.jsonl");
+        let key = "sk-journal-test-0123456789";
+        let journal = Journal::open(&path)
+            .unwrap()
+            .redacting(Secrets::new([key.to_string()]));
+        journal
+            .append_at(1, user(1, &format!("my key: {key}")))
+            .unwrap();
+        let end = Record::End {
+            turn: 1,
+            status: EndStatus::Interrupted,
+            error: Some(format!("refused {key}")),
+            usage: Usage::default(),
+        };
+        journal.append_at(2, end).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains(key), "{text}");
+        let read = read(&path).unwrap();
+        assert_eq!(read.entries[0].record, user(1, "my key: [redacted]"));
+        assert!(
+            matches!(&read.entries[1].record, Record::End { error: Some(e), .. } if e == "refused [redacted]")
+        );
     }
 
     #[test]

@@ -14,6 +14,8 @@ pub const CUT_OFF: &str = "specbench stopped before the reply finished";
 pub enum RestoredStatus {
     Complete,
     Interrupted(String),
+    /// Ended with events of the stream unreadable; the damage in words.
+    Damaged(String),
     Failed(String),
 }
 
@@ -179,6 +181,7 @@ pub fn fold(id: &str, read: &ReadJournal) -> Restored {
                     m.status = match status {
                         EndStatus::Complete => RestoredStatus::Complete,
                         EndStatus::Interrupted => RestoredStatus::Interrupted(why),
+                        EndStatus::Damaged => RestoredStatus::Damaged(why),
                         EndStatus::Failed => RestoredStatus::Failed(why),
                     };
                     m.usage = *usage;
@@ -305,6 +308,25 @@ mod tests {
         assert_eq!(r.turns(), 2);
         assert_eq!(r.tokens(), 105);
         assert_eq!(r.status(), "interrupted");
+    }
+
+    #[test]
+    fn a_damaged_reply_comes_back_damaged_with_its_words() {
+        let end = Record::End {
+            turn: 1,
+            status: EndStatus::Damaged,
+            error: Some("an event of the stream could not be read".into()),
+            usage: Usage::default(),
+        };
+        let r = fold(
+            "s",
+            &entries(vec![user(1, "hi"), chunk(1, "one three"), end]),
+        );
+        assert_eq!(r.messages[1].text, "one three");
+        assert_eq!(
+            r.messages[1].status,
+            RestoredStatus::Damaged("an event of the stream could not be read".into())
+        );
     }
 
     #[test]
