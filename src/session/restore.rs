@@ -53,6 +53,8 @@ pub struct Restored {
     pub max_turn: u64,
     /// Lines that could not be read: (1-based line, why).
     pub skipped: Vec<(usize, String)>,
+    /// An apply that began and never ended (specbench stopped midway): its label and files.
+    pub unfinished_apply: Option<(String, Vec<String>)>,
 }
 
 impl Restored {
@@ -199,7 +201,15 @@ pub fn fold(id: &str, read: &ReadJournal) -> Restored {
                 });
             }
             Record::Archived { successor } => out.successor = Some(successor.clone()),
-            Record::Applied { .. } | Record::Undone { .. } | Record::Run { .. } => {}
+            Record::Applying { label, files } => {
+                out.unfinished_apply = Some((label.clone(), files.clone()));
+            }
+            Record::Applied { .. }
+            | Record::ApplyFailed { .. }
+            | Record::ApplyInterrupted { .. } => {
+                out.unfinished_apply = None;
+            }
+            Record::Undone { .. } | Record::Run { .. } => {}
         }
     }
     // A reply that never got a chunk nor an end: nothing arrived before the stop.

@@ -57,7 +57,7 @@ pub fn draw(frame: &mut Frame, model: &Model) {
             applied,
             selected,
         }) => draw_checkpoints(frame, items, *applied, *selected, theme),
-        Some(Overlay::ConfirmUndo { redo, paths }) => {
+        Some(Overlay::ConfirmUndo { redo, paths, .. }) => {
             draw_confirm_undo(frame, *redo, paths, theme);
         }
         Some(Overlay::Fresh) => session::draw_fresh(frame, model),
