@@ -268,12 +268,12 @@ impl Effects {
                         let _held = hold(&writes);
                         crate::code::recovery::recover(&root, None)
                     };
-                    let _ = tx.send(Msg::Event(AppEvent::Recovered(recovery)));
                     let _ = tx.send(Msg::Event(AppEvent::SessionOpened {
                         id,
                         restored: None,
                         counts: Vec::new(),
                     }));
+                    let _ = tx.send(Msg::Event(AppEvent::Recovered(recovery)));
                 });
                 return;
             }
@@ -329,7 +329,6 @@ impl Effects {
                 };
                 append_synced(Some(&journal), record, &tx);
             }
-            let _ = tx.send(Msg::Event(AppEvent::Recovered(recovery)));
             let counts = match &restored {
                 Some(r) if !r.messages.is_empty() => {
                     tokens::preload(encoding);
@@ -346,6 +345,8 @@ impl Effects {
                 restored,
                 counts,
             }));
+            // After the session's own notice: what was found matters more.
+            let _ = tx.send(Msg::Event(AppEvent::Recovered(recovery)));
         });
     }
 

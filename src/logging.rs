@@ -34,5 +34,5 @@ pub fn init(root: &Path) -> Result<WorkerGuard, StateError> {
 
 /// What the user is told when the log cannot be written.
 pub fn off_notice(e: &StateError) -> String {
-    format!("{e}; logging is off")
+    format!("Logging is off: {e}")
 }

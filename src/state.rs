@@ -27,15 +27,13 @@ const GITIGNORE: &str = "# specbench's state: pins, sessions, checkpoints, log\n
 pub enum StateError {
     /// A symlink where a state directory or file belongs.
     #[error(
-        "{} is a symlink: specbench keeps its state only in real files inside the workspace \
-         and does not follow it (remove the link)",
+        "{} is a symlink; specbench will not follow it for its state (remove the link)",
         path.display()
     )]
     Symlink { path: PathBuf },
     /// A state directory or file owned by someone else.
     #[error(
-        "{} belongs to another user (uid {owner}; you are uid {uid}): specbench does not use \
-         state it does not own",
+        "{} belongs to uid {owner}, not to you (uid {uid}); specbench will not use it",
         path.display()
     )]
     NotOwned { path: PathBuf, owner: u32, uid: u32 },
@@ -101,7 +99,9 @@ impl StateDir {
         let state = Self::root(root)?
             .child(STATE_DIR, Missing::Create)?
             .ok_or_else(|| gone(&root.join(STATE_DIR)))?;
-        if let Err(e) = state.write_new(".gitignore", GITIGNORE.as_bytes()) {
+        if !state.has(".gitignore")
+            && let Err(e) = state.write_new(".gitignore", GITIGNORE.as_bytes())
+        {
             tracing::warn!(error = %e, "cannot write .specbench/.gitignore");
         }
         let mut dir = state;
@@ -144,6 +144,11 @@ impl StateDir {
     /// The path of `name` in this directory, for messages.
     pub fn join(&self, name: &str) -> PathBuf {
         self.path.join(name)
+    }
+
+    /// Whether this directory has an entry `name` (of any kind, a symlink included).
+    fn has(&self, name: &str) -> bool {
+        rustix::fs::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW).is_ok()
     }
 
     /// The subdirectory `name`, checked.
@@ -516,7 +521,7 @@ mod tests {
     fn state_owned_by_another_user_is_refused() {
         let err = check_owner(Path::new("/w/.specbench"), 1, 1000).unwrap_err();
         assert!(err.to_string().contains("/w/.specbench"), "{err}");
-        assert!(err.to_string().contains("another user"), "{err}");
+        assert!(err.to_string().contains("not to you"), "{err}");
         check_owner(Path::new("/w/.specbench"), 1000, 1000).unwrap();
         // With the privilege to give files away, the real thing.
         if euid() != 0 {

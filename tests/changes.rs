@@ -472,8 +472,7 @@ async fn hand_edits_after_an_undo_a_restore_or_a_restart_are_noticed_and_never_o
     .unwrap();
     let mut d = Driver::new(&root);
     d.run(vec![Cmd::OpenSession]);
-    d.until(|e| matches!(e, AppEvent::SessionOpened { .. }))
-        .await;
+    d.until(|e| matches!(e, AppEvent::Recovered(_))).await;
     d.reload("a.py").await;
     assert_eq!(d.hand_edits_noticed().len(), 1, "{:?}", d.notices);
     d.key('u');

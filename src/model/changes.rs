@@ -398,28 +398,28 @@ pub fn recovery_report(
     if let Some(s) = stopped {
         if s.finished {
             out.push(format!(
-                "specbench stopped just after applying {}; u undoes it",
+                "An apply finished as specbench stopped; u undoes it ({})",
                 s.label
             ));
         } else if s.written.is_empty() {
             out.push(format!(
-                "specbench stopped before applying {}: no file was changed",
+                "An apply was cut short before it changed any file ({})",
                 s.label
             ));
         } else {
             kind = NoticeKind::Error;
+            let them = if s.written.len() == 1 { "it" } else { "them" };
             out.push(format!(
-                "specbench stopped in the middle of applying {}: {} of {} written; u puts them \
-                 back",
-                s.label,
+                "An apply was cut short: {} of {} written, u puts {them} back ({})",
                 s.written.len(),
-                files(s.files.len())
+                files(s.files.len()),
+                s.label
             ));
         }
     }
     if !sweep.removed.is_empty() {
         out.push(format!(
-            "removed {} left by a write that was cut short",
+            "removed {} left by a cut write",
             if sweep.removed.len() == 1 {
                 "a temp file".to_string()
             } else {
@@ -763,8 +763,8 @@ mod tests {
         assert_eq!(notice.kind, NoticeKind::Error);
         assert_eq!(
             notice.text,
-            "specbench stopped in the middle of applying reply 3: a.py, b.py: 1 of 2 files \
-             written; u puts them back · removed a temp file left by a write that was cut short"
+            "An apply was cut short: 1 of 2 files written, u puts it back (reply 3: a.py, b.py) \
+             · removed a temp file left by a cut write"
         );
     }
 
