@@ -332,4 +332,40 @@ mod tests {
         );
         assert_eq!(r.status(), "archived");
     }
+    #[test]
+    fn an_apply_that_began_and_never_ended_is_unfinished() {
+        let applying = |label: &str| Record::Applying {
+            label: label.into(),
+            files: vec!["a.py".into()],
+        };
+        let ended = [
+            Record::Applied {
+                label: "reply 1".into(),
+                files: vec!["a.py".into()],
+            },
+            Record::ApplyFailed {
+                label: "reply 1".into(),
+                error: "disk full".into(),
+            },
+            Record::ApplyInterrupted {
+                label: "reply 1".into(),
+                written: vec![],
+            },
+        ];
+        for end in ended {
+            let read = entries(vec![applying("reply 1"), end, applying("reply 2")]);
+            assert_eq!(
+                fold("s", &read).unfinished_apply,
+                Some(("reply 2".to_string(), vec!["a.py".to_string()]))
+            );
+        }
+        let read = entries(vec![
+            applying("reply 1"),
+            Record::Applied {
+                label: "reply 1".into(),
+                files: vec!["a.py".into()],
+            },
+        ]);
+        assert_eq!(fold("s", &read).unfinished_apply, None);
+    }
 }

@@ -83,10 +83,13 @@ impl SessionStore {
         Ok(dir)
     }
 
-    /// Opens session `id`'s journal for appending (created, with its folder, when missing).
+    /// Opens session `id`'s journal for appending (created, with its folder, when missing; the
+    /// folder synced so a new journal's entry is on the disk too).
     pub fn open(&self, id: &str) -> Result<Journal, SessionError> {
         let dir = StateDir::create(&self.root, &[SESSIONS_DIR]).map_err(JournalError::from)?;
-        Ok(Journal::open(&dir, &file_name(id))?)
+        let journal = Journal::open(&dir, &file_name(id))?;
+        dir.sync().map_err(JournalError::from)?;
+        Ok(journal)
     }
 
     /// Reads session `id`'s journal.
