@@ -116,7 +116,12 @@ impl StateDir {
 
     /// `.specbench/<sub...>` of the workspace at `root` if it exists (`None` if not).
     pub fn existing(root: &Path, sub: &[&str]) -> Result<Option<StateDir>, StateError> {
-        let mut dir = Self::root(root)?;
+        let mut dir = match Self::root(root) {
+            Err(StateError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
+                return Ok(None);
+            }
+            other => other?,
+        };
         for name in std::iter::once(&STATE_DIR).chain(sub) {
             match dir.child(name, Missing::Absent)? {
                 Some(next) => dir = next,

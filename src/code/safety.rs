@@ -673,6 +673,81 @@ mod tests {
     }
 
     #[test]
+    fn temp_names_are_matched_exactly() {
+        let name = temp_name("calc.py", 42);
+        assert!(name.starts_with(&format!(".calc.py.{}.", std::process::id())));
+        assert_eq!(temp_writer(&name), Some(std::process::id()));
+        assert_eq!(temp_writer(".a.b.py.77.Ab3dE9.specbench-tmp"), Some(77));
+        for other in [
+            "calc.py",
+            ".calc.py.tmp",
+            ".calc.py.77.Ab3dE.specbench-tmp",
+            ".calc.py.77.Ab3dE9x.specbench-tmp",
+            ".calc.py.7x.Ab3dE9.specbench-tmp",
+            "calc.py.77.Ab3dE9.specbench-tmp",
+            "..77.Ab3dE9.specbench-tmp",
+            ".calc.py.Ab3dE9.specbench-tmp",
+            ".calc.py.77.Ab-dE9.specbench-tmp",
+        ] {
+            assert_eq!(temp_writer(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn a_sweep_removes_only_the_temp_files_of_writers_that_are_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let gone = std::process::Command::new("true").spawn().unwrap();
+        let gone_pid = gone.id();
+        let mut gone = gone;
+        gone.wait().unwrap();
+        let mut alive = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let write = |name: &str| fs::write(dir.path().join(name), "half\n").unwrap();
+        let dead = format!(".a.py.{gone_pid}.Ab3dE9.specbench-tmp");
+        let running = format!(".b.py.{}.Zz9yX8.specbench-tmp", alive.id());
+        let own = temp_name("c.py", 1);
+        write(&dead);
+        write(&running);
+        write(&own);
+        write("notes.specbench-tmp");
+        write(".d.py.tmp");
+        symlink(
+            dir.path().join("notes.specbench-tmp"),
+            dir.path()
+                .join(format!(".e.py.{gone_pid}.Qq1wE2.specbench-tmp")),
+        )
+        .unwrap();
+        let mut sweep = Sweep::default();
+        sweep_temp_files(dir.path(), &mut sweep);
+        alive.kill().unwrap();
+        alive.wait().unwrap();
+        assert_eq!(sweep.removed, vec![dir.path().join(&dead)]);
+        assert_eq!(sweep.kept.len(), 1);
+        assert_eq!(sweep.kept[0].0, dir.path().join(&running));
+        assert!(
+            sweep.kept[0].1.contains("still running"),
+            "{:?}",
+            sweep.kept
+        );
+        let mut left: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        let mut want = vec![
+            running,
+            own,
+            "notes.specbench-tmp".to_string(),
+            ".d.py.tmp".to_string(),
+            format!(".e.py.{gone_pid}.Qq1wE2.specbench-tmp"),
+        ];
+        want.sort();
+        assert_eq!(left, want);
+    }
+
+    #[test]
     fn hash_is_sha256_hex() {
         assert_eq!(
             hash("abc"),
