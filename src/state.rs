@@ -141,11 +141,6 @@ impl StateDir {
         })
     }
 
-    /// Where this directory is.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// The path of `name` in this directory, for messages.
     pub fn join(&self, name: &str) -> PathBuf {
         self.path.join(name)
@@ -430,7 +425,10 @@ mod tests {
     fn directories_are_0700_files_0600_and_looser_modes_are_tightened() {
         let (_dir, root, _) = workspace();
         let sessions = StateDir::create(&root, &["sessions"]).unwrap();
-        assert_eq!(sessions.path(), root.join(".specbench/sessions"));
+        assert_eq!(
+            sessions.join("s.jsonl"),
+            root.join(".specbench/sessions/s.jsonl")
+        );
         assert_eq!(mode(&root.join(".specbench")), 0o700);
         assert_eq!(mode(&root.join(".specbench/sessions")), 0o700);
         assert_eq!(mode(&root.join(".specbench/.gitignore")), 0o600);

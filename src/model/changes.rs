@@ -419,7 +419,7 @@ pub fn recovery_report(
     }
     if !sweep.removed.is_empty() {
         out.push(format!(
-            "removed {} left by a cut write",
+            "Removed {} left by a cut write",
             if sweep.removed.len() == 1 {
                 "a temp file".to_string()
             } else {
@@ -429,7 +429,7 @@ pub fn recovery_report(
     }
     for (path, why) in &sweep.kept {
         kind = NoticeKind::Error;
-        out.push(format!("left {}: {why}", path.display()));
+        out.push(format!("Left {}: {why}", path.display()));
     }
     if let Some(e) = error {
         kind = NoticeKind::Error;
@@ -764,7 +764,7 @@ mod tests {
         assert_eq!(
             notice.text,
             "An apply was cut short: 1 of 2 files written, u puts it back (reply 3: a.py, b.py) \
-             · removed a temp file left by a cut write"
+             · Removed a temp file left by a cut write"
         );
     }
 
