@@ -75,10 +75,10 @@ fn reply(i: usize) -> String {
 
 /// Writes a journal of about 200k tokens (100 turns) into `root`, chunked as a stream is.
 fn session_200k(root: &std::path::Path) -> (String, usize) {
-    use specbench::session::journal::{EndStatus, Journal, Record, VERSION};
+    use specbench::session::journal::{EndStatus, Record, VERSION};
     let store = specbench::session::store::SessionStore::new(root);
     let id = store.new_id(specbench::session::now_ms());
-    let journal = Journal::open(&store.path(&id)).expect("journal");
+    let journal = store.open(&id).expect("journal");
     let record = |r: Record| journal.append(r).expect("write");
     record(Record::Start {
         v: VERSION,

@@ -121,8 +121,7 @@ where
                         batch_after.push(Msg::Event(AppEvent::EditorClosed(edited)));
                     }
                     Cmd::EditDraft { text } => {
-                        let path = model.draft_path();
-                        let edited = edit_draft(host, &path, &text);
+                        let edited = edit_draft(host, &model.root, &text);
                         repaint(terminal)?;
                         update(&mut model, Msg::Resumed);
                         batch_after.push(Msg::Event(AppEvent::DraftEdited(edited)));
@@ -206,17 +205,24 @@ where
         .map_err(io::Error::other)
 }
 
-/// Writes the draft to `path`, lets the user edit it, and reads it back.
-fn edit_draft<H: Host>(host: &mut H, path: &Path, text: &str) -> Result<String, String> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+/// Writes the draft to `.specbench/draft.md` (0600, replacing whatever is there, a symlink
+/// included, never writing through one), lets the user edit it, and reads it back.
+fn edit_draft<H: Host>(host: &mut H, root: &Path, text: &str) -> Result<String, String> {
+    let dir = crate::state::StateDir::create(root, &[]).map_err(|e| e.to_string())?;
+    dir.write_atomic(DRAFT_FILE, text.as_bytes())
+        .map_err(|e| e.to_string())?;
+    host.edit(&dir.join(DRAFT_FILE))
+        .map_err(|e| e.to_string())?;
+    let edited = dir.read(DRAFT_FILE).map_err(|e| e.to_string());
+    if let Err(e) = dir.remove(DRAFT_FILE) {
+        tracing::warn!(error = %e, "cannot remove the draft file");
     }
-    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
-    host.edit(path).map_err(|e| e.to_string())?;
-    let edited = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let _ = std::fs::remove_file(path);
-    Ok(edited)
+    let edited = edited?.ok_or_else(|| format!("{} is gone", dir.join(DRAFT_FILE).display()))?;
+    Ok(String::from_utf8_lossy(&edited).into_owned())
 }
+
+/// The draft's file in the state directory.
+const DRAFT_FILE: &str = "draft.md";
 
 async fn sleep_until(deadline: Option<Instant>) {
     if let Some(deadline) = deadline {

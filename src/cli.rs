@@ -296,7 +296,10 @@ fn open(
     let root = workspace_root(dir)?;
     let config = config::load(&root, overrides)?;
     let secrets = crate::secrets::Secrets::from_env(&config.model.api_key_env);
-    let _log_guard = logging::init(&root, &secrets)?;
+    let (_log_guard, log_off) = match logging::init(&root, &secrets) {
+        Ok(guard) => (Some(guard), None),
+        Err(e) => (None, Some(logging::off_notice(&e))),
+    };
     tracing::info!(root = %root.display(), "opening workspace");
     let (theme, theme_error) = ThemeSource::from_env().load_or_default(&config.ui.theme);
     // A demo in a temporary directory is just "demo": its path says nothing to the audience.
@@ -312,6 +315,9 @@ fn open(
     let mut first_cmds = Vec::new();
     if let Some(text) = notice {
         first_cmds.push(model.notify(NoticeKind::Info, text));
+    }
+    if let Some(why) = log_off {
+        first_cmds.push(model.notify(NoticeKind::Error, why));
     }
     if let Some(err) = theme_error {
         tracing::warn!(%err, "theme not usable");

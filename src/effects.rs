@@ -8,11 +8,13 @@ use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::oneshot;
 
+use crate::code::changes;
 use crate::config::Config;
 use crate::llm::ChatRequest;
 use crate::llm::client::LlmError;
 use crate::llm::provider::Provider;
 use crate::llm::{request, tokens};
+use crate::model::changes::{ApplyDone, UndoOutcome, Wrote};
 use crate::model::{AppEvent, Cmd, Msg, ScanOutcome, SharedPlan};
 use crate::runner::process::{self, RunRequest};
 use crate::secrets::Secrets;
@@ -45,24 +47,138 @@ pub struct Effects {
     journal: Arc<Mutex<Option<Arc<Journal>>>>,
     /// The keys redacted from every journal record.
     secrets: Secrets,
+    /// Held while files are written (apply, undo, redo, restore, recovery) and while a file is
+    /// read for display, result sent included: a reload of a file specbench just wrote is
+    /// reported after the write, never before it, so it is never taken for a hand edit.
+    writes: Arc<Mutex<()>>,
 }
 
-/// An undo's (or redo's) result in the terms the model shows.
+/// An undo's (or redo's) result in the terms the model shows; `steps` were asked for from
+/// this one on.
 fn undo_outcome(
     result: Result<crate::code::checkpoint::Checkpoint, crate::code::checkpoint::CheckpointError>,
     redo: bool,
-) -> crate::model::changes::UndoOutcome {
+    steps: usize,
+) -> UndoOutcome {
     use crate::code::checkpoint::CheckpointError as E;
-    use crate::model::changes::UndoOutcome;
     match result {
         Ok(cp) => UndoOutcome::Done {
             label: cp.label,
-            files: cp.files.into_iter().map(|f| f.rel).collect(),
+            files: cp
+                .files
+                .into_iter()
+                .map(|f| {
+                    let left = if redo { f.after } else { f.before };
+                    Wrote {
+                        rel: f.rel,
+                        hash: left.as_deref().map(crate::code::safety::hash),
+                    }
+                })
+                .collect(),
         },
-        Err(E::ChangedSince { paths }) => UndoOutcome::ChangedSince(paths),
+        Err(E::ChangedSince { paths }) => UndoOutcome::ChangedSince { paths, steps },
         Err(E::NothingToUndo) if !redo => UndoOutcome::Failed("Nothing to undo".into()),
         Err(E::NothingToRedo) if redo => UndoOutcome::Failed("Nothing to redo".into()),
         Err(e) => UndoOutcome::Failed(e.to_string()),
+    }
+}
+
+/// Takes the write lock; a panic elsewhere while it was held does not keep it.
+fn hold(lock: &Mutex<()>) -> std::sync::MutexGuard<'_, ()> {
+    lock.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Appends `record` to `journal` and syncs it; a failure is logged and reported.
+fn append_synced(journal: Option<&Journal>, record: Record, tx: &UnboundedSender<Msg>) {
+    let Some(journal) = journal else { return };
+    if let Err(e) = journal.append(record).and_then(|()| journal.sync()) {
+        tracing::error!(error = %e, "journal write failed");
+        let _ = tx.send(Msg::Event(AppEvent::JournalFailed(e.to_string())));
+    }
+}
+
+/// An apply in the order that survives a crash at any point: the intent journaled and synced,
+/// the checkpoint (previous contents) recorded and synced, the files replaced one by one, then
+/// `applied` journaled and synced.
+fn apply_journaled(
+    root: &std::path::Path,
+    label: &str,
+    files: &[(PathBuf, Option<String>, String)],
+    allowed: Option<&globset::GlobSet>,
+    journal: Option<&Journal>,
+    tx: &UnboundedSender<Msg>,
+) -> Result<ApplyDone, String> {
+    let plan = changes::plan(root, files, allowed).map_err(|e| e.to_string())?;
+    let names: Vec<String> = plan
+        .files()
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let label = label.to_string();
+    append_synced(
+        journal,
+        Record::Applying {
+            label: label.clone(),
+            files: names.clone(),
+        },
+        tx,
+    );
+    match changes::execute(root, &label, &plan) {
+        Ok(checkpoint) => {
+            append_synced(
+                journal,
+                Record::Applied {
+                    label: label.clone(),
+                    files: names,
+                },
+                tx,
+            );
+            let files = checkpoint
+                .files
+                .into_iter()
+                .map(|f| Wrote {
+                    rel: f.rel,
+                    hash: f.after.as_deref().map(crate::code::safety::hash),
+                })
+                .collect();
+            Ok(ApplyDone { label, files })
+        }
+        Err(e) => {
+            let error = e.to_string();
+            append_synced(
+                journal,
+                Record::ApplyFailed {
+                    label,
+                    error: error.clone(),
+                },
+                tx,
+            );
+            Err(error)
+        }
+    }
+}
+
+/// Undoes (`steps` < 0) or redoes (> 0) that many checkpoints, reporting each one, and stops
+/// at the first that cannot be (files changed by hand: the user is asked). `force` goes over
+/// hand edits in the first.
+fn travel(root: &std::path::Path, steps: isize, force: bool, tx: &UnboundedSender<Msg>) {
+    let store = crate::code::checkpoint::CheckpointStore::new(root);
+    let redo = steps > 0;
+    let total = steps.unsigned_abs();
+    for done in 0..total {
+        let force = force && done == 0;
+        let result = if redo {
+            store.redo(force)
+        } else {
+            store.undo(force)
+        };
+        let outcome = undo_outcome(result, redo, total - done);
+        let stop = !matches!(outcome, UndoOutcome::Done { .. });
+        let _ = tx.send(Msg::Event(AppEvent::Undone { redo, outcome }));
+        if stop {
+            break;
+        }
     }
 }
 
@@ -107,6 +223,7 @@ impl Effects {
             provider: Arc::new(provider),
             replies: Arc::default(),
             journal: Arc::default(),
+            writes: Arc::default(),
         }
     }
 
@@ -138,27 +255,34 @@ impl Effects {
     }
 
     /// Opens the session to resume (the latest not archived) or starts one, then reads it
-    /// back and counts its messages off the UI task.
+    /// back and counts its messages off the UI task. What an earlier specbench left (an apply
+    /// it was stopped in, temp files) is settled there too, and reported.
     fn open_session(&self) {
         let store = SessionStore::new(&self.root);
         let resumed = store.latest();
         let id = resumed
             .clone()
             .unwrap_or_else(|| store.new_id(crate::session::now_ms()));
-        let opened = crate::logging::ensure_state_dir(&self.root)
-            .map_err(|e| e.to_string())
-            .and_then(|_| Journal::open(&store.path(&id)).map_err(|e| e.to_string()))
-            .map(|j| j.redacting(self.secrets.clone()));
-        let journal = match opened {
+        let (root, writes) = (self.root.clone(), self.writes.clone());
+        let journal = match store.open(&id).map(|j| j.redacting(self.secrets.clone())) {
             Ok(j) => Arc::new(j),
             Err(e) => {
+                let e = e.to_string();
                 tracing::error!(error = %e, "cannot open the session journal");
                 let _ = self.tx.send(Msg::Event(AppEvent::JournalFailed(e)));
-                let _ = self.tx.send(Msg::Event(AppEvent::SessionOpened {
-                    id,
-                    restored: None,
-                    counts: Vec::new(),
-                }));
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let recovery = {
+                        let _held = hold(&writes);
+                        crate::code::recovery::recover(&root, None)
+                    };
+                    let _ = tx.send(Msg::Event(AppEvent::SessionOpened {
+                        id,
+                        restored: None,
+                        counts: Vec::new(),
+                    }));
+                    let _ = tx.send(Msg::Event(AppEvent::Recovered(recovery)));
+                });
                 return;
             }
         };
@@ -170,7 +294,7 @@ impl Effects {
         let encoding = tokens::Encoding::for_model(&model);
         tokio::task::spawn_blocking(move || {
             let restored = match &resumed {
-                Some(id) => match journal::read(journal.path()) {
+                Some(id) => match journal.read_back() {
                     Ok(read) => Some(Box::new(crate::session::restore::fold(id, &read))),
                     Err(e) => {
                         let _ = tx.send(Msg::Event(AppEvent::JournalFailed(e.to_string())));
@@ -192,6 +316,27 @@ impl Effects {
                     None
                 }
             };
+            let unfinished = restored.as_ref().and_then(|r| r.unfinished_apply.clone());
+            let recovery = {
+                let _held = hold(&writes);
+                crate::code::recovery::recover(&root, unfinished)
+            };
+            if let Some(stopped) = &recovery.stopped {
+                let names =
+                    |files: &[PathBuf]| files.iter().map(|p| p.display().to_string()).collect();
+                let record = if stopped.finished {
+                    Record::Applied {
+                        label: stopped.label.clone(),
+                        files: names(&stopped.files),
+                    }
+                } else {
+                    Record::ApplyInterrupted {
+                        label: stopped.label.clone(),
+                        written: names(&stopped.written),
+                    }
+                };
+                append_synced(Some(&journal), record, &tx);
+            }
             let counts = match &restored {
                 Some(r) if !r.messages.is_empty() => {
                     tokens::preload(encoding);
@@ -208,6 +353,8 @@ impl Effects {
                 restored,
                 counts,
             }));
+            // After the session's own notice: what was found matters more.
+            let _ = tx.send(Msg::Event(AppEvent::Recovered(recovery)));
         });
     }
 
@@ -222,7 +369,8 @@ impl Effects {
                 .and_then(|s| s.to_str())
                 .map(str::to_string)
         });
-        let result = Journal::open(&store.path(&id))
+        let result = store
+            .open(&id)
             .map(|j| j.redacting(self.secrets.clone()))
             .map_err(|e| e.to_string());
         let journal = match result {
@@ -486,8 +634,9 @@ impl Effects {
                 });
             }
             Cmd::LoadFile { id, path, syntax } => {
-                let root = self.root.clone();
+                let (root, writes) = (self.root.clone(), self.writes.clone());
                 tokio::task::spawn_blocking(move || {
+                    let held = hold(&writes);
                     let content = workspace::read_code_file(&root, &path);
                     let text = match &content {
                         Ok(file) if file.note.is_none() => Some(file.lines.join("\n")),
@@ -499,6 +648,7 @@ impl Effects {
                         path: path.clone(),
                         content,
                     });
+                    drop(held);
                     // Shown plain at once, highlighted when this is done.
                     if let Some(text) = text {
                         let lang = path.extension().and_then(|e| e.to_str()).unwrap_or("");
@@ -552,29 +702,27 @@ impl Effects {
                 });
             }
             Cmd::Apply { label, files } => {
-                let root = self.root.clone();
+                let (root, writes, tx) = (self.root.clone(), self.writes.clone(), self.tx.clone());
                 let allowed = self.allowed();
+                let journal = self.current_journal();
                 tokio::task::spawn_blocking(move || {
-                    let result =
-                        crate::code::changes::apply(&root, &label, &files, allowed.as_ref())
-                            .map(|_| (label, files.into_iter().map(|(rel, ..)| rel).collect()))
-                            .map_err(|e| e.to_string());
+                    let _held = hold(&writes);
+                    let result = apply_journaled(
+                        &root,
+                        &label,
+                        &files,
+                        allowed.as_ref(),
+                        journal.as_deref(),
+                        &tx,
+                    );
                     send(AppEvent::Applied(result));
                 });
             }
             Cmd::Undo { redo, force } => {
-                let root = self.root.clone();
+                let (root, writes, tx) = (self.root.clone(), self.writes.clone(), self.tx.clone());
                 tokio::task::spawn_blocking(move || {
-                    let store = crate::code::checkpoint::CheckpointStore::new(&root);
-                    let result = if redo {
-                        store.redo(force)
-                    } else {
-                        store.undo(force)
-                    };
-                    send(AppEvent::Undone {
-                        redo,
-                        outcome: undo_outcome(result, redo),
-                    });
+                    let _held = hold(&writes);
+                    travel(&root, if redo { 1 } else { -1 }, force, &tx);
                 });
             }
             Cmd::ListCheckpoints => {
@@ -598,27 +746,11 @@ impl Effects {
                     send(AppEvent::CheckpointsListed(listed));
                 });
             }
-            Cmd::Travel { steps } => {
-                let root = self.root.clone();
+            Cmd::Travel { steps, force } => {
+                let (root, writes, tx) = (self.root.clone(), self.writes.clone(), self.tx.clone());
                 tokio::task::spawn_blocking(move || {
-                    let store = crate::code::checkpoint::CheckpointStore::new(&root);
-                    let redo = steps > 0;
-                    let mut outcome = None;
-                    for _ in 0..steps.unsigned_abs() {
-                        let result = if redo {
-                            store.redo(false)
-                        } else {
-                            store.undo(false)
-                        };
-                        let failed = result.is_err();
-                        outcome = Some(undo_outcome(result, redo));
-                        if failed {
-                            break;
-                        }
-                    }
-                    if let Some(outcome) = outcome {
-                        send(AppEvent::Undone { redo, outcome });
-                    }
+                    let _held = hold(&writes);
+                    travel(&root, steps, force, &tx);
                 });
             }
             Cmd::StepReply => {

@@ -85,7 +85,9 @@ pub fn run(dir: &Path, overrides: &Overrides, step: Step) -> Result<ExitCode, St
     config.loop_.auto_test = true;
     config.loop_.fix_rounds = step.fix_rounds;
     let secrets = crate::secrets::Secrets::from_env(&config.model.api_key_env);
-    let _log_guard = logging::init(&root, &secrets)?;
+    let _log_guard = logging::init(&root, &secrets)
+        .inspect_err(|e| eprintln!("specbench: {}", logging::off_notice(e)))
+        .ok();
     tracing::info!(root = %root.display(), "headless step");
     let (theme, _) = ThemeSource::from_env().load_or_default(&config.ui.theme);
     let mut model = Model::new(root.clone(), workspace::label(&root), config.clone(), theme);
@@ -228,13 +230,31 @@ fn observe(msg: &Msg, model: &Model, progress: &mut Progress, out: &mut impl Wri
         AppEvent::Applied(result) => {
             progress.applying = false;
             match result {
-                Ok((_, files)) => {
-                    let names: Vec<String> =
-                        files.iter().map(|p| p.display().to_string()).collect();
+                Ok(done) => {
+                    let names: Vec<String> = done
+                        .files
+                        .iter()
+                        .map(|w| w.rel.display().to_string())
+                        .collect();
                     eprintln!("\nspecbench: applied {}", names.join(", "));
                 }
                 Err(e) => eprintln!("\nspecbench: not applied: {e}"),
             }
+        }
+        AppEvent::Recovered(recovery) => {
+            let (_, report) = crate::model::changes::recovery_report(
+                &recovery.stopped,
+                &recovery.sweep,
+                recovery.error.clone(),
+            );
+            for line in report {
+                eprintln!("specbench: {line}");
+            }
+        }
+        AppEvent::JournalFailed(why) => eprintln!("specbench: the session journal: {why}"),
+        AppEvent::Pinned(Err(why)) => eprintln!("specbench: the spec is not pinned: {why}"),
+        AppEvent::SpecLoaded { pins: Err(why), .. } => {
+            eprintln!("specbench: the pins cannot be read: {why}");
         }
         AppEvent::ReplyEnded {
             result: Err(e),

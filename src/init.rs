@@ -125,7 +125,7 @@ pub fn config_text(detected: Option<&Detected>) -> String {
 /// (never overwriting either) and pins the spec when nothing is pinned yet.
 pub fn run(dir: &Path) -> Result<ExitCode, StartError> {
     let root = workspace_root(dir)?;
-    crate::logging::ensure_state_dir(&root)?;
+    crate::state::StateDir::create(&root, &[]).map_err(std::io::Error::from)?;
     let config_path = root.join(WORKSPACE_FILE);
     if config_path.exists() {
         println!("{} already exists; left as it is.", config_path.display());

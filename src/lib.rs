@@ -18,6 +18,7 @@ pub mod runner;
 pub mod secrets;
 pub mod session;
 pub mod spec;
+pub mod state;
 pub mod terminal;
 pub mod text_pos;
 pub mod theme;

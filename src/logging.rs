@@ -1,42 +1,23 @@
-//! Logs: `tracing` to `.specbench/specbench.log` in the workspace (mode 0600), never to the
-//! terminal, every known key redacted. `SPECBENCH_LOG` sets the level (error, warn, info, debug, trace; default info).
+//! Logs: `tracing` to `.specbench/specbench.log` in the workspace (mode 0600, never through a
+//! symlink), never to the terminal, every known key redacted. `SPECBENCH_LOG` sets the level
+//! (error, warn, info, debug, trace; default info).
 
-use std::fs::OpenOptions;
-use std::io;
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::filter::LevelFilter;
 
 use crate::secrets::{RedactingWriter, Secrets};
+use crate::state::{StateDir, StateError};
 
-/// The workspace's state directory.
-pub const STATE_DIR: &str = ".specbench";
-
-/// Creates `.specbench/` with a `.gitignore` that keeps it out of version control.
-pub fn ensure_state_dir(root: &Path) -> io::Result<PathBuf> {
-    let dir = root.join(STATE_DIR);
-    std::fs::create_dir_all(&dir)?;
-    let ignore = dir.join(".gitignore");
-    if !ignore.exists() {
-        std::fs::write(
-            &ignore,
-            "# specbench's state: pins, sessions, checkpoints, log\n*\n",
-        )?;
-    }
-    Ok(dir)
-}
+/// The log file in the state directory.
+pub const LOG_FILE: &str = "specbench.log";
 
 /// Starts logging to the workspace's log file, `secrets` redacted from every line. Keep the
-/// guard alive until exit: dropping it flushes the log.
-pub fn init(root: &Path, secrets: &Secrets) -> io::Result<WorkerGuard> {
-    let dir = ensure_state_dir(root)?;
-    let file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(dir.join("specbench.log"))?;
+/// guard alive until exit: dropping it flushes the log. When the file cannot be used (a symlink, say), nothing is logged and the
+/// error says why; the caller tells the user and carries on.
+pub fn init(root: &Path, secrets: &Secrets) -> Result<WorkerGuard, StateError> {
+    let file = StateDir::create(root, &[])?.append(LOG_FILE)?;
     let level = std::env::var("SPECBENCH_LOG")
         .ok()
         .and_then(|v| v.parse::<LevelFilter>().ok())
@@ -52,4 +33,9 @@ pub fn init(root: &Path, secrets: &Secrets) -> io::Result<WorkerGuard> {
     // A second init in one process (tests) keeps the first subscriber.
     let _ = tracing::subscriber::set_global_default(subscriber);
     Ok(guard)
+}
+
+/// What the user is told when the log cannot be written.
+pub fn off_notice(e: &StateError) -> String {
+    format!("Logging is off: {e}")
 }

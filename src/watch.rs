@@ -110,6 +110,8 @@ const BUILTIN_IGNORES: &[&str] = &[
     "4913",
     "*.tmp",
     ".DS_Store",
+    // specbench's own atomic writes: the temp file before its rename.
+    ".*.specbench-tmp",
 ];
 
 /// Directory names that are always ignored, whatever the rules say.
@@ -1032,6 +1034,7 @@ mod tests {
             "#foo.py#",
             "4913",
             "a.tmp",
+            ".a.py.4242.Ab3dE9.specbench-tmp",
             "mod.pyc",
         ] {
             write(root, rel, "noise\n");

@@ -15,6 +15,9 @@ pub struct FileText {
     pub lines: Vec<String>,
     /// Why the content is not shown, if it is not (binary, too large).
     pub note: Option<String>,
+    /// SHA-256 of the exact bytes shown (`None` with a note): what tells a hand edit from the
+    /// content specbench wrote.
+    pub hash: Option<String>,
 }
 
 impl FileText {
@@ -26,6 +29,7 @@ impl FileText {
                 .map(|l| l.trim_end_matches('\r').replace('\t', "    "))
                 .collect(),
             note: None,
+            hash: Some(crate::code::safety::hash(text)),
         }
     }
 
@@ -33,6 +37,7 @@ impl FileText {
         Self {
             lines: Vec::new(),
             note: Some(note),
+            hash: None,
         }
     }
 }
@@ -90,7 +95,13 @@ pub fn read_code_file(root: &Path, rel: &Path) -> Result<FileText, String> {
             rel.display()
         )));
     }
-    Ok(FileText::from_text(&String::from_utf8_lossy(&bytes)))
+    let text = String::from_utf8_lossy(&bytes);
+    let mut shown = FileText::from_text(&text);
+    if let std::borrow::Cow::Owned(_) = text {
+        // Not UTF-8: the hash is of the bytes on disk, not of their repaired text.
+        shown.hash = Some(crate::code::safety::hash_bytes(&bytes));
+    }
+    Ok(shown)
 }
 
 /// Builds a glob set from `[code].include`-style patterns.

@@ -1,6 +1,8 @@
 //! Generated code to the workspace on real temp directories: a reply's edits become reviewable
 //! diffs; applying, undoing and redoing them is exact; a malicious reply changes nothing outside
-//! the workspace (the whole tree is compared before and after) and says why.
+//! the workspace (the whole tree is compared before and after) and says why; through the real
+//! effects, what specbench wrote is told from hand edits across applies, undos, redos, restores
+//! and restarts, and no hand edit is overwritten without asking.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -228,5 +230,254 @@ fn an_undo_over_a_hand_edit_asks_first() {
     assert_eq!(
         std::fs::read_to_string(root.join("calc.py")).unwrap(),
         "def add(a, b):\n    return a - b\n"
+    );
+}
+
+/// The model and the real effects on a workspace, driven by hand: commands run through the
+/// effects, their results go back through `update` (test runs are left out).
+struct Driver {
+    model: specbench::model::Model,
+    effects: specbench::effects::Effects,
+    rx: tokio::sync::mpsc::UnboundedReceiver<specbench::model::Msg>,
+    /// Every notice shown, in order.
+    notices: Vec<String>,
+}
+
+impl Driver {
+    fn new(root: &Path) -> Driver {
+        use specbench::model::{AppEvent, Msg, update};
+        let mut config = specbench::config::Config::default();
+        config.code.include = vec!["**/*.py".into()];
+        let theme = specbench::theme::ThemeSource::default()
+            .load("default")
+            .unwrap();
+        let mut model =
+            specbench::model::Model::new(root.into(), "w".into(), config.clone(), theme);
+        // Reloads are asked for by the test, as a watcher would.
+        model.watching = true;
+        update(&mut model, Msg::Resize(120, 40));
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let effects = specbench::effects::Effects::new(root.into(), config, tx);
+        let mut driver = Driver {
+            model,
+            effects,
+            rx,
+            notices: Vec::new(),
+        };
+        let files = vec![PathBuf::from("a.py"), PathBuf::from("b.py")];
+        let cmds = update(
+            &mut driver.model,
+            Msg::Event(AppEvent::CodeFilesFound(Ok(files))),
+        );
+        driver.run(cmds);
+        driver
+    }
+
+    fn run(&mut self, cmds: Vec<specbench::model::Cmd>) {
+        use specbench::model::Cmd;
+        if let Some(n) = &self.model.notice
+            && self.notices.last() != Some(&n.text)
+        {
+            self.notices.push(n.text.clone());
+        }
+        for cmd in cmds {
+            if !matches!(cmd, Cmd::StartRun { .. } | Cmd::CancelRun { .. }) {
+                self.effects.run(cmd);
+            }
+        }
+    }
+
+    fn update(&mut self, msg: specbench::model::Msg) {
+        let cmds = specbench::model::update(&mut self.model, msg);
+        self.run(cmds);
+    }
+
+    /// Handles events until one matching `done` was handled.
+    async fn until(&mut self, done: impl Fn(&specbench::model::AppEvent) -> bool) {
+        loop {
+            let msg = tokio::time::timeout(std::time::Duration::from_secs(30), self.rx.recv())
+                .await
+                .expect("an event in time")
+                .expect("the channel is open");
+            let matched = matches!(&msg, specbench::model::Msg::Event(e) if done(e));
+            self.update(msg);
+            if matched {
+                return;
+            }
+        }
+    }
+
+    fn key(&mut self, c: char) {
+        use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+        let key = KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        self.update(specbench::model::Msg::Key(key));
+    }
+
+    /// A reply's edits, checked against the disk, applied with `A` and reported.
+    async fn apply_reply(&mut self, turn: u64, reply: &str) {
+        use specbench::model::AppEvent;
+        let root = self.model.root.clone();
+        let extracted = extract(reply);
+        let set = changes::prepare(&root, turn, &extracted.edits, &[], Some(&allowed()));
+        self.update(specbench::model::Msg::Event(AppEvent::ChangesReady(set)));
+        self.key('A');
+        self.until(|e| matches!(e, AppEvent::Applied(_))).await;
+    }
+
+    /// Shows `rel` as a reload does (the watcher saw it change), and waits for it.
+    async fn reload(&mut self, rel: &str) {
+        use specbench::model::{AppEvent, Cmd, Loaded};
+        let Loaded::Ready(files) = &self.model.code.files else {
+            panic!("no file list");
+        };
+        self.model.code.selected = files.iter().position(|f| f == Path::new(rel)).unwrap();
+        let id = self.model.code.load_id + 1000;
+        self.model.code.load_id = id;
+        self.effects.run(Cmd::LoadFile {
+            id,
+            path: rel.into(),
+            syntax: "base16-ocean.dark".into(),
+        });
+        self.until(|e| matches!(e, AppEvent::FileLoaded { id: got, .. } if *got == id))
+            .await;
+    }
+
+    fn hand_edits_noticed(&self) -> Vec<&String> {
+        self.notices
+            .iter()
+            .filter(|n| n.contains("edited by hand"))
+            .collect()
+    }
+}
+
+fn writes_a(text: &str) -> String {
+    format!("```python path=a.py\n{text}```\n")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reloads_racing_consecutive_applies_are_never_taken_for_hand_edits() {
+    use specbench::model::{AppEvent, Cmd, Msg};
+    let (_dir, root) = workspace();
+    std::fs::write(root.join("a.py"), "x = 0\n").unwrap();
+    let mut d = Driver::new(&root);
+    for generation in 1..=6u64 {
+        let extracted = extract(&writes_a(&format!("x = {generation}\n")));
+        let set = changes::prepare(&root, generation, &extracted.edits, &[], Some(&allowed()));
+        d.update(Msg::Event(AppEvent::ChangesReady(set)));
+        d.key('A');
+        // While the apply writes, the file is reloaded again and again, as a watcher that saw
+        // the write would: no reload may be taken for a hand edit.
+        d.model.code.selected = 0;
+        let id = d.model.code.load_id;
+        loop {
+            d.effects.run(Cmd::LoadFile {
+                id,
+                path: "a.py".into(),
+                syntax: "base16-ocean.dark".into(),
+            });
+            tokio::time::sleep(std::time::Duration::from_micros(300)).await;
+            let mut applied = false;
+            while let Ok(msg) = d.rx.try_recv() {
+                applied |= matches!(&msg, Msg::Event(AppEvent::Applied(_)));
+                d.update(msg);
+            }
+            if applied {
+                break;
+            }
+        }
+        d.reload("a.py").await;
+    }
+    assert_eq!(
+        std::fs::read_to_string(root.join("a.py")).unwrap(),
+        "x = 6\n"
+    );
+    assert!(d.hand_edits_noticed().is_empty(), "{:?}", d.notices);
+    assert!(d.model.authorship.human.is_empty());
+    // A real hand edit is still noticed.
+    std::fs::write(root.join("a.py"), "x = 6  # mine\n").unwrap();
+    d.reload("a.py").await;
+    assert_eq!(d.hand_edits_noticed().len(), 1, "{:?}", d.notices);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hand_edits_after_an_undo_a_restore_or_a_restart_are_noticed_and_never_overwritten_without_asking()
+ {
+    use specbench::model::{AppEvent, Cmd, Overlay};
+    let (_dir, root) = workspace();
+    std::fs::write(root.join("a.py"), "a0\n").unwrap();
+    std::fs::write(root.join("b.py"), "b0\n").unwrap();
+    let mut d = Driver::new(&root);
+    d.apply_reply(1, &writes_a("a1\n")).await;
+    d.apply_reply(
+        2,
+        "```python path=a.py\na2\n```\n\n```python path=b.py\nb2\n```\n",
+    )
+    .await;
+    let undone = |e: &AppEvent| matches!(e, AppEvent::Undone { .. });
+    // Undo reply 2: a.py is back to a1, b.py to b0, and those are specbench's writes.
+    d.key('u');
+    d.until(undone).await;
+    d.reload("a.py").await;
+    d.reload("b.py").await;
+    assert!(d.hand_edits_noticed().is_empty(), "{:?}", d.notices);
+    // A hand edit after the undo is noticed...
+    std::fs::write(root.join("a.py"), "a1 # mine\n").unwrap();
+    d.reload("a.py").await;
+    assert_eq!(d.hand_edits_noticed().len(), 1, "{:?}", d.notices);
+    // ...and redo asks before overwriting it; no leaves it.
+    d.key('U');
+    d.until(undone).await;
+    assert!(
+        matches!(&d.model.overlay, Some(Overlay::ConfirmUndo { redo: true, paths, .. }) if paths == &[PathBuf::from("a.py")])
+    );
+    d.key('n');
+    assert_eq!(
+        std::fs::read_to_string(root.join("a.py")).unwrap(),
+        "a1 # mine\n"
+    );
+    // A restore to before reply 1 asks too; yes goes over the edit and on to the end.
+    d.run(vec![Cmd::Travel {
+        steps: -1,
+        force: false,
+    }]);
+    d.until(undone).await;
+    assert!(matches!(
+        &d.model.overlay,
+        Some(Overlay::ConfirmUndo { redo: false, .. })
+    ));
+    d.key('y');
+    d.until(undone).await;
+    assert_eq!(std::fs::read_to_string(root.join("a.py")).unwrap(), "a0\n");
+    assert_eq!(std::fs::read_to_string(root.join("b.py")).unwrap(), "b0\n");
+    // Forward again with a restore of two steps: each step is specbench's write.
+    d.run(vec![Cmd::Travel {
+        steps: 2,
+        force: false,
+    }]);
+    d.until(undone).await;
+    d.until(undone).await;
+    assert_eq!(std::fs::read_to_string(root.join("a.py")).unwrap(), "a2\n");
+    let before = d.hand_edits_noticed().len();
+    d.reload("a.py").await;
+    d.reload("b.py").await;
+    assert_eq!(d.hand_edits_noticed().len(), before, "{:?}", d.notices);
+    std::fs::write(root.join("b.py"), "b2 # mine\n").unwrap();
+    d.reload("b.py").await;
+    assert_eq!(d.hand_edits_noticed().len(), before + 1, "{:?}", d.notices);
+    // After a restart, what specbench wrote is still known.
+    std::fs::write(
+        root.join("a.py"),
+        "a2 # edited while specbench was closed\n",
+    )
+    .unwrap();
+    let mut d = Driver::new(&root);
+    d.run(vec![Cmd::OpenSession]);
+    d.until(|e| matches!(e, AppEvent::Recovered(_))).await;
+    d.reload("a.py").await;
+    assert_eq!(d.hand_edits_noticed().len(), 1, "{:?}", d.notices);
+    d.key('u');
+    d.until(undone).await;
+    assert!(
+        matches!(&d.model.overlay, Some(Overlay::ConfirmUndo { paths, .. }) if paths.len() == 2)
     );
 }

@@ -535,6 +535,34 @@ async fn ctrl_e_lends_the_draft_to_the_editor_and_takes_it_back() {
 }
 
 #[tokio::test]
+async fn ctrl_e_never_writes_the_draft_through_a_planted_symlink() {
+    let dir = demo_at_speed(0.0);
+    let root = dir.path().to_path_buf();
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim");
+    std::fs::write(&victim, "# the user's shell profile\n").unwrap();
+    std::fs::create_dir_all(root.join(".specbench")).unwrap();
+    std::os::unix::fs::symlink(&victim, root.join(".specbench/draft.md")).unwrap();
+    let run = run_in(dir.path(), 120, 40, |tx| async move {
+        settle().await;
+        type_str(&tx, "i");
+        press(&tx, KeyCode::Char('e'), KeyModifiers::CONTROL);
+        settle().await;
+        press(&tx, KeyCode::Esc, KeyModifiers::NONE);
+        press(&tx, KeyCode::Char('c'), KeyModifiers::CONTROL);
+        type_str(&tx, "y");
+    })
+    .await;
+    assert_eq!(run.host.edits.len(), 1);
+    assert_eq!(
+        std::fs::read_to_string(&victim).unwrap(),
+        "# the user's shell profile\n"
+    );
+    assert!(run.model.draft().starts_with("Write the tests"));
+    assert!(std::fs::symlink_metadata(root.join(".specbench/draft.md")).is_err());
+}
+
+#[tokio::test]
 async fn a_reply_proposing_a_file_is_reviewed_applied_tested_and_undone() {
     let dir = demo_at_speed(0.0);
     let root = dir.path().to_path_buf();

@@ -631,6 +631,41 @@ fn checkpoint_list_80x24() {
     insta::assert_snapshot!(render(&model).backend());
 }
 
+#[test]
+fn an_apply_cut_short_by_a_crash_is_reported_on_open_120x40() {
+    use specbench::code::recovery::{Recovery, Stopped};
+    let mut model = demo_model("default", 120, 40);
+    let recovery = Recovery {
+        stopped: Some(Stopped {
+            label: "reply 9: rate_limiter.py, test_rate_limiter.py".into(),
+            files: vec!["rate_limiter.py".into(), "test_rate_limiter.py".into()],
+            written: vec!["rate_limiter.py".into()],
+            finished: false,
+        }),
+        ..Recovery::default()
+    };
+    update(&mut model, Msg::Event(AppEvent::Recovered(recovery)));
+    insta::assert_snapshot!(render(&model).backend());
+}
+
+#[test]
+fn a_restore_meeting_a_hand_edit_asks_80x24() {
+    use specbench::model::changes::UndoOutcome;
+    let mut model = demo_model("default", 80, 24);
+    let outcome = UndoOutcome::ChangedSince {
+        paths: vec!["rate_limiter.py".into()],
+        steps: 2,
+    };
+    update(
+        &mut model,
+        Msg::Event(AppEvent::Undone {
+            redo: false,
+            outcome,
+        }),
+    );
+    insta::assert_snapshot!(render(&model).backend());
+}
+
 /// The demo mid-story: a list implementation, two fix rounds and a marked correction in the
 /// conversation, R4 corrected twice.
 fn poisoned_model(theme: &str, cols: u16, rows: u16) -> Model {

@@ -212,16 +212,28 @@ pub enum ApplyError {
     Checkpoint(#[from] CheckpointError),
 }
 
-/// Writes `files` (relative path, the content the change was made against, the new content)
-/// atomically and records them as one checkpoint. Every file is checked first: a path refused
-/// now, or a file changed since the reply was read, stops the whole apply before anything is
-/// written. Should a write fail midway, the files already written are put back.
-pub fn apply(
+/// An apply checked and ready to write: each file's place, the content the change was made
+/// against, and the new content.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    targets: Vec<(safety::Target, Option<String>, String)>,
+}
+
+impl Plan {
+    /// The files it writes, relative to the workspace.
+    pub fn files(&self) -> Vec<PathBuf> {
+        self.targets.iter().map(|(t, ..)| t.rel.clone()).collect()
+    }
+}
+
+/// Checks every file of an apply (relative path, the content the change was made against, the
+/// new content) without writing anything: a path refused now, or a file changed since the
+/// reply was read, stops the whole apply.
+pub fn plan(
     root: &Path,
-    label: &str,
     files: &[(PathBuf, Option<String>, String)],
     allowed: Option<&globset::GlobSet>,
-) -> Result<Checkpoint, ApplyError> {
+) -> Result<Plan, ApplyError> {
     let mut targets = Vec::new();
     for (rel, before, after) in files {
         let path = rel.to_string_lossy();
@@ -234,18 +246,59 @@ pub fn apply(
         }
         targets.push((target, before.clone(), after.clone()));
     }
+    Ok(Plan { targets })
+}
+
+/// Writes a planned apply as one checkpoint, crash-safe: the checkpoint, with every file's
+/// previous content, is recorded and synced before the first file is replaced, each file is
+/// replaced atomically, and the checkpoint is marked done after the last. Killed in between,
+/// the next open finds it ([`CheckpointStore::recover`]) and undo puts everything back. Should
+/// a write fail midway, the files already written are put back and the checkpoint dropped.
+pub fn execute(root: &Path, label: &str, plan: &Plan) -> Result<Checkpoint, ApplyError> {
+    execute_with(root, label, plan, safety::write_atomic)
+}
+
+/// [`execute`] with the file writer given (tests stop it midway).
+fn execute_with(
+    root: &Path,
+    label: &str,
+    plan: &Plan,
+    mut write: impl FnMut(&Path, &str) -> std::io::Result<()>,
+) -> Result<Checkpoint, ApplyError> {
+    let store = CheckpointStore::new(root);
+    let touched = plan
+        .targets
+        .iter()
+        .map(|(target, before, after)| Touched {
+            rel: target.rel.clone(),
+            before: before.clone(),
+            after: Some(after.clone()),
+        })
+        .collect();
+    let checkpoint = store.begin(label, touched)?;
     let mut written: Vec<&(safety::Target, Option<String>, String)> = Vec::new();
-    for entry in &targets {
+    for entry in &plan.targets {
         let (target, _, after) = entry;
-        if let Err(source) = safety::write_atomic(&target.abs, after) {
+        if let Err(source) = write(&target.abs, after) {
+            let mut all_back = true;
             for (done, before, _) in written {
                 let restored = match before {
                     Some(text) => safety::write_atomic(&done.abs, text),
                     None => std::fs::remove_file(&done.abs),
                 };
                 if let Err(e) = restored {
+                    all_back = false;
                     tracing::error!(path = %done.abs.display(), error = %e, "cannot put a file back");
                 }
+            }
+            // What could not be put back stays undoable.
+            let settled = if all_back {
+                store.abort(checkpoint.id)
+            } else {
+                store.recover().map(|_| ())
+            };
+            if let Err(e) = settled {
+                tracing::error!(error = %e, "cannot settle the checkpoint of a failed apply");
             }
             return Err(ApplyError::Write {
                 path: target.rel.clone(),
@@ -254,15 +307,18 @@ pub fn apply(
         }
         written.push(entry);
     }
-    let touched = targets
-        .into_iter()
-        .map(|(target, before, after)| Touched {
-            rel: target.rel,
-            before,
-            after: Some(after),
-        })
-        .collect();
-    Ok(CheckpointStore::new(root).record(label, touched)?)
+    store.commit(checkpoint.id)?;
+    Ok(checkpoint)
+}
+
+/// Checks and writes `files` as one checkpoint: [`plan`], then [`execute`].
+pub fn apply(
+    root: &Path,
+    label: &str,
+    files: &[(PathBuf, Option<String>, String)],
+    allowed: Option<&globset::GlobSet>,
+) -> Result<Checkpoint, ApplyError> {
+    execute(root, label, &plan(root, files, allowed)?)
 }
 
 #[cfg(test)]
@@ -289,5 +345,156 @@ mod tests {
             (None, Some(2), "line two")
         );
         assert_eq!(diff.first().map(|l| l.text.as_str()), Some("line 1"));
+    }
+
+    /// Files of an apply: path, the text it was made against, the new text.
+    type Files = Vec<(PathBuf, Option<String>, String)>;
+
+    /// A workspace with `n` files `f<i>.py` holding `old <i>`, and the apply that rewrites
+    /// them all (and creates `new.py`).
+    fn workspace(n: usize) -> (tempfile::TempDir, PathBuf, Files) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let mut files = Vec::new();
+        for i in 0..n {
+            let rel = PathBuf::from(format!("f{i}.py"));
+            std::fs::write(root.join(&rel), format!("old {i}\n")).unwrap();
+            files.push((rel, Some(format!("old {i}\n")), format!("new {i}\n")));
+        }
+        files.push(("new.py".into(), None, "created\n".into()));
+        (dir, root, files)
+    }
+
+    /// The workspace's files (not its state), with their text.
+    fn code(root: &Path) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = std::fs::read_dir(root)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_type().unwrap().is_file())
+            .map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                (name, std::fs::read_to_string(e.path()).unwrap())
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn the_checkpoint_with_the_previous_contents_is_on_disk_before_the_first_file_is_replaced() {
+        let (_dir, root, files) = workspace(3);
+        let before = code(&root);
+        let plan = plan(&root, &files, None).unwrap();
+        let store = CheckpointStore::new(&root);
+        let mut calls = 0;
+        let checkpoint = execute_with(&root, "reply 1", &plan, |abs, text| {
+            // Read back from the disk, as a fresh process would after a crash right here.
+            let (listed, applied) = store.list().unwrap();
+            let recorded = &listed[applied - 1];
+            assert_eq!(recorded.label, "reply 1");
+            for (rel, before, after) in &files {
+                let touched = recorded.files.iter().find(|t| t.rel == *rel).unwrap();
+                assert_eq!(
+                    (&touched.before, touched.after.as_ref()),
+                    (before, Some(after))
+                );
+            }
+            calls += 1;
+            safety::write_atomic(abs, text)
+        })
+        .unwrap();
+        assert_eq!(calls, 4);
+        assert_eq!(store.list().unwrap().1, 1);
+        assert_eq!(checkpoint.files.len(), 4);
+        // Done: nothing left under way, and what was written is what specbench wrote.
+        assert_eq!(store.recover().unwrap(), None);
+        assert_eq!(
+            store.written().unwrap()[Path::new("f1.py")],
+            Some(safety::hash("new 1\n"))
+        );
+        store.undo(false).unwrap();
+        assert_eq!(code(&root), before);
+    }
+
+    #[test]
+    fn an_apply_stopped_at_any_point_is_found_on_the_next_open_and_undone_exactly() {
+        for stop_at in 0..=4 {
+            let (_dir, root, files) = workspace(3);
+            let before = code(&root);
+            let plan = plan(&root, &files, None).unwrap();
+            // The process dies once `stop_at` files are replaced: nothing after that runs.
+            let died = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let mut calls = 0;
+                execute_with(&root, "reply 2", &plan, |abs, text| {
+                    assert!(stop_at > 0, "killed");
+                    safety::write_atomic(abs, text)?;
+                    calls += 1;
+                    assert!(calls < stop_at, "killed");
+                    Ok(())
+                })
+            }));
+            assert!(died.is_err(), "stopped after write {stop_at}");
+            // The next open.
+            let store = CheckpointStore::new(&root);
+            let found = store.recover().unwrap().expect("an apply under way");
+            assert_eq!(found.checkpoint.label, "reply 2");
+            let written: Vec<String> = found
+                .written
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
+            let expected: Vec<String> = files[..stop_at]
+                .iter()
+                .map(|(rel, ..)| rel.display().to_string())
+                .collect();
+            assert_eq!(written, expected, "stopped after write {stop_at}");
+            assert_eq!(store.recover().unwrap(), None, "settled once");
+            if stop_at == 0 {
+                assert_eq!(
+                    store.list().unwrap(),
+                    (Vec::new(), 0),
+                    "nothing written, no checkpoint"
+                );
+            } else {
+                store.undo(false).unwrap();
+            }
+            assert_eq!(code(&root), before, "stopped after write {stop_at}");
+        }
+    }
+
+    #[test]
+    fn a_failed_write_puts_everything_back_and_keeps_the_redo_history() {
+        let (_dir, root, files) = workspace(3);
+        let store = CheckpointStore::new(&root);
+        // An earlier apply, undone: it stays redoable if the next apply fails.
+        let earlier = vec![(
+            PathBuf::from("f0.py"),
+            Some("old 0\n".into()),
+            "earlier\n".into(),
+        )];
+        apply(&root, "reply 1", &earlier, None).unwrap();
+        store.undo(false).unwrap();
+        let before = code(&root);
+        let plan = plan(&root, &files, None).unwrap();
+        let mut calls = 0;
+        let err = execute_with(&root, "reply 2", &plan, |abs, text| {
+            calls += 1;
+            if calls == 3 {
+                return Err(std::io::Error::other("disk full"));
+            }
+            safety::write_atomic(abs, text)
+        })
+        .unwrap_err();
+        assert!(matches!(err, ApplyError::Write { .. }), "{err}");
+        assert_eq!(code(&root), before);
+        let (listed, applied) = store.list().unwrap();
+        assert_eq!((listed.len(), applied), (1, 0));
+        assert_eq!(listed[0].label, "reply 1");
+        assert_eq!(store.recover().unwrap(), None);
+        store.redo(false).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(root.join("f0.py")).unwrap(),
+            "earlier\n"
+        );
     }
 }

@@ -4,4 +4,5 @@ pub mod changes;
 pub mod checkpoint;
 pub mod extract;
 pub mod highlight;
+pub mod recovery;
 pub mod safety;

@@ -258,9 +258,12 @@ pub fn write_atomic(abs: &Path, contents: &str) -> io::Result<()> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
         Err(e) => return Err(e),
     };
-    let prefix = format!(".{}.", name.to_string_lossy());
+    let prefix = format!(".{}.{}.", name.to_string_lossy(), std::process::id());
     let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".specbench-tmp");
+    builder
+        .prefix(&prefix)
+        .suffix(TEMP_SUFFIX)
+        .rand_bytes(TEMP_RANDOM);
     #[cfg(unix)]
     if old.is_none() {
         use std::os::unix::fs::PermissionsExt;
@@ -287,7 +290,106 @@ pub fn write_atomic(abs: &Path, contents: &str) -> io::Result<()> {
 
 /// SHA-256 of `text`, in lowercase hex.
 pub fn hash(text: &str) -> String {
-    format!("{:x}", Sha256::digest(text.as_bytes()))
+    hash_bytes(text.as_bytes())
+}
+
+/// SHA-256 of `bytes`, in lowercase hex.
+pub fn hash_bytes(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
+}
+
+/// The end of every temp file specbench writes.
+pub const TEMP_SUFFIX: &str = ".specbench-tmp";
+/// The random letters and digits in a temp file's name.
+const TEMP_RANDOM: usize = 6;
+
+/// The name of a temp file written for `name` by this process:
+/// `.{name}.{pid}.{6 letters or digits}.specbench-tmp`, the letters drawn from `salt`.
+pub fn temp_name(name: &str, salt: u64) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut state = salt ^ 0x9e37_79b9_7f4a_7c15;
+    let random: String = (0..TEMP_RANDOM)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            ALPHABET[(state >> 33) as usize % ALPHABET.len()] as char
+        })
+        .collect();
+    format!(".{name}.{}.{random}{TEMP_SUFFIX}", std::process::id())
+}
+
+/// The process that wrote the temp file `name`, when `name` is exactly one of specbench's temp
+/// names ([`temp_name`]); `None` for any other name.
+pub fn temp_writer(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.strip_suffix(TEMP_SUFFIX)?;
+    let mut parts = rest.rsplitn(3, '.');
+    let (random, pid, base) = (parts.next()?, parts.next()?, parts.next()?);
+    let random_ok =
+        random.len() == TEMP_RANDOM && random.bytes().all(|b| b.is_ascii_alphanumeric());
+    let pid_ok = !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit());
+    (random_ok && pid_ok && !base.is_empty())
+        .then(|| pid.parse().ok())
+        .flatten()
+}
+
+/// What a sweep for leftover temp files found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sweep {
+    /// Removed: their writer is gone (killed mid-write).
+    pub removed: Vec<PathBuf>,
+    /// Left in place, with why (their writer is still running, or they cannot be removed).
+    pub kept: Vec<(PathBuf, String)>,
+}
+
+/// What to do with the entry `name` found while sweeping: `None` when it is not one of
+/// specbench's temp files (or is this process's own, in flight); `Ok` to remove it (its writer
+/// is gone); `Err` with why it stays (its writer still runs).
+pub fn leftover_temp(name: &str) -> Option<Result<(), String>> {
+    let pid = temp_writer(name)?;
+    if pid == std::process::id() {
+        return None;
+    }
+    Some(if process_alive(pid) {
+        Err(format!("process {pid}, which writes it, is still running"))
+    } else {
+        Ok(())
+    })
+}
+
+/// Removes the temp files specbench left in `dir` (a workspace directory) when it was stopped
+/// mid-write: regular files named exactly as [`temp_name`] names them whose writer is gone.
+/// Anything else is left alone; a temp file of a running process is reported, not removed.
+pub fn sweep_temp_files(dir: &Path, sweep: &mut Sweep) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Some(verdict) = entry.file_name().to_str().and_then(leftover_temp) else {
+            continue;
+        };
+        let path = entry.path();
+        if !fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file()) {
+            continue;
+        }
+        match verdict.and_then(|()| match fs::remove_file(&path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e.to_string()),
+            _ => Ok(()),
+        }) {
+            Ok(()) => sweep.removed.push(path),
+            Err(why) => sweep.kept.push((path, why)),
+        }
+    }
+}
+
+/// Whether process `pid` exists.
+fn process_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: signal 0 only checks that the process exists; nothing is sent.
+    let found = unsafe { libc::kill(pid, 0) } == 0;
+    found || io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
 }
 
 #[cfg(test)]
@@ -319,10 +421,6 @@ mod tests {
         let mut out = BTreeMap::new();
         walk(dir, dir, &mut out);
         out
-    }
-
-    fn hash_bytes(bytes: &[u8]) -> String {
-        format!("{:x}", Sha256::digest(bytes))
     }
 
     /// A canonical temp workspace with a few files, and a canonical outside directory.
@@ -572,6 +670,81 @@ mod tests {
         // The target is a non-empty directory: the rename fails after the temp file is written.
         assert!(write_atomic(&dir.path().join("d"), "new\n").is_err());
         assert_eq!(snapshot(dir.path()), before);
+    }
+
+    #[test]
+    fn temp_names_are_matched_exactly() {
+        let name = temp_name("calc.py", 42);
+        assert!(name.starts_with(&format!(".calc.py.{}.", std::process::id())));
+        assert_eq!(temp_writer(&name), Some(std::process::id()));
+        assert_eq!(temp_writer(".a.b.py.77.Ab3dE9.specbench-tmp"), Some(77));
+        for other in [
+            "calc.py",
+            ".calc.py.tmp",
+            ".calc.py.77.Ab3dE.specbench-tmp",
+            ".calc.py.77.Ab3dE9x.specbench-tmp",
+            ".calc.py.7x.Ab3dE9.specbench-tmp",
+            "calc.py.77.Ab3dE9.specbench-tmp",
+            "..77.Ab3dE9.specbench-tmp",
+            ".calc.py.Ab3dE9.specbench-tmp",
+            ".calc.py.77.Ab-dE9.specbench-tmp",
+        ] {
+            assert_eq!(temp_writer(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn a_sweep_removes_only_the_temp_files_of_writers_that_are_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let gone = std::process::Command::new("true").spawn().unwrap();
+        let gone_pid = gone.id();
+        let mut gone = gone;
+        gone.wait().unwrap();
+        let mut alive = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let write = |name: &str| fs::write(dir.path().join(name), "half\n").unwrap();
+        let dead = format!(".a.py.{gone_pid}.Ab3dE9.specbench-tmp");
+        let running = format!(".b.py.{}.Zz9yX8.specbench-tmp", alive.id());
+        let own = temp_name("c.py", 1);
+        write(&dead);
+        write(&running);
+        write(&own);
+        write("notes.specbench-tmp");
+        write(".d.py.tmp");
+        symlink(
+            dir.path().join("notes.specbench-tmp"),
+            dir.path()
+                .join(format!(".e.py.{gone_pid}.Qq1wE2.specbench-tmp")),
+        )
+        .unwrap();
+        let mut sweep = Sweep::default();
+        sweep_temp_files(dir.path(), &mut sweep);
+        alive.kill().unwrap();
+        alive.wait().unwrap();
+        assert_eq!(sweep.removed, vec![dir.path().join(&dead)]);
+        assert_eq!(sweep.kept.len(), 1);
+        assert_eq!(sweep.kept[0].0, dir.path().join(&running));
+        assert!(
+            sweep.kept[0].1.contains("still running"),
+            "{:?}",
+            sweep.kept
+        );
+        let mut left: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        let mut want = vec![
+            running,
+            own,
+            "notes.specbench-tmp".to_string(),
+            ".d.py.tmp".to_string(),
+            format!(".e.py.{gone_pid}.Qq1wE2.specbench-tmp"),
+        ];
+        want.sort();
+        assert_eq!(left, want);
     }
 
     #[test]

@@ -44,7 +44,8 @@ pub struct Provider {
     secrets: Secrets,
 }
 
-/// `path` resolved against the workspace; refused when it would leave it.
+/// `path` resolved against the workspace; refused when it would leave it, lexically or
+/// through a symlinked folder on the way (`rec -> /tmp`, a symlinked `.specbench`).
 pub fn in_workspace(root: &Path, path: &Path) -> Result<PathBuf, String> {
     let joined = if path.is_absolute() {
         path.to_path_buf()
@@ -61,7 +62,15 @@ pub fn in_workspace(root: &Path, path: &Path) -> Result<PathBuf, String> {
             other => clean.push(other),
         }
     }
-    if clean.starts_with(root) {
+    // The deepest folder that exists on the way is where the file really lands.
+    let lands_inside = clean.parent().is_some_and(|parent| {
+        let existing = parent
+            .ancestors()
+            .take_while(|a| a.starts_with(root))
+            .find(|a| a.symlink_metadata().is_ok());
+        existing.is_none_or(|a| a.canonicalize().is_ok_and(|real| real.starts_with(root)))
+    });
+    if clean.starts_with(root) && lands_inside {
         Ok(clean)
     } else {
         Err(format!(
@@ -332,6 +341,16 @@ mod tests {
         let err = in_workspace(root, Path::new("../out.jsonl")).unwrap_err();
         assert!(err.contains("outside the workspace"), "{err}");
         assert!(in_workspace(root, Path::new("/tmp/x.jsonl")).is_err());
+        // A folder on the way that is a symlink out of the workspace.
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("ws");
+        std::fs::create_dir_all(root.join("rec")).unwrap();
+        let root = root.canonicalize().unwrap();
+        std::os::unix::fs::symlink(dir.path(), root.join(".specbench")).unwrap();
+        assert!(in_workspace(&root, Path::new("rec/new/c.jsonl")).is_ok());
+        let err = in_workspace(&root, Path::new(".specbench/c.jsonl")).unwrap_err();
+        assert!(err.contains("outside the workspace"), "{err}");
+        assert!(in_workspace(&root, Path::new(".specbench/deeper/c.jsonl")).is_err());
     }
 
     #[test]

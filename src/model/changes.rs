@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::{Cmd, Model, NoticeKind, Overlay, Pane};
 use crate::code::changes::{ChangeSet, ChangeState};
-use crate::code::safety;
+use crate::code::recovery::Recovery;
 
 /// A reply's change set under review.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,13 +20,36 @@ pub struct ChangeView {
     pub warning: Option<String>,
 }
 
+/// A file specbench wrote, and what it left there: the SHA-256 of the content, `None` where it
+/// removed the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wrote {
+    pub rel: PathBuf,
+    pub hash: Option<String>,
+}
+
+/// An apply that was written: its checkpoint's label and the files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplyDone {
+    pub label: String,
+    pub files: Vec<Wrote>,
+}
+
+impl ApplyDone {
+    /// The files, relative to the workspace.
+    pub fn paths(&self) -> Vec<PathBuf> {
+        self.files.iter().map(|w| w.rel.clone()).collect()
+    }
+}
+
 /// How an undo or redo ended, in the terms the user acts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UndoOutcome {
     /// Done: the checkpoint's label and the files put back.
-    Done { label: String, files: Vec<PathBuf> },
-    /// These files changed by hand since; nothing was touched.
-    ChangedSince(Vec<PathBuf>),
+    Done { label: String, files: Vec<Wrote> },
+    /// These files changed by hand since; nothing was touched. `steps` undos (or redos) were
+    /// asked for from here, this one included.
+    ChangedSince { paths: Vec<PathBuf>, steps: usize },
     /// Nothing to undo (or redo), or it failed; why in words.
     Failed(String),
 }
@@ -39,18 +62,25 @@ pub struct CheckpointItem {
     pub files: usize,
 }
 
-/// What specbench wrote, to tell its own writes from a human's.
+/// What specbench wrote, to tell its own writes from a human's: one entry per file, updated by
+/// every apply, undo, redo and checkpoint restore (the checkpoint store keeps the same across
+/// restarts).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Authorship {
-    /// Hash of the text specbench last wrote to each file (as displayed: LF, tabs expanded).
-    pub written: HashMap<PathBuf, String>,
-    /// Files changed by hand after specbench wrote them.
+    /// SHA-256 of the bytes specbench last wrote to each file; `None`: it removed the file.
+    pub written: HashMap<PathBuf, Option<String>>,
+    /// Files changed by hand after specbench wrote them (each noticed once).
     pub human: Vec<PathBuf>,
 }
 
-/// The display form of a file's text, which is what a reload compares.
-fn display_hash(text: &str) -> String {
-    safety::hash(&crate::workspace::FileText::from_text(text).lines.join("\n"))
+impl Authorship {
+    /// Notes what specbench just wrote: those files are its own again.
+    fn wrote(&mut self, files: &[Wrote]) {
+        for w in files {
+            self.written.insert(w.rel.clone(), w.hash.clone());
+            self.human.retain(|p| *p != w.rel);
+        }
+    }
 }
 
 impl Model {
@@ -174,20 +204,20 @@ impl Model {
         vec![Cmd::Apply { label, files }]
     }
 
-    /// The apply finished: mark the files, remember what was written, and set up the run
-    /// that judges it (started here when no watcher will see the write).
-    pub fn on_applied(&mut self, result: Result<(String, Vec<PathBuf>), String>) -> Vec<Cmd> {
-        let (label, applied) = match result {
+    /// The apply finished (its journal records are written by the apply itself): mark the
+    /// files, remember what was written, and set up the run that judges it (started here when
+    /// no watcher will see the write).
+    pub fn on_applied(&mut self, result: Result<ApplyDone, String>) -> Vec<Cmd> {
+        let done = match result {
             Ok(done) => done,
             Err(e) => {
                 self.session.judging = None;
                 return vec![self.notify(NoticeKind::Error, format!("Not applied: {e}"))];
             }
         };
-        let mut cmds = vec![Self::journal(crate::session::journal::Record::Applied {
-            label: label.clone(),
-            files: applied.iter().map(|p| p.display().to_string()).collect(),
-        })];
+        self.authorship.wrote(&done.files);
+        let applied = done.paths();
+        let mut cmds = Vec::new();
         if !self.watching {
             cmds.extend(self.reload_changed(&applied));
             if self.config.loop_.auto_test {
@@ -201,17 +231,13 @@ impl Model {
             for f in &mut view.set.files {
                 if applied.contains(&f.rel) {
                     f.state = ChangeState::Applied;
-                    self.authorship
-                        .written
-                        .insert(f.rel.clone(), display_hash(&f.after));
-                    self.authorship.human.retain(|p| *p != f.rel);
                 }
             }
             if view.set.pending() == 0 {
                 self.code.changes = None;
             }
         }
-        tracing::info!(%label, files = applied.len(), "changes applied");
+        tracing::info!(label = %done.label, files = applied.len(), "changes applied");
         cmds.push(self.notify(
             NoticeKind::Info,
             format!("Applied {} · u undoes", names(&applied)),
@@ -271,51 +297,54 @@ impl Model {
         if steps == 0 {
             return Vec::new();
         }
-        vec![Cmd::Travel { steps }]
+        vec![Cmd::Travel {
+            steps,
+            force: false,
+        }]
     }
 
-    /// An undo or redo finished.
+    /// An undo or redo finished (a restore reports each of its steps).
     pub fn on_undone(&mut self, redo: bool, outcome: UndoOutcome) -> Vec<Cmd> {
         let verb = if redo { "Redid" } else { "Undid" };
         match outcome {
             UndoOutcome::Done { label, files } => {
-                for f in &files {
-                    self.authorship.written.remove(f);
-                }
+                self.authorship.wrote(&files);
+                let paths: Vec<PathBuf> = files.into_iter().map(|w| w.rel).collect();
                 let mut cmds = vec![Self::journal(crate::session::journal::Record::Undone {
                     label: label.clone(),
-                    files: files.iter().map(|p| p.display().to_string()).collect(),
+                    files: paths.iter().map(|p| p.display().to_string()).collect(),
                     redo,
                 })];
                 if !self.watching {
-                    cmds.extend(self.reload_changed(&files));
+                    cmds.extend(self.reload_changed(&paths));
                     cmds.extend(super::update::rerun(
                         self,
-                        super::results::Trigger::Applied(files.len()),
+                        super::results::Trigger::Applied(paths.len()),
                     ));
                 }
                 cmds.push(self.notify(NoticeKind::Info, format!("{verb} {label}")));
                 cmds
             }
-            UndoOutcome::ChangedSince(paths) => {
-                self.overlay = Some(Overlay::ConfirmUndo { redo, paths });
+            UndoOutcome::ChangedSince { paths, steps } => {
+                self.overlay = Some(Overlay::ConfirmUndo { redo, paths, steps });
                 Vec::new()
             }
             UndoOutcome::Failed(why) => vec![self.notify(NoticeKind::Info, why)],
         }
     }
 
-    /// A file was (re)loaded: if specbench wrote it and it is not what was written, a human
-    /// edited it since.
-    pub fn check_authorship(&mut self, path: &PathBuf, lines: &[String]) -> Option<Cmd> {
+    /// A file was (re)loaded with content of SHA-256 `hash`: if specbench wrote it and this is
+    /// not what it wrote, a human edited it since (said once per edit).
+    pub fn check_authorship(&mut self, path: &PathBuf, hash: Option<&str>) -> Option<Cmd> {
         let written = self.authorship.written.get(path)?;
-        if *written == safety::hash(&lines.join("\n")) {
+        if written.as_deref() == hash {
+            self.authorship.human.retain(|p| p != path);
             return None;
         }
-        self.authorship.written.remove(path);
-        if !self.authorship.human.contains(path) {
-            self.authorship.human.push(path.clone());
+        if hash.is_none() || self.authorship.human.contains(path) {
+            return None;
         }
+        self.authorship.human.push(path.clone());
         tracing::info!(path = %path.display(), "human edit after specbench wrote the file");
         Some(self.notify(
             NoticeKind::Info,
@@ -324,6 +353,33 @@ impl Model {
                 path.display()
             ),
         ))
+    }
+
+    /// Opening the workspace found what an earlier specbench left: what it wrote (to tell
+    /// later hand edits), an apply it was stopped in the middle of, leftover temp files.
+    pub fn on_recovered(&mut self, recovery: Recovery) -> Vec<Cmd> {
+        for (rel, hash) in recovery.written {
+            self.authorship.written.entry(rel).or_insert(hash);
+        }
+        let mut cmds = Vec::new();
+        // The file on screen may have loaded first.
+        let shown = match (&self.code.files, &self.code.content) {
+            (super::Loaded::Ready(files), super::Loaded::Ready(text)) => files
+                .get(self.code.selected)
+                .map(|p| (p.clone(), text.hash.clone())),
+            _ => None,
+        };
+        if let Some((path, hash)) = shown {
+            cmds.extend(self.check_authorship(&path, hash.as_deref()));
+        }
+        let (kind, sentences) = recovery_report(&recovery.stopped, &recovery.sweep, recovery.error);
+        if !sentences.is_empty() {
+            for s in &sentences {
+                tracing::warn!("{s}");
+            }
+            cmds.push(self.notify(kind, sentences.join(" · ")));
+        }
+        cmds
     }
 
     /// Moves the selection among the changed files.
@@ -340,6 +396,58 @@ impl Model {
     }
 }
 
+/// What the open found, in sentences, and how loudly to say it.
+pub fn recovery_report(
+    stopped: &Option<crate::code::recovery::Stopped>,
+    sweep: &crate::code::safety::Sweep,
+    error: Option<String>,
+) -> (NoticeKind, Vec<String>) {
+    let mut kind = NoticeKind::Info;
+    let mut out = Vec::new();
+    let files = |n: usize| format!("{n} file{}", if n == 1 { "" } else { "s" });
+    if let Some(s) = stopped {
+        if s.finished {
+            out.push(format!(
+                "An apply finished as specbench stopped; u undoes it ({})",
+                s.label
+            ));
+        } else if s.written.is_empty() {
+            out.push(format!(
+                "An apply was cut short before it changed any file ({})",
+                s.label
+            ));
+        } else {
+            kind = NoticeKind::Error;
+            let them = if s.written.len() == 1 { "it" } else { "them" };
+            out.push(format!(
+                "An apply was cut short: {} of {} written, u puts {them} back ({})",
+                s.written.len(),
+                files(s.files.len()),
+                s.label
+            ));
+        }
+    }
+    if !sweep.removed.is_empty() {
+        out.push(format!(
+            "Removed {} left by a cut write",
+            if sweep.removed.len() == 1 {
+                "a temp file".to_string()
+            } else {
+                format!("{} temp files", sweep.removed.len())
+            }
+        ));
+    }
+    for (path, why) in &sweep.kept {
+        kind = NoticeKind::Error;
+        out.push(format!("Left {}: {why}", path.display()));
+    }
+    if let Some(e) = error {
+        kind = NoticeKind::Error;
+        out.push(format!("Checkpoints: {e}"));
+    }
+    (kind, out)
+}
+
 /// File names for a notice.
 fn names(files: &[PathBuf]) -> String {
     match files {
@@ -352,6 +460,7 @@ fn names(files: &[PathBuf]) -> String {
 mod tests {
     use super::*;
     use crate::code::changes::{FileChange, diff_lines};
+    use crate::code::safety;
     use crate::config::Config;
     use crate::model::{AppEvent, Msg, update};
     use crate::workspace::FileText;
@@ -412,8 +521,7 @@ mod tests {
                 "x = 2\n".into()
             )]
         );
-        let done = Ok(("reply 4: a.py".to_string(), vec![PathBuf::from("a.py")]));
-        update(&mut m, Msg::Event(AppEvent::Applied(done)));
+        update(&mut m, applied("reply 4: a.py", &[("a.py", "x = 2\n")]));
         let view = m.code.changes.as_ref().unwrap();
         assert_eq!(view.set.files[0].state, ChangeState::Applied);
         key(&mut m, ']');
@@ -422,8 +530,7 @@ mod tests {
             panic!("{cmds:?}");
         };
         assert_eq!(files.len(), 1, "only what is still pending");
-        let done = Ok(("reply 4: b.py".to_string(), vec![PathBuf::from("b.py")]));
-        update(&mut m, Msg::Event(AppEvent::Applied(done)));
+        update(&mut m, applied("reply 4: b.py", &[("b.py", "z\n")]));
         assert!(
             m.code.changes.is_none(),
             "nothing left to decide: the view closes"
@@ -446,6 +553,54 @@ mod tests {
         let mut m = model(true);
         let cmds = update(&mut m, Msg::Event(AppEvent::ChangesReady(set())));
         assert!(matches!(cmds.as_slice(), [Cmd::Apply { files, .. }] if files.len() == 2));
+    }
+
+    /// An apply of `files` (path, new text) reported done.
+    fn applied(label: &str, files: &[(&str, &str)]) -> Msg {
+        Msg::Event(AppEvent::Applied(Ok(ApplyDone {
+            label: label.into(),
+            files: wrote(files),
+        })))
+    }
+
+    fn wrote(files: &[(&str, &str)]) -> Vec<Wrote> {
+        files
+            .iter()
+            .map(|(rel, text)| Wrote {
+                rel: rel.into(),
+                hash: Some(safety::hash(text)),
+            })
+            .collect()
+    }
+
+    /// An undo (or redo) that left `files` (path, text) reported done.
+    fn undone(redo: bool, label: &str, files: &[(&str, &str)]) -> Msg {
+        Msg::Event(AppEvent::Undone {
+            redo,
+            outcome: UndoOutcome::Done {
+                label: label.into(),
+                files: wrote(files),
+            },
+        })
+    }
+
+    /// `path` shown with `text`, as the effects load it; whether a hand edit was noticed.
+    fn reload(m: &mut Model, path: &str, text: &str) -> bool {
+        m.code.files = super::super::Loaded::Ready(vec![PathBuf::from(path)]);
+        m.code.selected = 0;
+        m.code.load_id = 900;
+        m.notice = None;
+        update(
+            m,
+            Msg::Event(AppEvent::FileLoaded {
+                id: 900,
+                path: path.into(),
+                content: Ok(FileText::from_text(text)),
+            }),
+        );
+        m.notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("edited by hand"))
     }
 
     #[test]
@@ -478,17 +633,175 @@ mod tests {
     fn a_later_change_specbench_did_not_make_is_a_human_edit() {
         let mut m = model(false);
         update(&mut m, Msg::Event(AppEvent::ChangesReady(set())));
-        let done = Ok(("reply 4".to_string(), vec![PathBuf::from("a.py")]));
-        update(&mut m, Msg::Event(AppEvent::Applied(done)));
-        let path = PathBuf::from("a.py");
-        assert!(
-            m.check_authorship(&path, &FileText::from_text("x = 2\n").lines)
-                .is_none()
+        update(&mut m, applied("reply 4", &[("a.py", "x = 2\n")]));
+        assert!(!reload(&mut m, "a.py", "x = 2\n"));
+        assert!(reload(&mut m, "a.py", "x = 3\n"));
+        assert_eq!(m.authorship.human, vec![PathBuf::from("a.py")]);
+        assert!(!reload(&mut m, "a.py", "x = 3\n"), "said once");
+        // Put back by hand as specbench wrote it: specbench's own again.
+        assert!(!reload(&mut m, "a.py", "x = 2\n"));
+        assert!(m.authorship.human.is_empty());
+        // Only the exact bytes count: a tab where specbench wrote four spaces is an edit.
+        update(&mut m, applied("reply 5", &[("t.py", "if x:\n    y()\n")]));
+        assert!(reload(&mut m, "t.py", "if x:\n\ty()\n"));
+    }
+
+    #[test]
+    fn consecutive_applies_are_specbench_s_own_writes() {
+        let mut m = model(false);
+        for (i, text) in ["x = 2\n", "x = 3\n", "x = 4\n"].iter().enumerate() {
+            update(&mut m, applied(&format!("reply {i}"), &[("a.py", text)]));
+            assert!(!reload(&mut m, "a.py", text), "apply {i}");
+        }
+        assert!(m.authorship.human.is_empty());
+    }
+
+    #[test]
+    fn a_hand_edit_after_an_undo_or_a_redo_is_noticed() {
+        let mut m = model(false);
+        update(
+            &mut m,
+            applied("reply 4", &[("a.py", "x = 2\n"), ("new.py", "n\n")]),
         );
-        let cmd = m.check_authorship(&path, &FileText::from_text("x = 3\n").lines);
-        assert!(cmd.is_some());
+        let undo = Msg::Event(AppEvent::Undone {
+            redo: false,
+            outcome: UndoOutcome::Done {
+                label: "reply 4".into(),
+                files: vec![
+                    Wrote {
+                        rel: "a.py".into(),
+                        hash: Some(safety::hash("x = 1\n")),
+                    },
+                    Wrote {
+                        rel: "new.py".into(),
+                        hash: None,
+                    },
+                ],
+            },
+        });
+        update(&mut m, undo);
+        assert!(!reload(&mut m, "a.py", "x = 1\n"), "what the undo wrote");
+        assert!(reload(&mut m, "a.py", "x = 1  # mine\n"));
+        assert!(reload(&mut m, "new.py", "recreated by hand\n"));
+        update(
+            &mut m,
+            undone(true, "reply 4", &[("a.py", "x = 2\n"), ("new.py", "n\n")]),
+        );
+        assert!(m.authorship.human.is_empty(), "redone: specbench's again");
+        assert!(!reload(&mut m, "a.py", "x = 2\n"));
+        assert!(reload(&mut m, "a.py", "x = 2  # mine\n"));
+    }
+
+    #[test]
+    fn a_hand_edit_after_a_restore_is_noticed_and_a_blocked_restore_asks_then_goes_on() {
+        let mut m = model(false);
+        update(&mut m, applied("reply 1", &[("a.py", "1\n")]));
+        update(
+            &mut m,
+            applied("reply 2", &[("a.py", "2\n"), ("b.py", "b2\n")]),
+        );
+        // A restore two steps back reports each step.
+        update(
+            &mut m,
+            undone(false, "reply 2", &[("a.py", "1\n"), ("b.py", "b1\n")]),
+        );
+        update(&mut m, undone(false, "reply 1", &[("a.py", "0\n")]));
+        assert!(!reload(&mut m, "a.py", "0\n"));
+        assert!(!reload(&mut m, "b.py", "b1\n"));
+        assert!(reload(&mut m, "b.py", "b1 by hand\n"));
+        // Forward again: the first redo goes, the second meets the hand edit and asks.
+        update(&mut m, undone(true, "reply 1", &[("a.py", "1\n")]));
+        let blocked = UndoOutcome::ChangedSince {
+            paths: vec![PathBuf::from("b.py")],
+            steps: 1,
+        };
+        update(
+            &mut m,
+            Msg::Event(AppEvent::Undone {
+                redo: true,
+                outcome: blocked,
+            }),
+        );
+        assert!(matches!(
+            &m.overlay,
+            Some(Overlay::ConfirmUndo {
+                redo: true,
+                steps: 1,
+                ..
+            })
+        ));
+        assert_eq!(
+            key(&mut m, 'y'),
+            vec![Cmd::Undo {
+                redo: true,
+                force: true
+            }]
+        );
+        // A restore blocked with steps still to go carries on after the yes, forced once.
+        let blocked = UndoOutcome::ChangedSince {
+            paths: vec![PathBuf::from("b.py")],
+            steps: 3,
+        };
+        update(
+            &mut m,
+            Msg::Event(AppEvent::Undone {
+                redo: false,
+                outcome: blocked,
+            }),
+        );
+        assert_eq!(
+            key(&mut m, 'y'),
+            vec![Cmd::Travel {
+                steps: -3,
+                force: true
+            }]
+        );
+    }
+
+    #[test]
+    fn what_specbench_wrote_before_a_restart_still_tells_hand_edits() {
+        let mut m = model(false);
+        // The file on screen loaded before the checkpoint store was read.
+        assert!(!reload(
+            &mut m,
+            "a.py",
+            "x = 9  # edited while specbench was closed\n"
+        ));
+        let mut written = crate::code::checkpoint::Written::new();
+        written.insert(PathBuf::from("a.py"), Some(safety::hash("x = 2\n")));
+        let recovery = Recovery {
+            written,
+            ..Recovery::default()
+        };
+        update(&mut m, Msg::Event(AppEvent::Recovered(recovery)));
         assert!(m.notice.as_ref().unwrap().text.contains("edited by hand"));
-        assert_eq!(m.authorship.human, vec![path]);
+        assert!(!reload(&mut m, "a.py", "x = 2\n"));
+    }
+
+    #[test]
+    fn an_interrupted_apply_found_on_open_is_reported() {
+        let mut m = model(false);
+        let recovery = Recovery {
+            stopped: Some(crate::code::recovery::Stopped {
+                label: "reply 3: a.py, b.py".into(),
+                files: vec!["a.py".into(), "b.py".into()],
+                written: vec!["a.py".into()],
+                finished: false,
+            }),
+            sweep: crate::code::safety::Sweep {
+                removed: vec!["/w/.a.py.4242.Ab3dE9.specbench-tmp".into()],
+                kept: Vec::new(),
+            },
+            ..Recovery::default()
+        };
+        update(&mut m, Msg::Event(AppEvent::Recovered(recovery)));
+        let notice = m.notice.as_ref().unwrap();
+        assert_eq!(notice.kind, NoticeKind::Error);
+        assert_eq!(
+            notice.text,
+            "An apply was cut short: 1 of 2 files written, u puts it back (reply 3: a.py, b.py) \
+             · Removed a temp file left by a cut write"
+        );
     }
 
     #[test]
@@ -515,7 +828,10 @@ mod tests {
         let enter = Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
         assert_eq!(
             update(&mut m, enter.clone()),
-            vec![Cmd::Travel { steps: -2 }]
+            vec![Cmd::Travel {
+                steps: -2,
+                force: false
+            }]
         );
         assert!(m.overlay.is_none());
         let items = vec![item(1), item(2), item(3)];
@@ -525,7 +841,13 @@ mod tests {
         );
         let end = Msg::Key(KeyEvent::new(KeyCode::End, KeyModifiers::NONE));
         update(&mut m, end);
-        assert_eq!(update(&mut m, enter), vec![Cmd::Travel { steps: 2 }]);
+        assert_eq!(
+            update(&mut m, enter),
+            vec![Cmd::Travel {
+                steps: 2,
+                force: false
+            }]
+        );
         update(
             &mut m,
             Msg::Event(AppEvent::CheckpointsListed(Ok((Vec::new(), 0)))),
@@ -550,7 +872,10 @@ mod tests {
                 force: false
             }]
         );
-        let outcome = UndoOutcome::ChangedSince(vec![PathBuf::from("a.py")]);
+        let outcome = UndoOutcome::ChangedSince {
+            paths: vec![PathBuf::from("a.py")],
+            steps: 1,
+        };
         update(
             &mut m,
             Msg::Event(AppEvent::Undone {

@@ -1,7 +1,6 @@
 //! The Conversation pane's state: the messages, the reply streaming in, the parts of the next
 //! request with their token counts (what the gauge shows), and the composer's history.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use ratatui::text::{Line, Span};
@@ -1079,11 +1078,6 @@ impl Model {
         }
     }
 
-    /// Where `Ctrl-E` edits the draft: inside the workspace's state folder.
-    pub fn draft_path(&self) -> PathBuf {
-        self.root.join(".specbench").join("draft.md")
-    }
-
     /// Lays out the conversation for the current size (called before each frame).
     pub fn layout_conversation(&mut self) {
         if let Some(body) = self.body_area(super::Pane::Conversation) {
@@ -1100,6 +1094,7 @@ mod tests {
     use crate::config::Config;
     use crate::model::{AppEvent, Msg, update};
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use std::path::PathBuf;
 
     fn model() -> Model {
         let theme = crate::theme::ThemeSource::default()

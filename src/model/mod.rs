@@ -90,7 +90,12 @@ pub enum Overlay {
         selected: usize,
     },
     /// "Undo over hand edits?": the files changed since specbench wrote them.
-    ConfirmUndo { redo: bool, paths: Vec<PathBuf> },
+    ConfirmUndo {
+        redo: bool,
+        paths: Vec<PathBuf>,
+        /// How many undos (or redos) were asked for from here: a restore goes on after this.
+        steps: usize,
+    },
     /// The request inspector (`Ctrl-O`): what the next request holds, segment by segment.
     Inspector { scroll: usize },
     /// "Really quit?", with what would be lost.
@@ -283,7 +288,10 @@ pub enum AppEvent {
     /// A reply's edits, checked and diffed against the disk.
     ChangesReady(crate::code::changes::ChangeSet),
     /// Proposed changes were written: the checkpoint's label and the files, or why not.
-    Applied(Result<(String, Vec<PathBuf>), String>),
+    Applied(Result<changes::ApplyDone, String>),
+    /// Opening the workspace found what an earlier specbench left behind (what it wrote, an
+    /// apply it was stopped in the middle of, leftover temp files).
+    Recovered(crate::code::recovery::Recovery),
     /// The checkpoints were read: the items and how many are applied, or why not.
     CheckpointsListed(Result<(Vec<changes::CheckpointItem>, usize), String>),
     /// An undo (or redo) finished.
@@ -367,8 +375,9 @@ pub enum Cmd {
     Undo { redo: bool, force: bool },
     /// Read the checkpoint list.
     ListCheckpoints,
-    /// Undo (`steps` < 0) or redo (> 0) that many applies, stopping at the first that cannot.
-    Travel { steps: isize },
+    /// Undo (`steps` < 0) or redo (> 0) that many applies, stopping at the first that cannot;
+    /// `force` goes over hand edits in the first one (the user was asked).
+    Travel { steps: isize, force: bool },
     /// Resume the workspace's latest session (or start one) and read it back.
     OpenSession,
     /// Append a record to the session journal (synced to disk when it ends a turn).

@@ -115,9 +115,14 @@ fn on_overlay_key(model: &mut Model, overlay: Overlay, combo: KeyCombo) -> Vec<C
                 selected,
             });
         }
-        Overlay::ConfirmUndo { redo, .. } => match combo.code {
+        Overlay::ConfirmUndo { redo, steps, .. } => match combo.code {
             K::Char('y') | K::Enter => {
                 model.overlay = None;
+                if steps > 1 {
+                    let steps = isize::try_from(steps).unwrap_or(isize::MAX);
+                    let steps = if redo { steps } else { -steps };
+                    return vec![Cmd::Travel { steps, force: true }];
+                }
                 return vec![Cmd::Undo { redo, force: true }];
             }
             K::Char('n') | K::Esc | K::Char('q') => model.overlay = None,
@@ -614,7 +619,7 @@ fn on_event(model: &mut Model, event: AppEvent) -> Vec<Cmd> {
             }
             let mut cmds = Vec::new();
             if let Ok(text) = &content {
-                cmds.extend(model.check_authorship(&path, &text.lines));
+                cmds.extend(model.check_authorship(&path, text.hash.as_deref()));
             }
             model.code.content = match content {
                 Ok(text) => Loaded::Ready(text),
@@ -673,6 +678,7 @@ fn on_event(model: &mut Model, event: AppEvent) -> Vec<Cmd> {
         }
         AppEvent::ChangesReady(set) => return model.on_changes_ready(set),
         AppEvent::Applied(result) => return model.on_applied(result),
+        AppEvent::Recovered(recovery) => return model.on_recovered(recovery),
         AppEvent::Undone { redo, outcome } => return model.on_undone(redo, outcome),
         AppEvent::CheckpointsListed(listed) => return model.on_checkpoints(listed),
         AppEvent::FileHighlighted { id, lines } => {

@@ -6,7 +6,6 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::export::transcript;
-use super::journal;
 use super::store::SessionStore;
 use crate::cli::{StartError, workspace_root};
 use crate::config::{self, Overrides};
@@ -83,7 +82,9 @@ pub fn export(
     let id = store
         .resolve(session)
         .map_err(|e| StartError::Usage(e.to_string()))?;
-    let read = journal::read(&store.path(&id)).map_err(|e| StartError::Usage(e.to_string()))?;
+    let read = store
+        .read(&id)
+        .map_err(|e| StartError::Usage(e.to_string()))?;
     for (line, why) in &read.skipped {
         eprintln!("specbench: warning: {id}.jsonl line {line} skipped: {why}");
     }

@@ -61,6 +61,15 @@ pub enum Event {
         label: String,
         redo: bool,
     },
+    /// An apply that did not complete: it failed (`error`), or specbench was stopped midway
+    /// after writing `written`.
+    NotApplied {
+        at: String,
+        label: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+        written: Vec<String>,
+    },
     Run {
         at: String,
         number: u64,
@@ -116,6 +125,7 @@ pub fn transcript(
         let at = format_utc(entry.at);
         match &entry.record {
             Record::Start { .. }
+            | Record::Applying { .. }
             | Record::Archived { .. }
             | Record::Chunk { .. }
             | Record::End { .. } => {}
@@ -150,6 +160,18 @@ pub fn transcript(
                 at,
                 label: label.clone(),
                 files: files.clone(),
+            }),
+            Record::ApplyFailed { label, error } => events.push(Event::NotApplied {
+                at,
+                label: label.clone(),
+                error: Some(clean(error)),
+                written: Vec::new(),
+            }),
+            Record::ApplyInterrupted { label, written } => events.push(Event::NotApplied {
+                at,
+                label: label.clone(),
+                error: None,
+                written: written.clone(),
             }),
             Record::Undone { label, redo, .. } => events.push(Event::Undone {
                 at,
@@ -275,6 +297,16 @@ impl Transcript {
                 Event::Applied { label, files, .. } => {
                     out.push_str(&format!("\n> applied {} ({label})\n", files.join(", ")))
                 }
+                Event::NotApplied {
+                    label,
+                    error: Some(error),
+                    ..
+                } => out.push_str(&format!("\n> not applied ({label}): {error}\n")),
+                Event::NotApplied { label, written, .. } => out.push_str(&format!(
+                    "\n> apply interrupted ({label}) after writing {} file{}\n",
+                    written.len(),
+                    if written.len() == 1 { "" } else { "s" }
+                )),
                 Event::Undone { label, redo, .. } => out.push_str(&format!(
                     "\n> {} {label}\n",
                     if *redo { "redid" } else { "undid" }

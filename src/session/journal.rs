@@ -2,9 +2,8 @@
 //! event, an fsync at turn boundaries), mode 0600. Reading skips a torn or unreadable line
 //! with a notice instead of failing, so a crash never costs more than the line it cut.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -76,8 +75,17 @@ pub enum Record {
         #[serde(default)]
         usage: Usage,
     },
+    /// Proposed changes are about to be written (synced before the checkpoint is recorded):
+    /// an `applying` with no `applied`, `apply_failed` or `apply_interrupted` after it is an
+    /// apply that was stopped midway.
+    Applying { label: String, files: Vec<String> },
     /// Proposed changes were written as a checkpoint.
     Applied { label: String, files: Vec<String> },
+    /// Writing proposed changes failed; the files written were put back.
+    ApplyFailed { label: String, error: String },
+    /// An apply was found stopped midway (specbench killed) when the workspace was next
+    /// opened, after writing `written`; its checkpoint undoes them.
+    ApplyInterrupted { label: String, written: Vec<String> },
     /// An apply was undone (or redone).
     Undone {
         label: String,
@@ -153,6 +161,9 @@ pub enum JournalError {
         #[source]
         source: io::Error,
     },
+    /// The sessions folder or the journal is not one specbench may use (a symlink, say).
+    #[error(transparent)]
+    State(#[from] crate::state::StateError),
 }
 
 fn io_error(path: &Path) -> impl FnOnce(io::Error) -> JournalError + '_ {
@@ -163,19 +174,13 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> JournalError + '_ {
 }
 
 impl Journal {
-    /// Opens `path` for appending, creating it (mode 0600) when missing. A torn last line
-    /// from a crash is closed with a newline first, so the next record starts a line of its own.
-    pub fn open(path: &Path) -> Result<Journal, JournalError> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(io_error(dir))?;
-        }
-        let mut file = OpenOptions::new()
-            .create(true)
-            .read(true)
-            .append(true)
-            .mode(0o600)
-            .open(path)
-            .map_err(io_error(path))?;
+    /// Opens `name` in `dir` for appending, creating it (mode 0600) when missing, never
+    /// through a symlink. A torn last line from a crash is closed with a newline first, so the
+    /// next record starts a line of its own.
+    pub fn open(dir: &crate::state::StateDir, name: &str) -> Result<Journal, JournalError> {
+        let path = dir.join(name);
+        let path = path.as_path();
+        let mut file = dir.append(name)?;
         let len = file.metadata().map_err(io_error(path))?.len();
         if len > 0 {
             let mut last = [0u8; 1];
@@ -202,6 +207,17 @@ impl Journal {
     /// Where the journal is.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Reads back everything written so far, through the open handle.
+    pub fn read_back(&self) -> Result<ReadJournal, JournalError> {
+        use std::os::unix::fs::FileExt;
+        let file = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        let len = file.metadata().map_err(io_error(&self.path))?.len();
+        let mut bytes = vec![0; usize::try_from(len).unwrap_or(usize::MAX)];
+        file.read_exact_at(&mut bytes, 0)
+            .map_err(io_error(&self.path))?;
+        Ok(parse(&bytes))
     }
 
     /// Appends one record, stamped now, in a single write.
@@ -241,8 +257,9 @@ pub struct ReadJournal {
 }
 
 /// Reads a journal; unreadable lines (a torn last line after a crash) are skipped and listed.
-pub fn read(path: &Path) -> Result<ReadJournal, JournalError> {
-    let bytes = std::fs::read(path).map_err(io_error(path))?;
+pub fn read(mut file: File, path: &Path) -> Result<ReadJournal, JournalError> {
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).map_err(io_error(path))?;
     Ok(parse(&bytes))
 }
 
@@ -272,6 +289,7 @@ pub fn parse(bytes: &[u8]) -> ReadJournal {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::StateDir;
     use std::os::unix::fs::PermissionsExt;
 
     fn user(turn: u64, text: &str) -> Record {
@@ -286,8 +304,9 @@ mod tests {
     #[test]
     fn records_round_trip_one_line_each_with_mode_0600() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("sessions/s.jsonl");
-        let journal = Journal::open(&path).unwrap();
+        let sessions = StateDir::create(dir.path(), &["sessions"]).unwrap();
+        let path = sessions.join("s.jsonl");
+        let journal = Journal::open(&sessions, "s.jsonl").unwrap();
         let records = vec![
             Record::Start {
                 v: VERSION,
@@ -329,7 +348,7 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text.lines().count(), records.len());
         assert!(text.contains(r#""type":"user","turn":5,"text":"fix","kind":"fix","round":1"#));
-        let read = read(&path).unwrap();
+        let read = journal.read_back().unwrap();
         assert!(read.skipped.is_empty());
         let back: Vec<Record> = read.entries.into_iter().map(|e| e.record).collect();
         assert_eq!(back, records);
@@ -340,23 +359,27 @@ mod tests {
     #[test]
     fn a_torn_last_line_is_skipped_and_the_next_append_starts_a_new_line() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.jsonl");
-        let journal = Journal::open(&path).unwrap();
+        let sessions = StateDir::create(dir.path(), &["sessions"]).unwrap();
+        let path = sessions.join("s.jsonl");
+        let journal = Journal::open(&sessions, "s.jsonl").unwrap();
         journal.append_at(1, user(1, "one")).unwrap();
         drop(journal);
         // A crash in the middle of a write.
-        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
         f.write_all(br#"{"at":2,"type":"chunk","turn":1,"te"#)
             .unwrap();
         drop(f);
-        let read1 = read(&path).unwrap();
+        let read1 = parse(&std::fs::read(&path).unwrap());
         assert_eq!(read1.entries.len(), 1);
         assert_eq!(read1.skipped.len(), 1);
         assert_eq!(read1.skipped[0].0, 2);
         assert!(read1.skipped[0].1.contains("torn"), "{:?}", read1.skipped);
-        let journal = Journal::open(&path).unwrap();
+        let journal = Journal::open(&sessions, "s.jsonl").unwrap();
         journal.append_at(3, user(2, "two")).unwrap();
-        let read2 = read(&path).unwrap();
+        let read2 = journal.read_back().unwrap();
         assert_eq!(
             read2.entries.len(),
             2,
@@ -368,9 +391,10 @@ mod tests {
     #[test]
     fn secrets_are_redacted_from_every_record() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.jsonl");
+        let sessions = StateDir::create(dir.path(), &["sessions"]).unwrap();
+        let path = dir.path().join(".specbench/sessions/s.jsonl");
         let key = "sk-journal-test-0123456789";
-        let journal = Journal::open(&path)
+        let journal = Journal::open(&sessions, "s.jsonl")
             .unwrap()
             .redacting(Secrets::new([key.to_string()]));
         journal
@@ -385,7 +409,7 @@ mod tests {
         journal.append_at(2, end).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(!text.contains(key), "{text}");
-        let read = read(&path).unwrap();
+        let read = journal.read_back().unwrap();
         assert_eq!(read.entries[0].record, user(1, "my key: [redacted]"));
         assert!(
             matches!(&read.entries[1].record, Record::End { error: Some(e), .. } if e == "refused [redacted]")

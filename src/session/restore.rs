@@ -55,6 +55,8 @@ pub struct Restored {
     pub max_turn: u64,
     /// Lines that could not be read: (1-based line, why).
     pub skipped: Vec<(usize, String)>,
+    /// An apply that began and never ended (specbench stopped midway): its label and files.
+    pub unfinished_apply: Option<(String, Vec<String>)>,
 }
 
 impl Restored {
@@ -202,7 +204,15 @@ pub fn fold(id: &str, read: &ReadJournal) -> Restored {
                 });
             }
             Record::Archived { successor } => out.successor = Some(successor.clone()),
-            Record::Applied { .. } | Record::Undone { .. } | Record::Run { .. } => {}
+            Record::Applying { label, files } => {
+                out.unfinished_apply = Some((label.clone(), files.clone()));
+            }
+            Record::Applied { .. }
+            | Record::ApplyFailed { .. }
+            | Record::ApplyInterrupted { .. } => {
+                out.unfinished_apply = None;
+            }
+            Record::Undone { .. } | Record::Run { .. } => {}
         }
     }
     // A reply that never got a chunk nor an end: nothing arrived before the stop.
@@ -343,5 +353,41 @@ mod tests {
             ]),
         );
         assert_eq!(r.status(), "archived");
+    }
+    #[test]
+    fn an_apply_that_began_and_never_ended_is_unfinished() {
+        let applying = |label: &str| Record::Applying {
+            label: label.into(),
+            files: vec!["a.py".into()],
+        };
+        let ended = [
+            Record::Applied {
+                label: "reply 1".into(),
+                files: vec!["a.py".into()],
+            },
+            Record::ApplyFailed {
+                label: "reply 1".into(),
+                error: "disk full".into(),
+            },
+            Record::ApplyInterrupted {
+                label: "reply 1".into(),
+                written: vec![],
+            },
+        ];
+        for end in ended {
+            let read = entries(vec![applying("reply 1"), end, applying("reply 2")]);
+            assert_eq!(
+                fold("s", &read).unfinished_apply,
+                Some(("reply 2".to_string(), vec!["a.py".to_string()]))
+            );
+        }
+        let read = entries(vec![
+            applying("reply 1"),
+            Record::Applied {
+                label: "reply 1".into(),
+                files: vec!["a.py".into()],
+            },
+        ]);
+        assert_eq!(fold("s", &read).unfinished_apply, None);
     }
 }

@@ -3,8 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::journal::{self, JournalError};
+use super::journal::{self, Journal, JournalError};
 use super::restore::{self, Restored};
+use crate::state::{STATE_DIR, StateDir};
 
 /// The sessions folder inside the workspace's state folder.
 pub const SESSIONS_DIR: &str = "sessions";
@@ -25,11 +26,10 @@ pub enum SessionError {
 /// How much of a journal's end holds its last records.
 const TAIL: u64 = 64 * 1024;
 
-/// Whether the journal at `path` was archived: the `archived` record is the last one written,
+/// Whether the journal `file` was archived: the `archived` record is the last one written,
 /// so only its last lines are read (a torn line after it is skipped).
-fn archived(path: &Path) -> std::io::Result<bool> {
+fn archived(mut file: std::fs::File) -> std::io::Result<bool> {
     use std::io::{Read, Seek, SeekFrom};
-    let mut file = std::fs::File::open(path)?;
     let len = file.metadata()?.len();
     file.seek(SeekFrom::Start(len.saturating_sub(TAIL)))?;
     let mut tail = Vec::new();
@@ -44,6 +44,7 @@ fn archived(path: &Path) -> std::io::Result<bool> {
 /// A workspace's sessions.
 #[derive(Debug, Clone)]
 pub struct SessionStore {
+    root: PathBuf,
     dir: PathBuf,
 }
 
@@ -66,13 +67,40 @@ impl SessionStore {
     /// The sessions of the workspace at `root`.
     pub fn new(root: &Path) -> Self {
         Self {
-            dir: root.join(crate::logging::STATE_DIR).join(SESSIONS_DIR),
+            root: root.to_path_buf(),
+            dir: root.join(STATE_DIR).join(SESSIONS_DIR),
         }
     }
 
     /// The journal of session `id`.
     pub fn path(&self, id: &str) -> PathBuf {
-        self.dir.join(format!("{id}.jsonl"))
+        self.dir.join(file_name(id))
+    }
+
+    /// The sessions folder, if there is one; an error when it cannot be used (a symlink).
+    fn folder(&self) -> Result<Option<StateDir>, SessionError> {
+        let dir = StateDir::existing(&self.root, &[SESSIONS_DIR]).map_err(JournalError::from)?;
+        Ok(dir)
+    }
+
+    /// Opens session `id`'s journal for appending (created, with its folder, when missing; the
+    /// folder synced so a new journal's entry is on the disk too).
+    pub fn open(&self, id: &str) -> Result<Journal, SessionError> {
+        let dir = StateDir::create(&self.root, &[SESSIONS_DIR]).map_err(JournalError::from)?;
+        let journal = Journal::open(&dir, &file_name(id))?;
+        dir.sync().map_err(JournalError::from)?;
+        Ok(journal)
+    }
+
+    /// Reads session `id`'s journal.
+    pub fn read(&self, id: &str) -> Result<journal::ReadJournal, SessionError> {
+        let name = file_name(id);
+        let file = match self.folder()? {
+            Some(dir) => dir.open_read(&name).map_err(JournalError::from)?,
+            None => None,
+        };
+        let file = file.ok_or_else(|| SessionError::NotFound(id.to_string()))?;
+        Ok(journal::read(file, &self.path(id))?)
     }
 
     /// A new id for a session starting at `now_ms`, unique in the folder.
@@ -81,26 +109,27 @@ impl SessionStore {
         let mut salt = (now_ms % 1000) as u32 ^ std::process::id().wrapping_mul(2_654_435_761);
         loop {
             let id = format!("{stamp}-{:04x}", salt & 0xffff);
-            if !self.path(&id).exists() {
+            if std::fs::symlink_metadata(self.path(&id)).is_err() {
                 return id;
             }
             salt = salt.wrapping_add(1);
         }
     }
 
-    /// Every session id, oldest first.
+    /// Every session id, oldest first (none when the folder cannot be used).
     pub fn ids(&self) -> Vec<String> {
-        let Ok(entries) = std::fs::read_dir(&self.dir) else {
-            return Vec::new();
+        let names = match self.folder() {
+            Ok(Some(dir)) => dir.names().unwrap_or_default(),
+            Ok(None) => Vec::new(),
+            Err(e) => {
+                tracing::warn!(error = %e, "the sessions folder cannot be used");
+                Vec::new()
+            }
         };
-        let mut ids: Vec<String> = entries
-            .filter_map(Result::ok)
-            .filter_map(|e| {
-                e.file_name()
-                    .to_str()
-                    .and_then(|n| n.strip_suffix(".jsonl"))
-                    .map(str::to_string)
-            })
+        let mut ids: Vec<String> = names
+            .iter()
+            .filter_map(|n| n.strip_suffix(".jsonl"))
+            .map(str::to_string)
             .collect();
         ids.sort();
         ids
@@ -109,10 +138,13 @@ impl SessionStore {
     /// The session to resume: the newest one that was not archived.
     /// Only the end of each journal is read, newest first: this runs as the cockpit opens.
     pub fn latest(&self) -> Option<String> {
-        self.ids()
-            .into_iter()
-            .rev()
-            .find(|id| matches!(archived(&self.path(id)), Ok(false)))
+        let dir = self.folder().ok().flatten()?;
+        self.ids().into_iter().rev().find(|id| {
+            dir.open_read(&file_name(id))
+                .ok()
+                .flatten()
+                .is_some_and(|file| matches!(archived(file), Ok(false)))
+        })
     }
 
     /// The session whose id is or starts with `prefix`; the newest when `prefix` is `None`.
@@ -137,7 +169,7 @@ impl SessionStore {
 
     /// Reads and folds session `id`.
     pub fn load(&self, id: &str) -> Result<Restored, SessionError> {
-        let read = journal::read(&self.path(id))?;
+        let read = self.read(id)?;
         Ok(restore::fold(id, &read))
     }
 
@@ -151,13 +183,18 @@ impl SessionStore {
     }
 }
 
+/// The journal file of session `id`.
+fn file_name(id: &str) -> String {
+    format!("{id}.jsonl")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::journal::{Journal, Record, VERSION};
+    use super::super::journal::{Record, VERSION};
     use super::*;
 
     fn start(store: &SessionStore, id: &str, archived: bool) {
-        let j = Journal::open(&store.path(id)).unwrap();
+        let j = store.open(id).unwrap();
         j.append_at(
             1,
             Record::Start {
@@ -210,7 +247,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SessionStore::new(dir.path());
         start(&store, "20261130-100000-aaaa", false);
-        let j = Journal::open(&store.path("20261130-100000-aaaa")).unwrap();
+        let j = store.open("20261130-100000-aaaa").unwrap();
         for turn in 0..2000 {
             j.append_at(
                 3,

@@ -1,8 +1,7 @@
 //! Pins: frozen versions of the spec under `.specbench/pins/`, one JSON file per version,
 //! written atomically and checked against their content hash when read.
 
-use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -10,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::error::Category;
 use sha2::{Digest, Sha256};
 
-use crate::logging::{self, STATE_DIR};
+use crate::state::{STATE_DIR, StateDir, StateError};
 
 /// The pins' directory inside the state directory.
 const PINS_DIR: &str = "pins";
@@ -59,16 +58,14 @@ pub struct Pinned {
 /// Why the pin store could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum PinError {
-    #[error("cannot read the pins in {}: {source}", path.display())]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
     #[error("cannot write a pin in {}: {source}", path.display())]
     Write {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The pins folder is not one specbench may use (a symlink, say).
+    #[error(transparent)]
+    State(#[from] StateError),
 }
 
 /// The pin store of one workspace.
@@ -137,16 +134,15 @@ impl PinStore {
 
     /// Pin `version`, when its file exists and can be trusted.
     pub fn version(&self, version: u32) -> Option<Pin> {
-        let bytes = fs::read(self.dir.join(file_name(version))).ok()?;
+        let dir = StateDir::existing(&self.root, &[PINS_DIR]).ok()??;
+        let bytes = dir.read(&file_name(version)).ok()??;
         check(version, &bytes).ok()
     }
 
     /// Pins `text` as the next version, unless it equals the latest pin, which is returned
     /// with `created: false`. Never overwrites a pin file, corrupted ones included.
     pub fn pin(&self, text: &str, spec_path: &Path) -> Result<Pinned, PinError> {
-        logging::ensure_state_dir(&self.root)
-            .and_then(|_| fs::create_dir_all(&self.dir))
-            .map_err(|source| self.write_error(source))?;
+        let dir = StateDir::create(&self.root, &[PINS_DIR])?;
         let survey = self.survey()?;
         let hash = content_hash(text);
         if let Some(latest) = survey.found.latest
@@ -168,9 +164,8 @@ impl PinStore {
         };
         let mut attempt = 1;
         loop {
-            match self.write_new(&record) {
+            match write_new(&dir, &record) {
                 Ok(()) => {
-                    sync_dir(&self.dir);
                     tracing::info!(version = record.version, "spec pinned");
                     return Ok(Pinned {
                         pin: record.into(),
@@ -190,41 +185,26 @@ impl PinStore {
         }
     }
 
-    /// Writes `record` to a new `v{version}.json`: a synced temporary file renamed into place
-    /// without replacing an existing file (`AlreadyExists` then).
-    fn write_new(&self, record: &PinFile) -> io::Result<()> {
-        let mut json = serde_json::to_vec_pretty(record).map_err(io::Error::other)?;
-        json.push(b'\n');
-        let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
-        tmp.write_all(&json)?;
-        tmp.as_file().sync_all()?;
-        tmp.persist_noclobber(self.dir.join(file_name(record.version)))
-            .map_err(|e| e.error)?;
-        Ok(())
-    }
-
     /// Reads every `v<N>.json` file of the store.
     fn survey(&self) -> Result<Survey, PinError> {
         let mut survey = Survey {
             found: PinsFound::default(),
             highest: 0,
         };
-        let entries = match fs::read_dir(&self.dir) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(survey),
-            Err(source) => return Err(self.read_error(source)),
+        let Some(dir) = StateDir::existing(&self.root, &[PINS_DIR])? else {
+            return Ok(survey);
         };
+        let names = dir.names()?;
         let mut problems = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(|source| self.read_error(source))?;
-            let Some(version) = entry.file_name().to_str().and_then(parse_file_name) else {
+        for name in names {
+            let Some(version) = parse_file_name(&name) else {
                 continue;
             };
             survey.highest = survey.highest.max(version);
-            let bytes = match fs::read(entry.path()) {
-                Ok(bytes) => bytes,
+            let bytes = match dir.read(&name) {
+                Ok(Some(bytes)) => bytes,
                 // Removed since the directory was listed.
-                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Ok(None) => continue,
                 Err(e) => {
                     problems.push((version, format!("cannot be read ({e})")));
                     continue;
@@ -253,13 +233,6 @@ impl PinStore {
             })
             .collect();
         Ok(survey)
-    }
-
-    fn read_error(&self, source: io::Error) -> PinError {
-        PinError::Read {
-            path: self.dir.clone(),
-            source,
-        }
     }
 
     fn write_error(&self, source: io::Error) -> PinError {
@@ -308,16 +281,22 @@ fn check(version: u32, bytes: &[u8]) -> Result<Pin, String> {
     Ok(record.into())
 }
 
-/// Makes a new directory entry durable; best effort.
-fn sync_dir(dir: &Path) {
-    if let Err(e) = fs::File::open(dir).and_then(|d| d.sync_all()) {
-        tracing::debug!(error = %e, "cannot sync the pins directory");
+/// Writes `record` to a new `v{version}.json` in `dir`: a synced temporary file linked into
+/// place without replacing an existing file (`AlreadyExists` then), the directory synced.
+fn write_new(dir: &StateDir, record: &PinFile) -> io::Result<()> {
+    let mut json = serde_json::to_vec_pretty(record).map_err(io::Error::other)?;
+    json.push(b'\n');
+    if dir.write_new(&file_name(record.version), &json)? {
+        Ok(())
+    } else {
+        Err(io::ErrorKind::AlreadyExists.into())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     const SPEC: &str = "# Spec\n\n- [R1] Do the thing.\n";
     const SPEC2: &str = "# Spec\n\n- [R1] Do the thing.\n- [R2] And another.\n";

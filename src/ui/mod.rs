@@ -57,8 +57,8 @@ pub fn draw(frame: &mut Frame, model: &Model) {
             applied,
             selected,
         }) => draw_checkpoints(frame, items, *applied, *selected, theme),
-        Some(Overlay::ConfirmUndo { redo, paths }) => {
-            draw_confirm_undo(frame, *redo, paths, theme);
+        Some(Overlay::ConfirmUndo { redo, paths, steps }) => {
+            draw_confirm_undo(frame, *redo, paths, *steps, theme);
         }
         Some(Overlay::Fresh) => session::draw_fresh(frame, model),
         None => {}
@@ -223,19 +223,22 @@ pub fn dialog_frame(frame: &mut Frame, rect: Rect, title: &str, theme: &Theme) -
     inner
 }
 
-fn draw_confirm_undo(frame: &mut Frame, redo: bool, paths: &[std::path::PathBuf], theme: &Theme) {
+fn draw_confirm_undo(
+    frame: &mut Frame,
+    redo: bool,
+    paths: &[std::path::PathBuf],
+    steps: usize,
+    theme: &Theme,
+) {
     let verb = if redo { "Redo" } else { "Undo" };
     let heading = format!("{verb} over edits made by hand since specbench wrote them?");
     let items: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    draw_dialog(
-        frame,
-        verb,
-        &heading,
-        &items,
-        &verb.to_lowercase(),
-        "keep them",
-        theme,
-    );
+    // A restore from the checkpoint list goes on after this one.
+    let yes = match steps {
+        0 | 1 => verb.to_lowercase(),
+        n => format!("{} and go on ({} more)", verb.to_lowercase(), n - 1),
+    };
+    draw_dialog(frame, verb, &heading, &items, &yes, "keep them", theme);
 }
 
 fn draw_confirm_quit(frame: &mut Frame, reasons: &[String], theme: &Theme) {

@@ -135,7 +135,17 @@ impl Loop {
                 }
                 Cmd::Apply { label, files } => {
                     let done = crate::code::changes::apply(self.dir.path(), &label, &files, None)
-                        .map(|_| (label, files.into_iter().map(|(p, ..)| p).collect()))
+                        .map(|cp| crate::model::changes::ApplyDone {
+                            label,
+                            files: cp
+                                .files
+                                .into_iter()
+                                .map(|f| crate::model::changes::Wrote {
+                                    rel: f.rel,
+                                    hash: f.after.as_deref().map(crate::code::safety::hash),
+                                })
+                                .collect(),
+                        })
                         .map_err(|e| e.to_string());
                     AppEvent::Applied(done)
                 }
