@@ -15,6 +15,7 @@ fn request(dir: &Path, command: &str, timeout: Duration) -> RunRequest {
         timeout,
         format: TestFormat::Auto,
         junit_path: None,
+        hidden_env: Vec::new(),
     }
 }
 

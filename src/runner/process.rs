@@ -1,5 +1,5 @@
-//! One run of the test command: `sh -c` in its own process group, output drained from both pipes
-//! at once, a wall-clock timeout and cancellation that kill the whole group (SIGTERM, a grace
+//! One run of the test command: `sh -c` in its own process group, its environment without the
+//! API keys, output drained from both pipes at once, a wall-clock timeout and cancellation that kill the whole group (SIGTERM, a grace
 //! period, then SIGKILL), and the output parsed into results as it streams.
 
 use std::path::PathBuf;
@@ -34,6 +34,8 @@ pub struct RunRequest {
     pub format: TestFormat,
     /// Where a JUnit report appears, relative to `cwd` (format = junit).
     pub junit_path: Option<PathBuf>,
+    /// Variables taken out of the command's environment (the API keys).
+    pub hidden_env: Vec<String>,
 }
 
 /// Passed / failed / skipped.
@@ -155,6 +157,9 @@ pub async fn run(
             .stdin(Stdio::null())
             .stdout(writer.0)
             .stderr(writer.1);
+        for var in &req.hidden_env {
+            c.env_remove(var);
+        }
     });
     cmd.wrap(ProcessGroup::leader()).wrap(KillOnDrop);
     let spawned = cmd.spawn();
