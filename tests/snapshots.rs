@@ -237,6 +237,20 @@ fn results_pane_after_a_timeout_in_the_narrow_layout() {
     insta::assert_snapshot!(render(&model).backend());
 }
 
+#[test]
+fn results_pane_when_the_junit_report_is_from_an_earlier_run() {
+    let mut model = demo_model("default", 120, 40);
+    let mut r = report(Vec::new(), Some(3));
+    r.format = Some(specbench::runner::result::Format::Junit);
+    r.error = Some(
+        "no JUnit report from this run: target/junit.xml was not written during it (it is left \
+         from an earlier run)"
+            .into(),
+    );
+    finish_run(&mut model, r);
+    insta::assert_snapshot!(render(&model).backend());
+}
+
 /// A spec whose clauses, once evaluated, show every decided status.
 const EVERY_STATUS: &str = "# Rate limiter
 

@@ -1,6 +1,7 @@
 //! One run of the test command: `sh -c` in its own process group, its environment without the
 //! API keys, output drained from both pipes at once, a wall-clock timeout and cancellation that kill the whole group (SIGTERM, a grace
-//! period, then SIGKILL), and the output parsed into results as it streams.
+//! period, then SIGKILL), and the output parsed into results as it streams. A JUnit report is read
+//! after the run ([`junit::read_report`]).
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -12,7 +13,7 @@ use tokio::time::Instant;
 
 use super::ansi;
 use super::output::{LineSplitter, OutputLog};
-use super::parse;
+use super::parse::{self, junit};
 use super::result::{Format, Parser, Stream, TestResult, TestStatus};
 use crate::config::TestFormat;
 
@@ -133,6 +134,12 @@ pub async fn run(
                 ended: Instant::now(),
             }
         };
+    // The report as it was before the run: a report the run did not write is not its result.
+    let junit = (req.format == TestFormat::Junit).then(|| {
+        let path = req.cwd.join(req.junit_path.clone().unwrap_or_default());
+        let before = junit::Baseline::take(&path);
+        (path, before)
+    });
 
     // stdout and stderr share one pipe, so lines arrive in the order the command wrote them
     // (as a terminal shows them): cargo's `Running ...` on stderr must precede its tests' lines.
@@ -257,22 +264,32 @@ pub async fn run(
     });
     let exit_code = exit.and_then(|s| s.code());
     let mut error = wait_error;
-    if req.format == TestFormat::Junit {
-        let path = req.cwd.join(req.junit_path.clone().unwrap_or_default());
-        match std::fs::read_to_string(&path) {
-            Ok(xml) => match parse::junit::parse(&xml) {
-                Ok(results) => {
-                    return RunReport {
-                        results: relative_locations(results, &req.cwd),
-                        ..report(error, exit_code, timed_out, cancelled, parser, log)
-                    };
+    if let Some((path, before)) = junit {
+        let shown = path.clone();
+        let read = tokio::task::spawn_blocking(move || junit::read_report(&shown, &before)).await;
+        match read {
+            Ok(Ok(cases)) => {
+                if let Some(note) = cases.note(&path) {
+                    add_error(&mut error, note);
                 }
-                Err(e) => error = Some(format!("{}: {e}", path.display())),
-            },
-            Err(e) => error = Some(format!("no JUnit report at {}: {e}", path.display())),
+                return RunReport {
+                    results: relative_locations(cases.results, &req.cwd),
+                    ..report(error, exit_code, timed_out, cancelled, parser, log)
+                };
+            }
+            Ok(Err(e)) => add_error(&mut error, e),
+            Err(e) => add_error(&mut error, format!("reading the JUnit report failed: {e}")),
         }
     }
     report(error, exit_code, timed_out, cancelled, parser, log)
+}
+
+/// Adds `more` to the run's error, after what is already there.
+fn add_error(error: &mut Option<String>, more: String) {
+    *error = Some(match error.take() {
+        Some(first) => format!("{first}; {more}"),
+        None => more,
+    });
 }
 
 /// Failure locations inside the workspace, relative to it (unittest prints absolute paths).
