@@ -187,6 +187,50 @@ async fn a_grandchild_holding_the_pipes_does_not_hang_the_run() {
     assert!(report.output.lines().any(|l| l == "done"));
 }
 
+/// Ends a process that a test started outside any group specbench ends.
+fn kill_pid_in(path: &Path) {
+    for pid in read_pids(&path.to_path_buf()) {
+        // SAFETY: kill has no memory-safety preconditions.
+        unsafe {
+            libc::kill(pid, libc::SIGKILL);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_process_that_leaves_the_group_and_holds_the_output_does_not_hang_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    // `setsid` takes the sleeper out of the group (out of reach of the group kill) and it keeps
+    // the output pipe open; the command itself outlives its timeout.
+    let report = run(request(
+        dir.path(),
+        "setsid sh -c 'echo $$ > escaped; exec sleep 1005' & echo started; sleep 1006",
+        Duration::from_secs(2),
+    ))
+    .await;
+    kill_pid_in(&dir.path().join("escaped"));
+    assert!(report.timed_out);
+    assert!(report.output.lines().any(|l| l == "started"));
+    assert_eq!(report.error.as_deref(), Some(process::ESCAPED));
+    assert!(process::ESCAPED.contains("setsid"));
+}
+
+#[tokio::test]
+async fn a_command_that_exits_leaving_an_escaped_process_ends_with_its_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = run(request(
+        dir.path(),
+        "setsid sh -c 'echo $$ > escaped; exec sleep 1007' & echo done",
+        Duration::from_secs(600),
+    ))
+    .await;
+    kill_pid_in(&dir.path().join("escaped"));
+    assert_eq!(report.exit_code, Some(0));
+    assert!(!report.timed_out);
+    assert!(report.output.lines().any(|l| l == "done"));
+    assert_eq!(report.error.as_deref(), Some(process::ESCAPED));
+}
+
 fn junit_request(dir: &Path, command: &str, report: &str) -> RunRequest {
     RunRequest {
         format: TestFormat::Junit,
