@@ -114,6 +114,7 @@ fn ingestion(runtime: &tokio::runtime::Runtime) {
             timeout: Duration::from_secs(600),
             format: TestFormat::Libtest,
             junit_path: None,
+            hidden_env: Vec::new(),
         };
         let start = Instant::now();
         let report = runtime.block_on(async {

@@ -279,6 +279,10 @@ pub fn run(
 ) -> Result<ExitCode, StartError> {
     let root = workspace_root(dir)?;
     let config = config::load(&root, overrides)?;
+    if !no_run {
+        // Ctrl-C and the like end the test run before the process dies.
+        crate::runner::groups::end_on_signals()?;
+    }
     let findings = evaluate_workspace(&root, &config, no_run)?;
     print(&findings, format)
 }

@@ -191,6 +191,8 @@ pub enum StartError {
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode, StartError> {
+    // A panic that ends the process ends the test runs in flight too.
+    crate::runner::groups::install_panic_hook();
     let (speed, step) = match &cli.command {
         Some(Command::Demo { speed, step, .. }) => (*speed, *step),
         _ => (None, false),
@@ -325,6 +327,8 @@ fn open(
     }
 
     terminal::install_hooks().map_err(|e| std::io::Error::other(e.to_string()))?;
+    // The terminal's hooks replaced the panic hook: chain the end of the runs onto them.
+    crate::runner::groups::install_panic_hook();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -354,11 +358,16 @@ fn open(
         let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
         let input = terminal::TerminalInput::new();
         let mut host = TerminalHost::new(input.clone());
-        app::run(&mut term, input, &mut host, model, &effects, rx).await
+        let result = app::run(&mut term, input, &mut host, model, &effects, rx).await;
+        // `terminal::restore` shows the cursor. The terminal's own drop would print to stderr
+        // when it cannot, and printing to a terminal that has hung up (SIGHUP) panics.
+        std::mem::forget(term);
+        result
     });
     let restored = terminal::restore();
-    // Tasks are dropped (a test run in flight is killed with its group); a stray process that
-    // still holds a pipe does not keep specbench from exiting.
+    // However the loop ended (a quit, a signal, an error), the runs in flight end before the
+    // process does: SIGTERM to each group, a grace period, then SIGKILL.
+    crate::runner::groups::end_all();
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     result?;
     restored?;
@@ -386,7 +395,8 @@ fn start_watcher(
     Ok(watcher)
 }
 
-/// Routes SIGTERM, SIGHUP and SIGINT to the quit path, so the terminal is restored.
+/// Routes SIGTERM, SIGHUP and SIGINT to the quit path, so the terminal is restored and the runs
+/// in flight are ended.
 fn forward_signals(tx: UnboundedSender<Msg>) -> std::io::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     for (kind, name) in [

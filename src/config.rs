@@ -37,6 +37,8 @@ pub struct TestsConfig {
     pub timeout_secs: u64,
     pub on_change: OnChange,
     pub ignore: Vec<String>,
+    /// API key variables passed to the test command on purpose (all are withheld otherwise).
+    pub pass_env: Vec<String>,
 }
 
 /// The output format of the test command.
@@ -151,7 +153,25 @@ impl Default for TestsConfig {
             timeout_secs: 300,
             on_change: OnChange::Restart,
             ignore: Vec::new(),
+            pass_env: Vec::new(),
         }
+    }
+}
+
+/// The variables that hold the providers' API keys, whatever `api_key_env` says.
+pub const KEY_VARIABLES: [&str; 2] = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY"];
+
+impl Config {
+    /// The variables withheld from the test command (model-written code runs there): the
+    /// providers' key variables and `[model].api_key_env`, less those `[tests].pass_env` names.
+    pub fn withheld_env(&self) -> Vec<String> {
+        let mut vars: Vec<String> = KEY_VARIABLES.iter().map(|v| v.to_string()).collect();
+        let configured = self.model.api_key_env.trim();
+        if !configured.is_empty() && !vars.iter().any(|v| v == configured) {
+            vars.push(configured.to_string());
+        }
+        vars.retain(|v| !self.tests.pass_env.contains(v));
+        vars
     }
 }
 
@@ -550,6 +570,19 @@ theme = "light"
         assert_eq!(config.tests.on_change, OnChange::Queue);
         assert_eq!(config.model.provider, Provider::Anthropic);
         assert_eq!(config.loop_.fresh_after, 3);
+    }
+
+    #[test]
+    fn the_key_variables_are_withheld_from_the_tests_unless_passed() {
+        let text =
+            "[tests]\npass_env = [\"ANTHROPIC_API_KEY\"]\n[model]\napi_key_env = \"MY_KEY\"\n";
+        let table = parse_layer(Path::new("x.toml"), text).unwrap();
+        let config = Config::deserialize(toml::Value::Table(table)).unwrap();
+        assert_eq!(config.withheld_env(), ["OPENAI_API_KEY", "MY_KEY"]);
+        assert_eq!(
+            Config::default().withheld_env(),
+            ["OPENAI_API_KEY", "ANTHROPIC_API_KEY"]
+        );
     }
 
     #[test]

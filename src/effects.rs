@@ -557,6 +557,7 @@ impl Effects {
             timeout: Duration::from_secs(tests.timeout_secs),
             format: tests.format,
             junit_path: tests.junit_path.clone(),
+            hidden_env: self.config.withheld_env(),
         }
     }
 

@@ -89,6 +89,8 @@ pub fn run(dir: &Path, overrides: &Overrides, step: Step) -> Result<ExitCode, St
         .inspect_err(|e| eprintln!("specbench: {}", logging::off_notice(e)))
         .ok();
     tracing::info!(root = %root.display(), "headless step");
+    // Ctrl-C and the like end the test run in flight before the process dies.
+    crate::runner::groups::end_on_signals()?;
     let (theme, _) = ThemeSource::from_env().load_or_default(&config.ui.theme);
     let mut model = Model::new(root.clone(), workspace::label(&root), config.clone(), theme);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -126,6 +128,8 @@ pub fn run(dir: &Path, overrides: &Overrides, step: Step) -> Result<ExitCode, St
         let _ = writeln!(out);
         Ok(model)
     });
+    // A step that ended early (an error) may leave a run going: it ends before the process.
+    crate::runner::groups::end_all();
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     let model = model?;
     if let Some(view) = &model.code.changes {

@@ -295,3 +295,33 @@ fn common_options_may_come_before_the_subcommand() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("no drift"));
 }
+
+#[test]
+fn the_test_command_never_sees_the_api_keys_unless_passed_on_purpose() {
+    let dir = tempfile::tempdir().unwrap();
+    let command = "echo openai=${OPENAI_API_KEY:-unset} anthropic=${ANTHROPIC_API_KEY:-unset} \
+                   mine=${MY_KEY:-unset} other=${OTHER_VAR:-unset}";
+    std::fs::write(
+        dir.path().join("specbench.toml"),
+        format!(
+            "[tests]\ncommand = {command:?}\npass_env = [\"ANTHROPIC_API_KEY\"]\n\
+             [model]\napi_key_env = \"MY_KEY\"\n"
+        ),
+    )
+    .unwrap();
+    let out = specbench()
+        .env("OPENAI_API_KEY", "sk-openai-secret-0123456789")
+        .env("ANTHROPIC_API_KEY", "sk-ant-passed-0123456789")
+        .env("MY_KEY", "my-secret-0123456789")
+        .env("OTHER_VAR", "kept")
+        .arg("check")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("openai=unset anthropic=sk-ant-passed-0123456789 mine=unset other=kept"),
+        "{text}"
+    );
+    assert!(!text.contains("secret"), "{text}");
+}

@@ -65,6 +65,7 @@ async fn run(dir: &Path, command: &str) -> RunReport {
         timeout: Duration::from_secs(300),
         format: TestFormat::Auto,
         junit_path: None,
+        hidden_env: Vec::new(),
     };
     let (_keep, cancel) = tokio::sync::oneshot::channel();
     process::run(req, cancel, |_| {}).await

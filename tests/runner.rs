@@ -15,6 +15,7 @@ fn request(dir: &Path, command: &str, timeout: Duration) -> RunRequest {
         timeout,
         format: TestFormat::Auto,
         junit_path: None,
+        hidden_env: Vec::new(),
     }
 }
 
@@ -184,4 +185,184 @@ async fn a_grandchild_holding_the_pipes_does_not_hang_the_run() {
     assert_eq!(report.exit_code, Some(0));
     assert!(!report.timed_out);
     assert!(report.output.lines().any(|l| l == "done"));
+}
+
+/// Ends a process that a test started outside any group specbench ends.
+fn kill_pid_in(path: &Path) {
+    for pid in read_pids(&path.to_path_buf()) {
+        // SAFETY: kill has no memory-safety preconditions.
+        unsafe {
+            libc::kill(pid, libc::SIGKILL);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_process_that_leaves_the_group_and_holds_the_output_does_not_hang_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    // `setsid` takes the sleeper out of the group (out of reach of the group kill) and it keeps
+    // the output pipe open; the command itself outlives its timeout.
+    let report = run(request(
+        dir.path(),
+        "setsid sh -c 'echo $$ > escaped; exec sleep 1005' & echo started; sleep 1006",
+        Duration::from_secs(2),
+    ))
+    .await;
+    kill_pid_in(&dir.path().join("escaped"));
+    assert!(report.timed_out);
+    assert!(report.output.lines().any(|l| l == "started"));
+    assert_eq!(report.error.as_deref(), Some(process::ESCAPED));
+    assert!(process::ESCAPED.contains("setsid"));
+}
+
+#[tokio::test]
+async fn a_command_that_exits_leaving_an_escaped_process_ends_with_its_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = run(request(
+        dir.path(),
+        "setsid sh -c 'echo $$ > escaped; exec sleep 1007' & echo done",
+        Duration::from_secs(600),
+    ))
+    .await;
+    kill_pid_in(&dir.path().join("escaped"));
+    assert_eq!(report.exit_code, Some(0));
+    assert!(!report.timed_out);
+    assert!(report.output.lines().any(|l| l == "done"));
+    assert_eq!(report.error.as_deref(), Some(process::ESCAPED));
+}
+
+fn junit_request(dir: &Path, command: &str, report: &str) -> RunRequest {
+    RunRequest {
+        format: TestFormat::Junit,
+        junit_path: Some(PathBuf::from(report)),
+        ..request(dir, command, Duration::from_secs(60))
+    }
+}
+
+const REPORT: &str = r#"<testsuites><testsuite name="s"><testcase name="ok" classname="c"/><testcase name="bad" classname="c"><failure message="boom"/></testcase></testsuite></testsuites>"#;
+
+#[tokio::test]
+async fn a_junit_report_written_by_the_run_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    // Left from an earlier run, then rewritten by this one.
+    std::fs::write(dir.path().join("report.xml"), "<testsuites/>").unwrap();
+    let command = format!("printf '%s' '{REPORT}' > report.xml; exit 1");
+    let report = run(junit_request(dir.path(), &command, "report.xml")).await;
+    assert_eq!(report.error, None);
+    let names: Vec<&str> = report.results.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["c.ok", "c.bad"]);
+    assert_eq!(report.counts().failed, 1);
+}
+
+#[tokio::test]
+async fn a_junit_report_left_from_an_earlier_run_is_no_report_from_this_one() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("report.xml"), REPORT).unwrap();
+    let report = run(junit_request(dir.path(), "exit 3", "report.xml")).await;
+    assert_eq!(report.exit_code, Some(3));
+    assert!(report.results.is_empty(), "{:?}", report.results);
+    let error = report.error.unwrap_or_default();
+    assert!(
+        error.starts_with("no JUnit report from this run:"),
+        "{error}"
+    );
+    assert!(error.contains("report.xml"), "{error}");
+}
+
+#[tokio::test]
+async fn a_junit_report_copied_with_its_old_time_is_no_report_from_this_run() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("old.xml"), REPORT).unwrap();
+    let old = std::time::SystemTime::now() - Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(dir.path().join("old.xml"))
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    let report = run(junit_request(
+        dir.path(),
+        "cp -p old.xml report.xml",
+        "report.xml",
+    ))
+    .await;
+    assert!(report.results.is_empty());
+    let error = report.error.unwrap_or_default();
+    assert!(
+        error.starts_with("no JUnit report from this run:"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_device_is_not_read_as_a_junit_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = run(junit_request(dir.path(), "true", "/dev/zero")).await;
+    assert_eq!(
+        report.error.as_deref(),
+        Some("/dev/zero is a character device: a JUnit report is read only from a regular file")
+    );
+}
+
+#[tokio::test]
+async fn a_fifo_is_not_read_as_a_junit_report_and_does_not_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = run(junit_request(dir.path(), "mkfifo report.xml", "report.xml")).await;
+    let error = report.error.unwrap_or_default();
+    assert!(
+        error.ends_with(
+            "report.xml is a FIFO (named pipe): a JUnit report is read only from a regular file"
+        ),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_directory_is_not_read_as_a_junit_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = run(junit_request(dir.path(), "mkdir report.xml", "report.xml")).await;
+    let error = report.error.unwrap_or_default();
+    assert!(
+        error.ends_with(
+            "report.xml is a directory: a JUnit report is read only from a regular file"
+        ),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_report_that_is_not_junit_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = run(junit_request(
+        dir.path(),
+        "echo '<html><body>Bad gateway</body></html>' > report.xml",
+        "report.xml",
+    ))
+    .await;
+    let error = report.error.unwrap_or_default();
+    assert!(
+        error.ends_with(
+            "report.xml: not JUnit XML: the root element is <html>, not <testsuites> or <testsuite>"
+        ),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn an_oversized_junit_report_is_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    // Sparse: 65 MiB that cost no disk.
+    let report = run(junit_request(
+        dir.path(),
+        "truncate -s 65M report.xml",
+        "report.xml",
+    ))
+    .await;
+    let error = report.error.unwrap_or_default();
+    assert!(
+        error.ends_with(
+            "report.xml is 65.0 MiB, more than the 64 MiB a JUnit report may have: not read"
+        ),
+        "{error}"
+    );
 }

@@ -237,6 +237,40 @@ fn results_pane_after_a_timeout_in_the_narrow_layout() {
     insta::assert_snapshot!(render(&model).backend());
 }
 
+#[test]
+fn results_pane_when_a_process_outside_the_group_held_the_output() {
+    let mut model = demo_model("default", 120, 40);
+    let mut r = report(Vec::new(), None);
+    r.timed_out = true;
+    r.error = Some(specbench::runner::process::ESCAPED.into());
+    finish_run(&mut model, r);
+    insta::assert_snapshot!(render(&model).backend());
+}
+
+#[test]
+fn results_pane_with_results_and_a_process_outside_the_group() {
+    let mut model = demo_model("default", 160, 40);
+    let mut r = report(demo_results(), Some(1));
+    r.error = Some(specbench::runner::process::ESCAPED.into());
+    finish_run(&mut model, r);
+    keys(&mut model, "4");
+    insta::assert_snapshot!(render(&model).backend());
+}
+
+#[test]
+fn results_pane_when_the_junit_report_is_from_an_earlier_run() {
+    let mut model = demo_model("default", 120, 40);
+    let mut r = report(Vec::new(), Some(3));
+    r.format = Some(specbench::runner::result::Format::Junit);
+    r.error = Some(
+        "no JUnit report from this run: target/junit.xml was not written during it (it is left \
+         from an earlier run)"
+            .into(),
+    );
+    finish_run(&mut model, r);
+    insta::assert_snapshot!(render(&model).backend());
+}
+
 /// A spec whose clauses, once evaluated, show every decided status.
 const EVERY_STATUS: &str = "# Rate limiter
 

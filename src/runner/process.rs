@@ -1,25 +1,37 @@
-//! One run of the test command: `sh -c` in its own process group, output drained from both pipes
-//! at once, a wall-clock timeout and cancellation that kill the whole group (SIGTERM, a grace
-//! period, then SIGKILL), and the output parsed into results as it streams.
+//! One run of the test command: `sh -c` in its own process group (registered in
+//! [`super::groups`], so every exit path of specbench ends it), its environment without the API
+//! keys, stdout and stderr drained from one pipe on the runtime, a wall-clock timeout and
+//! cancellation that kill the whole group (SIGTERM, a grace period, then SIGKILL), and the output
+//! parsed into results as it streams. A JUnit report is read after the run ([`junit::read_report`]).
 
+use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
 use process_wrap::tokio::{CommandWrap, KillOnDrop, ProcessGroup};
-use tokio::sync::{mpsc, oneshot};
+use tokio::io::AsyncReadExt;
+use tokio::net::unix::pipe;
+use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use super::ansi;
+use super::groups::{Group, KILL_GRACE};
 use super::output::{LineSplitter, OutputLog};
-use super::parse;
+use super::parse::{self, junit};
 use super::result::{Format, Parser, Stream, TestResult, TestStatus};
 use crate::config::TestFormat;
 
-/// How long a group gets between SIGTERM and SIGKILL.
-pub const KILL_GRACE: Duration = Duration::from_millis(1500);
 /// How long the pipes may stay open after the command exited (a grandchild holding them).
 const DRAIN_AFTER_EXIT: Duration = Duration::from_millis(500);
+/// How long the pipe may stay open once what was left of the group got SIGKILL: longer, and a
+/// process outside the group holds it.
+const ESCAPED_GRACE: Duration = Duration::from_millis(500);
+/// How often a group that SIGKILL has not emptied yet is looked at again.
+const GROUP_POLL: Duration = Duration::from_millis(100);
+/// The run's note when a process outside its group kept the output open.
+pub const ESCAPED: &str = "a process outside the test command's process group (setsid?) kept its \
+                           output open; stopped reading";
 /// Live progress is reported at most this often.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
 /// Lines of live output tail sent with each progress report.
@@ -34,6 +46,8 @@ pub struct RunRequest {
     pub format: TestFormat,
     /// Where a JUnit report appears, relative to `cwd` (format = junit).
     pub junit_path: Option<PathBuf>,
+    /// Variables taken out of the command's environment (the API keys).
+    pub hidden_env: Vec<String>,
 }
 
 /// Passed / failed / skipped.
@@ -131,6 +145,12 @@ pub async fn run(
                 ended: Instant::now(),
             }
         };
+    // The report as it was before the run: a report the run did not write is not its result.
+    let junit = (req.format == TestFormat::Junit).then(|| {
+        let path = req.cwd.join(req.junit_path.clone().unwrap_or_default());
+        let before = junit::Baseline::take(&path);
+        (path, before)
+    });
 
     // stdout and stderr share one pipe, so lines arrive in the order the command wrote them
     // (as a terminal shows them): cargo's `Running ...` on stderr must precede its tests' lines.
@@ -155,6 +175,9 @@ pub async fn run(
             .stdin(Stdio::null())
             .stdout(writer.0)
             .stderr(writer.1);
+        for var in &req.hidden_env {
+            c.env_remove(var);
+        }
     });
     cmd.wrap(ProcessGroup::leader()).wrap(KillOnDrop);
     let spawned = cmd.spawn();
@@ -167,9 +190,15 @@ pub async fn run(
             return report(Some(msg), None, false, false, parser, log);
         }
     };
-    let pgid = child.id().map(|id| id as libc::pid_t);
-    let (chunk_tx, mut chunks) = mpsc::channel::<Vec<u8>>(32);
-    tokio::task::spawn_blocking(move || pump(reader, chunk_tx));
+    // Registered for as long as the run lasts: every exit path of specbench ends it.
+    let group = child.id().map(|id| Group::register(id as libc::pid_t));
+    let signal = |signal| {
+        if let Some(group) = &group {
+            group.signal(signal);
+        }
+    };
+    let mut pipe = Some(reader);
+    let mut buf = vec![0u8; 64 * 1024];
     // The child is handed back so it lives (and KillOnDrop fires) only when the run is over.
     let mut wait = tokio::spawn(async move {
         let status = child.wait().await;
@@ -190,44 +219,64 @@ pub async fn run(
     let mut exit: Option<std::process::ExitStatus> = None;
     let mut timed_out = false;
     let mut cancelled = false;
-    let mut pipes_open = true;
-    let mut drain_until: Option<Instant> = None;
     let mut kill_at: Option<Instant> = None;
+    let mut drain_until: Option<Instant> = None;
+    let mut give_up_at: Option<Instant> = None;
+    let mut escaped = false;
     let mut wait_error = None;
     loop {
         tokio::select! {
-            chunk = chunks.recv(), if pipes_open => match chunk {
-                Some(bytes) => ingest(&bytes, &mut parser, &mut log),
-                None => pipes_open = false,
+            read = read_some(&mut pipe, &mut buf), if pipe.is_some() => match read {
+                Ok(0) => pipe = None,
+                Ok(n) => ingest(&buf[..n], &mut parser, &mut log),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => pipe = None,
             },
-            status = &mut wait, if exit.is_none() && wait_error.is_none() => match status {
-                Ok((Ok(status), child)) => {
-                    exit = Some(status);
-                    _child = Some(child);
-                    drain_until = Some(Instant::now() + DRAIN_AFTER_EXIT);
+            status = &mut wait, if exit.is_none() && wait_error.is_none() => {
+                match status {
+                    Ok((Ok(status), child)) => {
+                        exit = Some(status);
+                        _child = Some(child);
+                    }
+                    Ok((Err(e), _)) => wait_error = Some(format!("waiting for the test command failed: {e}")),
+                    Err(e) => wait_error = Some(format!("waiting for the test command failed: {e}")),
                 }
-                Ok((Err(e), _)) => wait_error = Some(format!("waiting for the test command failed: {e}")),
-                Err(e) => wait_error = Some(format!("waiting for the test command failed: {e}")),
+                drain_until = Some(Instant::now() + DRAIN_AFTER_EXIT);
             },
             () = tokio::time::sleep_until(deadline), if !timed_out && !cancelled && exit.is_none() => {
                 timed_out = true;
-                kill_at = Some(terminate(pgid));
+                signal(libc::SIGTERM);
+                kill_at = Some(Instant::now() + KILL_GRACE);
             },
             _ = &mut cancel, if !cancelled && !timed_out && exit.is_none() => {
                 cancelled = true;
-                kill_at = Some(terminate(pgid));
+                signal(libc::SIGTERM);
+                kill_at = Some(Instant::now() + KILL_GRACE);
             },
             () = sleep_until_opt(kill_at), if kill_at.is_some() && exit.is_none() => {
-                signal_group(pgid, libc::SIGKILL);
+                signal(libc::SIGKILL);
                 kill_at = None;
             },
-            () = sleep_until_opt(drain_until), if drain_until.is_some() && pipes_open => {
-                // A grandchild still holds the pipes after the command exited: end it.
-                signal_group(pgid, libc::SIGKILL);
+            () = sleep_until_opt(drain_until), if drain_until.is_some() && pipe.is_some() => {
+                // A grandchild still holds the pipe after the command exited: end it.
+                signal(libc::SIGKILL);
                 drain_until = None;
+                give_up_at = Some(Instant::now() + ESCAPED_GRACE);
+            },
+            () = sleep_until_opt(give_up_at), if give_up_at.is_some() && pipe.is_some() => {
+                if group.as_ref().is_some_and(Group::alive) {
+                    give_up_at = Some(Instant::now() + GROUP_POLL);
+                } else {
+                    // The whole group is gone and the pipe is still open: a process that left
+                    // the group holds it. Stop reading (closing our end) and end the run.
+                    tracing::warn!(command = %req.command, "{ESCAPED}");
+                    pipe = None;
+                    escaped = true;
+                    give_up_at = None;
+                }
             },
         }
-        if (exit.is_some() || wait_error.is_some()) && !pipes_open {
+        if (exit.is_some() || wait_error.is_some()) && pipe.is_none() {
             break;
         }
         let now = Instant::now();
@@ -244,7 +293,7 @@ pub async fn run(
         }
     }
     // Nothing of the group may outlive the run.
-    signal_group(pgid, libc::SIGKILL);
+    drop(group);
     splitter.finish(&mut |line| {
         let clean = ansi::strip(line);
         parser.line(Stream::Stdout, &clean);
@@ -252,22 +301,35 @@ pub async fn run(
     });
     let exit_code = exit.and_then(|s| s.code());
     let mut error = wait_error;
-    if req.format == TestFormat::Junit {
-        let path = req.cwd.join(req.junit_path.clone().unwrap_or_default());
-        match std::fs::read_to_string(&path) {
-            Ok(xml) => match parse::junit::parse(&xml) {
-                Ok(results) => {
-                    return RunReport {
-                        results: relative_locations(results, &req.cwd),
-                        ..report(error, exit_code, timed_out, cancelled, parser, log)
-                    };
+    if escaped {
+        add_error(&mut error, ESCAPED.to_string());
+    }
+    if let Some((path, before)) = junit {
+        let shown = path.clone();
+        let read = tokio::task::spawn_blocking(move || junit::read_report(&shown, &before)).await;
+        match read {
+            Ok(Ok(cases)) => {
+                if let Some(note) = cases.note(&path) {
+                    add_error(&mut error, note);
                 }
-                Err(e) => error = Some(format!("{}: {e}", path.display())),
-            },
-            Err(e) => error = Some(format!("no JUnit report at {}: {e}", path.display())),
+                return RunReport {
+                    results: relative_locations(cases.results, &req.cwd),
+                    ..report(error, exit_code, timed_out, cancelled, parser, log)
+                };
+            }
+            Ok(Err(e)) => add_error(&mut error, e),
+            Err(e) => add_error(&mut error, format!("reading the JUnit report failed: {e}")),
         }
     }
     report(error, exit_code, timed_out, cancelled, parser, log)
+}
+
+/// Adds `more` to the run's error, after what is already there.
+fn add_error(error: &mut Option<String>, more: String) {
+    *error = Some(match error.take() {
+        Some(first) => format!("{first}; {more}"),
+        None => more,
+    });
 }
 
 /// Failure locations inside the workspace, relative to it (unittest prints absolute paths).
@@ -295,43 +357,20 @@ fn parse_format(format: TestFormat) -> Option<Format> {
     }
 }
 
-/// The read end of a pipe and two write ends (for stdout and stderr).
-fn pipe_pair() -> std::io::Result<(std::io::PipeReader, (Stdio, Stdio))> {
+/// The read end of a pipe (non-blocking, read on the runtime) and two write ends (for stdout and
+/// stderr).
+fn pipe_pair() -> std::io::Result<(pipe::Receiver, (Stdio, Stdio))> {
     let (reader, writer) = std::io::pipe()?;
     let second = writer.try_clone()?;
+    let reader = pipe::Receiver::from_owned_fd(OwnedFd::from(reader))?;
     Ok((reader, (Stdio::from(writer), Stdio::from(second))))
 }
 
-/// Copies the pipe into the channel in chunks until end of file (on a blocking thread).
-fn pump(mut pipe: std::io::PipeReader, tx: mpsc::Sender<Vec<u8>>) {
-    use std::io::Read;
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        match pipe.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                if tx.blocking_send(buf[..n].to_vec()).is_err() {
-                    break;
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => break,
-        }
-    }
-}
-
-/// Sends SIGTERM to the group and returns when SIGKILL is due.
-fn terminate(pgid: Option<libc::pid_t>) -> Instant {
-    signal_group(pgid, libc::SIGTERM);
-    Instant::now() + KILL_GRACE
-}
-
-fn signal_group(pgid: Option<libc::pid_t>, signal: libc::c_int) {
-    if let Some(pgid) = pgid.filter(|p| *p > 1) {
-        // SAFETY: killpg has no memory-safety preconditions; an exited group gives ESRCH.
-        unsafe {
-            libc::killpg(pgid, signal);
-        }
+/// Reads what the pipe has; never completes once reading has stopped.
+async fn read_some(pipe: &mut Option<pipe::Receiver>, buf: &mut [u8]) -> std::io::Result<usize> {
+    match pipe {
+        Some(pipe) => pipe.read(buf).await,
+        None => std::future::pending().await,
     }
 }
 

@@ -166,7 +166,15 @@ fn summary(model: &Model, last: &FinishedRun) -> Line<'static> {
     if let Some(error) = &report.error
         && report.results.is_empty()
     {
-        return verdict(error.clone(), scope::RESULTS_FAIL);
+        let text = if report.timed_out {
+            format!(
+                "timed out after {} s; {error}",
+                model.config.tests.timeout_secs
+            )
+        } else {
+            error.clone()
+        };
+        return verdict(text, scope::RESULTS_FAIL);
     }
     if report.timed_out {
         return verdict(
@@ -216,6 +224,13 @@ fn summary(model: &Model, last: &FinishedRun) -> Line<'static> {
         ));
     }
     spans.push(trailer);
+    // What went wrong besides the tests (a process that left the group holding the output).
+    if let Some(error) = &report.error {
+        spans.push(Span::styled(
+            format!("  {error}"),
+            theme.style(scope::RESULTS_FAIL),
+        ));
+    }
     Line::from(spans)
 }
 
@@ -257,10 +272,12 @@ fn draw_finished(frame: &mut Frame, model: &Model, last: &FinishedRun, rect: Rec
             theme.style(scope::TEXT_DIM),
         ));
     }
-    let mut lines = vec![summary(model, last), head];
-    let room = list_height(body.height) as usize;
     if last.order.is_empty() {
-        // Nothing parsed: the output is all there is.
+        // Nothing parsed: the verdict (a sentence when something went wrong: wrapped, so the
+        // reason is never cut off) and the output are all there is.
+        let mut lines = crate::ui::wrap::wrap_line(&summary(model, last), usize::from(body.width));
+        lines.push(head);
+        let room = usize::from(body.height).saturating_sub(lines.len());
         let out: Vec<&str> = last.report.output.last(room);
         lines.extend(
             out.into_iter()
@@ -269,6 +286,8 @@ fn draw_finished(frame: &mut Frame, model: &Model, last: &FinishedRun, rect: Rec
         frame.render_widget(Paragraph::new(lines), body);
         return;
     }
+    let mut lines = vec![summary(model, last), head];
+    let room = list_height(body.height) as usize;
     for (row, &i) in last
         .order
         .iter()
