@@ -3,7 +3,6 @@
 //! to stdout, its changes are applied with `--yes`, the tests run, failures go back for up to
 //! `--auto-test N` fix rounds, everything is journaled, and the exit code is `check`'s.
 
-use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -12,7 +11,9 @@ use crate::config::{self, Overrides};
 use crate::effects::Effects;
 use crate::llm::client::ReplyEvent;
 use crate::model::{AppEvent, Cmd, Model, Msg, update};
+use crate::runner::ansi::{self, Stripper};
 use crate::session::PromptKind;
+use crate::stdio::{errln, out, outln};
 use crate::theme::ThemeSource;
 use crate::{logging, workspace};
 
@@ -96,7 +97,9 @@ pub fn run(dir: &Path, overrides: &Overrides, step: Step) -> Result<ExitCode, St
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let effects = Effects::new(root.clone(), config, tx);
         let mut progress = Progress::default();
-        let mut out = std::io::stdout().lock();
+        // The reply goes to stdout as text: a terminal's escape sequences in it (a clipboard
+        // write, a screen switch, a title) are removed, as the cockpit never draws them.
+        let mut reply = Stripper::printable();
         let mut pending: Vec<Cmd> = model.init();
         loop {
             for cmd in pending.drain(..) {
@@ -116,27 +119,32 @@ pub fn run(dir: &Path, overrides: &Overrides, step: Step) -> Result<ExitCode, St
                 break;
             }
             let Some(msg) = rx.recv().await else { break };
-            observe(&msg, &model, &mut progress, &mut out);
+            observe(&msg, &model, &mut progress, &mut reply);
             pending = update(&mut model, msg);
             report(&pending);
         }
-        let _ = writeln!(out);
+        outln!();
         Ok(model)
     });
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     let model = model?;
     if let Some(view) = &model.code.changes {
         let files = view.set.pending();
-        if files > 0 {
-            eprintln!(
-                "specbench: the reply proposes changes to {files} file{} (not applied: --yes \
-                 applies them)",
-                if files == 1 { "" } else { "s" }
-            );
+        let plural = if files == 1 { "" } else { "s" };
+        match &view.warning {
+            Some(warning) if files > 0 => errln!(
+                "specbench: {}: not applied (review it in specbench)",
+                ansi::printable(warning)
+            ),
+            _ if files > 0 => errln!(
+                "specbench: the reply proposes changes to {files} file{plural} (not applied: \
+                 --yes applies them)"
+            ),
+            _ => {}
         }
     }
     if let Some(class) = &model.session.poisoned {
-        eprintln!(
+        errln!(
             "specbench: the session is likely poisoned ({class} corrected {}×): open specbench and \
              press F for a fresh one",
             model.session.count(class)
@@ -144,7 +152,7 @@ pub fn run(dir: &Path, overrides: &Overrides, step: Step) -> Result<ExitCode, St
     }
     let run = model.results.last.as_ref().map(|l| l.report.clone());
     let findings = crate::check::evaluate_with(&model.root, &model.config, run)?;
-    eprintln!(
+    errln!(
         "{}",
         crate::check::human_report(&findings, false).trim_end()
     );
@@ -171,8 +179,9 @@ fn carry_out(effects: &Effects, progress: &mut Progress, cmd: Cmd) {
     }
 }
 
-/// Streams the reply to stdout and notes what the step waits for.
-fn observe(msg: &Msg, model: &Model, progress: &mut Progress, out: &mut impl Write) {
+/// Streams the reply to stdout, says on stderr what became of its edits, and notes what the
+/// step waits for.
+fn observe(msg: &Msg, model: &Model, progress: &mut Progress, reply: &mut Stripper) {
     let Msg::Event(event) = msg else { return };
     let in_flight = |turn: &u64| {
         model
@@ -187,11 +196,22 @@ fn observe(msg: &Msg, model: &Model, progress: &mut Progress, out: &mut impl Wri
             turn,
             ..
         } if in_flight(turn) => {
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
+            let mut shown = String::with_capacity(text.len());
+            reply.push(text, &mut shown);
+            out!("{shown}");
         }
         AppEvent::CodeContext { .. } => progress.code_context = true,
-        AppEvent::ChangesReady(_) => progress.preparing = false,
+        AppEvent::ChangesReady(set) => {
+            progress.preparing = false;
+            // What the cockpit lists under the diffs: every edit refused, and why.
+            for (i, refused) in set.refused.iter().enumerate() {
+                let gap = if i == 0 { "\n" } else { "" };
+                errln!(
+                    "{gap}specbench: ✗ {}",
+                    ansi::printable(&refused.to_string())
+                );
+            }
+        }
         AppEvent::ProviderReady { .. } => progress.provider = Some(Ok(())),
         AppEvent::ProviderFailed(why) => progress.provider = Some(Err(why.clone())),
         AppEvent::Applied(result) => {
@@ -200,16 +220,19 @@ fn observe(msg: &Msg, model: &Model, progress: &mut Progress, out: &mut impl Wri
                 Ok((_, files)) => {
                     let names: Vec<String> =
                         files.iter().map(|p| p.display().to_string()).collect();
-                    eprintln!("\nspecbench: applied {}", names.join(", "));
+                    errln!("\nspecbench: applied {}", names.join(", "));
                 }
-                Err(e) => eprintln!("\nspecbench: not applied: {e}"),
+                Err(e) => errln!("\nspecbench: not applied: {}", ansi::printable(e)),
             }
         }
         AppEvent::ReplyEnded {
             result: Err(e),
             turn,
         } if in_flight(turn) => {
-            eprintln!("\nspecbench: the reply did not complete: {e}");
+            errln!(
+                "\nspecbench: the reply did not complete: {}",
+                ansi::printable(&e.to_string())
+            );
         }
         _ => {}
     }
@@ -223,8 +246,8 @@ fn report(cmds: &[Cmd]) {
                 kind: PromptKind::Fix { round, of },
                 ..
             } => {
-                eprintln!("\nspecbench: fix round {round}/{of}: the failures go back to the model");
-                println!("\n");
+                errln!("\nspecbench: fix round {round}/{of}: the failures go back to the model");
+                outln!("\n");
             }
             Cmd::Journal(crate::session::journal::Record::Run {
                 passed,
@@ -232,7 +255,7 @@ fn report(cmds: &[Cmd]) {
                 skipped,
                 ..
             }) => {
-                eprintln!("specbench: tests: {passed} passed, {failed} failed, {skipped} skipped");
+                errln!("specbench: tests: {passed} passed, {failed} failed, {skipped} skipped");
             }
             _ => {}
         }

@@ -17,6 +17,7 @@ pub mod model;
 pub mod runner;
 pub mod session;
 pub mod spec;
+pub mod stdio;
 pub mod terminal;
 pub mod text_pos;
 pub mod theme;

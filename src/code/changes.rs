@@ -96,6 +96,21 @@ pub struct Refused {
     pub why: String,
 }
 
+impl std::fmt::Display for Refused {
+    /// `a.py refused (reply line 3): why`, or `reply line 3: why` for a block without a path.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "reply line {}: {}", self.line, self.why)
+        } else {
+            write!(
+                f,
+                "{} refused (reply line {}): {}",
+                self.path, self.line, self.why
+            )
+        }
+    }
+}
+
 /// A reply's edits, ready for review.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeSet {

@@ -198,13 +198,7 @@ fn draw_changes(
         .warning
         .iter()
         .cloned()
-        .chain(view.set.refused.iter().map(|r| {
-            if r.path.is_empty() {
-                format!("✗ reply line {}: {}", r.line, r.why)
-            } else {
-                format!("✗ {} refused (reply line {}): {}", r.path, r.line, r.why)
-            }
-        }));
+        .chain(view.set.refused.iter().map(|r| format!("✗ {r}")));
     let width = usize::from(areas.body.width);
     let mut rows: Vec<Line> = notes
         .flat_map(|note| {
