@@ -432,3 +432,25 @@ fn check_with_a_pin_but_the_spec_file_gone_is_drift() {
         "{text}"
     );
 }
+
+#[test]
+fn a_config_that_is_not_utf8_is_one_sentence_with_its_line() {
+    let dir = demo_copy();
+    std::fs::write(
+        dir.path().join("specbench.toml"),
+        b"# tests\n[tests]\ncommand = \"python3 -m unittest\" # caf\xe9\n",
+    )
+    .unwrap();
+    let out = specbench()
+        .args(["check", "--no-run"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("specbench.toml:3:38: not UTF-8 (byte 0xe9)"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+}

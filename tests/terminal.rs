@@ -1,5 +1,5 @@
 //! The binary in a real pseudo-terminal: whatever signal ends it, it leaves the terminal as it
-//! found it (the alternate screen left, the cursor shown, raw mode off).
+//! found it (the alternate screen left, raw mode off); a broken theme is reported on screen.
 
 use std::fs::File;
 use std::io::Read;
@@ -66,12 +66,12 @@ fn local_flags(pty: &Pty) -> libc::tcflag_t {
     }
 }
 
-fn spawn(pty: &Pty, dir: &std::path::Path) -> Child {
+fn spawn(pty: &Pty, args: &[&std::ffi::OsStr], config_dir: &std::path::Path) -> Child {
     let stdio = || Stdio::from(pty.slave.try_clone().expect("dup pty"));
     Command::new(env!("CARGO_BIN_EXE_specbench"))
-        .arg(dir)
+        .args(args)
         .env("TERM", "xterm-256color")
-        .env("SPECBENCH_CONFIG_DIR", "/nonexistent/specbench-test")
+        .env("SPECBENCH_CONFIG_DIR", config_dir)
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .stdin(stdio())
         .stdout(stdio())
@@ -107,7 +107,8 @@ fn every_quitting_signal_restores_the_terminal() {
     ] {
         let mut pty = open_pty(120, 40);
         let cooked = local_flags(&pty) & (libc::ICANON | libc::ECHO);
-        let mut child = spawn(&pty, dir.path());
+        let no_config = std::path::Path::new("/nonexistent/specbench-test");
+        let mut child = spawn(&pty, &[dir.path().as_os_str()], no_config);
         let mut seen = Vec::new();
         // A safety net against a hang, not a measurement.
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -145,4 +146,38 @@ fn every_quitting_signal_restores_the_terminal() {
             "{name}: raw mode is off again"
         );
     }
+}
+
+#[test]
+fn a_theme_with_an_unknown_syntax_is_reported_on_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    specbench::demo::write_into(dir.path()).unwrap();
+    let config = tempfile::tempdir().unwrap();
+    std::fs::create_dir(config.path().join("themes")).unwrap();
+    std::fs::write(
+        config.path().join("themes/typo.toml"),
+        "inherits = \"light\"\nsyntax = \"InspiredGitHb\"\n",
+    )
+    .unwrap();
+    let mut pty = open_pty(200, 40);
+    let args = [dir.path().as_os_str(), "--theme".as_ref(), "typo".as_ref()];
+    let mut child = spawn(&pty, &args, config.path());
+    let mut seen = Vec::new();
+    let needle = b"typo.toml:2: syntax: unknown syntax theme `InspiredGitHb`";
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while seen.windows(needle.len()).all(|w| w != needle) {
+        assert!(
+            Instant::now() < deadline,
+            "{}",
+            String::from_utf8_lossy(&seen)
+        );
+        drain(&mut pty.master, &mut seen);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // SAFETY: kill with a pid this test spawned.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) },
+        0
+    );
+    child.wait().unwrap();
 }
