@@ -18,7 +18,7 @@ use crate::spec::diff::{ChangeKind, SpecDiff, diff};
 use crate::spec::eval::{CheckReport, Evaluation, Status, Tests, evaluate};
 use crate::spec::pin::PinStore;
 use crate::spec::scan::{self, Plan, Scope};
-use crate::spec::{Spec, parse};
+use crate::spec::{Spec, parse, parse_reusing};
 use crate::stdio::{errln, out, outln};
 use crate::workspace;
 
@@ -168,9 +168,12 @@ pub fn evaluate_with(
     };
     let spec = parse(&text);
     let diff = match (&found.latest, &disk) {
-        (Some(pin), Ok(on_disk)) if *on_disk != pin.text => {
-            Some(diff(&pin.text, &spec, on_disk, &parse(on_disk)))
-        }
+        (Some(pin), Ok(on_disk)) if *on_disk != pin.text => Some(diff(
+            &pin.text,
+            &spec,
+            on_disk,
+            &parse_reusing(on_disk, Some(&spec)),
+        )),
         _ => None,
     };
     let scope = Scope::new(&config.code.include, &config.code.tests).map_err(|message| {
