@@ -6,7 +6,7 @@
 //! compiled before.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use regex_automata::MatchKind;
 use regex_automata::meta::{self, Regex};
@@ -27,7 +27,8 @@ pub struct Pattern {
     pub line: Regex,
     /// The regex for a whole file; see [`Pattern::file`].
     file: FileRegex,
-    /// Heap taken by both.
+    /// Heap charged for both: the line regex, and three times as much for a whole-file regex of
+    /// its own (compiled on first use, within that).
     pub bytes: usize,
 }
 
@@ -36,8 +37,13 @@ pub struct Pattern {
 enum FileRegex {
     /// The line regex itself (one regex, one set of search caches).
     Line,
-    /// The pattern in multi-line CRLF mode.
-    Own(Regex),
+    /// The pattern in multi-line CRLF mode, compiled on first use (by the scan, off the UI
+    /// task); `None` inside if it takes more than `limit` bytes.
+    Own {
+        pattern: String,
+        limit: usize,
+        regex: OnceLock<Option<Regex>>,
+    },
     /// None is known.
     None,
 }
@@ -51,7 +57,17 @@ impl Pattern {
     pub fn file(&self) -> Option<&Regex> {
         match &self.file {
             FileRegex::Line => Some(&self.line),
-            FileRegex::Own(regex) => Some(regex),
+            FileRegex::Own {
+                pattern,
+                limit,
+                regex,
+            } => regex
+                .get_or_init(|| {
+                    regex_for(pattern, true, *limit)
+                        .ok()
+                        .filter(|r| r.memory_usage() <= *limit)
+                })
+                .as_ref(),
             FileRegex::None => None,
         }
     }
@@ -138,9 +154,10 @@ enum Failed {
     Syntax(String),
 }
 
-/// Compiles the line regex and the whole-file one, together at most `limit` bytes of automata.
+/// Compiles the line regex and charges three times as much again for a whole-file one of its
+/// own, all within `limit` bytes.
 fn build(pattern: &str, limit: usize) -> Result<Pattern, Failed> {
-    let line = regex(pattern, false, limit)?;
+    let line = regex_for(pattern, false, limit)?;
     let mut bytes = line.memory_usage();
     let file = if pattern.contains(r"\A") || pattern.contains(r"\z") || clears_line_flags(pattern) {
         FileRegex::None
@@ -148,15 +165,18 @@ fn build(pattern: &str, limit: usize) -> Result<Pattern, Failed> {
         // No line anchor: a match inside a line is a match in the whole text, and `\b` sees the
         // same non-word characters (a line break, or the text's edge) on either side.
         FileRegex::Line
+    } else if bytes <= limit / 4 {
+        // The same pattern with line anchors: measured at 1 to 2.1 times the size. Should it
+        // not fit in three, files are read line by line: slower, never wrong.
+        let own = FileRegex::Own {
+            pattern: pattern.to_owned(),
+            limit: 3 * bytes,
+            regex: OnceLock::new(),
+        };
+        bytes *= 4;
+        own
     } else {
-        // Without it the file is read line by line: slower, never wrong.
-        match regex(pattern, true, limit.saturating_sub(bytes)) {
-            Ok(file) => {
-                bytes += file.memory_usage();
-                FileRegex::Own(file)
-            }
-            Err(_) => FileRegex::None,
-        }
+        FileRegex::None
     };
     if bytes > limit {
         return Err(Failed::TooBig);
@@ -165,7 +185,7 @@ fn build(pattern: &str, limit: usize) -> Result<Pattern, Failed> {
 }
 
 /// One regex as `regex::Regex` compiles it; `whole_file`: `^` and `$` at every line.
-fn regex(pattern: &str, whole_file: bool, limit: usize) -> Result<Regex, Failed> {
+fn regex_for(pattern: &str, whole_file: bool, limit: usize) -> Result<Regex, Failed> {
     let config = meta::Config::new()
         .match_kind(MatchKind::LeftmostFirst)
         .utf8_empty(true)
