@@ -1,7 +1,7 @@
 //! `specbench check`: evaluate every clause of the pinned spec against the code and one test
 //! run, print the report (human or JSON), exit 0 when nothing drifts and the tests pass.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -18,7 +18,8 @@ use crate::spec::diff::{ChangeKind, SpecDiff, diff};
 use crate::spec::eval::{CheckReport, Evaluation, Status, Tests, evaluate};
 use crate::spec::pin::PinStore;
 use crate::spec::scan::{self, Plan, Scope};
-use crate::spec::{Spec, parse};
+use crate::spec::{Spec, parse, parse_reusing};
+use crate::stdio::{errln, out, outln};
 use crate::workspace;
 
 /// The `tests` object of DESIGN.md section 6.
@@ -158,7 +159,7 @@ pub fn evaluate_with(
         message: e.to_string(),
     })?;
     for corrupted in &found.corrupted {
-        eprintln!("specbench: warning: {corrupted}");
+        errln!("specbench: warning: {corrupted}");
     }
     let text = match (&found.latest, &disk) {
         (Some(pin), _) => pin.text.clone(),
@@ -167,9 +168,12 @@ pub fn evaluate_with(
     };
     let spec = parse(&text);
     let diff = match (&found.latest, &disk) {
-        (Some(pin), Ok(on_disk)) if *on_disk != pin.text => {
-            Some(diff(&pin.text, &spec, on_disk, &parse(on_disk)))
-        }
+        (Some(pin), Ok(on_disk)) if *on_disk != pin.text => Some(diff(
+            &pin.text,
+            &spec,
+            on_disk,
+            &parse_reusing(on_disk, Some(&spec)),
+        )),
         _ => None,
     };
     let scope = Scope::new(&config.code.include, &config.code.tests).map_err(|message| {
@@ -242,32 +246,24 @@ fn run_tests(root: &Path, config: &Config) -> Result<RunReport, StartError> {
     Ok(report)
 }
 
-/// Prints the report in `format` to stdout (a closed pipe is not an error) and returns the
-/// exit code: 0 when nothing drifts and the tests pass, else 1.
-pub fn print(findings: &Findings, format: CheckFormat) -> Result<ExitCode, StartError> {
-    let mut out = std::io::stdout().lock();
-    let written = match format {
-        CheckFormat::Json => serde_json::to_writer_pretty(&mut out, &json(findings))
-            .map_err(|e| match e.io_error_kind() {
-                Some(kind) => std::io::Error::from(kind),
-                None => std::io::Error::other(e),
-            })
-            .and_then(|()| writeln!(out)),
+/// Prints the report in `format` to stdout (a closed pipe ends the output, not the command)
+/// and returns the exit code: 0 when nothing drifts and the tests pass, else 1.
+pub fn print(findings: &Findings, format: CheckFormat) -> ExitCode {
+    match format {
+        CheckFormat::Json => match serde_json::to_string_pretty(&json(findings)) {
+            Ok(text) => outln!("{text}"),
+            Err(e) => errln!("specbench: cannot write the JSON report: {e}"),
+        },
         CheckFormat::Human => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            out.write_all(human_report(findings, color).as_bytes())
+            out!("{}", human_report(findings, color));
         }
-    };
-    if let Err(e) = written
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        return Err(e.into());
     }
-    Ok(if findings.ok() {
+    if findings.ok() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    })
+    }
 }
 
 /// Runs `check` on a workspace.
@@ -279,12 +275,34 @@ pub fn run(
 ) -> Result<ExitCode, StartError> {
     let root = workspace_root(dir)?;
     let config = config::load(&root, overrides)?;
+    require_spec(&root, &config)?;
     if !no_run {
         // Ctrl-C and the like end the test run before the process dies.
         crate::runner::groups::end_on_signals()?;
     }
     let findings = evaluate_workspace(&root, &config, no_run)?;
-    print(&findings, format)
+    Ok(print(&findings, format))
+}
+
+/// `check` has a spec to check against: a pin, or the spec file. With neither (the file missing
+/// or unreadable and nothing pinned) there is nothing to report drift from: a usage error,
+/// before the tests run.
+fn require_spec(root: &Path, config: &Config) -> Result<(), StartError> {
+    let store = PinStore::new(root);
+    let pinned = store.load().map_err(|e| StartError::Workspace {
+        path: store.dir().to_path_buf(),
+        message: e.to_string(),
+    })?;
+    match workspace::read_spec(root, &config.spec) {
+        Err(why) if pinned.latest.is_none() => Err(StartError::Workspace {
+            path: root.join(&config.spec),
+            message: format!(
+                "{why} Nothing is pinned either, so there is nothing to check against: write \
+                 the spec (specbench init writes a template) or set `spec` in specbench.toml."
+            ),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// The JSON report of DESIGN.md section 6, fields in the documented order.
@@ -412,9 +430,15 @@ pub fn human_report(f: &Findings, color: bool) -> String {
         parts.push(format!("{} orphan tests", d.orphan_tests.len()));
     }
     if f.info.changed_on_disk && d.spec_changed.is_empty() {
-        parts.push("spec edited since the pin".into());
+        parts.push(match f.info.error {
+            Some(_) => "spec file gone or unreadable since the pin".into(),
+            None => "spec edited since the pin".into(),
+        });
     }
-    let verdict = if parts.is_empty() {
+    let verdict = if parts.is_empty() && f.info.pin.is_none() && f.info.error.is_some() {
+        // `run` goes on without a spec; `check` refuses to (see `require_spec`).
+        paint("1;32", "no spec to drift from")
+    } else if parts.is_empty() {
         paint("1;32", "no drift")
     } else {
         paint("1;31", &format!("drift: {}", parts.join(" · ")))

@@ -11,9 +11,9 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::app;
 use crate::config::{self, Overrides};
 use crate::effects::Effects;
-use crate::model::{AppEvent, Model, Msg, NoticeKind};
+use crate::model::{AppEvent, Cmd, Model, Msg, NoticeKind};
 use crate::terminal::{self, TerminalHost};
-use crate::theme::ThemeSource;
+use crate::theme::{ThemeError, ThemeSource};
 use crate::watch::{WatchConfig, WatchError, Watcher};
 use crate::{demo, logging, workspace};
 
@@ -314,16 +314,9 @@ fn open(
     if demo {
         model.start_composing();
     }
-    let mut first_cmds = Vec::new();
-    if let Some(text) = notice {
-        first_cmds.push(model.notify(NoticeKind::Info, text));
-    }
+    let mut first_cmds = opening_notices(&mut model, notice, theme_error.as_ref());
     if let Some(why) = log_off {
         first_cmds.push(model.notify(NoticeKind::Error, why));
-    }
-    if let Some(err) = theme_error {
-        tracing::warn!(%err, "theme not usable");
-        first_cmds.push(model.notify(NoticeKind::Error, format!("{err}; using the default theme")));
     }
 
     terminal::install_hooks().map_err(|e| std::io::Error::other(e.to_string()))?;
@@ -374,6 +367,24 @@ fn open(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The notices the cockpit opens with: `notice` (the demo's), then a theme that could not be
+/// used, an error that the first moments' notices (the spec pinned) wait behind.
+pub fn opening_notices(
+    model: &mut Model,
+    notice: Option<&str>,
+    theme_error: Option<&ThemeError>,
+) -> Vec<Cmd> {
+    let mut cmds = Vec::new();
+    if let Some(text) = notice {
+        cmds.push(model.notify(NoticeKind::Info, text));
+    }
+    if let Some(err) = theme_error {
+        tracing::warn!(%err, "theme not usable");
+        cmds.push(model.notify(NoticeKind::Error, format!("{err}; using the default theme")));
+    }
+    cmds
+}
+
 /// Starts the file watcher and forwards its events to the app channel.
 fn start_watcher(
     root: &Path,
@@ -395,14 +406,16 @@ fn start_watcher(
     Ok(watcher)
 }
 
-/// Routes SIGTERM, SIGHUP and SIGINT to the quit path, so the terminal is restored and the runs
-/// in flight are ended.
+/// Routes SIGTERM, SIGHUP, SIGINT and SIGQUIT to the quit path, so the terminal is restored
+/// (SIGQUIT would otherwise end the process with the alternate screen still on) and the runs in
+/// flight are ended.
 fn forward_signals(tx: UnboundedSender<Msg>) -> std::io::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     for (kind, name) in [
         (SignalKind::terminate(), "SIGTERM"),
         (SignalKind::hangup(), "SIGHUP"),
         (SignalKind::interrupt(), "SIGINT"),
+        (SignalKind::quit(), "SIGQUIT"),
     ] {
         let mut stream = signal(kind)?;
         let tx = tx.clone();

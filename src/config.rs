@@ -251,6 +251,11 @@ pub enum ConfigError {
     },
     #[error("{file}: cannot read: {message}")]
     Io { file: PathBuf, message: String },
+    #[error("{file}:{at}")]
+    Encoding {
+        file: PathBuf,
+        at: crate::text_pos::NotUtf8,
+    },
 }
 
 /// Settings given on the command line; they win over every file.
@@ -334,9 +339,13 @@ pub fn load(workspace: &Path, overrides: &Overrides) -> Result<Config, ConfigErr
     }
     let mut merged = toml::Table::new();
     for path in &layers {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Io {
+        let bytes = std::fs::read(path).map_err(|e| ConfigError::Io {
             file: path.clone(),
             message: e.to_string(),
+        })?;
+        let text = crate::text_pos::utf8(bytes).map_err(|e| ConfigError::Encoding {
+            file: path.clone(),
+            at: e,
         })?;
         let table = parse_layer(path, &text)?;
         merge(&mut merged, table);
@@ -528,6 +537,23 @@ mod tests {
         parse_layer(Path::new("ws/specbench.toml"), text)
             .unwrap_err()
             .to_string()
+    }
+
+    #[test]
+    fn a_config_that_is_not_utf8_names_its_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(WORKSPACE_FILE),
+            b"[tests]\ncommand = \"echo caf\xe9\"\n",
+        )
+        .unwrap();
+        let err = load(dir.path(), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.ends_with("specbench.toml:2:20: not UTF-8 (byte 0xe9); save the file as UTF-8"),
+            "{err}"
+        );
     }
 
     #[test]

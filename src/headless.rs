@@ -3,7 +3,6 @@
 //! to stdout, its changes are applied with `--yes`, the tests run, failures go back for up to
 //! `--auto-test N` fix rounds, everything is journaled, and the exit code is `check`'s.
 
-use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -12,7 +11,9 @@ use crate::config::{self, Overrides};
 use crate::effects::Effects;
 use crate::llm::client::ReplyEvent;
 use crate::model::{AppEvent, Cmd, Model, Msg, update};
+use crate::runner::ansi::{self, Stripper};
 use crate::session::PromptKind;
+use crate::stdio::{errln, out, outln};
 use crate::theme::ThemeSource;
 use crate::{logging, workspace};
 
@@ -86,7 +87,7 @@ pub fn run(dir: &Path, overrides: &Overrides, step: Step) -> Result<ExitCode, St
     config.loop_.fix_rounds = step.fix_rounds;
     let secrets = crate::secrets::Secrets::from_env(&config.model.api_key_env);
     let _log_guard = logging::init(&root, &secrets)
-        .inspect_err(|e| eprintln!("specbench: {}", logging::off_notice(e)))
+        .inspect_err(|e| errln!("specbench: {}", logging::off_notice(e)))
         .ok();
     tracing::info!(root = %root.display(), "headless step");
     // Ctrl-C and the like end the test run in flight before the process dies.
@@ -101,7 +102,9 @@ pub fn run(dir: &Path, overrides: &Overrides, step: Step) -> Result<ExitCode, St
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let effects = Effects::new(root.clone(), config, tx);
         let mut progress = Progress::default();
-        let mut out = std::io::stdout().lock();
+        // The reply goes to stdout as text: a terminal's escape sequences in it (a clipboard
+        // write, a screen switch, a title) are removed, as the cockpit never draws them.
+        let mut reply = Stripper::printable();
         let mut pending: Vec<Cmd> = model.init();
         loop {
             for cmd in pending.drain(..) {
@@ -121,11 +124,11 @@ pub fn run(dir: &Path, overrides: &Overrides, step: Step) -> Result<ExitCode, St
                 break;
             }
             let Some(msg) = rx.recv().await else { break };
-            observe(&msg, &model, &mut progress, &mut out);
+            observe(&msg, &model, &mut progress, &mut reply);
             pending = update(&mut model, msg);
             report(&pending);
         }
-        let _ = writeln!(out);
+        outln!();
         Ok(model)
     });
     // A step that ended early (an error) may leave a run going: it ends before the process.
@@ -134,19 +137,21 @@ pub fn run(dir: &Path, overrides: &Overrides, step: Step) -> Result<ExitCode, St
     let model = model?;
     if let Some(view) = &model.code.changes {
         let files = view.set.pending();
-        if files > 0 {
-            let why = match &view.warning {
-                Some(warning) => format!("{warning}: review them in specbench"),
-                None => "--yes applies them".to_string(),
-            };
-            eprintln!(
-                "specbench: the reply proposes changes to {files} file{} (not applied: {why})",
-                if files == 1 { "" } else { "s" }
-            );
+        let plural = if files == 1 { "" } else { "s" };
+        match &view.warning {
+            Some(warning) if files > 0 => errln!(
+                "specbench: {}: not applied (review it in specbench)",
+                ansi::printable(warning)
+            ),
+            _ if files > 0 => errln!(
+                "specbench: the reply proposes changes to {files} file{plural} (not applied: \
+                 --yes applies them)"
+            ),
+            _ => {}
         }
     }
     if let Some(class) = &model.session.poisoned {
-        eprintln!(
+        errln!(
             "specbench: the session is likely poisoned ({class} corrected {}×): open specbench and \
              press F for a fresh one",
             model.session.count(class)
@@ -154,7 +159,7 @@ pub fn run(dir: &Path, overrides: &Overrides, step: Step) -> Result<ExitCode, St
     }
     let run = model.results.last.as_ref().map(|l| l.report.clone());
     let findings = crate::check::evaluate_with(&model.root, &model.config, run)?;
-    eprintln!(
+    errln!(
         "{}",
         crate::check::human_report(&findings, false).trim_end()
     );
@@ -181,8 +186,9 @@ fn carry_out(effects: &Effects, progress: &mut Progress, cmd: Cmd) {
     }
 }
 
-/// Streams the reply to stdout and notes what the step waits for.
-fn observe(msg: &Msg, model: &Model, progress: &mut Progress, out: &mut impl Write) {
+/// Streams the reply to stdout, says on stderr what became of its edits, and notes what the
+/// step waits for.
+fn observe(msg: &Msg, model: &Model, progress: &mut Progress, reply: &mut Stripper) {
     let Msg::Event(event) = msg else { return };
     let in_flight = |turn: &u64| {
         model
@@ -197,8 +203,9 @@ fn observe(msg: &Msg, model: &Model, progress: &mut Progress, out: &mut impl Wri
             turn,
             ..
         } if in_flight(turn) => {
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
+            let mut shown = String::with_capacity(text.len());
+            reply.push(text, &mut shown);
+            out!("{shown}");
         }
         AppEvent::Reply {
             event:
@@ -211,7 +218,7 @@ fn observe(msg: &Msg, model: &Model, progress: &mut Progress, out: &mut impl Wri
             turn,
             ..
         } if in_flight(turn) => {
-            eprintln!(
+            errln!(
                 "\nspecbench: {reason}; retrying in {:.1} s (attempt {attempt} of {of})",
                 *wait_ms as f64 / 1000.0
             );
@@ -224,11 +231,21 @@ fn observe(msg: &Msg, model: &Model, progress: &mut Progress, out: &mut impl Wri
                 && !t.damage.is_empty()
             {
                 let words = crate::model::conversation::damage_words(&t.damage);
-                eprintln!("\nspecbench: the reply is damaged: {words}");
+                errln!("\nspecbench: the reply is damaged: {words}");
             }
         }
         AppEvent::CodeContext { .. } => progress.code_context = true,
-        AppEvent::ChangesReady(_) => progress.preparing = false,
+        AppEvent::ChangesReady(set) => {
+            progress.preparing = false;
+            // What the cockpit lists under the diffs: every edit refused, and why.
+            for (i, refused) in set.refused.iter().enumerate() {
+                let gap = if i == 0 { "\n" } else { "" };
+                errln!(
+                    "{gap}specbench: ✗ {}",
+                    ansi::printable(&refused.to_string())
+                );
+            }
+        }
         AppEvent::ProviderReady { .. } => progress.provider = Some(Ok(())),
         AppEvent::ProviderFailed(why) => progress.provider = Some(Err(why.clone())),
         AppEvent::Applied(result) => {
@@ -240,9 +257,13 @@ fn observe(msg: &Msg, model: &Model, progress: &mut Progress, out: &mut impl Wri
                         .iter()
                         .map(|w| w.rel.display().to_string())
                         .collect();
-                    eprintln!("\nspecbench: applied {}", names.join(", "));
+                    errln!(
+                        "
+specbench: applied {}",
+                        names.join(", ")
+                    );
                 }
-                Err(e) => eprintln!("\nspecbench: not applied: {e}"),
+                Err(e) => errln!("\nspecbench: not applied: {}", ansi::printable(e)),
             }
         }
         AppEvent::Recovered(recovery) => {
@@ -252,19 +273,22 @@ fn observe(msg: &Msg, model: &Model, progress: &mut Progress, out: &mut impl Wri
                 recovery.error.clone(),
             );
             for line in report {
-                eprintln!("specbench: {line}");
+                errln!("specbench: {line}");
             }
         }
-        AppEvent::JournalFailed(why) => eprintln!("specbench: the session journal: {why}"),
-        AppEvent::Pinned(Err(why)) => eprintln!("specbench: the spec is not pinned: {why}"),
+        AppEvent::JournalFailed(why) => errln!("specbench: the session journal: {why}"),
+        AppEvent::Pinned(Err(why)) => errln!("specbench: the spec is not pinned: {why}"),
         AppEvent::SpecLoaded { pins: Err(why), .. } => {
-            eprintln!("specbench: the pins cannot be read: {why}");
+            errln!("specbench: the pins cannot be read: {why}");
         }
         AppEvent::ReplyEnded {
             result: Err(e),
             turn,
         } if in_flight(turn) => {
-            eprintln!("\nspecbench: the reply did not complete: {e}");
+            errln!(
+                "\nspecbench: the reply did not complete: {}",
+                ansi::printable(&e.to_string())
+            );
         }
         _ => {}
     }
@@ -278,8 +302,8 @@ fn report(cmds: &[Cmd]) {
                 kind: PromptKind::Fix { round, of },
                 ..
             } => {
-                eprintln!("\nspecbench: fix round {round}/{of}: the failures go back to the model");
-                println!("\n");
+                errln!("\nspecbench: fix round {round}/{of}: the failures go back to the model");
+                outln!("\n");
             }
             Cmd::Journal(crate::session::journal::Record::Run {
                 passed,
@@ -287,7 +311,7 @@ fn report(cmds: &[Cmd]) {
                 skipped,
                 ..
             }) => {
-                eprintln!("specbench: tests: {passed} passed, {failed} failed, {skipped} skipped");
+                errln!("specbench: tests: {passed} passed, {failed} failed, {skipped} skipped");
             }
             _ => {}
         }

@@ -8,6 +8,7 @@ use crate::assets::{DEFAULT_CONFIG, SPEC_TEMPLATE};
 use crate::cli::{StartError, workspace_root};
 use crate::config::WORKSPACE_FILE;
 use crate::spec::pin::{PinError, PinStore};
+use crate::stdio::outln;
 
 /// What `init` found out about a workspace.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,24 +123,25 @@ pub fn config_text(detected: Option<&Detected>) -> String {
 }
 
 /// Runs `init` on a directory: writes `specbench.toml` and `SPEC.md` where they are missing
-/// (never overwriting either) and pins the spec when nothing is pinned yet.
+/// (never overwriting either, nor writing through a symbolic link) and pins the spec when
+/// nothing is pinned yet. What it says goes to stdout; a closed stdout stops none of it.
 pub fn run(dir: &Path) -> Result<ExitCode, StartError> {
     let root = workspace_root(dir)?;
     crate::state::StateDir::create(&root, &[]).map_err(std::io::Error::from)?;
     let config_path = root.join(WORKSPACE_FILE);
-    if config_path.exists() {
-        println!("{} already exists; left as it is.", config_path.display());
+    if exists(&config_path)? {
+        outln!("{} already exists; left as it is.", config_path.display());
     } else {
         let detected = detect(&root);
         create_new(&config_path, &config_text(detected.as_ref()))?;
         match detected {
-            Some(d) => println!(
+            Some(d) => outln!(
                 "Wrote {}: tests run with `{}` (from {}).",
                 config_path.display(),
                 d.command,
                 d.evidence
             ),
-            None => println!(
+            None => outln!(
                 "Wrote {}: no test setup recognised; set [tests].command in it.",
                 config_path.display()
             ),
@@ -147,11 +149,11 @@ pub fn run(dir: &Path) -> Result<ExitCode, StartError> {
     }
     let config = crate::config::load(&root, &crate::config::Overrides::default())?;
     let spec_path = root.join(&config.spec);
-    if spec_path.exists() {
-        println!("{} already exists; left as it is.", spec_path.display());
+    if exists(&spec_path)? {
+        outln!("{} already exists; left as it is.", spec_path.display());
     } else {
         create_new(&spec_path, SPEC_TEMPLATE)?;
-        println!(
+        outln!(
             "Wrote {}: a template with the checklist; fill it in before the first prompt.",
             spec_path.display()
         );
@@ -162,9 +164,12 @@ pub fn run(dir: &Path) -> Result<ExitCode, StartError> {
         message: e.to_string(),
     };
     if store.load().map_err(pin_error)?.latest.is_none() {
-        let text = std::fs::read_to_string(&spec_path)?;
+        let text = std::fs::read_to_string(&spec_path).map_err(|e| StartError::Workspace {
+            path: spec_path.clone(),
+            message: format!("cannot read the spec to pin it: {e}"),
+        })?;
         let pinned = store.pin(&text, &config.spec).map_err(pin_error)?;
-        println!(
+        outln!(
             "Pinned {} as v{} ({}); press p in specbench to pin each version you keep.",
             config.spec.display(),
             pinned.pin.version,
@@ -174,13 +179,43 @@ pub fn run(dir: &Path) -> Result<ExitCode, StartError> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Whether something is at `path`: a file, or a symbolic link, which `init` never writes
+/// through (one that leads nowhere is an error naming it and where it leads).
+fn exists(path: &Path) -> Result<bool, StartError> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() && !path.exists() => {
+            let target = std::fs::read_link(path).unwrap_or_default();
+            Err(StartError::Workspace {
+                path: path.to_path_buf(),
+                message: format!(
+                    "a symbolic link to {}, which does not exist; init never writes through a \
+                     link: remove it or make it point to a file",
+                    target.display()
+                ),
+            })
+        }
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(StartError::Workspace {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }),
+    }
+}
+
 /// Creates `path` with `text`; a file that appeared meanwhile is never truncated.
-fn create_new(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)?;
-    std::io::Write::write_all(&mut file, text.as_bytes())
+fn create_new(path: &Path, text: &str) -> Result<(), StartError> {
+    let write = || -> std::io::Result<()> {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)?;
+        std::io::Write::write_all(&mut file, text.as_bytes())
+    };
+    write().map_err(|e| StartError::Workspace {
+        path: path.to_path_buf(),
+        message: format!("cannot write: {e}"),
+    })
 }
 
 #[cfg(test)]

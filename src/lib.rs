@@ -19,6 +19,7 @@ pub mod secrets;
 pub mod session;
 pub mod spec;
 pub mod state;
+pub mod stdio;
 pub mod terminal;
 pub mod text_pos;
 pub mod theme;

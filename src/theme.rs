@@ -218,7 +218,7 @@ pub enum ThemeError {
 #[serde(deny_unknown_fields)]
 struct ThemeFile {
     inherits: Option<String>,
-    syntax: Option<String>,
+    syntax: Option<toml::Spanned<String>>,
     #[serde(default)]
     palette: BTreeMap<String, toml::Spanned<String>>,
     #[serde(default)]
@@ -335,7 +335,19 @@ impl ThemeSource {
                 styles.insert(key.clone(), style);
             }
             if let Some(s) = file.syntax {
-                syntax = s;
+                if !crate::code::highlight::has_theme(s.get_ref()) {
+                    return Err(ThemeError::Invalid {
+                        file: file_label.clone(),
+                        line: line_col(&text, s.span().start).0,
+                        key: "syntax".into(),
+                        message: format!(
+                            "unknown syntax theme `{}` (known: {})",
+                            s.get_ref(),
+                            crate::code::highlight::theme_names().join(", ")
+                        ),
+                    });
+                }
+                syntax = s.into_inner();
             }
         }
         Ok(Theme {
@@ -350,8 +362,23 @@ impl ThemeSource {
     fn read(&self, name: &str, use_user_dir: bool) -> Result<(String, String), ThemeError> {
         if use_user_dir && let Some(dir) = &self.user_dir {
             let path = dir.join(format!("{name}.toml"));
-            match std::fs::read_to_string(&path) {
-                Ok(text) => return Ok((path.display().to_string(), text)),
+            match std::fs::read(&path) {
+                Ok(bytes) => {
+                    let file = path.display().to_string();
+                    let lossy = String::from_utf8_lossy(&bytes).into_owned();
+                    return match crate::text_pos::utf8(bytes) {
+                        Ok(text) => Ok((file, text)),
+                        Err(e) => Err(ThemeError::Invalid {
+                            file,
+                            line: e.line,
+                            key: key_at_line(&lossy, e.line),
+                            message: format!(
+                                "not UTF-8 (byte {:#04x}); save the file as UTF-8",
+                                e.byte
+                            ),
+                        }),
+                    };
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => {
                     return Err(ThemeError::Io {
@@ -607,6 +634,49 @@ mod tests {
         let err = source_with(dir.path()).load("bad").unwrap_err().to_string();
         assert!(err.contains("bad.toml:3:"), "{err}");
         assert!(err.contains("ui.text"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_syntax_theme_is_an_error_with_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("typo.toml"),
+            "inherits = \"default\"\nsyntax = \"base16-ocean.drak\"\n",
+        )
+        .unwrap();
+        let (theme, err) = source_with(dir.path()).load_or_default("typo");
+        let msg = err.expect("error reported").to_string();
+        assert!(msg.contains("typo.toml:2: syntax: unknown syntax theme `base16-ocean.drak`"));
+        assert!(
+            msg.contains("base16-ocean.dark"),
+            "the known ones are listed: {msg}"
+        );
+        assert_eq!(theme.name(), "default");
+        std::fs::write(
+            dir.path().join("fine.toml"),
+            "inherits = \"default\"\nsyntax = \"InspiredGitHub\"\n",
+        )
+        .unwrap();
+        let theme = source_with(dir.path()).load("fine").unwrap();
+        assert_eq!(theme.syntax(), "InspiredGitHub");
+    }
+
+    #[test]
+    fn a_theme_that_is_not_utf8_names_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("latin1.toml"),
+            b"inherits = \"default\"\n[palette]\nfg = \"#ffffff\" # caf\xe9\n",
+        )
+        .unwrap();
+        let msg = source_with(dir.path())
+            .load("latin1")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("latin1.toml:3: fg: not UTF-8 (byte 0xe9)"),
+            "{msg}"
+        );
     }
 
     #[test]

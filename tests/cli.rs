@@ -302,6 +302,11 @@ fn the_test_command_never_sees_the_api_keys_unless_passed_on_purpose() {
     let command = "echo openai=${OPENAI_API_KEY:-unset} anthropic=${ANTHROPIC_API_KEY:-unset} \
                    mine=${MY_KEY:-unset} other=${OTHER_VAR:-unset}";
     std::fs::write(
+        dir.path().join("SPEC.md"),
+        "# Keys\n\n- [K1] Kept. `test: *`\n",
+    )
+    .unwrap();
+    std::fs::write(
         dir.path().join("specbench.toml"),
         format!(
             "[tests]\ncommand = {command:?}\npass_env = [\"ANTHROPIC_API_KEY\"]\n\
@@ -324,4 +329,163 @@ fn the_test_command_never_sees_the_api_keys_unless_passed_on_purpose() {
         "{text}"
     );
     assert!(!text.contains("secret"), "{text}");
+}
+
+/// Runs `cmd` with stdout on a pipe whose reading end is already closed (as `| head` leaves it
+/// once it has read enough): every write to stdout fails with EPIPE. With `stderr_too`, stderr
+/// goes to the same closed pipe (`2>&1 | head`). Returns the exit code and stderr.
+fn with_stdout_closed(cmd: &mut Command, stderr_too: bool) -> (Option<i32>, String) {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    if stderr_too {
+        cmd.stderr(writer.try_clone().unwrap());
+    }
+    let out = cmd.stdout(writer).output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_closed_stdout_ends_init_quietly_and_its_pin_is_still_written() {
+    for stderr_too in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("Cargo.toml"), "[package]\n").unwrap();
+        let (code, err) = with_stdout_closed(specbench().arg("init").arg(dir.path()), stderr_too);
+        assert_eq!(code, Some(0), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(dir.path().join("specbench.toml").exists());
+        assert!(dir.path().join("SPEC.md").exists());
+        assert!(
+            dir.path().join(".specbench/pins/v1.json").exists(),
+            "the pin is written though nobody reads what init says"
+        );
+    }
+}
+
+#[test]
+fn a_closed_stdout_ends_every_printing_command_quietly() {
+    let dir = demo_copy();
+    let cases: [(&[&str], i32); 6] = [
+        (&["check", "--no-run"], 0),
+        (&["check", "--no-run", "--format", "json"], 0),
+        (&["sessions"], 0),
+        (&["--help"], 0),
+        (&["--version"], 0),
+        (&["check", "--help"], 0),
+    ];
+    for (args, expected) in cases {
+        for stderr_too in [false, true] {
+            let mut cmd = specbench();
+            cmd.args(args);
+            if !args
+                .iter()
+                .any(|a| a.starts_with("--help") || *a == "--version")
+            {
+                cmd.arg(dir.path());
+            }
+            let (code, err) = with_stdout_closed(&mut cmd, stderr_too);
+            assert_eq!(code, Some(expected), "{args:?}: {err}");
+            assert!(err.is_empty(), "{args:?}: {err}");
+        }
+    }
+}
+
+#[test]
+fn a_closed_stderr_does_not_turn_an_error_into_a_panic() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = specbench()
+        .arg("/nonexistent/workspace")
+        .stderr(writer)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn init_over_a_dangling_symlink_names_it_and_writes_nothing_through_it() {
+    for name in ["specbench.toml", "SPEC.md"] {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let target = outside.path().join("planted");
+        std::os::unix::fs::symlink(&target, dir.path().join(name)).unwrap();
+        let out = specbench().arg("init").arg(dir.path()).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("{name}: a symbolic link to ")),
+            "{err}"
+        );
+        assert!(err.contains(&target.display().to_string()), "{err}");
+        assert!(!err.contains("os error 17"), "{err}");
+        assert!(!target.exists(), "nothing is written through the link");
+    }
+}
+
+#[test]
+fn check_without_a_spec_to_check_against_is_an_error_not_no_drift() {
+    for no_run in [true, false] {
+        // Missing, then unreadable (a directory where the file should be).
+        for make in [None, Some("dir")] {
+            let dir = demo_copy();
+            std::fs::remove_file(dir.path().join("SPEC.md")).unwrap();
+            if make.is_some() {
+                std::fs::create_dir(dir.path().join("SPEC.md")).unwrap();
+            }
+            let mut cmd = specbench();
+            cmd.env("PYTHONDONTWRITEBYTECODE", "1").arg("check");
+            if no_run {
+                cmd.arg("--no-run");
+            }
+            let out = cmd.arg(dir.path()).output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{make:?} {no_run}: {err}");
+            assert!(err.contains("SPEC.md"), "{err}");
+            assert!(err.contains("nothing to check against"), "{err}");
+            assert!(!String::from_utf8_lossy(&out.stdout).contains("no drift"));
+        }
+    }
+}
+
+#[test]
+fn check_with_a_pin_but_the_spec_file_gone_is_drift() {
+    let dir = demo_copy();
+    let init = specbench().arg("init").arg(dir.path()).output().unwrap();
+    assert_eq!(init.status.code(), Some(0));
+    std::fs::remove_file(dir.path().join("SPEC.md")).unwrap();
+    let out = specbench()
+        .args(["check", "--no-run"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.ends_with("drift: spec file gone or unreadable since the pin\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_config_that_is_not_utf8_is_one_sentence_with_its_line() {
+    let dir = demo_copy();
+    std::fs::write(
+        dir.path().join("specbench.toml"),
+        b"# tests\n[tests]\ncommand = \"python3 -m unittest\" # caf\xe9\n",
+    )
+    .unwrap();
+    let out = specbench()
+        .args(["check", "--no-run"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("specbench.toml:3:38: not UTF-8 (byte 0xe9)"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
 }

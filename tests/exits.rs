@@ -44,6 +44,12 @@ impl Workspace {
             format!("[tests]\ncommand = {command:?}\ntimeout_secs = 600\n"),
         )
         .unwrap();
+        // `check` needs a spec to check against.
+        std::fs::write(
+            dir.path().join("SPEC.md"),
+            "# Exits\n\n- [E1] Ends. `test: *`\n",
+        )
+        .unwrap();
         Self {
             dir,
             pids,

@@ -50,9 +50,29 @@ where
     F: FnOnce(UnboundedSender<io::Result<Event>>) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let config = config::load(root, &Overrides::default()).unwrap();
     let theme = ThemeSource::default().load("default").unwrap();
-    let model = Model::new(root.to_path_buf(), "~/demo".into(), config.clone(), theme);
+    run_themed(root, cols, rows, (theme, None), script).await
+}
+
+/// [`run_in`] with a theme as `ThemeSource::load_or_default` gives it: a theme that could not be
+/// used is reported as the binary reports it when it opens.
+async fn run_themed<F, Fut>(
+    root: &Path,
+    cols: u16,
+    rows: u16,
+    (theme, theme_error): (
+        specbench::theme::Theme,
+        Option<specbench::theme::ThemeError>,
+    ),
+    script: F,
+) -> Run
+where
+    F: FnOnce(UnboundedSender<io::Result<Event>>) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let config = config::load(root, &Overrides::default()).unwrap();
+    let mut model = Model::new(root.to_path_buf(), "~/demo".into(), config.clone(), theme);
+    let opening = specbench::cli::opening_notices(&mut model, None, theme_error.as_ref());
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let (watch_tx, mut watch_rx) = tokio::sync::mpsc::unbounded_channel();
     let _watcher =
@@ -64,6 +84,9 @@ where
         }
     });
     let effects = Effects::new(root.to_path_buf(), config, tx);
+    for cmd in opening {
+        effects.run(cmd);
+    }
     let (keys_tx, keys_rx) = unbounded();
     let mut terminal = Terminal::new(TestBackend::new(cols, rows)).unwrap();
     let mut host = NoHost::default();
@@ -390,6 +413,55 @@ async fn editing_the_spec_shows_the_change_and_p_pins_it() {
     assert_eq!(pin.version, 2);
     assert!(pin.text.contains("at most 50 allowed"), "v2 holds the edit");
     assert!(!spec.changed_on_disk(), "the pin matches the file again");
+}
+
+#[tokio::test]
+async fn a_theme_error_on_first_open_is_not_covered_by_the_pinned_notice() {
+    let dir = tempfile::tempdir().unwrap();
+    finished_demo(dir.path());
+    let themes = tempfile::tempdir().unwrap();
+    std::fs::write(
+        themes.path().join("mine.toml"),
+        "inherits = \"default\"\nsyntax = \"no-such-syntax\"\n",
+    )
+    .unwrap();
+    let source = ThemeSource {
+        user_dir: Some(themes.path().to_path_buf()),
+        no_color: false,
+    };
+    let root = dir.path().to_path_buf();
+    let pins = root.join(".specbench/pins");
+    let run = run_themed(&root, 120, 40, source.load_or_default("mine"), |tx| {
+        let pins = pins.clone();
+        async move {
+            // The first open pins the spec, which says so in a notice.
+            wait_for(5, || pins.join("v1.json").exists()).await;
+            settle().await;
+            type_str(&tx, "q");
+        }
+    })
+    .await;
+    let pinned = run
+        .model
+        .spec
+        .pinned
+        .as_ref()
+        .expect("pinned on first open");
+    assert_eq!(pinned.pin.version, 1);
+    let screen = screen_text(&run.terminal);
+    assert!(
+        screen.contains("mine.toml:2: syntax: unknown syntax theme `no-suc"),
+        "{screen}"
+    );
+    let waiting = run
+        .model
+        .notice_waiting
+        .as_ref()
+        .expect("the pin's notice waits");
+    assert!(
+        waiting.text.starts_with("Pinned SPEC.md as v1"),
+        "{waiting:?}"
+    );
 }
 
 #[tokio::test]

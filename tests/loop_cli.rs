@@ -329,3 +329,108 @@ async fn run_refuses_an_empty_message_and_does_without_a_spec() {
     assert!(stderr.contains("tests: 2 passed, 0 failed"), "{stderr}");
     assert!(status.code().is_some_and(|c| c <= 1), "{status:?}");
 }
+
+/// `child`'s stdout (and stderr with `stderr_too`) on a pipe whose reader is already gone.
+fn closed_stdout(cmd: &mut Command, stderr_too: bool) -> std::process::Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    if stderr_too {
+        cmd.stderr(writer.try_clone().unwrap());
+    }
+    cmd.stdout(writer).output().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headless_run_says_what_it_refused_and_prints_no_escape_sequence() {
+    let reply = "Here is the change.\x1b]52;c;cm0gLXJmIH4=\x07\x1b]0;owned\x07\x1b[?1049l \
+                 Clipboard untouched.\n\n\
+                 ```python path=../outside.py\nprint('escaped')\n```\n\n\
+                 calc.py\n<<<<<<< SEARCH\ndef nothing_like_this():\n=======\n\
+                 def add(a, b):\n    return a + b\n>>>>>>> REPLACE\n\n\
+                 Done.\n\n<<<<<<< SEARCH\nhalf a block\n";
+    let server = Server::start_chat(vec![Reply::sse(openai_stream(reply, 5))]).await;
+    let dir = workspace(&server.url());
+    let root = dir.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        specbench(&root, &["run", "-m", "Implement add.", "--yes"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    // The reply's text is intact, its terminal sequences gone, wherever the stream cut them.
+    assert!(
+        stdout.contains("Here is the change. Clipboard untouched.\n"),
+        "{stdout:?}"
+    );
+    assert!(stdout.contains("print('escaped')") && stdout.contains("Done."));
+    assert!(
+        !stdout.contains('\x1b') && !stdout.contains('\x07'),
+        "{stdout:?}"
+    );
+    assert!(
+        !stdout.contains("owned") && !stdout.contains("cm0g"),
+        "{stdout:?}"
+    );
+    // What the cockpit lists under the diff, stderr says.
+    assert!(
+        stderr.contains("specbench: ✗ ../outside.py refused (reply line 3): "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "specbench: ✗ calc.py refused (reply line 8): the SEARCH text is not in the file"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("specbench: ✗ reply line 17: the SEARCH block at line 17 has no"),
+        "{stderr}"
+    );
+    assert!(!dir.path().parent().unwrap().join("outside.py").exists());
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("calc.py")).unwrap(),
+        "def add(a, b):\n    raise NotImplementedError\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_stdout_ends_run_and_export_quietly_and_the_step_still_happens() {
+    let server = Server::start_chat(vec![Reply::sse(openai_stream(
+        &writes("def add(a, b):\n    return a + b\n"),
+        8,
+    ))])
+    .await;
+    let dir = workspace(&server.url());
+    let root = dir.path().to_path_buf();
+    // `specbench run ... 2>&1 | head -3`, with head long gone.
+    let out = tokio::task::spawn_blocking(move || {
+        closed_stdout(
+            &mut specbench(&root, &["run", "-m", "Implement add.", "--yes"]),
+            true,
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "green: the step went on");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("calc.py")).unwrap(),
+        "def add(a, b):\n    return a + b\n"
+    );
+    let store = SessionStore::new(dir.path());
+    let session = store.load(&store.ids()[0]).unwrap();
+    assert_eq!(session.turns(), 1, "the turn is journaled");
+    for args in [
+        &["export"][..],
+        &["export", "--format", "json"],
+        &["sessions"],
+    ] {
+        let out = closed_stdout(&mut specbench(dir.path(), args), false);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?}: {err}");
+    }
+}

@@ -602,6 +602,32 @@ fn code_pane_shows_a_proposed_change_as_a_diff_120x40() {
 }
 
 #[test]
+fn code_pane_shows_a_diff_past_its_deadline_as_a_plain_replacement_80x24() {
+    let mut model = demo_model("default", 80, 24);
+    let before = demo_file("rate_limiter.py");
+    let after = before.replace("deque", "list");
+    // A deadline already past: as if the line diff had taken too long.
+    let diff = specbench::code::changes::diff_lines_by(before, &after, std::time::Instant::now());
+    let set = specbench::code::changes::ChangeSet {
+        turn: 3,
+        files: vec![specbench::code::changes::FileChange {
+            rel: "rate_limiter.py".into(),
+            before: Some(before.to_string()),
+            added: after.lines().count(),
+            removed: before.lines().count(),
+            after,
+            diff,
+            state: specbench::code::changes::ChangeState::Pending,
+        }],
+        refused: Vec::new(),
+    };
+    update(&mut model, Msg::Event(AppEvent::ChangesReady(set)));
+    key(&mut model, KeyCode::Char('3'), KeyModifiers::NONE);
+    model.notice = None;
+    insta::assert_snapshot!(render(&model).backend());
+}
+
+#[test]
 fn code_pane_shows_the_whole_new_file_on_enter_80x24() {
     let mut model = changes_model(80, 24);
     key(&mut model, KeyCode::Enter, KeyModifiers::NONE);

@@ -2,6 +2,7 @@
 //! matched, diffed), and applying them as one undoable checkpoint.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use similar::{ChangeTag, TextDiff};
 
@@ -31,9 +32,27 @@ pub struct DiffLine {
     pub text: String,
 }
 
-/// The diff of `before` to `after` as hunks with [`CONTEXT`] lines around each change.
+/// How long a diff may take: past it, the change shows as a plain replacement. A line diff of
+/// two large, very different files costs O(N·D) and once took a core for over a minute.
+pub const DIFF_DEADLINE: Duration = Duration::from_secs(2);
+
+/// The note above a change shown as a plain replacement.
+pub const PLAIN_NOTE: &str = "⋯ no line diff within 2 s: the whole file, old then new";
+
+/// The diff of `before` to `after` as hunks with [`CONTEXT`] lines around each change, or a
+/// plain replacement if that takes longer than [`DIFF_DEADLINE`].
 pub fn diff_lines(before: &str, after: &str) -> Vec<DiffLine> {
-    let diff = TextDiff::from_lines(before, after);
+    diff_lines_by(before, after, Instant::now() + DIFF_DEADLINE)
+}
+
+/// [`diff_lines`] with the deadline given.
+pub fn diff_lines_by(before: &str, after: &str, deadline: Instant) -> Vec<DiffLine> {
+    let diff = TextDiff::configure()
+        .deadline(deadline)
+        .diff_lines(before, after);
+    if Instant::now() >= deadline {
+        return replacement(before, after);
+    }
     let mut out = Vec::new();
     for (i, group) in diff.grouped_ops(CONTEXT).iter().enumerate() {
         if i > 0 {
@@ -66,6 +85,30 @@ pub fn diff_lines(before: &str, after: &str) -> Vec<DiffLine> {
     out
 }
 
+/// Every line of `before` removed, then every line of `after` added, under [`PLAIN_NOTE`].
+fn replacement(before: &str, after: &str) -> Vec<DiffLine> {
+    let line = |tag, old, new, text: &str| DiffLine {
+        tag,
+        old,
+        new,
+        text: text.trim_end_matches('\r').replace('\t', "    "),
+    };
+    let mut out = vec![line(DiffTag::Gap, None, None, PLAIN_NOTE)];
+    out.extend(
+        before
+            .lines()
+            .enumerate()
+            .map(|(i, text)| line(DiffTag::Removed, Some(i + 1), None, text)),
+    );
+    out.extend(
+        after
+            .lines()
+            .enumerate()
+            .map(|(i, text)| line(DiffTag::Added, None, Some(i + 1), text)),
+    );
+    out
+}
+
 /// Where a proposed file change stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChangeState {
@@ -94,6 +137,21 @@ pub struct Refused {
     /// The reply's line where the edit starts.
     pub line: usize,
     pub why: String,
+}
+
+impl std::fmt::Display for Refused {
+    /// `a.py refused (reply line 3): why`, or `reply line 3: why` for a block without a path.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "reply line {}: {}", self.line, self.why)
+        } else {
+            write!(
+                f,
+                "{} refused (reply line {}): {}",
+                self.path, self.line, self.why
+            )
+        }
+    }
 }
 
 /// A reply's edits, ready for review.
@@ -496,5 +554,31 @@ mod tests {
             std::fs::read_to_string(root.join("f0.py")).unwrap(),
             "earlier\n"
         );
+    }
+
+    #[test]
+    fn a_diff_past_its_deadline_is_a_plain_replacement() {
+        let before = "keep\nold 1\nold 2\n";
+        let after = "keep\nnew 1\n";
+        // A deadline already past: whatever the diff found by then, a plain replacement shows.
+        let diff = diff_lines_by(before, after, Instant::now());
+        let rows: Vec<(DiffTag, Option<usize>, Option<usize>, &str)> = diff
+            .iter()
+            .map(|l| (l.tag, l.old, l.new, l.text.as_str()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (DiffTag::Gap, None, None, PLAIN_NOTE),
+                (DiffTag::Removed, Some(1), None, "keep"),
+                (DiffTag::Removed, Some(2), None, "old 1"),
+                (DiffTag::Removed, Some(3), None, "old 2"),
+                (DiffTag::Added, None, Some(1), "keep"),
+                (DiffTag::Added, None, Some(2), "new 1"),
+            ]
+        );
+        // In time, the line diff as usual.
+        let far = Instant::now() + Duration::from_secs(3600);
+        assert_eq!(diff_lines_by(before, after, far), diff_lines(before, after));
     }
 }

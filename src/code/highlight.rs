@@ -121,6 +121,27 @@ fn find_theme(name: &str) -> Option<&'static highlighting::Theme> {
     DEFAULT_THEMES.themes.get(name)
 }
 
+/// Whether there is a syntect theme called `name` (what a theme file's `syntax` names).
+pub fn has_theme(name: &str) -> bool {
+    // The embedded names first: no theme is loaded for them.
+    EmbeddedLazyThemeSet::theme_names()
+        .iter()
+        .any(|t| t.as_name() == name)
+        || DEFAULT_THEMES.themes.contains_key(name)
+}
+
+/// The names of the syntect themes, sorted, for an error that says which exist.
+pub fn theme_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = EmbeddedLazyThemeSet::theme_names()
+        .iter()
+        .map(|t| t.as_name())
+        .chain(DEFAULT_THEMES.themes.keys().map(String::as_str))
+        .collect();
+    names.sort_unstable_by_key(|n| n.to_lowercase());
+    names.dedup();
+    names
+}
+
 /// Highlights code with one syntect theme. Cheap to create: the theme is shared.
 #[derive(Clone, Copy)]
 pub struct Highlighter {

@@ -176,6 +176,8 @@ pub struct Model {
     pub size: (u16, u16),
     pub overlay: Option<Overlay>,
     pub notice: Option<Notice>,
+    /// The latest info notice that came while an error was shown: it shows when the error goes.
+    pub notice_waiting: Option<Notice>,
     pub spec: SpecPane,
     pub code: CodePane,
     pub conversation: ConversationPane,
@@ -424,6 +426,7 @@ impl Model {
             size: (80, 24),
             overlay: None,
             notice: None,
+            notice_waiting: None,
             spec: SpecPane::new(spec_path),
             code: CodePane {
                 files: Loaded::Loading,
@@ -546,17 +549,40 @@ impl Model {
         self.composer.lines().join("\n")
     }
 
-    /// Sets a status-bar notice and returns the command that expires it.
+    /// Sets a status-bar notice and returns the command that expires it. An error is never
+    /// covered by an info: the info waits (only the latest one) and shows, for its whole
+    /// lifetime, once the error has expired.
     pub fn notify(&mut self, kind: NoticeKind, text: impl Into<String>) -> Cmd {
         let id = self.next_id();
-        self.notice = Some(Notice {
+        let notice = Notice {
             id,
             kind,
             text: text.into(),
-        });
-        Cmd::ExpireNotice {
-            id,
-            after: kind.lifetime(),
+        };
+        let after = kind.lifetime();
+        if kind == NoticeKind::Info
+            && self
+                .notice
+                .as_ref()
+                .is_some_and(|n| n.kind == NoticeKind::Error)
+        {
+            // This expiry finds nothing: the notice gets a new id when it shows.
+            self.notice_waiting = Some(notice);
+        } else {
+            self.notice = Some(notice);
+        }
+        Cmd::ExpireNotice { id, after }
+    }
+
+    /// Notice `id` has been shown long enough: it goes, and a notice waiting behind it shows.
+    pub fn expire_notice(&mut self, id: u64) -> Vec<Cmd> {
+        if self.notice.as_ref().is_none_or(|n| n.id != id) {
+            return Vec::new();
+        }
+        self.notice = None;
+        match self.notice_waiting.take() {
+            Some(waiting) => vec![self.notify(waiting.kind, waiting.text)],
+            None => Vec::new(),
         }
     }
 

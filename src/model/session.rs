@@ -690,6 +690,9 @@ impl Model {
         self.set_draft("");
         self.offer_next();
         self.start_composing();
+        // What the old session's notices said (the poisoning above all) is settled now.
+        self.notice = None;
+        self.notice_waiting = None;
         let text = format!(
             "Fresh session: seeded with the spec, the code, the results and {} lesson{}",
             lessons.len(),

@@ -12,7 +12,7 @@ use crate::spec::diff::{SpecDiff, diff};
 use crate::spec::eval::{Evaluation, Status, Tests, evaluate};
 use crate::spec::pin::{Pin, Pinned, PinsFound};
 use crate::spec::scan::{FileOutcome, Plan, ScanIndex, Scope};
-use crate::spec::{Spec, parse};
+use crate::spec::{Spec, parse_reusing};
 use crate::ui::wrap::WrapCache;
 
 /// A scan plan shared with the effects layer; equal when the ids are.
@@ -183,7 +183,13 @@ impl Model {
 
     /// Makes `pin` the pin in force and asks for a full scan of the code for its checks.
     fn set_pin(&mut self, pin: Pin) -> Vec<Cmd> {
-        let spec = parse(&pin.text);
+        // The file on disk is usually the pinned text: its compiled checks are reused.
+        let earlier = self
+            .spec
+            .disk_spec
+            .as_ref()
+            .or(self.spec.pinned.as_ref().map(|p| &p.spec));
+        let spec = parse_reusing(&pin.text, earlier);
         let plan = SharedPlan {
             id: self.next_id(),
             plan: Arc::new(Plan::new(&spec, self.scope())),
@@ -217,7 +223,15 @@ impl Model {
         pins: Result<PinsFound, String>,
     ) -> Vec<Cmd> {
         let mut cmds = Vec::new();
-        self.spec.disk_spec = disk.as_ref().ok().map(|t| parse(t));
+        // Parsed again on every save: the checks it shares with the pin (or the last parse)
+        // are not compiled again.
+        let earlier = self
+            .spec
+            .pinned
+            .as_ref()
+            .map(|p| &p.spec)
+            .or(self.spec.disk_spec.as_ref());
+        self.spec.disk_spec = disk.as_ref().ok().map(|t| parse_reusing(t, earlier));
         self.spec.disk = match disk {
             Ok(text) => Loaded::Ready(text),
             Err(e) => Loaded::Failed(e),

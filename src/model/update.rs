@@ -689,11 +689,7 @@ fn on_event(model: &mut Model, event: AppEvent) -> Vec<Cmd> {
                 };
             }
         }
-        AppEvent::NoticeExpired(id) => {
-            if model.notice.as_ref().is_some_and(|n| n.id == id) {
-                model.notice = None;
-            }
-        }
+        AppEvent::NoticeExpired(id) => return model.expire_notice(id),
     }
     Vec::new()
 }
@@ -1029,6 +1025,41 @@ mod tests {
         assert_eq!(m.notice.as_ref().unwrap().text, "two");
         update(&mut m, Msg::Event(AppEvent::NoticeExpired(b)));
         assert!(m.notice.is_none());
+    }
+
+    #[test]
+    fn an_info_waits_behind_an_error_and_shows_when_it_expires() {
+        let mut m = model();
+        let Cmd::ExpireNotice { id: error, .. } = m.notify(NoticeKind::Error, "theme broken")
+        else {
+            panic!("expected an expiry")
+        };
+        let Cmd::ExpireNotice { id: info, .. } = m.notify(NoticeKind::Info, "Pinned v1") else {
+            panic!("expected an expiry")
+        };
+        assert_eq!(m.notice.as_ref().unwrap().text, "theme broken");
+        // The waiting info's own expiry does not drop it: its time starts when it shows.
+        assert!(update(&mut m, Msg::Event(AppEvent::NoticeExpired(info))).is_empty());
+        assert_eq!(m.notice.as_ref().unwrap().text, "theme broken");
+        let cmds = update(&mut m, Msg::Event(AppEvent::NoticeExpired(error)));
+        let notice = m.notice.clone().unwrap();
+        assert_eq!(
+            (notice.kind, notice.text.as_str()),
+            (NoticeKind::Info, "Pinned v1")
+        );
+        assert_eq!(
+            cmds,
+            vec![Cmd::ExpireNotice {
+                id: notice.id,
+                after: NoticeKind::Info.lifetime()
+            }]
+        );
+        update(&mut m, Msg::Event(AppEvent::NoticeExpired(notice.id)));
+        assert!(m.notice.is_none());
+        // An error still replaces an info at once.
+        m.notify(NoticeKind::Info, "info");
+        m.notify(NoticeKind::Error, "error");
+        assert_eq!(m.notice.as_ref().unwrap().text, "error");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Test runs: spawning the workspace's test command, bounded output, parsing into results.
 
-mod ansi;
+pub mod ansi;
 pub mod groups;
 pub mod output;
 pub mod parse;

@@ -1,7 +1,6 @@
 //! `specbench sessions` and `specbench export`: the workspace's sessions listed, and one of
 //! them as a readable transcript with secrets redacted.
 
-use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -11,6 +10,7 @@ use crate::cli::{StartError, workspace_root};
 use crate::config::{self, Overrides};
 use crate::llm::context::fmt_tokens;
 use crate::spec::pin::PinStore;
+use crate::stdio::{errln, out};
 
 /// How `export` writes a transcript.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -19,22 +19,13 @@ pub enum ExportFormat {
     Json,
 }
 
-/// Writes `text` to stdout; a closed pipe is not an error.
-fn emit(text: &str) -> Result<(), StartError> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
-        _ => Ok(()),
-    }
-}
-
 /// `specbench sessions`: one line per session, the one `specbench` resumes marked `*`.
 pub fn list(dir: &Path) -> Result<ExitCode, StartError> {
     let root = workspace_root(dir)?;
     let store = SessionStore::new(&root);
     let summaries = store.summaries();
     if summaries.is_empty() {
-        emit("No sessions yet: specbench starts one when it opens this workspace.\n")?;
+        out!("No sessions yet: specbench starts one when it opens this workspace.\n");
         return Ok(ExitCode::SUCCESS);
     }
     let resumed = store.latest();
@@ -60,7 +51,7 @@ pub fn list(dir: &Path) -> Result<ExitCode, StartError> {
         ));
     }
     text.push_str("* is the session `specbench` resumes\n");
-    emit(&text)?;
+    out!("{text}");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -86,7 +77,7 @@ pub fn export(
         .read(&id)
         .map_err(|e| StartError::Usage(e.to_string()))?;
     for (line, why) in &read.skipped {
-        eprintln!("specbench: warning: {id}.jsonl line {line} skipped: {why}");
+        errln!("specbench: warning: {id}.jsonl line {line} skipped: {why}");
     }
     let restored = super::restore::fold(&id, &read);
     let spec = restored
@@ -100,6 +91,6 @@ pub fn export(
         ExportFormat::Md => t.markdown(),
         ExportFormat::Json => t.json() + "\n",
     };
-    emit(&text)?;
+    out!("{text}");
     Ok(ExitCode::SUCCESS)
 }

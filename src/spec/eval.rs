@@ -3,11 +3,10 @@
 
 use std::path::PathBuf;
 
-use globset::GlobSetBuilder;
 use serde::Serialize;
 
 use super::scan::{Plan, ScanIndex};
-use super::{CheckKind, Matcher, Spec};
+use super::{CheckKind, Spec};
 use crate::runner::result::{TestResult, TestStatus};
 
 /// Lines kept per forbid/require check in a report; the message still counts them all.
@@ -156,7 +155,7 @@ impl Evaluation {
 /// `plan` must have been built from `spec`.
 pub fn evaluate(spec: &Spec, plan: &Plan, scan: Option<&ScanIndex>, tests: Tests) -> Evaluation {
     let results = tests.results();
-    let links = link_tests(spec, results);
+    let links = link_tests(spec, plan, results);
     let mut linked_any = vec![false; results.len()];
     let mut clauses = Vec::with_capacity(spec.clauses.len());
     for (ci, clause) in spec.clauses.iter().enumerate() {
@@ -373,31 +372,13 @@ struct Links {
     by_id: Vec<Vec<usize>>,
 }
 
-fn link_tests(spec: &Spec, results: &[TestResult]) -> Links {
+fn link_tests(spec: &Spec, plan: &Plan, results: &[TestResult]) -> Links {
     let mut by_glob: Vec<Vec<Vec<usize>>> = spec
         .clauses
         .iter()
         .map(|c| vec![Vec::new(); c.checks.len()])
         .collect();
     let mut by_id = vec![Vec::new(); spec.clauses.len()];
-    // One glob set for every `test:` check, matched once per test.
-    let mut builder = GlobSetBuilder::new();
-    let mut owners = Vec::new();
-    for (ci, clause) in spec.clauses.iter().enumerate() {
-        if clause.is_invalid() {
-            continue;
-        }
-        for (ki, check) in clause.checks.iter().enumerate() {
-            if let (CheckKind::Test, Matcher::Glob(glob)) = (check.kind, &check.matcher) {
-                builder.add(glob.clone());
-                owners.push((ci, ki));
-            }
-        }
-    }
-    let set = builder.build().unwrap_or_else(|e| {
-        tracing::warn!(error = %e, "test globs did not build together");
-        globset::GlobSet::empty()
-    });
     let ids: Vec<Option<String>> = spec
         .clauses
         .iter()
@@ -405,10 +386,15 @@ fn link_tests(spec: &Spec, results: &[TestResult]) -> Links {
         .collect();
     let mut matched = Vec::new();
     for (ti, test) in results.iter().enumerate() {
-        set.matches_into(test.name.as_str(), &mut matched);
+        // One glob set for every `test:` check, matched once per test.
+        plan.test_globs
+            .matches_into(test.name.as_str(), &mut matched);
         for &g in &matched {
-            let (ci, ki) = owners[g];
-            by_glob[ci][ki].push(ti);
+            if let Some(&(ci, ki)) = plan.test_owners.get(g)
+                && let Some(tests) = by_glob.get_mut(ci).and_then(|c| c.get_mut(ki))
+            {
+                tests.push(ti);
+            }
         }
         let name = test.name.to_lowercase();
         for (ci, id) in ids.iter().enumerate() {

@@ -6,12 +6,13 @@
 pub mod diff;
 pub mod eval;
 pub mod parse;
+pub mod pattern;
 pub mod pin;
 pub mod scan;
 
 use std::fmt;
 
-pub use parse::parse;
+pub use parse::{parse, parse_reusing};
 
 /// A parsed spec. Parsing never fails: problems are attached to the clauses they concern.
 #[derive(Debug, Clone, Default)]
@@ -107,8 +108,9 @@ pub struct Check {
 pub enum Matcher {
     /// `test:` (case-insensitive, `*` crosses `/` and `.`) and `in:` (case-sensitive) globs.
     Glob(globset::Glob),
-    /// `forbid:` and `require:` regexes, matched against one line at a time.
-    Regex(regex::Regex),
+    /// `forbid:` and `require:` regexes, matched against one line at a time (compiled once,
+    /// shared by the parses of the same spec).
+    Regex(std::sync::Arc<pattern::Pattern>),
 }
 
 /// A problem in the spec, with its position (1-based line, column in characters).

@@ -9,13 +9,19 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::ops::Range;
 
-use globset::GlobBuilder;
-use regex::Regex;
-
+use super::pattern::Compiler;
 use super::{Check, CheckKind, Clause, Matcher, Problem, Spec};
+use globset::GlobBuilder;
 
 /// Parses a spec. Never fails: every problem is attached to its clause with a position.
 pub fn parse(text: &str) -> Spec {
+    parse_reusing(text, None)
+}
+
+/// [`parse`], reusing the compiled checks of `earlier` (a parse of the same or an older text)
+/// for the patterns it shares with it.
+pub fn parse_reusing(text: &str, earlier: Option<&Spec>) -> Spec {
+    let mut compiler = Compiler::new(earlier);
     let mut reader = Reader::default();
     for (index, line) in text.split('\n').enumerate() {
         reader.line(index + 1, line.strip_suffix('\r').unwrap_or(line));
@@ -24,7 +30,7 @@ pub fn parse(text: &str) -> Spec {
         .drafts
         .iter()
         .enumerate()
-        .map(|(index, draft)| build_clause(draft, index + 1))
+        .map(|(index, draft)| build_clause(draft, index + 1, &mut compiler))
         .unzip();
     flag_duplicate_ids(&mut clauses, &id_positions);
     Spec {
@@ -340,7 +346,7 @@ struct CodeSpan {
 
 /// Turns a draft into its clause (with `number`, its 1-based position, for an auto id), and
 /// returns the position of its id for duplicate reports.
-fn build_clause(draft: &Draft, number: usize) -> (Clause, Pos) {
+fn build_clause(draft: &Draft, number: usize, compiler: &mut Compiler) -> (Clause, Pos) {
     let joined = Joined::new(draft);
     let (id_range, rest) = leading_id(&joined.text);
     let spans = code_spans(&joined.text, rest);
@@ -348,7 +354,7 @@ fn build_clause(draft: &Draft, number: usize) -> (Clause, Pos) {
     let mut problems = Vec::new();
     let mut removed = vec![false; spans.len()];
     for (span, removed) in spans.iter().zip(&mut removed) {
-        if let Some(result) = read_check(&joined, span.content.clone()) {
+        if let Some(result) = read_check(&joined, span.content.clone(), compiler) {
             *removed = true;
             match result {
                 Ok(check) => checks.push(check),
@@ -471,7 +477,11 @@ fn closing_run(bytes: &[u8], from: usize, len: usize) -> Option<usize> {
 
 /// Reads the code span with content `content` as a check: `None` for ordinary code, else the
 /// compiled check or the problem that stops it.
-fn read_check(joined: &Joined, content: Range<usize>) -> Option<Result<Check, Problem>> {
+fn read_check(
+    joined: &Joined,
+    content: Range<usize>,
+    compiler: &mut Compiler,
+) -> Option<Result<Check, Problem>> {
     // CommonMark strips one space on each side of the content; trimming covers that.
     let raw = &joined.text[content.clone()];
     let start = content.start + (raw.len() - raw.trim_start().len());
@@ -507,7 +517,7 @@ fn read_check(joined: &Joined, content: Range<usize>) -> Option<Result<Check, Pr
     }
     let arg_offset = start + name_len + 1 + (after_colon.len() - after_colon.trim_start().len());
     let (line, column) = joined.position(arg_offset);
-    Some(match compile(kind, arg) {
+    Some(match compile(kind, arg, compiler) {
         Ok(matcher) => Ok(Check {
             kind,
             arg: arg.to_owned(),
@@ -584,7 +594,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// Compiles a check's argument, or says in one line why it does not compile.
-fn compile(kind: CheckKind, arg: &str) -> Result<Matcher, String> {
+fn compile(kind: CheckKind, arg: &str, compiler: &mut Compiler) -> Result<Matcher, String> {
     match kind {
         CheckKind::Test | CheckKind::In => GlobBuilder::new(arg)
             .case_insensitive(kind == CheckKind::Test)
@@ -592,20 +602,8 @@ fn compile(kind: CheckKind, arg: &str) -> Result<Matcher, String> {
             .build()
             .map(Matcher::Glob)
             .map_err(|e| format!("bad glob `{arg}`: {}", e.kind())),
-        CheckKind::Forbid | CheckKind::Require => Regex::new(arg)
-            .map(Matcher::Regex)
-            .map_err(|e| format!("bad regex `{arg}`: {}", last_line(&e.to_string()))),
+        CheckKind::Forbid | CheckKind::Require => compiler.compile(arg).map(Matcher::Regex),
     }
-}
-
-/// The last non-empty line of a multi-line error, without a leading `error: `.
-fn last_line(message: &str) -> &str {
-    let line = message
-        .lines()
-        .map(str::trim)
-        .rfind(|l| !l.is_empty())
-        .unwrap_or_default();
-    line.strip_prefix("error: ").unwrap_or(line)
 }
 
 /// `text` from byte `from` with whitespace runs collapsed to one space and trimmed; code spans
@@ -978,8 +976,8 @@ not a continuation
             Matcher::Regex(re) => re.clone(),
             Matcher::Glob(_) => panic!("not a regex"),
         };
-        assert!(regex(1).is_match("  import os"));
-        assert!(regex(2).is_match("w = deque()"));
+        assert!(regex(1).line.is_match("  import os"));
+        assert!(regex(2).line.is_match("w = deque()"));
     }
 
     #[test]
@@ -1120,6 +1118,40 @@ not a continuation
         assert_eq!(
             problem("- `in:`"),
             (1, 4, "empty `in:` check: it needs a glob".into())
+        );
+    }
+
+    #[test]
+    fn the_checks_of_a_huge_spec_stay_within_the_memory_budget() {
+        // ~390 KiB each compiled: 2,000 of them took 780 MB before the budget.
+        let text: String = (0..2000)
+            .map(|i| format!("- [R{i}] Uses thing {i}. `require: \\bthing_{i}\\w+`\n"))
+            .collect();
+        let spec = parse(&text);
+        let compiled: usize = spec
+            .clauses
+            .iter()
+            .flat_map(|c| &c.checks)
+            .filter_map(|k| match &k.matcher {
+                Matcher::Regex(p) => Some(p.bytes),
+                Matcher::Glob(_) => None,
+            })
+            .sum();
+        assert!(compiled <= super::super::pattern::BUDGET, "{compiled}");
+        let first_refused = spec.clauses.iter().position(Clause::is_invalid).unwrap();
+        assert!(
+            first_refused > 50,
+            "most of the budget is used: {first_refused}"
+        );
+        assert!(spec.clauses[first_refused..].iter().all(Clause::is_invalid));
+        let problem = &spec.clauses[first_refused].problems[0];
+        assert_eq!(problem.line, first_refused + 1);
+        assert!(
+            problem.message.contains(
+                "not compiled: the spec's forbid/require checks before it take the 64 MiB"
+            ),
+            "{}",
+            problem.message
         );
     }
 

@@ -9,8 +9,9 @@ use std::sync::mpsc;
 
 use globset::{Candidate, Glob, GlobSet, GlobSetBuilder};
 use ignore::WalkState;
-use regex::{Regex, RegexBuilder};
+use std::sync::Arc;
 
+use super::pattern::Pattern;
 use super::{Check, CheckKind, Matcher, Spec};
 
 /// Files larger than this are skipped with a notice.
@@ -62,20 +63,22 @@ pub struct Entry {
     pub check: usize,
     /// `Forbid` or `Require`.
     pub kind: CheckKind,
-    pub regex: Regex,
+    /// The check's regex, for a line and for a whole file.
+    pub pattern: Arc<Pattern>,
     /// The clause's `in:` globs; `None` means the default scope.
     pub within: Option<GlobSet>,
 }
 
-/// The forbid/require checks of a spec with their scopes.
+/// The forbid/require checks of a spec with their scopes, and its `test:` globs.
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub entries: Vec<Entry>,
     scope: Scope,
-    /// Per entry, a regex over a whole file that matches whenever `regex` matches one of its
-    /// lines (and maybe more often): a file it does not match is skipped without splitting
-    /// it into lines.
-    prefilters: Vec<Option<Regex>>,
+    /// Every `test:` glob of the valid clauses in one set, built once per spec (not per
+    /// evaluation: ten thousand globs take a large share of a second and tens of MB to build).
+    pub test_globs: Arc<GlobSet>,
+    /// The (clause, check) of each glob in `test_globs`.
+    pub test_owners: Vec<(usize, usize)>,
 }
 
 impl Plan {
@@ -88,7 +91,7 @@ impl Plan {
             }
             let within = within(clause.id.as_str(), clause.checks_of(CheckKind::In));
             for (ki, check) in clause.checks.iter().enumerate() {
-                let (CheckKind::Forbid | CheckKind::Require, Matcher::Regex(regex)) =
+                let (CheckKind::Forbid | CheckKind::Require, Matcher::Regex(pattern)) =
                     (check.kind, &check.matcher)
                 else {
                     continue;
@@ -97,16 +100,34 @@ impl Plan {
                     clause: ci,
                     check: ki,
                     kind: check.kind,
-                    regex: regex.clone(),
+                    pattern: pattern.clone(),
                     within: within.clone(),
                 });
             }
         }
-        let prefilters = entries.iter().map(|e| prefilter(&e.regex)).collect();
+        let mut builder = GlobSetBuilder::new();
+        let mut test_owners = Vec::new();
+        for (ci, clause) in spec.clauses.iter().enumerate() {
+            if clause.is_invalid() {
+                continue;
+            }
+            for (ki, check) in clause.checks.iter().enumerate() {
+                if let (CheckKind::Test, Matcher::Glob(glob)) = (check.kind, &check.matcher) {
+                    builder.add(glob.clone());
+                    test_owners.push((ci, ki));
+                }
+            }
+        }
+        let test_globs = builder.build().unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "test globs did not build together");
+            test_owners.clear();
+            GlobSet::empty()
+        });
         Plan {
             entries,
             scope,
-            prefilters,
+            test_globs: Arc::new(test_globs),
+            test_owners,
         }
     }
 
@@ -165,34 +186,6 @@ fn within<'a>(clause: &str, checks: impl Iterator<Item = &'a Check>) -> Option<G
         tracing::warn!(clause, error = %e, "cannot build the in: globs; nothing is in scope");
         GlobSet::empty()
     }))
-}
-
-/// The whole-text prefilter of a line regex: the same pattern in multi-line CRLF mode, so that
-/// `^` and `$` still match at every line. None when the pattern anchors at the text's ends
-/// (`\A`, `\z`) or turns multi-line or CRLF mode off, as the whole text could then miss a line's
-/// match.
-fn prefilter(regex: &Regex) -> Option<Regex> {
-    let pattern = regex.as_str();
-    if pattern.contains(r"\A") || pattern.contains(r"\z") || clears_line_flags(pattern) {
-        return None;
-    }
-    RegexBuilder::new(&format!("(?:{pattern})"))
-        .multi_line(true)
-        .crlf(true)
-        .build()
-        .ok()
-}
-
-/// Whether the pattern may have a flag group clearing `m` or `R`, as in `(?-m)` or `(?i-mR:`.
-/// Errs on the side of yes.
-fn clears_line_flags(pattern: &str) -> bool {
-    pattern.match_indices("(?").any(|(i, _)| {
-        let flags = &pattern[i + 2..];
-        let flags = &flags[..flags.find([':', ')']).unwrap_or(flags.len())];
-        flags
-            .split_once('-')
-            .is_some_and(|(_, off)| off.contains(['m', 'R']))
-    })
 }
 
 /// A line that matched.
@@ -353,9 +346,10 @@ pub fn scan_file(root: &Path, rel: &Path, plan: &Plan) -> FileOutcome {
         .map(|i| {
             let entry = &plan.entries[i];
             let excluded = prefilter_ok
-                && plan.prefilters[i]
-                    .as_ref()
-                    .is_some_and(|p| !p.is_match(&text));
+                && entry
+                    .pattern
+                    .file()
+                    .is_some_and(|p| !p.is_match(text.as_ref()));
             let hits = if excluded {
                 Vec::new()
             } else {
@@ -387,7 +381,7 @@ fn has_lone_cr(bytes: &[u8]) -> bool {
     memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'))
 }
 
-/// The lines of `text` that `entry.regex` matches: up to `MAX_HITS_PER_FILE` for a forbid
+/// The lines of `text` that `entry.pattern` matches: up to `MAX_HITS_PER_FILE` for a forbid
 /// entry, the first for a require entry.
 fn line_hits(entry: &Entry, text: &str) -> Vec<Hit> {
     let limit = if entry.kind == CheckKind::Require {
@@ -398,7 +392,7 @@ fn line_hits(entry: &Entry, text: &str) -> Vec<Hit> {
     text.split_terminator('\n')
         .map(|line| line.strip_suffix('\r').unwrap_or(line))
         .enumerate()
-        .filter(|(_, line)| entry.regex.is_match(line))
+        .filter(|(_, line)| entry.pattern.line.is_match(*line))
         .take(limit)
         .map(|(i, line)| Hit {
             line: i + 1,
@@ -473,6 +467,7 @@ pub fn rescan(root: &Path, plan: &Plan, paths: &[PathBuf]) -> Vec<(PathBuf, File
 mod tests {
     use std::fs;
 
+    use super::super::pattern::Compiler;
     use super::super::{Clause, Problem};
     use super::*;
 
@@ -480,7 +475,7 @@ mod tests {
 
     fn check(kind: CheckKind, arg: &str) -> Check {
         let matcher = match kind {
-            Forbid | Require => Matcher::Regex(Regex::new(arg).unwrap()),
+            Forbid | Require => Matcher::Regex(Compiler::new(None).compile(arg).unwrap()),
             CheckKind::Test | In => Matcher::Glob(Glob::new(arg).unwrap()),
         };
         Check {
@@ -763,7 +758,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "a.py", "x\nkey\rvalue\n");
         let plan = plan(&[&[(Forbid, "key.value")]]);
-        assert!(plan.prefilters[0].is_some());
+        assert!(plan.entries[0].pattern.file().is_some());
         let scan = scanned(scan_file(dir.path(), Path::new("a.py"), &plan));
         assert_eq!(scan.entries[0].1[0].line, 2);
     }
@@ -776,22 +771,11 @@ mod tests {
             &[(Forbid, r"\Aimport pdb\z")],
             &[(Forbid, r"(?-m)^import pdb$")],
         ]);
-        assert!(plan.prefilters.iter().all(Option::is_none));
+        assert!(plan.entries.iter().all(|e| e.pattern.file().is_none()));
         let scan = scanned(scan_file(dir.path(), Path::new("a.py"), &plan));
         let line = |e: usize| scan.entries[e].1.iter().map(|h| h.line).collect::<Vec<_>>();
         assert_eq!(line(0), [2]);
         assert_eq!(line(1), [2]);
-    }
-
-    #[test]
-    fn flag_groups_clearing_line_modes_are_spotted() {
-        assert!(clears_line_flags("(?-m)^a"));
-        assert!(clears_line_flags("(?i-mR:a)$"));
-        assert!(clears_line_flags("x(?s-R)y"));
-        assert!(!clears_line_flags("(?m)^a"));
-        assert!(!clears_line_flags("(?i-s)a"));
-        assert!(!clears_line_flags("(?:a-m)"));
-        assert!(!clears_line_flags("[a-m]"));
     }
 
     #[test]
@@ -803,7 +787,7 @@ mod tests {
             "\n\n   \n\nimport requests\nx = 1\nfrom requests import get\n",
         );
         let plan = plan(&[&[(Forbid, r"^\s*(import|from)\s+requests\b")]]);
-        assert!(plan.prefilters[0].is_some());
+        assert!(plan.entries[0].pattern.file().is_some());
         let index = scan_all(dir.path(), &plan);
         assert_eq!(
             hits(&index, 0),
@@ -923,7 +907,7 @@ mod tests {
         assert_eq!(plan.entries.len(), 1);
         let entry = &plan.entries[0];
         assert_eq!((entry.clause, entry.check, entry.kind), (1, 1, Require));
-        assert_eq!(entry.regex.as_str(), "z");
+        assert!(entry.pattern.line.is_match("z"));
     }
 
     #[test]

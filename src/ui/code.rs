@@ -198,51 +198,57 @@ fn draw_changes(
         .warning
         .iter()
         .cloned()
-        .chain(view.set.refused.iter().map(|r| {
-            if r.path.is_empty() {
-                format!("✗ reply line {}: {}", r.line, r.why)
-            } else {
-                format!("✗ {} refused (reply line {}): {}", r.path, r.line, r.why)
-            }
-        }));
+        .chain(view.set.refused.iter().map(|r| format!("✗ {r}")));
     let width = usize::from(areas.body.width);
-    let mut rows: Vec<Line> = notes
+    let notes: Vec<Line> = notes
         .flat_map(|note| {
             let line = Line::styled(note, theme.style(scope::CODE_MARKER));
             crate::ui::wrap::wrap_line(&line, width)
         })
         .collect();
-    if let Some(f) = view.set.files.get(view.selected) {
-        let digits = f.after.lines().count().max(1).to_string().len();
-        if view.full {
-            rows.extend(f.after.lines().enumerate().map(|(i, text)| {
-                Line::from(vec![
-                    Span::styled(format!("{:>digits$} ", i + 1), theme.style(scope::LINENR)),
-                    Span::styled(text.replace('\t', "    "), theme.style(scope::CODE_TEXT)),
-                ])
-            }));
-        } else {
-            rows.extend(f.diff.iter().map(|l| {
-                let (sign, style) = match l.tag {
-                    DiffTag::Added => ("+", theme.style(scope::DIFF_PLUS)),
-                    DiffTag::Removed => ("-", theme.style(scope::DIFF_MINUS)),
-                    DiffTag::Context => (" ", theme.style(scope::CODE_TEXT)),
-                    DiffTag::Gap => (" ", theme.style(scope::TEXT_DIM)),
-                };
-                let number = l.new.or(l.old).map(|n| n.to_string()).unwrap_or_default();
-                Line::from(vec![
-                    Span::styled(format!("{number:>digits$} "), theme.style(scope::LINENR)),
-                    Span::styled(format!("{sign} {}", l.text), style),
-                ])
-            }));
+    let (scroll, height) = (model.code.scroll, usize::from(areas.body.height));
+    // Only the rows on screen are built: a large file replaced has hundreds of thousands.
+    let (len, visible): (usize, Vec<Line>) = match view.set.files.get(view.selected) {
+        None => (
+            notes.len(),
+            notes.into_iter().skip(scroll).take(height).collect(),
+        ),
+        Some(f) => {
+            let lines = |text: &str| memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
+            let digits = lines(&f.after)
+                .max(f.before.as_deref().map_or(1, lines))
+                .to_string()
+                .len();
+            if view.full {
+                let len = notes.len() + f.after.lines().count();
+                let rows = f.after.lines().enumerate().map(|(i, text)| {
+                    Line::from(vec![
+                        Span::styled(format!("{:>digits$} ", i + 1), theme.style(scope::LINENR)),
+                        Span::styled(text.replace('\t', "    "), theme.style(scope::CODE_TEXT)),
+                    ])
+                });
+                let shown = notes.into_iter().chain(rows).skip(scroll).take(height);
+                (len, shown.collect())
+            } else {
+                let len = notes.len() + f.diff.len();
+                let rows = f.diff.iter().map(|l| {
+                    let (sign, style) = match l.tag {
+                        DiffTag::Added => ("+", theme.style(scope::DIFF_PLUS)),
+                        DiffTag::Removed => ("-", theme.style(scope::DIFF_MINUS)),
+                        DiffTag::Context => (" ", theme.style(scope::CODE_TEXT)),
+                        DiffTag::Gap => (" ", theme.style(scope::TEXT_DIM)),
+                    };
+                    let number = l.new.or(l.old).map(|n| n.to_string()).unwrap_or_default();
+                    Line::from(vec![
+                        Span::styled(format!("{number:>digits$} "), theme.style(scope::LINENR)),
+                        Span::styled(format!("{sign} {}", l.text), style),
+                    ])
+                });
+                let shown = notes.into_iter().chain(rows).skip(scroll).take(height);
+                (len, shown.collect())
+            }
         }
-    }
-    let len = rows.len();
-    let visible: Vec<Line> = rows
-        .into_iter()
-        .skip(model.code.scroll)
-        .take(areas.body.height as usize)
-        .collect();
+    };
     frame.render_widget(Paragraph::new(visible), areas.body);
     draw_scrollbar(frame, rect, areas.body, len, model.code.scroll, theme);
 }

@@ -463,6 +463,8 @@ fn the_fresh_seed_is_deterministic_with_the_spec_last() {
     l.answer(&writes("hits = []\n"), vec![passed("t.T.test_over_limit")]);
     l.answer(&writes("hits = [2]\n"), vec![passed("t.T.test_over_limit")]);
     assert!(l.m.session.poisoned.is_some());
+    let poisoned = l.m.notice.clone().unwrap();
+    assert!(poisoned.text.starts_with("Session likely poisoned"));
     l.key(KeyCode::Char('F'), KeyModifiers::NONE);
     assert_eq!(l.m.overlay, Some(Overlay::Fresh));
     let lessons = l.m.edited_lessons();
@@ -496,6 +498,13 @@ fn the_fresh_seed_is_deterministic_with_the_spec_last() {
     assert_eq!(l.m.overlay, None);
     assert!(l.m.conversation.messages.is_empty());
     assert!(l.m.session.corrections.is_empty() && l.m.session.poisoned.is_none());
+    // The old session's error notice goes with it: it does not hold back the new one's news.
+    let notice = l.m.notice.clone().unwrap();
+    assert!(
+        notice.text.starts_with("Fresh session: seeded"),
+        "{notice:?}"
+    );
+    assert!(l.m.notice_waiting.is_none());
     assert_eq!(l.m.session.step, Step::Implement, "the step carries over");
     assert_eq!(l.m.session.lessons.len(), 2);
     assert!(l.m.conversation.seeded);
