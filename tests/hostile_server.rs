@@ -515,7 +515,7 @@ async fn a_damaged_fix_round_ends_the_loop_for_a_look() {
     assert!(stderr.contains("fix round 1/2"), "{stderr}");
     assert!(stderr.contains("the reply is damaged"), "{stderr}");
     assert!(
-        stderr.contains("not applied: ⚠ The reply is damaged"),
+        stderr.contains("⚠ The reply is damaged (a piece may be missing): not applied"),
         "{stderr}"
     );
     let code = std::fs::read_to_string(dir.path().join("hi.py")).unwrap();
