@@ -80,7 +80,8 @@ impl From<ProviderArg> for config::Provider {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the tests once, evaluate every clause of the pinned spec, print the report; exit 0
-    /// when nothing drifts and the tests pass, 1 when not, 2 on a usage or config error.
+    /// when the spec holds and the tests pass, 1 when not, 2 on a usage or config error.
+    #[command(after_help = CHECK_EXIT_CODES)]
     Check {
         /// The workspace directory.
         #[arg(value_name = "DIR", default_value = ".")]
@@ -91,6 +92,9 @@ pub enum Command {
         /// Do not run the tests: evaluate the static checks (forbid/require) only.
         #[arg(long)]
         no_run: bool,
+        /// Orphan tests and untested clauses fail too (as `[check].strict = true` does).
+        #[arg(long)]
+        strict: bool,
     },
     /// Write specbench.toml with the test command detected from the workspace (never overwrites).
     Init {
@@ -150,6 +154,15 @@ pub enum Command {
         step: bool,
     },
 }
+
+/// The exit codes of `check` (and of `run`, which exits as `check` does).
+const CHECK_EXIT_CODES: &str = "\
+Exit codes:
+  0  the spec holds and the tests pass
+  1  a clause violated or invalid, a failing test, no tests ran, or the spec changed since its pin
+  2  a usage or configuration error
+Without --strict (or [check].strict = true), orphan tests and untested clauses are warnings:
+they are reported but do not fail the check.";
 
 /// `--step` values of `run`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -217,7 +230,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, StartError> {
             dir,
             format,
             no_run,
-        }) => crate::check::run(&dir, &overrides, format, no_run),
+            strict,
+        }) => crate::check::run(&dir, &overrides, format, no_run, strict),
         Some(Command::Init { dir }) => crate::init::run(&dir),
         Some(Command::Run {
             dir,

@@ -235,6 +235,25 @@ fn results_pane_after_a_timeout_in_the_narrow_layout() {
     finish_run(&mut model, r);
     keys(&mut model, "4");
     insta::assert_snapshot!(render(&model).backend());
+    // Never green: the verdict and the history bar wear the failure style.
+    let fail = model.theme.style(specbench::theme::scope::RESULTS_FAIL).fg;
+    let buffer = render(&model).backend().buffer().clone();
+    assert_eq!(buffer[(1, 2)].fg, fail.unwrap_or_default(), "the verdict");
+    assert_eq!(buffer[(9, 3)].symbol(), "▁");
+    assert_eq!(buffer[(9, 3)].fg, fail.unwrap_or_default(), "the history bar");
+    assert!(!model.results.last.as_ref().unwrap().report.passed());
+}
+
+#[test]
+fn results_pane_when_nothing_was_recognised_80x24() {
+    let mut model = demo_model("default", 80, 24);
+    let mut r = report(Vec::new(), Some(0));
+    r.format = None;
+    r.output = Default::default();
+    r.output.push("all good!");
+    finish_run(&mut model, r);
+    keys(&mut model, "4");
+    insta::assert_snapshot!(render(&model).backend());
 }
 
 /// A spec whose clauses, once evaluated, show every decided status.

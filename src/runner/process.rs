@@ -97,9 +97,19 @@ impl RunReport {
         Counts::of(&self.results)
     }
 
-    /// Whether the run passed: exit code 0, not killed, no failed test.
+    /// Whether the run passed: exit code 0, not killed, at least one test and none failed.
     pub fn passed(&self) -> bool {
-        self.exit_code == Some(0) && !self.timed_out && !self.cancelled && self.counts().failed == 0
+        self.exit_code == Some(0)
+            && !self.timed_out
+            && !self.cancelled
+            && !self.results.is_empty()
+            && self.counts().failed == 0
+    }
+
+    /// Whether the run ended on its own without one test parsed (a wrong command, tests the
+    /// runner did not find, output not recognised): "no tests ran", never a pass.
+    pub fn no_tests_ran(&self) -> bool {
+        !self.timed_out && !self.cancelled && self.results.is_empty()
     }
 }
 
