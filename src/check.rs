@@ -136,10 +136,11 @@ impl Findings {
     /// tests ran and passed (or were not run); orphan tests and untested clauses only when
     /// strict.
     pub fn ok(&self) -> bool {
-        !self.drift.fails()
-            && !(self.strict && self.drift.warns())
-            && !self.info.changed_on_disk
-            && self.run.as_ref().is_none_or(|r| r.passed())
+        let fails = self.drift.fails()
+            || (self.strict && self.drift.warns())
+            || self.info.changed_on_disk
+            || self.run.as_ref().is_some_and(|r| !r.passed());
+        !fails
     }
 }
 
