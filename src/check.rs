@@ -451,7 +451,9 @@ fn verdict(f: &Findings, color: bool) -> String {
         } else if run.no_tests_ran() {
             fails.push("no tests ran".into());
         } else if !run.passed() {
-            let code = run.exit_code.map_or("a signal".into(), |c| format!("exit code {c}"));
+            let code = run
+                .exit_code
+                .map_or("a signal".into(), |c| format!("exit code {c}"));
             fails.push(format!("the test command failed ({code})"));
         }
     }
@@ -462,8 +464,12 @@ fn verdict(f: &Findings, color: bool) -> String {
     if f.strict {
         fails.append(&mut warnings);
     }
-    let warned = (!warnings.is_empty())
-        .then(|| format!("warnings: {} (--strict fails on them)", warnings.join(" · ")));
+    let warned = (!warnings.is_empty()).then(|| {
+        format!(
+            "warnings: {} (--strict fails on them)",
+            warnings.join(" · ")
+        )
+    });
     if fails.is_empty() {
         let mut line = paint(color, "1;32", "no drift");
         if let Some(w) = warned {

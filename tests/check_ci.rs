@@ -89,7 +89,10 @@ fn orphan_tests_are_warnings_unless_strict() {
     assert_eq!(code, Some(0));
     assert_eq!(report["ok"], true);
     assert_eq!(report["strict"], false);
-    assert_eq!(report["drift"]["orphan_tests"].as_array().unwrap().len(), 12);
+    assert_eq!(
+        report["drift"]["orphan_tests"].as_array().unwrap().len(),
+        12
+    );
 
     let (code, text) = check(dir.path(), &["--strict"]);
     assert_eq!(code, Some(1), "{text}");
@@ -100,7 +103,10 @@ fn orphan_tests_are_warnings_unless_strict() {
     assert_eq!(report["strict"], true);
 
     // `[check].strict = true` in the workspace's config does what `--strict` does.
-    write(dir.path(), &[("specbench.toml", "[check]\nstrict = true\n")]);
+    write(
+        dir.path(),
+        &[("specbench.toml", "[check]\nstrict = true\n")],
+    );
     let (code, text) = check(dir.path(), &[]);
     assert_eq!(code, Some(1), "{text}");
     assert!(text.ends_with("drift: 12 orphan tests\n"), "{text}");
@@ -188,13 +194,19 @@ fn no_tests_ran_is_never_green() {
 #[test]
 fn a_spec_edited_since_its_pin_fails_check() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), &[("SPEC.md", SPEC), ("test_calc.py", &suite(0))]);
+    write(
+        dir.path(),
+        &[("SPEC.md", SPEC), ("test_calc.py", &suite(0))],
+    );
     let init = specbench().arg("init").arg(dir.path()).output().unwrap();
     assert_eq!(init.status.code(), Some(0));
     // init found test_*.py and wrote the unittest command; the pin is SPEC.md as it was.
     let (code, text) = check(dir.path(), &[]);
     assert_eq!(code, Some(0), "{text}");
-    write(dir.path(), &[("SPEC.md", &SPEC.replace("Adds two", "Sums two"))]);
+    write(
+        dir.path(),
+        &[("SPEC.md", &SPEC.replace("Adds two", "Sums two"))],
+    );
     let (code, text) = check(dir.path(), &[]);
     assert_eq!(code, Some(1), "{text}");
     assert!(text.ends_with("drift: R1 changed on disk\n"), "{text}");

@@ -240,7 +240,11 @@ fn results_pane_after_a_timeout_in_the_narrow_layout() {
     let buffer = render(&model).backend().buffer().clone();
     assert_eq!(buffer[(1, 2)].fg, fail.unwrap_or_default(), "the verdict");
     assert_eq!(buffer[(9, 3)].symbol(), "▁");
-    assert_eq!(buffer[(9, 3)].fg, fail.unwrap_or_default(), "the history bar");
+    assert_eq!(
+        buffer[(9, 3)].fg,
+        fail.unwrap_or_default(),
+        "the history bar"
+    );
     assert!(!model.results.last.as_ref().unwrap().report.passed());
 }
 

@@ -128,6 +128,8 @@ pub async fn run(
     let report =
         |error: Option<String>, exit_code, timed_out, cancelled, parser: Box<dyn Parser>, log| {
             let format = parser.format();
+            let mut results = parser.finish();
+            parse::resolve(format, &mut results, &req.cwd);
             RunReport {
                 command: req.command.clone(),
                 exit_code,
@@ -135,7 +137,7 @@ pub async fn run(
                 cancelled,
                 duration: start.elapsed(),
                 format,
-                results: relative_locations(parser.finish(), &req.cwd),
+                results: relative_locations(results, &req.cwd),
                 output: log,
                 error,
                 ended: Instant::now(),

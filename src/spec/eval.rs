@@ -584,9 +584,8 @@ mod tests {
             in_suite("test_other", "tests/test_parse.rs", TestStatus::Passed),
         ];
         let eval = evaluate(&spec, &plan, None, Tests::Current(&results));
-        let linked = |c: usize| -> Vec<usize> {
-            eval.clauses[c].tests.iter().map(|t| t.index).collect()
-        };
+        let linked =
+            |c: usize| -> Vec<usize> { eval.clauses[c].tests.iter().map(|t| t.index).collect() };
         assert_eq!(linked(0), [0]);
         assert_eq!(linked(1), [1, 2]);
         assert_eq!(eval.clauses[0].status, Status::Violated);
@@ -596,7 +595,12 @@ mod tests {
         );
         assert_eq!(
             eval.clauses[1].checks[0].tests.as_deref(),
-            Some(&["tests/test_parse.rs::test_eq".to_string(), "test_other".to_string()][..])
+            Some(
+                &[
+                    "tests/test_parse.rs::test_eq".to_string(),
+                    "test_other".to_string()
+                ][..]
+            )
         );
     }
 

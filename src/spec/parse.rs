@@ -1025,7 +1025,10 @@ not a continuation
             &clause,
             "tests/test_kdf.py::test_key_derivation[hmac]"
         ));
-        assert!(!glob_matches(&clause, "tests/test_kdf.py::test_key_derivationh"));
+        assert!(!glob_matches(
+            &clause,
+            "tests/test_kdf.py::test_key_derivationh"
+        ));
         let clause = only("- `test: *[a-b]*`");
         assert!(glob_matches(&clause, "t.py::test_concat[a-b]"));
         assert!(!glob_matches(&clause, "t.py::test_a"));
