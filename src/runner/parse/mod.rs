@@ -528,6 +528,14 @@ mod tests {
             Format::Unittest,
         ),
         (
+            include_str!("../../../tests/fixtures/runners/unittest/cases_v.txt"),
+            Format::Unittest,
+        ),
+        (
+            include_str!("../../../tests/fixtures/runners/unittest/cases_plain.txt"),
+            Format::Unittest,
+        ),
+        (
             include_str!("../../../tests/fixtures/runners/gojson/go_test_json_combined.txt"),
             Format::GoJson,
         ),
