@@ -492,6 +492,10 @@ mod tests {
             Format::Libtest,
         ),
         (
+            include_str!("../../../tests/fixtures/runners/libtest/cases_cargo_test.txt"),
+            Format::Libtest,
+        ),
+        (
             include_str!("../../../tests/fixtures/runners/pytest/pytest_v.txt"),
             Format::Pytest,
         ),
