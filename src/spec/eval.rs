@@ -605,6 +605,26 @@ mod tests {
     }
 
     #[test]
+    fn a_parent_and_its_subtests_are_told_apart() {
+        let spec = parse(
+            "- [V1] Validates. `test: */TestValidate`\n- [V2] Each case. `test: */TestValidate/*`\n",
+        );
+        let plan = plan(&spec);
+        let results = [
+            result("example.com/m/TestValidate", TestStatus::Failed),
+            result("example.com/m/TestValidate/empty", TestStatus::Failed),
+            result("example.com/m/TestValidate/long", TestStatus::Passed),
+            result("example.com/m/TestValidateAll", TestStatus::Passed),
+        ];
+        let eval = evaluate(&spec, &plan, None, Tests::Current(&results));
+        let linked =
+            |c: usize| -> Vec<usize> { eval.clauses[c].tests.iter().map(|t| t.index).collect() };
+        assert_eq!(linked(0), [0]);
+        assert_eq!(linked(1), [1, 2]);
+        assert_eq!(eval.orphan_tests, [3]);
+    }
+
+    #[test]
     fn tokens_need_boundaries() {
         assert!(has_token("test_r4_uses_deque", "r4"));
         assert!(has_token("r4", "r4"));

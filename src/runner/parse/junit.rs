@@ -139,6 +139,7 @@ fn convert(report: &Report) -> Vec<TestResult> {
                 Some(c) if !c.is_empty() => format!("{c}.{}", case.name.as_str()),
                 _ => case.name.as_str().to_string(),
             };
+            let mut xfail = false;
             let (status, attr_message, description) = match &case.status {
                 TestCaseStatus::Success { .. } => (TestStatus::Passed, None, None),
                 TestCaseStatus::NonSuccess {
@@ -149,8 +150,11 @@ fn convert(report: &Report) -> Vec<TestResult> {
                 TestCaseStatus::Skipped {
                     message,
                     description,
-                    ..
-                } => (TestStatus::Skipped, message.as_ref(), description.as_ref()),
+                    ty,
+                } => {
+                    xfail = ty.as_ref().is_some_and(|t| t.as_str() == "pytest.xfail");
+                    (TestStatus::Skipped, message.as_ref(), description.as_ref())
+                }
             };
             let mut r = TestResult::new(name, status);
             let suite_name = suite.name.as_str();
@@ -160,6 +164,13 @@ fn convert(report: &Report) -> Vec<TestResult> {
             r.message = attr_message
                 .and_then(|m| message(m.as_str()))
                 .or_else(|| description.and_then(message));
+            if xfail {
+                // As the pytest parser says it: an expected failure, not a plain skip.
+                r.message = Some(match r.message.take() {
+                    Some(m) => bounded_message(&format!("xfail: {m}")),
+                    None => "xfail".into(),
+                });
+            }
             if let Some(file) = case.extra.get("file") {
                 r.file = Some(file.as_str().to_string());
                 r.line = case
@@ -357,7 +368,11 @@ mod tests {
                 36,
                 None,
             ),
-            def(t("test_xfail", Skipped).message("known bug"), 41, None),
+            def(
+                t("test_xfail", Skipped).message("xfail: known bug"),
+                41,
+                None,
+            ),
             def(
                 t("test_uses_broken_fixture", Failed)
                     .message("failed on setup with \"RuntimeError: fixture setup failed\""),
