@@ -58,6 +58,9 @@ fn stable(frame: &LastFrame) -> String {
     let runs = regex::Regex::new(r"#\d+").unwrap();
     let text = durations.replace_all(&text, "#.## s");
     let text = runs.replace_all(&text, "#n");
+    // The number of digits moves the title's border.
+    let title = regex::Regex::new(r"─+ #n · ").unwrap();
+    let text = title.replace_all(&text, "─── #n · ");
     // A dialog may hide the `#` of the run number: `│5 · #.## s`.
     let hidden = regex::Regex::new(r"\d+( · #\.## s)").unwrap();
     let text = hidden.replace_all(&text, "n$1");
