@@ -104,6 +104,7 @@ pub enum Command {
     },
     /// One headless step of the loop: send MESSAGE, stream the reply to stdout, apply the
     /// proposed changes (--yes), test, fix up to N rounds, then exit as `check` does.
+    #[command(after_help = CHECK_EXIT_CODES)]
     Run {
         /// The workspace directory.
         #[arg(value_name = "DIR", default_value = ".")]
@@ -121,6 +122,10 @@ pub enum Command {
         /// never fed back.
         #[arg(long, value_enum, default_value_t = StepArg::Implement)]
         step: StepArg,
+        /// human: stream the reply, status on stderr; json: one JSON report on stdout (the
+        /// turns, the applied and refused edits, each run's counts, the final check report).
+        #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+        format: CheckFormat,
     },
     /// List the workspace's sessions (id, started, pin, turns, tokens, status).
     Sessions {
@@ -239,6 +244,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, StartError> {
             auto_test,
             yes,
             step,
+            format,
         }) => crate::headless::run(
             &dir,
             &overrides,
@@ -247,6 +253,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, StartError> {
                 fix_rounds: auto_test,
                 yes,
                 step: step.into(),
+                json: format == CheckFormat::Json,
             },
         ),
         Some(Command::Sessions { dir }) => crate::session::commands::list(&dir),

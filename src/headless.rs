@@ -1,11 +1,15 @@
 //! `specbench run`: one step of the loop without the TUI. The same model, `update` and effects
 //! as the cockpit: the message is sent with the request assembled as always, the reply streams
 //! to stdout, its changes are applied with `--yes`, the tests run, failures go back for up to
-//! `--auto-test N` fix rounds, everything is journaled, and the exit code is `check`'s.
+//! `--auto-test N` fix rounds, everything is journaled, and the exit code is `check`'s. With
+//! `--format json`, stdout gets one JSON report instead: the turns, the applied and refused
+//! edits, each run's counts and the final check report.
 
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
+
+use serde::Serialize;
 
 use crate::cli::{StartError, workspace_root};
 use crate::config::{self, Overrides};
@@ -26,6 +30,70 @@ pub struct Step {
     pub yes: bool,
     /// The step the message belongs to (Tests: failing tests are expected, no fix rounds).
     pub step: crate::session::Step,
+    /// Print one JSON report on stdout instead of streaming the reply.
+    pub json: bool,
+}
+
+/// What the step did, for `--format json`.
+#[derive(Debug, Default, Serialize)]
+struct StepLog {
+    turns: Vec<TurnJson>,
+    applied: Vec<AppliedJson>,
+    refused: Vec<RefusedJson>,
+    /// Applies that did not happen, with why (a file changed on disk, a write error).
+    not_applied: Vec<String>,
+    /// Files a reply proposed that were left unapplied (no `--yes`).
+    proposed: Vec<String>,
+    runs: Vec<RunJson>,
+}
+
+/// One user turn and the reply to it.
+#[derive(Debug, Serialize)]
+struct TurnJson {
+    /// `message` (the step's message) or `fix` (a fix round specbench wrote).
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    round: Option<u32>,
+    message: String,
+    reply: String,
+    /// `complete`, `interrupted` or `failed`.
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct AppliedJson {
+    checkpoint: String,
+    files: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct RefusedJson {
+    path: String,
+    /// The reply's line where the edit starts.
+    line: usize,
+    reason: String,
+}
+
+#[derive(Debug, Serialize)]
+struct RunJson {
+    number: u64,
+    passed: usize,
+    failed: usize,
+    skipped: usize,
+    exit_code: Option<i32>,
+    timed_out: bool,
+    failing: Vec<String>,
+}
+
+/// The report `run --format json` prints.
+#[derive(Serialize)]
+struct RunReportJson<T: Serialize> {
+    #[serde(flatten)]
+    log: StepLog,
+    check: T,
+    ok: bool,
 }
 
 /// Where the step stands, from what the loop has seen.
@@ -92,12 +160,15 @@ pub fn run(dir: &Path, overrides: &Overrides, step: Step) -> Result<ExitCode, St
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let model = runtime.block_on(async move {
+    let json = step.json;
+    let mut log = StepLog::default();
+    let result = runtime.block_on(async {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let effects = Effects::new(root.clone(), config, tx);
         let mut progress = Progress::default();
         let mut out = std::io::stdout().lock();
         let mut pending: Vec<Cmd> = model.init();
+        let mut first_message = 0;
         loop {
             for cmd in pending.drain(..) {
                 carry_out(&effects, &mut progress, cmd);
@@ -108,6 +179,7 @@ pub fn run(dir: &Path, overrides: &Overrides, step: Step) -> Result<ExitCode, St
                 }
                 pending = model.set_step(step.step);
                 model.set_draft(&step.message);
+                first_message = model.conversation.messages.len();
                 pending.extend(model.send());
                 progress.sent = true;
                 continue;
@@ -116,15 +188,29 @@ pub fn run(dir: &Path, overrides: &Overrides, step: Step) -> Result<ExitCode, St
                 break;
             }
             let Some(msg) = rx.recv().await else { break };
-            observe(&msg, &model, &mut progress, &mut out);
+            observe(&msg, &model, &mut progress, &mut out, &mut log, json);
             pending = update(&mut model, msg);
-            report(&pending);
+            report(&pending, &mut log, json);
         }
-        let _ = writeln!(out);
-        Ok(model)
+        if !json {
+            let _ = writeln!(out);
+        }
+        Ok(first_message)
     });
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
-    let model = model?;
+    let first_message = result?;
+    if json {
+        log.turns = turns(&model, first_message);
+        if let Some(view) = &model.code.changes {
+            log.proposed = view
+                .set
+                .files
+                .iter()
+                .filter(|f| f.state == crate::code::changes::ChangeState::Pending)
+                .map(|f| f.rel.display().to_string())
+                .collect();
+        }
+    }
     if let Some(view) = &model.code.changes {
         let files = view.set.pending();
         if files > 0 {
@@ -144,10 +230,27 @@ pub fn run(dir: &Path, overrides: &Overrides, step: Step) -> Result<ExitCode, St
     }
     let run = model.results.last.as_ref().map(|l| l.report.clone());
     let findings = crate::check::evaluate_with(&model.root, &model.config, run)?;
-    eprintln!(
-        "{}",
-        crate::check::human_report(&findings, false).trim_end()
-    );
+    if json {
+        let report = RunReportJson {
+            log,
+            check: crate::check::json(&findings),
+            ok: findings.ok(),
+        };
+        let mut out = std::io::stdout().lock();
+        let written = serde_json::to_writer_pretty(&mut out, &report)
+            .map_err(std::io::Error::other)
+            .and_then(|()| writeln!(out));
+        if let Err(e) = written
+            && e.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            return Err(e.into());
+        }
+    } else {
+        eprintln!(
+            "{}",
+            crate::check::human_report(&findings, false).trim_end()
+        );
+    }
     Ok(if findings.ok() {
         ExitCode::SUCCESS
     } else {
@@ -171,8 +274,53 @@ fn carry_out(effects: &Effects, progress: &mut Progress, cmd: Cmd) {
     }
 }
 
-/// Streams the reply to stdout and notes what the step waits for.
-fn observe(msg: &Msg, model: &Model, progress: &mut Progress, out: &mut impl Write) {
+/// The turns of this step: each user message from `first` on and the reply to it.
+fn turns(model: &Model, first: usize) -> Vec<TurnJson> {
+    use crate::llm::Role;
+    use crate::model::conversation::MessageStatus;
+    let messages = model.conversation.messages.get(first..).unwrap_or_default();
+    let mut out: Vec<TurnJson> = Vec::new();
+    for m in messages {
+        match m.role {
+            Role::User => {
+                let (kind, round) = match m.kind {
+                    PromptKind::Fix { round, .. } => ("fix", Some(round)),
+                    PromptKind::Message => ("message", None),
+                };
+                out.push(TurnJson {
+                    kind,
+                    round,
+                    message: m.text.clone(),
+                    reply: String::new(),
+                    status: "failed",
+                    error: Some("no reply".into()),
+                });
+            }
+            Role::Assistant => {
+                if let Some(turn) = out.last_mut() {
+                    turn.reply = m.text.clone();
+                    (turn.status, turn.error) = match &m.status {
+                        MessageStatus::Complete | MessageStatus::Streaming => ("complete", None),
+                        MessageStatus::Interrupted(why) => ("interrupted", Some(why.clone())),
+                        MessageStatus::Failed(why) => ("failed", Some(why.clone())),
+                    };
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Streams the reply to stdout (not with `--format json`), notes what the step waits for and
+/// logs what it did.
+fn observe(
+    msg: &Msg,
+    model: &Model,
+    progress: &mut Progress,
+    out: &mut impl Write,
+    log: &mut StepLog,
+    json: bool,
+) {
     let Msg::Event(event) = msg else { return };
     let in_flight = |turn: &u64| {
         model
@@ -187,22 +335,38 @@ fn observe(msg: &Msg, model: &Model, progress: &mut Progress, out: &mut impl Wri
             turn,
             ..
         } if in_flight(turn) => {
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
+            if !json {
+                let _ = out.write_all(text.as_bytes());
+                let _ = out.flush();
+            }
         }
         AppEvent::CodeContext { .. } => progress.code_context = true,
-        AppEvent::ChangesReady(_) => progress.preparing = false,
+        AppEvent::ChangesReady(set) => {
+            progress.preparing = false;
+            log.refused.extend(set.refused.iter().map(|r| RefusedJson {
+                path: r.path.clone(),
+                line: r.line,
+                reason: r.why.clone(),
+            }));
+        }
         AppEvent::ProviderReady { .. } => progress.provider = Some(Ok(())),
         AppEvent::ProviderFailed(why) => progress.provider = Some(Err(why.clone())),
         AppEvent::Applied(result) => {
             progress.applying = false;
             match result {
-                Ok((_, files)) => {
+                Ok((label, files)) => {
                     let names: Vec<String> =
                         files.iter().map(|p| p.display().to_string()).collect();
                     eprintln!("\nspecbench: applied {}", names.join(", "));
+                    log.applied.push(AppliedJson {
+                        checkpoint: label.clone(),
+                        files: names,
+                    });
                 }
-                Err(e) => eprintln!("\nspecbench: not applied: {e}"),
+                Err(e) => {
+                    eprintln!("\nspecbench: not applied: {e}");
+                    log.not_applied.push(e.clone());
+                }
             }
         }
         AppEvent::ReplyEnded {
@@ -215,8 +379,8 @@ fn observe(msg: &Msg, model: &Model, progress: &mut Progress, out: &mut impl Wri
     }
 }
 
-/// Says on stderr what the loop does next: a test run's result, a fix round.
-fn report(cmds: &[Cmd]) {
+/// Says on stderr what the loop does next (a test run's result, a fix round) and logs runs.
+fn report(cmds: &[Cmd], log: &mut StepLog, json: bool) {
     for cmd in cmds {
         match cmd {
             Cmd::Send {
@@ -224,15 +388,35 @@ fn report(cmds: &[Cmd]) {
                 ..
             } => {
                 eprintln!("\nspecbench: fix round {round}/{of}: the failures go back to the model");
-                println!("\n");
+                if !json {
+                    println!("\n");
+                }
             }
             Cmd::Journal(crate::session::journal::Record::Run {
+                number,
                 passed,
                 failed,
                 skipped,
-                ..
+                failing,
+                exit_code,
+                timed_out,
             }) => {
-                eprintln!("specbench: tests: {passed} passed, {failed} failed, {skipped} skipped");
+                if passed + failed + skipped == 0 {
+                    eprintln!("specbench: tests: no tests ran");
+                } else {
+                    eprintln!(
+                        "specbench: tests: {passed} passed, {failed} failed, {skipped} skipped"
+                    );
+                }
+                log.runs.push(RunJson {
+                    number: *number,
+                    passed: *passed,
+                    failed: *failed,
+                    skipped: *skipped,
+                    exit_code: *exit_code,
+                    timed_out: *timed_out,
+                    failing: failing.clone(),
+                });
             }
             _ => {}
         }
