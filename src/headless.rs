@@ -334,11 +334,9 @@ fn observe(
             event: ReplyEvent::Delta(text),
             turn,
             ..
-        } if in_flight(turn) => {
-            if !json {
-                let _ = out.write_all(text.as_bytes());
-                let _ = out.flush();
-            }
+        } if !json && in_flight(turn) => {
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
         }
         AppEvent::CodeContext { .. } => progress.code_context = true,
         AppEvent::ChangesReady(set) => {
