@@ -319,12 +319,19 @@ fn sub_progress(line: &str) -> Option<(&str, &str, String, Option<&str>)> {
     {
         s = s[..open].trim_end();
     }
-    for word in ["SUBPASSED", "SUBFAILED", "SUBSKIPPED"] {
-        let Some(at) = s.find(&format!(" {word}")) else {
+    if !s.contains(" SUB") {
+        return None;
+    }
+    for (marker, word) in [
+        (" SUBPASSED", "SUBPASSED"),
+        (" SUBFAILED", "SUBFAILED"),
+        (" SUBSKIPPED", "SUBSKIPPED"),
+    ] {
+        let Some(at) = s.find(marker) else {
             continue;
         };
         let nodeid = &s[..at];
-        let rest = &s[at + 1 + word.len()..];
+        let rest = &s[at + marker.len()..];
         let (desc, _) = split_sub_desc(rest);
         let mut desc = desc.to_string();
         let mut reason = None;

@@ -170,13 +170,17 @@ struct Block {
     location: Option<(String, u32)>,
     /// A doctest's report (the header is followed by `Doctest: name`).
     doctest: Option<DoctestDetails>,
+    /// Lines read after the header.
+    lines: usize,
 }
 
 impl Block {
     fn line(&mut self, line: &str) {
-        if self.output.lines().count() == 1 && line.starts_with("Doctest: ") {
+        // `Doctest: calc.square` right under the header.
+        if self.lines == 0 && line.starts_with("Doctest: ") {
             self.doctest = Some(DoctestDetails::default());
         }
+        self.lines += 1;
         push_output(&mut self.output, line);
         if let Some(d) = self.doctest.as_mut() {
             d.line(line);
@@ -353,6 +357,7 @@ impl UnittestParser {
             exception: None,
             location: None,
             doctest: None,
+            lines: 0,
         };
         push_output(&mut block.output, line);
         self.block = Some(block);
