@@ -13,7 +13,7 @@ use crate::cli::{CheckFormat, StartError, workspace_root};
 use crate::config::{self, Config, Overrides};
 use crate::effects::Effects;
 use crate::runner::process::{self, Counts, RunReport};
-use crate::runner::result::{TestResult, TestStatus};
+use crate::runner::result::{TestResult, TestStatus, display_names};
 use crate::spec::diff::{ChangeKind, SpecDiff, diff};
 use crate::spec::eval::{CheckReport, Evaluation, Status, Tests, evaluate};
 use crate::spec::pin::PinStore;
@@ -79,8 +79,8 @@ pub struct ClauseJson<'a> {
     pub text: &'a str,
     pub status: Status,
     pub checks: &'a [CheckReport],
-    /// The names of the linked tests.
-    pub tests: Vec<&'a str>,
+    /// The names of the linked tests (`suite::name` where a name is shared across suites).
+    pub tests: Vec<String>,
     pub message: Option<&'a str>,
 }
 
@@ -95,12 +95,14 @@ pub struct Drift {
 }
 
 impl Drift {
-    fn is_empty(&self) -> bool {
-        self.violated.is_empty()
-            && self.untested.is_empty()
-            && self.orphan_tests.is_empty()
-            && self.spec_changed.is_empty()
-            && self.invalid.is_empty()
+    /// Drift that always fails `check`: violated or invalid clauses, a spec changed on disk.
+    fn fails(&self) -> bool {
+        !(self.violated.is_empty() && self.spec_changed.is_empty() && self.invalid.is_empty())
+    }
+
+    /// Drift that fails `check` only when strict: orphan tests and untested clauses.
+    fn warns(&self) -> bool {
+        !(self.untested.is_empty() && self.orphan_tests.is_empty())
     }
 }
 
@@ -110,6 +112,8 @@ struct CheckJson<'a> {
     clauses: Vec<ClauseJson<'a>>,
     tests: Option<TestsReport<'a>>,
     drift: &'a Drift,
+    /// Whether orphan tests and untested clauses counted against `ok`.
+    strict: bool,
     ok: bool,
 }
 
@@ -124,14 +128,20 @@ pub struct Findings {
     pub run: Option<RunReport>,
     /// Files in scope that were not scanned, with why.
     pub skipped: Vec<(PathBuf, String)>,
+    /// `--strict` or `[check].strict`: orphan tests and untested clauses fail too.
+    pub strict: bool,
 }
 
 impl Findings {
-    /// No drift, and the tests passed (or were not run).
+    /// What `check` exits 0 on: no violated or invalid clause, the spec as pinned, and the
+    /// tests ran and passed (or were not run); orphan tests and untested clauses only when
+    /// strict.
     pub fn ok(&self) -> bool {
-        self.drift.is_empty()
-            && !self.info.changed_on_disk
-            && self.run.as_ref().is_none_or(|r| r.passed())
+        let fails = self.drift.fails()
+            || (self.strict && self.drift.warns())
+            || self.info.changed_on_disk
+            || self.run.as_ref().is_some_and(|r| !r.passed());
+        !fails
     }
 }
 
@@ -197,10 +207,11 @@ pub fn evaluate_with(
         ..Drift::default()
     };
     if let Some(report) = &run {
+        let names = display_names(&report.results);
         drift.orphan_tests = eval
             .orphan_tests
             .iter()
-            .map(|&i| report.results[i].name.clone())
+            .map(|&i| names[i].to_string())
             .collect();
     }
     if let Some(d) = &diff {
@@ -227,6 +238,7 @@ pub fn evaluate_with(
             .iter()
             .map(|(p, why)| (p.clone(), why.clone()))
             .collect(),
+        strict: config.check.strict,
     })
 }
 
@@ -247,7 +259,7 @@ fn run_tests(root: &Path, config: &Config) -> Result<RunReport, StartError> {
 }
 
 /// Prints the report in `format` to stdout (a closed pipe ends the output, not the command)
-/// and returns the exit code: 0 when nothing drifts and the tests pass, else 1.
+/// and returns the exit code: 0 when [`Findings::ok`], else 1.
 pub fn print(findings: &Findings, format: CheckFormat) -> ExitCode {
     match format {
         CheckFormat::Json => match serde_json::to_string_pretty(&json(findings)) {
@@ -272,9 +284,11 @@ pub fn run(
     overrides: &Overrides,
     format: CheckFormat,
     no_run: bool,
+    strict: bool,
 ) -> Result<ExitCode, StartError> {
     let root = workspace_root(dir)?;
-    let config = config::load(&root, overrides)?;
+    let mut config = config::load(&root, overrides)?;
+    config.check.strict |= strict;
     require_spec(&root, &config)?;
     if !no_run {
         // Ctrl-C and the like end the test run before the process dies.
@@ -308,6 +322,7 @@ fn require_spec(root: &Path, config: &Config) -> Result<(), StartError> {
 /// The JSON report of DESIGN.md section 6, fields in the documented order.
 pub fn json(f: &Findings) -> impl Serialize + '_ {
     let results = f.run.as_ref().map_or(&[][..], |r| r.results.as_slice());
+    let names = display_names(results);
     let clauses = f
         .spec
         .clauses
@@ -322,8 +337,8 @@ pub fn json(f: &Findings) -> impl Serialize + '_ {
             tests: report
                 .tests
                 .iter()
-                .filter_map(|t| results.get(t.index))
-                .map(|t| t.name.as_str())
+                .filter_map(|t| names.get(t.index))
+                .map(|name| name.to_string())
                 .collect(),
             message: report.message.as_deref(),
         })
@@ -333,6 +348,7 @@ pub fn json(f: &Findings) -> impl Serialize + '_ {
         clauses,
         tests: f.run.as_ref().map(TestsReport::new),
         drift: &f.drift,
+        strict: f.strict,
         ok: f.ok(),
     }
 }
@@ -403,49 +419,106 @@ pub fn human_report(f: &Findings, color: bool) -> String {
             &format!("  not scanned: {} ({why})\n", path.display()),
         ));
     }
-    if !f.drift.orphan_tests.is_empty() {
+    let orphans = &f.drift.orphan_tests;
+    if !orphans.is_empty() {
+        // A few names, then how many more: the JSON report has them all.
+        let mut names = orphans[..orphans.len().min(ORPHANS_LISTED)].join(", ");
+        if orphans.len() > ORPHANS_LISTED {
+            names.push_str(&format!(" and {} more", orphans.len() - ORPHANS_LISTED));
+        }
         out.push_str(&format!(
-            "  {} {}\n",
-            paint("2", "tests linked to no clause:"),
-            f.drift.orphan_tests.join(", ")
+            "  {} {names}\n",
+            paint(
+                "2",
+                &format!("tests linked to no clause ({}):", orphans.len())
+            ),
         ));
     }
     match &f.run {
         Some(report) => out.push_str(&human(report, color)),
         None => out.push_str(&paint("2", "tests not run (--no-run)\n")),
     }
+    out.push_str(&verdict(f, color));
+    out.push('\n');
+    out
+}
+
+/// Orphan test names the human report lists before "and N more".
+const ORPHANS_LISTED: usize = 5;
+
+/// The verdict line: what fails `check` (`drift: R3 violated · 1 failing test`), then what is
+/// only a warning unless strict (`warnings: 480 orphan tests`).
+fn verdict(f: &Findings, color: bool) -> String {
     let d = &f.drift;
-    let mut parts = Vec::new();
-    for (list, word) in [
-        (&d.violated, "violated"),
-        (&d.untested, "untested"),
-        (&d.invalid, "invalid"),
-        (&d.spec_changed, "changed on disk"),
-    ] {
-        if !list.is_empty() {
-            parts.push(format!("{} {word}", list.join(", ")));
-        }
-    }
-    if !d.orphan_tests.is_empty() {
-        parts.push(format!("{} orphan tests", d.orphan_tests.len()));
-    }
+    let listed = |list: &[String], word: &str| {
+        (!list.is_empty()).then(|| format!("{} {word}", list.join(", ")))
+    };
+    let mut fails: Vec<String> = [
+        listed(&d.violated, "violated"),
+        listed(&d.invalid, "invalid"),
+        listed(&d.spec_changed, "changed on disk"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     if f.info.changed_on_disk && d.spec_changed.is_empty() {
-        parts.push(match f.info.error {
+        fails.push(match f.info.error {
             Some(_) => "spec file gone or unreadable since the pin".into(),
             None => "spec edited since the pin".into(),
         });
     }
-    let verdict = if parts.is_empty() && f.info.pin.is_none() && f.info.error.is_some() {
+    if let Some(run) = &f.run {
+        let failed = run.counts().failed;
+        if failed > 0 {
+            fails.push(plural(failed, "failing test", "failing tests"));
+        } else if run.timed_out {
+            fails.push("the tests timed out".into());
+        } else if run.no_tests_ran() {
+            fails.push("no tests ran".into());
+        } else if !run.passed() {
+            let code = run
+                .exit_code
+                .map_or("a signal".into(), |c| format!("exit code {c}"));
+            fails.push(format!("the test command failed ({code})"));
+        }
+    }
+    let mut warnings: Vec<String> = listed(&d.untested, "untested").into_iter().collect();
+    if !d.orphan_tests.is_empty() {
+        warnings.push(plural(d.orphan_tests.len(), "orphan test", "orphan tests"));
+    }
+    if f.strict {
+        fails.append(&mut warnings);
+    }
+    let warned = (!warnings.is_empty()).then(|| {
+        format!(
+            "warnings: {} (--strict fails on them)",
+            warnings.join(" · ")
+        )
+    });
+    if fails.is_empty() {
         // `run` goes on without a spec; `check` refuses to (see `require_spec`).
-        paint("1;32", "no spec to drift from")
-    } else if parts.is_empty() {
-        paint("1;32", "no drift")
+        let word = if f.info.pin.is_none() && f.info.error.is_some() {
+            "no spec to drift from"
+        } else {
+            "no drift"
+        };
+        let mut line = paint(color, "1;32", word);
+        if let Some(w) = warned {
+            line.push_str(&paint(color, "33", &format!(" · {w}")));
+        }
+        line
     } else {
-        paint("1;31", &format!("drift: {}", parts.join(" · ")))
-    };
-    out.push_str(&verdict);
-    out.push('\n');
-    out
+        let mut line = paint(color, "1;31", &format!("drift: {}", fails.join(" · ")));
+        if let Some(w) = warned {
+            line.push_str(&paint(color, "33", &format!(" · {w}")));
+        }
+        line
+    }
+}
+
+/// `n` and the noun in the right number.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// `text` in the SGR colour `code` when `color`, else as it is.
@@ -479,12 +552,14 @@ fn truncate(text: &str, max: usize) -> String {
 pub fn human(report: &RunReport, color: bool) -> String {
     let paint = |code: &str, text: &str| paint(color, code, text);
     let mut out = String::new();
-    for test in report
+    let names = display_names(&report.results);
+    for (test, name) in report
         .results
         .iter()
-        .filter(|t| t.status == TestStatus::Failed)
+        .zip(&names)
+        .filter(|(t, _)| t.status == TestStatus::Failed)
     {
-        out.push_str(&format!("{} {}\n", paint("1;31", "✗"), test.name));
+        out.push_str(&format!("{} {name}\n", paint("1;31", "✗")));
         let location = match (&test.file, test.line) {
             (Some(file), Some(line)) => format!(" ({file}:{line})"),
             (Some(file), None) => format!(" ({file})"),
@@ -511,6 +586,9 @@ pub fn human(report: &RunReport, color: bool) -> String {
     let mut summary = format!("{} passed, {} failed", c.passed, c.failed);
     if c.skipped > 0 {
         summary.push_str(&format!(", {} skipped", c.skipped));
+    }
+    if report.no_tests_ran() {
+        summary = "no tests ran: is [tests].command right?".into();
     }
     let mut tail = format!(
         "in {:.2} s · {} · {format}",

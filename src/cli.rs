@@ -80,7 +80,8 @@ impl From<ProviderArg> for config::Provider {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the tests once, evaluate every clause of the pinned spec, print the report; exit 0
-    /// when nothing drifts and the tests pass, 1 when not, 2 on a usage or config error.
+    /// when the spec holds and the tests pass, 1 when not, 2 on a usage or config error.
+    #[command(after_help = CHECK_EXIT_CODES)]
     Check {
         /// The workspace directory.
         #[arg(value_name = "DIR", default_value = ".")]
@@ -91,6 +92,9 @@ pub enum Command {
         /// Do not run the tests: evaluate the static checks (forbid/require) only.
         #[arg(long)]
         no_run: bool,
+        /// Orphan tests and untested clauses fail too (as `[check].strict = true` does).
+        #[arg(long)]
+        strict: bool,
     },
     /// Write specbench.toml with the test command detected from the workspace (never overwrites).
     Init {
@@ -100,6 +104,7 @@ pub enum Command {
     },
     /// One headless step of the loop: send MESSAGE, stream the reply to stdout, apply the
     /// proposed changes (--yes), test, fix up to N rounds, then exit as `check` does.
+    #[command(after_help = CHECK_EXIT_CODES)]
     Run {
         /// The workspace directory.
         #[arg(value_name = "DIR", default_value = ".")]
@@ -117,6 +122,10 @@ pub enum Command {
         /// never fed back.
         #[arg(long, value_enum, default_value_t = StepArg::Implement)]
         step: StepArg,
+        /// human: stream the reply, status on stderr; json: one JSON report on stdout (the
+        /// turns, the applied and refused edits, each run's counts, the final check report).
+        #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+        format: CheckFormat,
     },
     /// List the workspace's sessions (id, started, pin, turns, tokens, status).
     Sessions {
@@ -150,6 +159,15 @@ pub enum Command {
         step: bool,
     },
 }
+
+/// The exit codes of `check` (and of `run`, which exits as `check` does).
+const CHECK_EXIT_CODES: &str = "\
+Exit codes:
+  0  the spec holds and the tests pass
+  1  a clause violated or invalid, a failing test, no tests ran, or the spec changed since its pin
+  2  a usage or configuration error
+Without --strict (or [check].strict = true), orphan tests and untested clauses are warnings:
+they are reported but do not fail the check.";
 
 /// `--step` values of `run`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -219,7 +237,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, StartError> {
             dir,
             format,
             no_run,
-        }) => crate::check::run(&dir, &overrides, format, no_run),
+            strict,
+        }) => crate::check::run(&dir, &overrides, format, no_run, strict),
         Some(Command::Init { dir }) => crate::init::run(&dir),
         Some(Command::Run {
             dir,
@@ -227,6 +246,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, StartError> {
             auto_test,
             yes,
             step,
+            format,
         }) => crate::headless::run(
             &dir,
             &overrides,
@@ -235,6 +255,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, StartError> {
                 fix_rounds: auto_test,
                 yes,
                 step: step.into(),
+                json: format == CheckFormat::Json,
             },
         ),
         Some(Command::Sessions { dir }) => crate::session::commands::list(&dir),

@@ -25,6 +25,7 @@ pub struct Config {
     #[serde(rename = "loop")]
     pub loop_: LoopConfig,
     pub ui: UiConfig,
+    pub check: CheckConfig,
 }
 
 /// `[tests]`: how the workspace's tests run.
@@ -131,6 +132,14 @@ pub struct UiConfig {
     pub gauge_critical: u8,
 }
 
+/// `[check]`: what makes `specbench check` (and `run`) fail.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CheckConfig {
+    /// Orphan tests and untested clauses fail `check` too (by default they are warnings).
+    pub strict: bool,
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -140,6 +149,7 @@ impl Default for Config {
             model: ModelConfig::default(),
             loop_: LoopConfig::default(),
             ui: UiConfig::default(),
+            check: CheckConfig::default(),
         }
     }
 }
@@ -589,9 +599,13 @@ auto_apply = true
 fresh_after = 3
 [ui]
 theme = "light"
+[check]
+strict = true
 "#;
         let table = parse_layer(Path::new("x.toml"), text).unwrap();
         let config = Config::deserialize(toml::Value::Table(table)).unwrap();
+        assert!(config.check.strict);
+        assert!(!Config::default().check.strict);
         assert_eq!(config.tests.format, TestFormat::GoJson);
         assert_eq!(config.tests.on_change, OnChange::Queue);
         assert_eq!(config.model.provider, Provider::Anthropic);

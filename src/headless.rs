@@ -1,10 +1,14 @@
 //! `specbench run`: one step of the loop without the TUI. The same model, `update` and effects
 //! as the cockpit: the message is sent with the request assembled as always, the reply streams
 //! to stdout, its changes are applied with `--yes`, the tests run, failures go back for up to
-//! `--auto-test N` fix rounds, everything is journaled, and the exit code is `check`'s.
+//! `--auto-test N` fix rounds, everything is journaled, and the exit code is `check`'s. With
+//! `--format json`, stdout gets one JSON report instead: the turns, the applied and refused
+//! edits, each run's counts and the final check report.
 
 use std::path::Path;
 use std::process::ExitCode;
+
+use serde::Serialize;
 
 use crate::cli::{StartError, workspace_root};
 use crate::config::{self, Overrides};
@@ -27,6 +31,70 @@ pub struct Step {
     pub yes: bool,
     /// The step the message belongs to (Tests: failing tests are expected, no fix rounds).
     pub step: crate::session::Step,
+    /// Print one JSON report on stdout instead of streaming the reply.
+    pub json: bool,
+}
+
+/// What the step did, for `--format json`.
+#[derive(Debug, Default, Serialize)]
+struct StepLog {
+    turns: Vec<TurnJson>,
+    applied: Vec<AppliedJson>,
+    refused: Vec<RefusedJson>,
+    /// Applies that did not happen, with why (a file changed on disk, a write error).
+    not_applied: Vec<String>,
+    /// Files a reply proposed that were left unapplied (no `--yes`).
+    proposed: Vec<String>,
+    runs: Vec<RunJson>,
+}
+
+/// One user turn and the reply to it.
+#[derive(Debug, Serialize)]
+struct TurnJson {
+    /// `message` (the step's message) or `fix` (a fix round specbench wrote).
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    round: Option<u32>,
+    message: String,
+    reply: String,
+    /// `complete`, `interrupted`, `damaged` or `failed`.
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct AppliedJson {
+    checkpoint: String,
+    files: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct RefusedJson {
+    path: String,
+    /// The reply's line where the edit starts.
+    line: usize,
+    reason: String,
+}
+
+#[derive(Debug, Serialize)]
+struct RunJson {
+    number: u64,
+    passed: usize,
+    failed: usize,
+    skipped: usize,
+    exit_code: Option<i32>,
+    timed_out: bool,
+    failing: Vec<String>,
+}
+
+/// The report `run --format json` prints.
+#[derive(Serialize)]
+struct RunReportJson<T: Serialize> {
+    #[serde(flatten)]
+    log: StepLog,
+    check: T,
+    ok: bool,
 }
 
 /// Where the step stands, from what the loop has seen.
@@ -98,7 +166,9 @@ pub fn run(dir: &Path, overrides: &Overrides, step: Step) -> Result<ExitCode, St
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let model = runtime.block_on(async move {
+    let json = step.json;
+    let mut log = StepLog::default();
+    let result = runtime.block_on(async {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let effects = Effects::new(root.clone(), config, tx);
         let mut progress = Progress::default();
@@ -106,6 +176,7 @@ pub fn run(dir: &Path, overrides: &Overrides, step: Step) -> Result<ExitCode, St
         // write, a screen switch, a title) are removed, as the cockpit never draws them.
         let mut reply = Stripper::printable();
         let mut pending: Vec<Cmd> = model.init();
+        let mut first_message = 0;
         loop {
             for cmd in pending.drain(..) {
                 carry_out(&effects, &mut progress, cmd);
@@ -116,6 +187,7 @@ pub fn run(dir: &Path, overrides: &Overrides, step: Step) -> Result<ExitCode, St
                 }
                 pending = model.set_step(step.step);
                 model.set_draft(&step.message);
+                first_message = model.conversation.messages.len();
                 pending.extend(model.send());
                 progress.sent = true;
                 continue;
@@ -124,17 +196,31 @@ pub fn run(dir: &Path, overrides: &Overrides, step: Step) -> Result<ExitCode, St
                 break;
             }
             let Some(msg) = rx.recv().await else { break };
-            observe(&msg, &model, &mut progress, &mut reply);
+            observe(&msg, &model, &mut progress, &mut reply, &mut log, json);
             pending = update(&mut model, msg);
-            report(&pending);
+            report(&pending, &mut log, json);
         }
-        outln!();
-        Ok(model)
+        if !json {
+            outln!();
+        }
+        Ok(first_message)
     });
     // A step that ended early (an error) may leave a run going: it ends before the process.
     crate::runner::groups::end_all();
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
-    let model = model?;
+    let first_message = result?;
+    if json {
+        log.turns = turns(&model, first_message);
+        if let Some(view) = &model.code.changes {
+            log.proposed = view
+                .set
+                .files
+                .iter()
+                .filter(|f| f.state == crate::code::changes::ChangeState::Pending)
+                .map(|f| f.rel.display().to_string())
+                .collect();
+        }
+    }
     if let Some(view) = &model.code.changes {
         let files = view.set.pending();
         let plural = if files == 1 { "" } else { "s" };
@@ -159,10 +245,22 @@ pub fn run(dir: &Path, overrides: &Overrides, step: Step) -> Result<ExitCode, St
     }
     let run = model.results.last.as_ref().map(|l| l.report.clone());
     let findings = crate::check::evaluate_with(&model.root, &model.config, run)?;
-    errln!(
-        "{}",
-        crate::check::human_report(&findings, false).trim_end()
-    );
+    if json {
+        let report = RunReportJson {
+            log,
+            check: crate::check::json(&findings),
+            ok: findings.ok(),
+        };
+        match serde_json::to_string_pretty(&report) {
+            Ok(text) => outln!("{text}"),
+            Err(e) => errln!("specbench: cannot write the JSON report: {e}"),
+        }
+    } else {
+        errln!(
+            "{}",
+            crate::check::human_report(&findings, false).trim_end()
+        );
+    }
     Ok(if findings.ok() {
         ExitCode::SUCCESS
     } else {
@@ -186,9 +284,54 @@ fn carry_out(effects: &Effects, progress: &mut Progress, cmd: Cmd) {
     }
 }
 
-/// Streams the reply to stdout, says on stderr what became of its edits, and notes what the
-/// step waits for.
-fn observe(msg: &Msg, model: &Model, progress: &mut Progress, reply: &mut Stripper) {
+/// The turns of this step: each user message from `first` on and the reply to it.
+fn turns(model: &Model, first: usize) -> Vec<TurnJson> {
+    use crate::llm::Role;
+    use crate::model::conversation::MessageStatus;
+    let messages = model.conversation.messages.get(first..).unwrap_or_default();
+    let mut out: Vec<TurnJson> = Vec::new();
+    for m in messages {
+        match m.role {
+            Role::User => {
+                let (kind, round) = match m.kind {
+                    PromptKind::Fix { round, .. } => ("fix", Some(round)),
+                    PromptKind::Message => ("message", None),
+                };
+                out.push(TurnJson {
+                    kind,
+                    round,
+                    message: m.text.clone(),
+                    reply: String::new(),
+                    status: "failed",
+                    error: Some("no reply".into()),
+                });
+            }
+            Role::Assistant => {
+                if let Some(turn) = out.last_mut() {
+                    turn.reply = m.text.clone();
+                    (turn.status, turn.error) = match &m.status {
+                        MessageStatus::Complete | MessageStatus::Streaming => ("complete", None),
+                        MessageStatus::Interrupted(why) => ("interrupted", Some(why.clone())),
+                        MessageStatus::Damaged(why) => ("damaged", Some(why.clone())),
+                        MessageStatus::Failed(why) => ("failed", Some(why.clone())),
+                    };
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Streams the reply to stdout (not with `--format json`), says on stderr what became of its
+/// edits, notes what the step waits for and logs what it did.
+fn observe(
+    msg: &Msg,
+    model: &Model,
+    progress: &mut Progress,
+    reply: &mut Stripper,
+    log: &mut StepLog,
+    json: bool,
+) {
     let Msg::Event(event) = msg else { return };
     let in_flight = |turn: &u64| {
         model
@@ -202,7 +345,7 @@ fn observe(msg: &Msg, model: &Model, progress: &mut Progress, reply: &mut Stripp
             event: ReplyEvent::Delta(text),
             turn,
             ..
-        } if in_flight(turn) => {
+        } if !json && in_flight(turn) => {
             let mut shown = String::with_capacity(text.len());
             reply.push(text, &mut shown);
             out!("{shown}");
@@ -245,6 +388,11 @@ fn observe(msg: &Msg, model: &Model, progress: &mut Progress, reply: &mut Stripp
                     ansi::printable(&refused.to_string())
                 );
             }
+            log.refused.extend(set.refused.iter().map(|r| RefusedJson {
+                path: r.path.clone(),
+                line: r.line,
+                reason: r.why.clone(),
+            }));
         }
         AppEvent::ProviderReady { .. } => progress.provider = Some(Ok(())),
         AppEvent::ProviderFailed(why) => progress.provider = Some(Err(why.clone())),
@@ -257,13 +405,16 @@ fn observe(msg: &Msg, model: &Model, progress: &mut Progress, reply: &mut Stripp
                         .iter()
                         .map(|w| w.rel.display().to_string())
                         .collect();
-                    errln!(
-                        "
-specbench: applied {}",
-                        names.join(", ")
-                    );
+                    errln!("\nspecbench: applied {}", names.join(", "));
+                    log.applied.push(AppliedJson {
+                        checkpoint: done.label.clone(),
+                        files: names,
+                    });
                 }
-                Err(e) => errln!("\nspecbench: not applied: {}", ansi::printable(e)),
+                Err(e) => {
+                    errln!("\nspecbench: not applied: {}", ansi::printable(e));
+                    log.not_applied.push(e.clone());
+                }
             }
         }
         AppEvent::Recovered(recovery) => {
@@ -294,8 +445,8 @@ specbench: applied {}",
     }
 }
 
-/// Says on stderr what the loop does next: a test run's result, a fix round.
-fn report(cmds: &[Cmd]) {
+/// Says on stderr what the loop does next (a test run's result, a fix round) and logs runs.
+fn report(cmds: &[Cmd], log: &mut StepLog, json: bool) {
     for cmd in cmds {
         match cmd {
             Cmd::Send {
@@ -303,15 +454,33 @@ fn report(cmds: &[Cmd]) {
                 ..
             } => {
                 errln!("\nspecbench: fix round {round}/{of}: the failures go back to the model");
-                outln!("\n");
+                if !json {
+                    outln!("\n");
+                }
             }
             Cmd::Journal(crate::session::journal::Record::Run {
+                number,
                 passed,
                 failed,
                 skipped,
-                ..
+                failing,
+                exit_code,
+                timed_out,
             }) => {
-                errln!("specbench: tests: {passed} passed, {failed} failed, {skipped} skipped");
+                if passed + failed + skipped == 0 {
+                    errln!("specbench: tests: no tests ran");
+                } else {
+                    errln!("specbench: tests: {passed} passed, {failed} failed, {skipped} skipped");
+                }
+                log.runs.push(RunJson {
+                    number: *number,
+                    passed: *passed,
+                    failed: *failed,
+                    skipped: *skipped,
+                    exit_code: *exit_code,
+                    timed_out: *timed_out,
+                    failing: failing.clone(),
+                });
             }
             _ => {}
         }

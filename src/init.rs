@@ -10,111 +10,48 @@ use crate::config::WORKSPACE_FILE;
 use crate::spec::pin::{PinError, PinStore};
 use crate::stdio::outln;
 
-/// What `init` found out about a workspace.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Detected {
-    /// What gave it away (`Cargo.toml`).
-    pub evidence: &'static str,
-    pub command: String,
-    pub format: &'static str,
-    pub include: Vec<&'static str>,
-}
+mod detect;
 
-/// Detects the test command from the files in `root`.
-pub fn detect(root: &Path) -> Option<Detected> {
-    let has = |name: &str| root.join(name).exists();
-    let read = |name: &str| std::fs::read_to_string(root.join(name)).unwrap_or_default();
-    let found = |evidence, command: &str, format, include: &[&'static str]| Detected {
-        evidence,
-        command: command.to_string(),
-        format,
-        include: include.to_vec(),
-    };
-    if has("Cargo.toml") {
-        return Some(found("Cargo.toml", "cargo test", "libtest", &["**/*.rs"]));
-    }
-    if has("go.mod") {
-        return Some(found(
-            "go.mod",
-            "go test -json ./...",
-            "go-json",
-            &["**/*.go"],
-        ));
-    }
-    let pytest = has("pytest.ini")
-        || has("conftest.py")
-        || read("pyproject.toml").contains("[tool.pytest")
-        || read("setup.cfg").contains("[tool:pytest]")
-        || read("tox.ini").contains("[pytest]");
-    if pytest {
-        return Some(found(
-            "pytest configuration",
-            "python3 -m pytest -rA",
-            "pytest",
-            &["**/*.py"],
-        ));
-    }
-    if let Ok(json) = serde_json::from_str::<serde_json::Value>(&read("package.json"))
-        && json["scripts"]["test"].is_string()
-    {
-        return Some(found(
-            "package.json's test script",
-            "npm test --silent",
-            "auto",
-            &[
-                "**/*.js", "**/*.ts", "**/*.mjs", "**/*.cjs", "**/*.jsx", "**/*.tsx",
-            ],
-        ));
-    }
-    if has_python_tests(root) {
-        return Some(found(
-            "test_*.py files",
-            "python3 -m unittest -v",
-            "unittest",
-            &["**/*.py"],
-        ));
-    }
-    None
-}
+pub use detect::{Detected, detect};
 
-fn has_python_tests(root: &Path) -> bool {
-    let is_test = |p: &Path| {
-        p.file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with("test") && n.ends_with(".py"))
-    };
-    [root.to_path_buf(), root.join("tests")].iter().any(|dir| {
-        std::fs::read_dir(dir)
-            .map(|entries| entries.flatten().any(|e| is_test(&e.path())))
-            .unwrap_or(false)
-    })
-}
+/// The test command written when nothing is recognised: it fails, loudly, until it is set
+/// (a command that runs zero tests would look green).
+pub const UNSET_COMMAND: &str =
+    "echo 'specbench: no test command yet: set [tests].command in specbench.toml' >&2; exit 2";
 
-/// The config text for what was detected: the documented defaults with the test settings set.
+/// The config text for what was detected: the documented defaults with the test settings set
+/// (nothing detected: a command that fails until it is set).
 pub fn config_text(detected: Option<&Detected>) -> String {
-    let Some(d) = detected else {
-        return DEFAULT_CONFIG.to_string();
-    };
-    let include = d
-        .include
-        .iter()
-        .map(|g| format!("\"{g}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
+    // A JSON string is a TOML basic string (`\"`, `\\`, `\uXXXX` escapes).
+    let toml_string = |s: &str| serde_json::Value::String(s.to_string()).to_string();
     DEFAULT_CONFIG
         .lines()
-        .map(|line| {
-            if line.starts_with("command = ") {
-                format!(
-                    "command = \"{}\"   # detected from {}",
-                    d.command, d.evidence
-                )
-            } else if line.starts_with("format = ") {
-                format!("format = \"{}\"", d.format)
-            } else if line.starts_with("include = ") {
-                format!("include = [{include}]")
-            } else {
-                line.to_string()
+        .map(|line| match detected {
+            None if line.starts_with("command = ") => format!(
+                "command = {}   # nothing recognised: set the command that runs the tests",
+                toml_string(UNSET_COMMAND)
+            ),
+            None => line.to_string(),
+            Some(d) => {
+                if line.starts_with("command = ") {
+                    format!(
+                        "command = {}   # detected: {}",
+                        toml_string(&d.command),
+                        d.why
+                    )
+                } else if line.starts_with("format = ") {
+                    format!("format = \"{}\"", d.format)
+                } else if line.starts_with("# junit_path = ")
+                    && let Some(path) = d.junit_path
+                {
+                    format!("junit_path = {}", toml_string(path))
+                } else if line.starts_with("include = ") {
+                    let include: Vec<String> =
+                        d.include.iter().map(|g| format!("\"{g}\"")).collect();
+                    format!("include = [{}]", include.join(", "))
+                } else {
+                    line.to_string()
+                }
             }
         })
         .collect::<Vec<_>>()
@@ -135,14 +72,22 @@ pub fn run(dir: &Path) -> Result<ExitCode, StartError> {
         let detected = detect(&root);
         create_new(&config_path, &config_text(detected.as_ref()))?;
         match detected {
-            Some(d) => outln!(
-                "Wrote {}: tests run with `{}` (from {}).",
-                config_path.display(),
-                d.command,
-                d.evidence
-            ),
+            Some(d) => {
+                outln!(
+                    "Wrote {}: tests run with `{}` (format {}).",
+                    config_path.display(),
+                    d.command,
+                    d.format
+                );
+                outln!("  Detected: {}.", d.why);
+                if let Some(note) = d.note {
+                    outln!("  Note: {note}.");
+                }
+            }
             None => outln!(
-                "Wrote {}: no test setup recognised; set [tests].command in it.",
+                "Wrote {}: no test setup recognised (no Cargo.toml, go.mod, pytest configuration, \
+                 npm test script or test files), so its test command fails until you set \
+                 [tests].command.",
                 config_path.display()
             ),
         }
@@ -252,14 +197,30 @@ mod tests {
         );
         assert_eq!(
             command(&[("package.json", r#"{"scripts":{"test":"node --test"}}"#)]).as_deref(),
-            Some("npm test --silent")
+            Some("node --test-reporter=tap --test")
         );
         assert_eq!(
-            command(&[("tests/test_x.py", "")]).as_deref(),
-            Some("python3 -m unittest -v")
+            command(&[("tests/test_x.py", "import unittest\n")]).as_deref(),
+            Some("python3 -m unittest discover -s tests -v")
         );
         assert_eq!(command(&[("README", "")]), None);
         assert_eq!(command(&[("package.json", "{}")]), None);
+    }
+
+    #[test]
+    fn nothing_recognised_writes_a_command_that_fails_loudly() {
+        let text = config_text(None);
+        let table = crate::config::parse_layer(Path::new("specbench.toml"), &text).unwrap();
+        let command = table["tests"]["command"].as_str().unwrap();
+        assert_eq!(command, UNSET_COMMAND);
+        let dir = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new("sh")
+            .args(["-c", command])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("set [tests].command"));
     }
 
     #[test]
@@ -270,8 +231,26 @@ mod tests {
         assert_eq!(table["tests"]["command"].as_str(), Some("cargo test"));
         assert_eq!(table["tests"]["format"].as_str(), Some("libtest"));
         assert_eq!(table["code"]["include"][0].as_str(), Some("**/*.rs"));
-        let plain = config_text(None);
-        crate::config::parse_layer(Path::new("specbench.toml"), &plain).unwrap();
+        assert!(text.contains("# detected: Cargo.toml"), "{text}");
+        // Quotes in a command and a JUnit path survive the TOML.
+        let dir = dir_with(&[
+            ("package.json", r#"{"scripts":{"test":"vitest"}}"#),
+            ("b c/test_x.py", "import unittest\n"),
+        ]);
+        let text = config_text(detect(dir.path()).as_ref());
+        let table = crate::config::parse_layer(Path::new("specbench.toml"), &text).unwrap();
+        assert_eq!(table["tests"]["format"].as_str(), Some("junit"));
+        assert_eq!(
+            table["tests"]["junit_path"].as_str(),
+            Some(".specbench/vitest-junit.xml")
+        );
+        let dir = dir_with(&[("b c/test_x.py", "import unittest\n")]);
+        let text = config_text(detect(dir.path()).as_ref());
+        let table = crate::config::parse_layer(Path::new("specbench.toml"), &text).unwrap();
+        assert_eq!(
+            table["tests"]["command"].as_str(),
+            Some("python3 -m unittest discover -s 'b c' -v")
+        );
     }
 
     #[test]

@@ -662,7 +662,8 @@ async fn a_reply_proposing_a_file_is_reviewed_applied_tested_and_undone() {
     })
     .await;
     assert!(!new_file.exists(), "the undo removed the created file");
-    // The demo starts without tests; the applied file brings 11, and the undo takes them away.
+    // The demo starts without tests; the applied file brings 11 (14 results against the stub:
+    // test_r8's four subTests fail one by one), and the undo takes them away.
     let totals: Vec<usize> = run
         .model
         .results
@@ -670,7 +671,7 @@ async fn a_reply_proposing_a_file_is_reviewed_applied_tested_and_undone() {
         .iter()
         .map(|r| r.counts.passed + r.counts.failed + r.counts.skipped)
         .collect();
-    assert!(totals.contains(&11), "the applied tests ran: {totals:?}");
+    assert!(totals.contains(&14), "the applied tests ran: {totals:?}");
     assert_eq!(
         totals.last(),
         Some(&0),

@@ -122,7 +122,8 @@ async fn cargo_test_on_a_fixture_crate() {
     let lib = Some("unittests src/lib.rs");
     let cli = Some("tests/cli.rs");
     let doc = Some("doctests");
-    let eq = Some("assertion `left == right` failed");
+    let sub_eq = "assertion `left == right` failed · left: 5 · right: 4";
+    let doc_eq = "assertion `left == right` failed · left: 2 · right: 3";
     assert_eq!(
         rows(&report),
         expected(&[
@@ -144,7 +145,7 @@ async fn cargo_test_on_a_fixture_crate() {
                 Failed,
                 Some("src/lib.rs"),
                 Some(41),
-                eq
+                Some(sub_eq)
             ),
             ("tests::div_by_zero_panics", lib, Passed, None, None, None),
             (
@@ -194,7 +195,7 @@ async fn cargo_test_on_a_fixture_crate() {
                 Failed,
                 Some("src/lib.rs"),
                 Some(14),
-                eq
+                Some(doc_eq)
             ),
         ])
     );
@@ -311,7 +312,7 @@ async fn python_unittest_on_a_fixture_project() {
                 None
             ),
             (
-                "test_rate.RateTest.test_with_subtests",
+                "test_rate.RateTest.test_with_subtests (i=2)",
                 None,
                 Failed,
                 rate,
@@ -396,8 +397,9 @@ async fn pytest_on_a_fixture_project() {
                 None,
                 None
             ),
+            // `SKIPPED [1] tests/test_calc.py:31`: named after the test defined there.
             (
-                "tests/test_calc.py:31",
+                "tests/test_calc.py::test_skipped",
                 None,
                 Skipped,
                 t,
@@ -405,7 +407,7 @@ async fn pytest_on_a_fixture_project() {
                 Some("not ready yet")
             ),
             (
-                "tests/test_calc.py:36",
+                "tests/test_calc.py::test_skipif",
                 None,
                 Skipped,
                 t,
@@ -418,7 +420,7 @@ async fn pytest_on_a_fixture_project() {
                 Skipped,
                 None,
                 None,
-                Some("known bug")
+                Some("xfail: known bug")
             ),
             (
                 "tests/test_calc.py::test_uses_broken_fixture",

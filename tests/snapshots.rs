@@ -174,6 +174,27 @@ fn results_pane_lists_failures_first() {
 }
 
 #[test]
+fn results_pane_shows_the_suite_where_names_collide_80x24() {
+    let mut model = demo_model("default", 80, 24);
+    let in_suite = |name: &str, suite: &str, status| {
+        let mut r = TestResult::new(name, status);
+        r.suite = Some(suite.to_string());
+        r
+    };
+    let mut failing = in_suite("test_eq", "tests/test_parse.rs", TestStatus::Failed);
+    failing.message = Some("assertion `left == right` failed · left: 3 · right: 4".into());
+    let results = vec![
+        in_suite("test_eq", "tests/test_version.rs", TestStatus::Passed),
+        failing,
+        in_suite("test_cmp", "tests/test_version.rs", TestStatus::Passed),
+        in_suite("tests::parse", "unittests src/lib.rs", TestStatus::Passed),
+    ];
+    finish_run(&mut model, report(results, Some(101)));
+    keys(&mut model, "4");
+    insta::assert_snapshot!(render(&model).backend());
+}
+
+#[test]
 fn results_pane_detail_of_a_failure() {
     let mut model = demo_model("default", 120, 40);
     finish_run(&mut model, report(demo_results(), Some(1)));
@@ -232,6 +253,29 @@ fn results_pane_after_a_timeout_in_the_narrow_layout() {
     let mut model = demo_model("default", 80, 24);
     let mut r = report(Vec::new(), None);
     r.timed_out = true;
+    finish_run(&mut model, r);
+    keys(&mut model, "4");
+    insta::assert_snapshot!(render(&model).backend());
+    // Never green: the verdict and the history bar wear the failure style.
+    let fail = model.theme.style(specbench::theme::scope::RESULTS_FAIL).fg;
+    let buffer = render(&model).backend().buffer().clone();
+    assert_eq!(buffer[(1, 2)].fg, fail.unwrap_or_default(), "the verdict");
+    assert_eq!(buffer[(9, 3)].symbol(), "▁");
+    assert_eq!(
+        buffer[(9, 3)].fg,
+        fail.unwrap_or_default(),
+        "the history bar"
+    );
+    assert!(!model.results.last.as_ref().unwrap().report.passed());
+}
+
+#[test]
+fn results_pane_when_nothing_was_recognised_80x24() {
+    let mut model = demo_model("default", 80, 24);
+    let mut r = report(Vec::new(), Some(0));
+    r.format = None;
+    r.output = Default::default();
+    r.output.push("all good!");
     finish_run(&mut model, r);
     keys(&mut model, "4");
     insta::assert_snapshot!(render(&model).backend());

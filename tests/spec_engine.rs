@@ -163,7 +163,12 @@ fn an_unmatched_test_glob_is_untested_and_unlinked_tests_are_orphans() {
         f.drift.orphan_tests,
         ["test_extra.Extra.test_something_else"]
     );
-    assert!(!f.ok());
+    // Warnings by default; `[check].strict` makes them fail.
+    assert!(f.ok());
+    let mut config = config::load(root, &Overrides::default()).unwrap();
+    config.check.strict = true;
+    let strict = evaluate_workspace(root, &config, false).unwrap();
+    assert!(!strict.ok());
 }
 
 #[test]

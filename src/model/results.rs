@@ -1,11 +1,12 @@
 //! The Results pane's state: the run in flight, the last finished run, and a short history.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 use tokio::time::Instant;
 
 use crate::runner::process::{Counts, Progress, RunReport};
-use crate::runner::result::TestStatus;
+use crate::runner::result::{TestStatus, colliding};
 
 /// How many finished runs the history keeps.
 pub const HISTORY: usize = 30;
@@ -62,6 +63,8 @@ pub struct FinishedRun {
     pub order: Vec<usize>,
     /// The part all test names share (`test_rate.RateTest.`), which the list leaves out.
     pub common_prefix: usize,
+    /// Per result: whether a test of another suite has the same name (shown as `suite::name`).
+    pub collides: Vec<bool>,
 }
 
 impl FinishedRun {
@@ -80,19 +83,26 @@ impl FinishedRun {
                 .then_with(|| ra.name.cmp(&rb.name))
         });
         let common_prefix = common_prefix(report.results.iter().map(|r| r.name.as_str()));
+        let collides = colliding(&report.results);
         Self {
             number,
             trigger,
             report,
             order,
             common_prefix,
+            collides,
         }
     }
 
-    /// A test's name as the list shows it, without the shared prefix.
-    pub fn short_name(&self, index: usize) -> &str {
-        let name = &self.report.results[index].name;
-        name.get(self.common_prefix..).unwrap_or(name)
+    /// A test's name as the list shows it: without the shared prefix, or `suite::name` in full
+    /// where another suite has a test of the same name.
+    pub fn short_name(&self, index: usize) -> Cow<'_, str> {
+        let result = &self.report.results[index];
+        if self.collides.get(index).copied().unwrap_or(false) {
+            return result.qualified_name();
+        }
+        let name = &result.name;
+        name.get(self.common_prefix..).unwrap_or(name).into()
     }
 
     /// The shared prefix of the names, if any.

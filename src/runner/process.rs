@@ -111,9 +111,19 @@ impl RunReport {
         Counts::of(&self.results)
     }
 
-    /// Whether the run passed: exit code 0, not killed, no failed test.
+    /// Whether the run passed: exit code 0, not killed, at least one test and none failed.
     pub fn passed(&self) -> bool {
-        self.exit_code == Some(0) && !self.timed_out && !self.cancelled && self.counts().failed == 0
+        self.exit_code == Some(0)
+            && !self.timed_out
+            && !self.cancelled
+            && !self.results.is_empty()
+            && self.counts().failed == 0
+    }
+
+    /// Whether the run ended on its own without one test parsed (a wrong command, tests the
+    /// runner did not find, output not recognised): "no tests ran", never a pass.
+    pub fn no_tests_ran(&self) -> bool {
+        !self.timed_out && !self.cancelled && self.results.is_empty()
     }
 }
 
@@ -132,6 +142,8 @@ pub async fn run(
     let report =
         |error: Option<String>, exit_code, timed_out, cancelled, parser: Box<dyn Parser>, log| {
             let format = parser.format();
+            let mut results = parser.finish();
+            parse::resolve(format, &mut results, &req.cwd);
             RunReport {
                 command: req.command.clone(),
                 exit_code,
@@ -139,7 +151,7 @@ pub async fn run(
                 cancelled,
                 duration: start.elapsed(),
                 format,
-                results: relative_locations(parser.finish(), &req.cwd),
+                results: relative_locations(results, &req.cwd),
                 output: log,
                 error,
                 ended: Instant::now(),

@@ -46,6 +46,50 @@ impl TestResult {
     }
 }
 
+impl TestResult {
+    /// `suite::name` (`tests/test_version.rs::test_eq`), or the name alone without a suite:
+    /// what a `test:` glob may also match, and how a name shared across suites is shown.
+    pub fn qualified_name(&self) -> std::borrow::Cow<'_, str> {
+        match &self.suite {
+            Some(suite) => format!("{suite}::{}", self.name).into(),
+            None => self.name.as_str().into(),
+        }
+    }
+}
+
+/// For each result, whether another result of another suite has the same name (libtest's
+/// `test_eq` in two integration-test files): those are shown as `suite::name`.
+pub fn colliding(results: &[TestResult]) -> Vec<bool> {
+    // Per name: the suite it was first seen in, and whether another suite has it too.
+    let mut seen: std::collections::HashMap<&str, (Option<&str>, bool)> =
+        std::collections::HashMap::with_capacity(results.len());
+    for r in results {
+        let suite = r.suite.as_deref();
+        seen.entry(r.name.as_str())
+            .and_modify(|(first, shared)| *shared |= *first != suite)
+            .or_insert((suite, false));
+    }
+    results
+        .iter()
+        .map(|r| seen.get(r.name.as_str()).is_some_and(|(_, shared)| *shared))
+        .collect()
+}
+
+/// The names to show for `results`: `suite::name` where a name collides, else the name.
+pub fn display_names(results: &[TestResult]) -> Vec<std::borrow::Cow<'_, str>> {
+    colliding(results)
+        .into_iter()
+        .zip(results)
+        .map(|(collides, r)| {
+            if collides {
+                r.qualified_name()
+            } else {
+                r.name.as_str().into()
+            }
+        })
+        .collect()
+}
+
 /// The output formats the parsers understand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -90,4 +134,41 @@ pub trait Parser: Send {
     fn finish(self: Box<Self>) -> Vec<TestResult>;
     /// The format this parser reads, once known (`None` while auto-detection still waits).
     fn format(&self) -> Option<Format>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn in_suite(name: &str, suite: &str) -> TestResult {
+        let mut r = TestResult::new(name, TestStatus::Passed);
+        r.suite = Some(suite.into());
+        r
+    }
+
+    #[test]
+    fn names_shared_across_suites_are_qualified() {
+        let results = [
+            in_suite("test_eq", "tests/test_version.rs"),
+            in_suite("test_cmp", "tests/test_version.rs"),
+            in_suite("test_eq", "tests/test_parse.rs"),
+            TestResult::new("alone", TestStatus::Passed),
+        ];
+        assert_eq!(colliding(&results), [true, false, true, false]);
+        assert_eq!(
+            display_names(&results),
+            [
+                "tests/test_version.rs::test_eq",
+                "test_cmp",
+                "tests/test_parse.rs::test_eq",
+                "alone"
+            ]
+        );
+        // The same name twice in one suite (tape's repeated assertions) is no collision.
+        let same = [in_suite("t", "s"), in_suite("t", "s")];
+        assert_eq!(colliding(&same), [false, false]);
+        // A third copy in the first suite still collides with the second suite.
+        let three = [in_suite("t", "a"), in_suite("t", "a"), in_suite("t", "b")];
+        assert_eq!(colliding(&three), [true, true, true]);
+    }
 }

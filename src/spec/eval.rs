@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::scan::{Plan, ScanIndex};
 use super::{CheckKind, Spec};
-use crate::runner::result::{TestResult, TestStatus};
+use crate::runner::result::{TestResult, TestStatus, display_names};
 
 /// Lines kept per forbid/require check in a report; the message still counts them all.
 pub const MAX_REPORTED_HITS: usize = 20;
@@ -156,6 +156,7 @@ impl Evaluation {
 pub fn evaluate(spec: &Spec, plan: &Plan, scan: Option<&ScanIndex>, tests: Tests) -> Evaluation {
     let results = tests.results();
     let links = link_tests(spec, plan, results);
+    let names = display_names(results);
     let mut linked_any = vec![false; results.len()];
     let mut clauses = Vec::with_capacity(spec.clauses.len());
     for (ci, clause) in spec.clauses.iter().enumerate() {
@@ -193,7 +194,7 @@ pub fn evaluate(spec: &Spec, plan: &Plan, scan: Option<&ScanIndex>, tests: Tests
                     if matches!(tests, Tests::Current(_)) && matched.is_empty() {
                         judge.untested(format!("no test matches `{}`", check.arg));
                     }
-                    report.tests = Some(matched.iter().map(|&i| results[i].name.clone()).collect());
+                    report.tests = Some(matched.iter().map(|&i| names[i].to_string()).collect());
                 }
                 CheckKind::Forbid | CheckKind::Require => {
                     let entry = plan
@@ -260,8 +261,8 @@ pub fn evaluate(spec: &Spec, plan: &Plan, scan: Option<&ScanIndex>, tests: Tests
                     let t = &results[i];
                     match t.status {
                         TestStatus::Failed => judge.violated(match &t.message {
-                            Some(m) => format!("test {} failed: {m}", t.name),
-                            None => format!("test {} failed", t.name),
+                            Some(m) => format!("test {} failed: {m}", names[i]),
+                            None => format!("test {} failed", names[i]),
                         }),
                         TestStatus::Passed => judge.passed(),
                         TestStatus::Skipped => {}
@@ -385,10 +386,18 @@ fn link_tests(spec: &Spec, plan: &Plan, results: &[TestResult]) -> Links {
         .map(|c| (c.explicit_id && !c.is_invalid()).then(|| c.id.to_lowercase()))
         .collect();
     let mut matched = Vec::new();
+    let mut qualified = Vec::new();
     for (ti, test) in results.iter().enumerate() {
         // One glob set for every `test:` check, matched once per test.
-        plan.test_globs
-            .matches_into(test.name.as_str(), &mut matched);
+        let set = &plan.test_globs;
+        set.matches_into(test.name.as_str(), &mut matched);
+        // `tests/test_version.rs::test_eq`: a glob may name the suite too.
+        if test.suite.is_some() && !set.is_empty() {
+            set.matches_into(test.qualified_name().as_ref(), &mut qualified);
+            matched.extend(&qualified);
+            matched.sort_unstable();
+            matched.dedup();
+        }
         for &g in &matched {
             if let Some(&(ci, ki)) = plan.test_owners.get(g)
                 && let Some(tests) = by_glob.get_mut(ci).and_then(|c| c.get_mut(ki))
@@ -541,6 +550,64 @@ mod tests {
         let eval = evaluate(&spec, &plan, None, Tests::Current(&results));
         assert!(eval.clauses[4].tests.is_empty());
         assert_eq!(eval.orphan_tests, [0]);
+    }
+
+    #[test]
+    fn globs_match_suite_and_name_and_colliding_names_show_their_suite() {
+        let spec = parse(
+            "- [V1] Version equality. `test: tests/test_version.rs::test_eq`\n\
+             - [P1] Parsing. `test: *test_parse.rs::*`\n",
+        );
+        let plan = plan(&spec);
+        let in_suite = |name: &str, suite: &str, status| {
+            let mut r = result(name, status);
+            r.suite = Some(suite.into());
+            r
+        };
+        let results = [
+            in_suite("test_eq", "tests/test_version.rs", TestStatus::Failed),
+            in_suite("test_eq", "tests/test_parse.rs", TestStatus::Passed),
+            in_suite("test_other", "tests/test_parse.rs", TestStatus::Passed),
+        ];
+        let eval = evaluate(&spec, &plan, None, Tests::Current(&results));
+        let linked =
+            |c: usize| -> Vec<usize> { eval.clauses[c].tests.iter().map(|t| t.index).collect() };
+        assert_eq!(linked(0), [0]);
+        assert_eq!(linked(1), [1, 2]);
+        assert_eq!(eval.clauses[0].status, Status::Violated);
+        assert_eq!(
+            eval.clauses[0].message.as_deref(),
+            Some("test tests/test_version.rs::test_eq failed")
+        );
+        assert_eq!(
+            eval.clauses[1].checks[0].tests.as_deref(),
+            Some(
+                &[
+                    "tests/test_parse.rs::test_eq".to_string(),
+                    "test_other".to_string()
+                ][..]
+            )
+        );
+    }
+
+    #[test]
+    fn a_parent_and_its_subtests_are_told_apart() {
+        let spec = parse(
+            "- [V1] Validates. `test: */TestValidate`\n- [V2] Each case. `test: */TestValidate/*`\n",
+        );
+        let plan = plan(&spec);
+        let results = [
+            result("example.com/m/TestValidate", TestStatus::Failed),
+            result("example.com/m/TestValidate/empty", TestStatus::Failed),
+            result("example.com/m/TestValidate/long", TestStatus::Passed),
+            result("example.com/m/TestValidateAll", TestStatus::Passed),
+        ];
+        let eval = evaluate(&spec, &plan, None, Tests::Current(&results));
+        let linked =
+            |c: usize| -> Vec<usize> { eval.clauses[c].tests.iter().map(|t| t.index).collect() };
+        assert_eq!(linked(0), [0]);
+        assert_eq!(linked(1), [1, 2]);
+        assert_eq!(eval.orphan_tests, [3]);
     }
 
     #[test]

@@ -596,14 +596,37 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// Compiles a check's argument, or says in one line why it does not compile.
 fn compile(kind: CheckKind, arg: &str, compiler: &mut Compiler) -> Result<Matcher, String> {
     match kind {
-        CheckKind::Test | CheckKind::In => GlobBuilder::new(arg)
-            .case_insensitive(kind == CheckKind::Test)
+        CheckKind::Test => GlobBuilder::new(&literal_brackets(arg))
+            .case_insensitive(true)
+            .literal_separator(false)
+            .backslash_escape(false)
+            .build()
+            .map(Matcher::Glob)
+            .map_err(|e| format!("bad glob `{arg}`: {}", e.kind())),
+        CheckKind::In => GlobBuilder::new(arg)
             .literal_separator(false)
             .build()
             .map(Matcher::Glob)
             .map_err(|e| format!("bad glob `{arg}`: {}", e.kind())),
         CheckKind::Forbid | CheckKind::Require => compiler.compile(arg).map(Matcher::Regex),
     }
+}
+
+/// A `test:` glob for globset: only `*` and `?` are wildcards (DESIGN.md section 4), so the
+/// brackets of pytest ids (`test_x[hmac]`) and braces match themselves.
+fn literal_brackets(glob: &str) -> String {
+    let mut out = String::with_capacity(glob.len() + 8);
+    for c in glob.chars() {
+        match c {
+            '[' | ']' | '{' | '}' => {
+                out.push('[');
+                out.push(c);
+                out.push(']');
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// `text` from byte `from` with whitespace runs collapsed to one space and trimmed; code spans
@@ -993,6 +1016,30 @@ not a continuation
     }
 
     #[test]
+    fn test_globs_take_brackets_braces_and_backslashes_literally() {
+        // pytest ids always hold brackets: `*[hmac]` names the parameter, not a class.
+        let clause = only("- `test: *test_key_derivation[hmac]`");
+        assert!(glob_matches(
+            &clause,
+            "tests/test_kdf.py::test_key_derivation[hmac]"
+        ));
+        assert!(!glob_matches(
+            &clause,
+            "tests/test_kdf.py::test_key_derivationh"
+        ));
+        let clause = only("- `test: *[a-b]*`");
+        assert!(glob_matches(&clause, "t.py::test_concat[a-b]"));
+        assert!(!glob_matches(&clause, "t.py::test_a"));
+        let clause = only("- `test: *{x,y}`");
+        assert!(glob_matches(&clause, "t.py::t[{x,y}"));
+        assert!(!glob_matches(&clause, "t.py::x"));
+        let clause = only(r"- `test: *a\b?`");
+        assert!(glob_matches(&clause, r"t.py::t[a\b]"));
+        let clause = only("- `test: *]` `test: [*` `test: a[`");
+        assert!(clause.problems.is_empty(), "{:?}", clause.problems);
+    }
+
+    #[test]
     fn in_globs_are_case_sensitive() {
         let clause = only("- `in: src/*.rs`");
         assert!(glob_matches(&clause, "src/a/b.rs"));
@@ -1175,10 +1222,10 @@ not a continuation
     #[test]
     fn bad_globs_are_problems() {
         assert_eq!(
-            problem("- [R1] `test: a[`"),
+            problem("- [R1] `in: a[`"),
             (
                 1,
-                15,
+                13,
                 "bad glob `a[`: unclosed character class; missing ']'".into()
             )
         );

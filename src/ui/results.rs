@@ -191,26 +191,25 @@ fn summary(model: &Model, last: &FinishedRun) -> Line<'static> {
             scope::RESULTS_SKIP,
         );
     }
-    if report.results.is_empty()
-        && report.format.is_some()
-        && report.output.lines().next().is_some()
-    {
-        let exit = report
-            .exit_code
-            .map_or("killed".to_string(), |c| format!("exit {c}"));
-        return verdict(format!("no tests ran ({exit})"), scope::RESULTS_SKIP);
-    }
     if report.results.is_empty() {
-        return match report.exit_code {
-            Some(0) => verdict(
-                "exit 0, but no per-test results: output not recognised".into(),
-                scope::RESULTS_SKIP,
+        // Never green: a run that found no test says so, whatever its exit code.
+        return match (report.exit_code, report.format) {
+            (None, _) => verdict("killed by a signal".into(), scope::RESULTS_FAIL),
+            (Some(0), Some(_)) => verdict(
+                "no tests ran (exit 0): is [tests].command right?".into(),
+                scope::RESULTS_FAIL,
             ),
-            Some(code) => verdict(
+            (Some(0), None) => verdict(
+                "no tests ran (exit 0): output not recognised".into(),
+                scope::RESULTS_FAIL,
+            ),
+            (Some(code), Some(_)) => {
+                verdict(format!("no tests ran (exit {code})"), scope::RESULTS_FAIL)
+            }
+            (Some(code), None) => verdict(
                 format!("failed with exit code {code}; output not recognised"),
                 scope::RESULTS_FAIL,
             ),
-            None => verdict("killed by a signal".into(), scope::RESULTS_FAIL),
         };
     }
     let mut spans = counts_spans(report.counts(), theme);

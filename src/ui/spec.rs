@@ -261,9 +261,16 @@ fn orphans(out: &mut SpecLines, orphans: &[usize], results: Option<&[TestResult]
         ),
         None,
     );
+    // Names shared by tests of two suites show the suite (`tests/a.rs::test_eq`).
+    let collides = crate::runner::result::colliding(results);
     for &i in orphans.iter().take(MAX_ORPHANS) {
         if let Some(test) = results.get(i) {
-            out.push(Line::styled(format!("  {}", test.name), dim), None);
+            let name = if collides.get(i).copied().unwrap_or(false) {
+                test.qualified_name()
+            } else {
+                test.name.as_str().into()
+            };
+            out.push(Line::styled(format!("  {name}"), dim), None);
         }
     }
     if orphans.len() > MAX_ORPHANS {

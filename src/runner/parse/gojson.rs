@@ -1,9 +1,10 @@
 //! `go test -json` (test2json events, one JSON object per line).
 //!
-//! Names are `package/TestName` and `package/TestName/subtest`; the suite is the package. Only
-//! leaf tests are results: a test with subtests is one only if it failed while none of its
-//! subtests did. A package that fails without a failing test (a build failure, a `TestMain`
-//! exit, a timeout) is a failed result named by the package.
+//! Names are `package/TestName` and `package/TestName/subtest`; the suite is the package. Every
+//! test go reports an outcome for is a result, parents of subtests included (as go counts
+//! them); a parent that fails only through its subtests says which one failed. A package that
+//! fails without a failing test (a build failure, a `TestMain` exit, a timeout) is a failed
+//! result named by the package.
 //!
 //! Messages: the first output line shaped `file_test.go:NN: msg` (which gives the location),
 //! else a `panic: ...` line (the location then from the first `_test.go:NN` stack frame).
@@ -125,7 +126,8 @@ struct Running {
     output: String,
     details: Details,
     has_children: bool,
-    child_failed: bool,
+    /// The first of its subtests that failed.
+    failed_child: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -288,17 +290,22 @@ impl GoJsonParser {
         if status == TestStatus::Failed
             && let Some((parent, _)) = test.rsplit_once('/')
             && let Some(p) = self.running_mut(pkg, parent)
+            && p.failed_child.is_none()
         {
-            p.child_failed = true;
-        }
-        if running.has_children && (status != TestStatus::Failed || running.child_failed) {
-            return; // Its subtests are the results.
+            p.failed_child = Some(test.to_string());
         }
         let mut r = TestResult::new(full_name(pkg, test), status);
         r.suite = Some(pkg.to_string());
         r.duration_ms = elapsed.and_then(secs_to_ms);
+        let failed_child = running.failed_child;
         if status != TestStatus::Passed {
             running.details.apply(&mut r);
+        }
+        if status == TestStatus::Failed
+            && r.message.is_none()
+            && let Some(child) = failed_child
+        {
+            r.message = Some(bounded_message(&format!("subtest {child} failed")));
         }
         r.output = running.output;
         if status == TestStatus::Failed {
@@ -528,11 +535,16 @@ mod tests {
                 .message("Add(-1, -1) = -2, want -3")
                 .at("calc_test.go", 41),
             t("TestTable/with_space", Passed),
+            // Parents are results too, as go reports and counts them.
+            t("TestTable", Failed).message("subtest TestTable/negative failed"),
             t("TestNested/outer/inner", Passed),
+            t("TestNested/outer", Passed),
+            t("TestNested", Passed),
             t("TestParallel/a", Passed),
             t("TestParallel/b", Failed)
                 .message("b is not allowed")
                 .at("calc_test.go", 61),
+            t("TestParallel", Failed).message("subtest TestParallel/b failed"),
             t("ExampleAdd", Passed),
         ]
     }

@@ -219,6 +219,8 @@ struct Case {
     line: Option<String>,
     status: Option<TestStatus>,
     message: Option<String>,
+    /// A `<skipped type="pytest.xfail">`: an expected failure.
+    xfail: bool,
     /// The text of the status element, at most [`OUTPUT_CAP`] bytes.
     description: Option<String>,
     system_out: String,
@@ -367,6 +369,8 @@ impl Reading {
                     };
                     if decides {
                         case.status = Some(status);
+                        case.xfail = status == TestStatus::Skipped
+                            && attr("type").as_deref() == Some("pytest.xfail");
                         case.message = attr("message");
                         case.description = Some(String::new());
                         self.capture = Some((self.open.len(), Capture::Description));
@@ -467,6 +471,13 @@ fn finish(case: Case, suite: &str, pytest: bool) -> TestResult {
             .line
             .and_then(|l| l.trim().parse::<u32>().ok())
             .map(|l| if pytest { l.saturating_add(1) } else { l });
+    }
+    if case.xfail {
+        // As the pytest parser says it: an expected failure, not a plain skip.
+        r.message = Some(match r.message.take() {
+            Some(m) => bounded_message(&format!("xfail: {m}")),
+            None => "xfail".into(),
+        });
     }
     if status == TestStatus::Failed {
         refine_failure(&mut r, description);
@@ -653,7 +664,11 @@ mod tests {
                 36,
                 None,
             ),
-            def(t("test_xfail", Skipped).message("known bug"), 41, None),
+            def(
+                t("test_xfail", Skipped).message("xfail: known bug"),
+                41,
+                None,
+            ),
             def(
                 t("test_uses_broken_fixture", Failed)
                     .message("failed on setup with \"RuntimeError: fixture setup failed\""),

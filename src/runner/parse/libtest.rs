@@ -28,6 +28,10 @@ struct Details {
     panic_location: Option<(String, u32)>,
     /// The previous line was a (Rust ≥ 1.73) panic header: this line is the message.
     expect_message: bool,
+    /// `assert_eq!`/`assert_ne!`'s operands, printed after its message: what was expected
+    /// against what came out.
+    left: Option<String>,
+    right: Option<String>,
     /// From `note: test did not panic as expected at FILE:LINE:COL` and its kin.
     note: Option<String>,
     note_location: Option<(String, u32)>,
@@ -45,6 +49,21 @@ impl Details {
                 self.panic_message = Some(bounded_message(line));
             }
             return;
+        }
+        if self
+            .panic_message
+            .as_deref()
+            .is_some_and(|m| m.starts_with("assertion `left"))
+            && self.right.is_none()
+        {
+            if let Some(v) = line.strip_prefix("  left: ") {
+                self.left = Some(v.to_string());
+                return;
+            }
+            if let Some(v) = line.strip_prefix(" right: ") {
+                self.right = Some(v.to_string());
+                return;
+            }
         }
         if line.starts_with("thread '") {
             if self.panic_location.is_none()
@@ -74,7 +93,9 @@ impl Details {
             return;
         }
         if self.error_line.is_none()
-            && (line.starts_with("Error: ") || line.starts_with("Test executable failed"))
+            && (line.starts_with("Error: ")
+                || line.starts_with("Test executable failed")
+                || line.starts_with("Test compiled successfully, but it's marked `compile_fail`"))
         {
             self.error_line = Some(bounded_message(line));
         }
@@ -104,7 +125,13 @@ impl Details {
 
     /// Fills a result's message, location and output.
     fn apply(self, r: &mut TestResult) {
-        let message = self.note.or(self.panic_message).or(self.error_line);
+        let panic = match (self.panic_message, &self.left, &self.right) {
+            (Some(m), Some(left), Some(right)) => Some(bounded_message(&format!(
+                "{m} · left: {left} · right: {right}"
+            ))),
+            (m, ..) => m,
+        };
+        let message = self.note.or(panic).or(self.error_line);
         if r.message.is_none() {
             r.message = message;
         }
@@ -241,7 +268,12 @@ impl LibtestParser {
         };
         let raw_name = &rest[..dots];
         let status_text = &rest[dots + " ... ".len()..];
-        let name = raw_name.strip_suffix(" - should panic").unwrap_or(raw_name);
+        // libtest's test mode after the name is not part of it (the failure section and the
+        // `failures:` list print the name alone).
+        let name = [" - should panic", " - compile fail", " - compile"]
+            .iter()
+            .find_map(|mode| raw_name.strip_suffix(mode))
+            .unwrap_or(raw_name);
         if name.is_empty() {
             return false;
         }
@@ -441,7 +473,7 @@ mod tests {
             .at("src/lib.rs", 58),
             Expect::new("tests::slow_one", SUITE_LIB, TestStatus::Skipped),
             Expect::new("tests::subtracts_wrong", SUITE_LIB, TestStatus::Failed)
-                .message("assertion `left == right` failed")
+                .message("assertion `left == right` failed · left: 5 · right: 4")
                 .at("src/lib.rs", 41),
             Expect::new("tests::with_reason", SUITE_LIB, TestStatus::Skipped)
                 .message("needs network"),
@@ -469,7 +501,7 @@ mod tests {
             // The panic says `src/lib.rs:5:1` (rustdoc's line inside the snippet); the name's
             // `(line 14)` is where the doc-test really is, so that wins.
             Expect::new("src/lib.rs - sub (line 14)", DOC, TestStatus::Failed)
-                .message("assertion `left == right` failed")
+                .message("assertion `left == right` failed · left: 2 · right: 3")
                 .at("src/lib.rs", 14),
         ]
     }
@@ -627,6 +659,40 @@ mod tests {
             &[Expect::no_suite("slow", TestStatus::Failed)
                 .message("no result: the output ended while the test ran")],
         );
+    }
+
+    #[test]
+    fn cases_colliding_names_and_doctests_of_edition_2024() {
+        let text = include_str!("../../../tests/fixtures/runners/libtest/cases_cargo_test.txt");
+        let results = feed(Box::new(LibtestParser::new()), text);
+        use TestStatus::*;
+        check(
+            &results,
+            &[
+                Expect::new("tests::test_eq", "unittests src/lib.rs", Passed),
+                Expect::new("test_eq", "tests/test_parse.rs", Failed)
+                    .message(
+                        "assertion `left == right` failed: a bare major version · left: (3, 0) \
+                         · right: (3, 1)",
+                    )
+                    .at("tests/test_parse.rs", 3),
+                Expect::new("test_eq", "tests/test_version.rs", Passed),
+                Expect::new("test_cmp", "tests/test_version.rs", Passed),
+                Expect::new("src/lib.rs - newer (line 16)", DOC, Passed).at("src/lib.rs", 16),
+                // Merged doc-tests panic inside a temporary bundle: the doc-test's own line wins.
+                Expect::new("src/lib.rs - parse (line 5)", DOC, Failed)
+                    .message("assertion `left == right` failed · left: (1, 2) · right: (1, 3)")
+                    .at("src/lib.rs", 5),
+                // `test ... - compile fail ... FAILED`: the mode is not part of the name.
+                Expect::new("src/lib.rs - strict (line 25)", DOC, Failed)
+                    .message("Test compiled successfully, but it's marked `compile_fail`.")
+                    .at("src/lib.rs", 25),
+            ],
+        );
+        let shown = crate::runner::result::display_names(&results);
+        assert!(shown.iter().any(|n| n == "tests/test_parse.rs::test_eq"));
+        assert!(shown.iter().any(|n| n == "tests/test_version.rs::test_eq"));
+        assert!(shown.iter().any(|n| n == "tests::test_eq"));
     }
 
     #[test]

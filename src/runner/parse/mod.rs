@@ -9,9 +9,11 @@
 //! and [`common::MESSAGE_CAP`] per message; no input makes one panic.
 
 mod common;
+mod doctest;
 mod gojson;
 pub mod junit;
 mod libtest;
+mod pysource;
 mod pytest;
 mod tap;
 mod unittest;
@@ -39,6 +41,14 @@ pub fn parser_for(format: Format) -> Box<dyn Parser> {
         Format::GoJson => Box::new(gojson::GoJsonParser::new()),
         Format::Tap => Box::new(tap::TapParser::new()),
         Format::Junit => Box::new(junit::JunitLines),
+    }
+}
+
+/// What only the workspace can tell, once a run's output is parsed: pytest's skips reported by
+/// location (`-rA` folds them) get the node id of the test defined there.
+pub fn resolve(format: Option<Format>, results: &mut [TestResult], root: &std::path::Path) {
+    if format == Some(Format::Pytest) {
+        pytest::resolve_skips(results, root);
     }
 }
 
@@ -136,7 +146,7 @@ fn detect_from_words(words: &[&str]) -> Option<Format> {
 
 /// `[100%]`-terminated progress of a quiet pytest run: `.FFs.x   [ 50%]`.
 static PYTEST_QUIET: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(\S+\.py )?[.FEsxXp]+\s+\[\s*\d+%\]$").expect("static regex"));
+    LazyLock::new(|| Regex::new(r"^(\S+\.py )?[.FEsxXpu]+\s+\[\s*\d+%\]$").expect("static regex"));
 /// `test_x (module.Class.test_x) ... ok` or a block header `FAIL: test_x (module.Class)`.
 static UNITTEST_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:(?:FAIL|ERROR): )?[A-Za-z_]\w* \([A-Za-z_][\w.]*\)(?: \.\.\. |$)")
@@ -482,6 +492,10 @@ mod tests {
             Format::Libtest,
         ),
         (
+            include_str!("../../../tests/fixtures/runners/libtest/cases_cargo_test.txt"),
+            Format::Libtest,
+        ),
+        (
             include_str!("../../../tests/fixtures/runners/pytest/pytest_v.txt"),
             Format::Pytest,
         ),
@@ -498,11 +512,31 @@ mod tests {
             Format::Pytest,
         ),
         (
+            include_str!("../../../tests/fixtures/runners/pytest/cases_ra.txt"),
+            Format::Pytest,
+        ),
+        (
+            include_str!("../../../tests/fixtures/runners/pytest/cases_v.txt"),
+            Format::Pytest,
+        ),
+        (
+            include_str!("../../../tests/fixtures/runners/pytest/cases_q.txt"),
+            Format::Pytest,
+        ),
+        (
             include_str!("../../../tests/fixtures/runners/unittest/unittest_v.txt"),
             Format::Unittest,
         ),
         (
             include_str!("../../../tests/fixtures/runners/unittest/unittest_plain.txt"),
+            Format::Unittest,
+        ),
+        (
+            include_str!("../../../tests/fixtures/runners/unittest/cases_v.txt"),
+            Format::Unittest,
+        ),
+        (
+            include_str!("../../../tests/fixtures/runners/unittest/cases_plain.txt"),
             Format::Unittest,
         ),
         (

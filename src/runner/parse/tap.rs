@@ -1,8 +1,9 @@
 //! TAP 13/14, including node's `node --test` TAP reporter with nested `# Subtest:` blocks.
 //!
 //! Names are the test points' descriptions, nested names joined with ` > ` (ancestors from the
-//! `# Subtest: name` headers). Only leaf tests are results: a test point whose subtests were
-//! listed is one only if it failed while none of its subtests did. `# SKIP` and `# TODO`
+//! `# Subtest: name` headers). Every test point is a result, parents of subtests included, as
+//! node counts them (`# tests 11`), except node's `describe` suites (`type: 'suite'` in their
+//! YAML block), which node counts apart (`# suites 1`). `# SKIP` and `# TODO`
 //! directives give skipped results. The YAML diagnostics block after a test point gives
 //! `duration_ms`, the message (`error` or `message`, else `expected`/`actual`) and the location
 //! (`location: '/p/a.test.js:3:1'`, or tape's `at: fn (/p/a.js:6:5)`).
@@ -19,9 +20,6 @@ const MAX_DEPTH: usize = 64;
 struct Level {
     /// The `# Subtest:` name announced at this level.
     header: Option<String>,
-    /// Test points seen at this level since the enclosing test began.
-    points: bool,
-    failed: bool,
 }
 
 /// The YAML block being read and the result it belongs to.
@@ -40,6 +38,8 @@ struct Yaml {
     actual: Option<String>,
     location: Option<(String, u32)>,
     duration_ms: Option<u64>,
+    /// `type: 'suite'`: node's `describe`, not a test.
+    suite: bool,
     text: String,
 }
 
@@ -57,6 +57,7 @@ impl Yaml {
             actual: None,
             location: None,
             duration_ms: None,
+            suite: false,
             text: String::new(),
         }
     }
@@ -90,7 +91,14 @@ impl Yaml {
         };
         if !matches!(
             key,
-            "duration_ms" | "error" | "message" | "expected" | "actual" | "location" | "at"
+            "duration_ms"
+                | "error"
+                | "message"
+                | "expected"
+                | "actual"
+                | "location"
+                | "at"
+                | "type"
         ) {
             return; // `stack`, `code`, ...: in the output only.
         }
@@ -117,6 +125,7 @@ impl Yaml {
             "message" => self.message = Some(value),
             "expected" => self.expected = Some(value),
             "actual" => self.actual = Some(value),
+            "type" => self.suite = value == "suite",
             "location" | "at" => {
                 // `'/p/a.test.js:3:1'` or `Test.<anonymous> (/p/a.js:6:5)`.
                 let loc = match (value.rfind('('), value.ends_with(')')) {
@@ -245,9 +254,17 @@ impl TapParser {
     }
 
     fn close_yaml(&mut self) {
-        if let Some(yaml) = self.yaml.take()
-            && let Some(r) = yaml.target.and_then(|i| self.set.get_mut(i))
+        let Some(yaml) = self.yaml.take() else {
+            return;
+        };
+        if yaml.suite
+            && let Some(i) = yaml.target
+            && i + 1 == self.set.results.len()
         {
+            self.set.results.pop(); // A `describe`: its tests are the results.
+            return;
+        }
+        if let Some(r) = yaml.target.and_then(|i| self.set.get_mut(i)) {
             yaml.apply(r);
         }
     }
@@ -272,11 +289,6 @@ impl TapParser {
         let (desc, directive) = split_directive(rest);
         let depth = (indent / INDENT).min(MAX_DEPTH);
 
-        // Did subtests report at the level below since this test began?
-        let (had_children, child_failed) = match self.levels.get(depth + 1) {
-            Some(l) => (l.points, l.failed),
-            None => (false, false),
-        };
         self.levels.truncate(depth + 1);
         let own_header = self.level(depth).header.take();
         let status = match &directive {
@@ -284,16 +296,7 @@ impl TapParser {
             _ if failed => TestStatus::Failed,
             _ => TestStatus::Passed,
         };
-        {
-            let level = self.level(depth);
-            level.points = true;
-            if status == TestStatus::Failed {
-                level.failed = true;
-            }
-        }
-        let is_result = !had_children || (status == TestStatus::Failed && !child_failed);
-        let mut target = None;
-        if is_result {
+        let target = {
             let leaf = if !desc.is_empty() {
                 desc
             } else if let Some(h) = own_header {
@@ -320,8 +323,8 @@ impl TapParser {
                 });
             }
             // Names may repeat (tape's `should be equal`): every test point is its own result.
-            target = Some(self.set.push(r));
-        }
+            Some(self.set.push(r))
+        };
         self.yaml_may_follow = Some((indent + 2, target));
         true
     }
@@ -400,6 +403,11 @@ mod tests {
                 .message("inner boom")
                 .at(&m, 23),
             Expect::no_suite("outer group > deeper group > deepest passes", Passed),
+            // Parents are results, as node counts them; the describe `a suite` is not.
+            Expect::no_suite("outer group > deeper group", Passed),
+            Expect::no_suite("outer group", Failed)
+                .message("1 subtest failed")
+                .at(&m, 19),
             Expect::no_suite("a suite > works inside describe", Passed),
             Expect::no_suite("a suite > slow one", Passed),
         ]
@@ -410,6 +418,8 @@ mod tests {
         let text = include_str!("../../../tests/fixtures/runners/tap/node_test_tap.txt");
         let results = feed(Box::new(TapParser::new()), text);
         check(&results, &math());
+        // `# tests 11` / `# suites 1`.
+        assert_eq!(results.len(), 11);
         let slow = results.iter().find(|r| r.name == "a suite > slow one");
         // `duration_ms: 40.125781`
         assert_eq!(slow.and_then(|r| r.duration_ms), Some(40));
@@ -442,6 +452,34 @@ mod tests {
                 .at(&format!("{P}/strings.test.js"), 10),
         ]);
         check(&results, &expected);
+        assert_eq!(results.len(), 14, "`# tests 14`");
+    }
+
+    #[test]
+    fn node_describe_suites_are_not_tests_and_parents_are() {
+        use TestStatus::*;
+        let text = include_str!("../../../tests/fixtures/runners/tap/cases_node_test_tap.txt");
+        let results = feed(Box::new(TapParser::new()), text);
+        let file = "/work/wt/i17-results/tests/fixtures/runners/tap/cases/nesting.test.js";
+        check(
+            &results,
+            &[
+                Expect::no_suite("validate > inputs > rejects empty", Passed),
+                Expect::no_suite("validate > inputs > rejects long", Failed)
+                    .message("Expected values to be strictly equal: 3 !== 2")
+                    .at(file, 10),
+                Expect::no_suite("validate > accepts plain", Passed),
+                Expect::no_suite("parent with subtests > first", Passed),
+                Expect::no_suite("parent with subtests > second", Passed),
+                Expect::no_suite("parent with subtests", Passed),
+                Expect::no_suite("parent failing alone > child ok", Passed),
+                Expect::no_suite("parent failing alone", Failed)
+                    .message("after the children")
+                    .at(file, 22),
+            ],
+        );
+        // `# tests 8` / `# suites 2` / `# pass 6` / `# fail 2`.
+        assert_eq!(results.len(), 8);
     }
 
     #[test]

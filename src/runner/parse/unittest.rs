@@ -3,16 +3,25 @@
 //! Names are `module.Class.test_method`, from `test_method (module.Class.test_method) ... ok`
 //! (Python 3.11+) or the older `test_method (module.Class)`. A module that fails to import
 //! (`unittest.loader._FailedTest`) is named by the module. Statuses: ok → passed; FAIL,
-//! ERROR and unexpected success → failed; skipped and expected failure → skipped. A failing
-//! subtest fails its test (one result per test method).
+//! ERROR and unexpected success → failed; skipped and expected failure → skipped.
+//!
+//! A `subTest` that fails or is skipped is a result of its own, named by its test and its
+//! parameters as unittest prints them (`module.Class.test_x [msg] (i=2)`), with its own message;
+//! its test then has no result of its own (unittest reports none: `failures=` counts the
+//! subtests). Doctests run through `doctest.DocTestSuite` are named by the doctest
+//! (`calc.square`; a module's own docstring: `calc`).
 //!
 //! Details come from the `======` / `FAIL: name (id)` / `------` blocks at the end: the message is
 //! the exception line of the (last) traceback, the location the last `File "...", line N` frame
-//! outside Python's own library.
+//! outside Python's own library; a doctest's message is its failing example with `Expected:` and
+//! `Got:` (or the exception it raised), its location the example's line.
+
+use std::collections::{HashMap, HashSet};
 
 use super::common::{
     ResultSet, bounded_message, is_python_library_path, push_output, push_raw, secs_to_ms, unnamed,
 };
+use super::doctest::DoctestDetails;
 use crate::runner::result::{Format, Parser, Stream, TestResult, TestStatus};
 
 /// A parsed `test_x (module.Class.test_x)<rest>` line.
@@ -42,7 +51,8 @@ fn test_line(line: &str) -> Option<TestLine<'_>> {
     let m = b.iter().take_while(|&&c| is_ident(c)).count();
     let after = t.get(m..)?.strip_prefix(" (")?;
     let ab = after.as_bytes();
-    if !ab.first().is_some_and(|&c| is_ident_start(c)) {
+    // `calc ()`: a module's own doctest has an empty id.
+    if !ab.first().is_some_and(|&c| is_ident_start(c) || c == b')') {
         return None;
     }
     let i = ab.iter().take_while(|&&c| is_ident(c) || c == b'.').count();
@@ -69,7 +79,10 @@ const UNNAMED_HINT: &str =
 
 /// The normalized name from a test line's method and parenthesized id.
 fn test_name(method: &str, id: &str) -> String {
-    if id == "unittest.loader._FailedTest" || id == "unittest.loader.ModuleImportFailure" {
+    if id.is_empty()
+        || id == "unittest.loader._FailedTest"
+        || id == "unittest.loader.ModuleImportFailure"
+    {
         return method.to_string();
     }
     if let Some(module) = id.strip_prefix("unittest.loader._FailedTest.") {
@@ -132,21 +145,46 @@ struct Pending {
     output: String,
 }
 
+/// A subtest's name: its test's and the description unittest prints after the id
+/// (`[msg] (i=2)`; `(<subtest>)` when it has neither).
+fn subtest_name(test: &str, rest: &str) -> String {
+    let desc = rest.trim();
+    if desc.is_empty() {
+        format!("{test} (<subtest>)")
+    } else {
+        format!("{test} {desc}")
+    }
+}
+
 /// One `FAIL: ...` block.
 #[derive(Debug)]
 struct Block {
     name: String,
+    /// The test a subtest's block belongs to.
+    parent: Option<String>,
     unexpected_success: bool,
     output: String,
     in_traceback: bool,
     seen_frame: bool,
     exception: Option<String>,
     location: Option<(String, u32)>,
+    /// A doctest's report (the header is followed by `Doctest: name`).
+    doctest: Option<DoctestDetails>,
+    /// Lines read after the header.
+    lines: usize,
 }
 
 impl Block {
     fn line(&mut self, line: &str) {
+        // `Doctest: calc.square` right under the header.
+        if self.lines == 0 && line.starts_with("Doctest: ") {
+            self.doctest = Some(DoctestDetails::default());
+        }
+        self.lines += 1;
         push_output(&mut self.output, line);
+        if let Some(d) = self.doctest.as_mut() {
+            d.line(line);
+        }
         if line.starts_with("Traceback (most recent call last):") {
             self.in_traceback = true;
             self.seen_frame = false;
@@ -171,13 +209,17 @@ impl Block {
 #[derive(Debug, Default)]
 struct Counts {
     ran: usize,
-    failed: usize,
+    /// Skipped tests and subtests, and expected failures.
     skipped: usize,
 }
 
 #[derive(Debug, Default)]
 pub struct UnittestParser {
     set: ResultSet,
+    /// Tests whose subtests are results (by name): they have none of their own.
+    parents: HashSet<String>,
+    /// A subtest result's test, by the subtest's name.
+    subtest_of: HashMap<String, String>,
     pending: Option<Pending>,
     /// Past the first `======` rule: failure blocks.
     in_blocks: bool,
@@ -226,15 +268,18 @@ impl UnittestParser {
             let name = test_name(method, id);
             self.verbose = true;
             if indent > 0 {
-                // `  test_x (m.C.test_x) (i=2) ... FAIL`: a subtest.
-                if let Some((_, status)) = rest.rsplit_once(" ... ")
-                    && let Some((TestStatus::Failed, _, _)) = parse_status(status)
+                // `  test_x (m.C.test_x) (i=2) ... FAIL`: a subtest, a result of its own.
+                if let Some((desc, status)) = rest.rsplit_once(" ... ")
+                    && let Some((status, note, ms)) = parse_status(status)
+                    && status != TestStatus::Passed
                 {
                     if self.pending.as_ref().is_some_and(|p| p.name == name) {
-                        self.resolve_pending(TestStatus::Failed, None, None);
-                    } else {
-                        self.record(&name, TestStatus::Failed, None, None);
+                        self.pending = None;
                     }
+                    let sub = subtest_name(&name, desc);
+                    self.subtest_of.insert(sub.clone(), name.clone());
+                    self.parents.insert(name);
+                    self.record(&sub, status, note, ms);
                 }
                 return;
             }
@@ -286,26 +331,54 @@ impl UnittestParser {
         } else {
             return;
         };
-        let Some(TestLine { method, id, .. }) = test_line(rest) else {
+        let Some(TestLine {
+            method,
+            id,
+            rest: desc,
+            ..
+        }) = test_line(rest)
+        else {
             return;
         };
+        let test = test_name(method, id);
+        // `FAIL: test_x (m.C.test_x) (i=2)`: a subtest's block.
+        let (name, parent) = if desc.trim().is_empty() {
+            (test, None)
+        } else {
+            (subtest_name(&test, desc), Some(test))
+        };
         let mut block = Block {
-            name: test_name(method, id),
+            name,
+            parent,
             unexpected_success: kind == "UNEXPECTED SUCCESS",
             output: String::new(),
             in_traceback: false,
             seen_frame: false,
             exception: None,
             location: None,
+            doctest: None,
+            lines: 0,
         };
         push_output(&mut block.output, line);
         self.block = Some(block);
     }
 
     fn close_block(&mut self) {
-        let Some(block) = self.block.take() else {
+        let Some(mut block) = self.block.take() else {
             return;
         };
+        if let Some(parent) = block.parent.take() {
+            self.subtest_of.insert(block.name.clone(), parent.clone());
+            self.parents.insert(parent);
+        }
+        if let Some(d) = block.doctest.take() {
+            if let Some(m) = d.message() {
+                block.exception = Some(m);
+            }
+            if let Some((file, line)) = d.location() {
+                block.location = Some((file.to_string(), line));
+            }
+        }
         let message = block.exception.or_else(|| {
             block
                 .unexpected_success
@@ -321,7 +394,6 @@ impl UnittestParser {
             return;
         };
         r.status = TestStatus::Failed;
-        // A test with several failing subtests gets one block each: the first one's message.
         if r.message.is_none() || r.message.as_deref() == Some("unexpected success") {
             r.message = message.or(r.message.take());
         }
@@ -358,14 +430,9 @@ impl UnittestParser {
                 continue;
             };
             let n: usize = n.parse().unwrap_or(0);
-            match key {
-                "failures" | "errors" | "unexpected successes" => {
-                    self.counts.failed = self.counts.failed.saturating_add(n);
-                }
-                "skipped" | "expected failures" => {
-                    self.counts.skipped = self.counts.skipped.saturating_add(n);
-                }
-                _ => {}
+            // Failures are all named by their blocks; only the skips need counting.
+            if key == "skipped" || key == "expected failures" {
+                self.counts.skipped = self.counts.skipped.saturating_add(n);
             }
         }
         true
@@ -413,13 +480,29 @@ impl Parser for UnittestParser {
 
     fn finish(mut self: Box<Self>) -> Vec<TestResult> {
         self.close_block();
+        // A test whose subtests are results has none of its own (a quiet run's failing subtest
+        // blocks, or a test line left waiting for a status that never came).
+        if !self.parents.is_empty() {
+            let parents = &self.parents;
+            self.set.results.retain(|r| !parents.contains(&r.name));
+        }
         if self.saw_counts && !self.verbose {
-            let failed = self.counts.failed;
+            // `Ran` counts tests; `failures=` counts failing subtests one by one.
+            let mut failed_tests: HashSet<&str> = HashSet::new();
+            for r in self
+                .set
+                .results
+                .iter()
+                .filter(|r| r.status == TestStatus::Failed)
+            {
+                let test = self.subtest_of.get(&r.name).unwrap_or(&r.name);
+                failed_tests.insert(test.as_str());
+            }
             let skipped = self.counts.skipped;
             let passed = self
                 .counts
                 .ran
-                .saturating_sub(failed)
+                .saturating_sub(failed_tests.len())
                 .saturating_sub(skipped);
             let mut extra = Vec::new();
             let p = passed.saturating_sub(self.set.count(TestStatus::Passed));
@@ -462,7 +545,8 @@ mod tests {
             Expect::no_suite("test_rate.RateTest.test_prints", Failed)
                 .message("AssertionError: 'abc' != 'abd'")
                 .at(&format!("{P}/test_rate.py"), 39),
-            Expect::no_suite("test_rate.RateTest.test_with_subtests", Failed)
+            // The failing subtest is the result, named with its parameters.
+            Expect::no_suite("test_rate.RateTest.test_with_subtests (i=2)", Failed)
                 .message("AssertionError: 2 not less than 2")
                 .at(&format!("{P}/test_rate.py"), 35),
             Expect::no_suite("test_rate.RateTest.test_fixed_bug", Failed)
@@ -513,6 +597,72 @@ mod tests {
                 Skipped,
             ));
         }
+        check(&results, &expected);
+    }
+
+    const CASES: &str = "/work/wt/i17-results/tests/fixtures/runners/unittest/cases";
+
+    /// Every failure of the `cases/` project (Python 3.11): subtests and doctests.
+    fn cases_failures() -> Vec<Expect> {
+        use TestStatus::*;
+        let calc = format!("{CASES}/calc.py");
+        let limits = format!("{CASES}/test_limits.py");
+        let l = "test_limits.Limits.";
+        vec![
+            Expect::no_suite("calc.Box.items", Failed)
+                .message("Box().items() · Expected: [1, 2, 3] · Got: [1, 2, 4]")
+                .at(&calc, 34),
+            Expect::no_suite("calc.parse", Failed)
+                .message("parse(\"x\") · ValueError: invalid literal for int() with base 10: 'x'")
+                .at(&calc, 24),
+            Expect::no_suite("calc.square", Failed)
+                .message("square(3) · Expected: 10 · Got: 9")
+                .at(&calc, 13),
+            Expect::no_suite(&format!("{l}test_each_limit (i=2)"), Failed)
+                .message("AssertionError: 2 not less than 2")
+                .at(&limits, 8),
+            Expect::no_suite(&format!("{l}test_each_limit (i=3)"), Failed)
+                .message("AssertionError: 3 not less than 2")
+                .at(&limits, 8),
+            Expect::no_suite(&format!("{l}test_named_cases [case a] (x=1)"), Failed)
+                .message("AssertionError: 1 != 2")
+                .at(&limits, 12),
+            Expect::no_suite(&format!("{l}test_named_cases [case b]"), Failed)
+                .message("ValueError: bad b")
+                .at(&limits, 14),
+        ]
+    }
+
+    #[test]
+    fn cases_verbose_one_result_per_failing_subtest_and_doctests() {
+        use TestStatus::*;
+        let text = include_str!("../../../tests/fixtures/runners/unittest/cases_v.txt");
+        let results = feed(Box::new(UnittestParser::new()), text);
+        let mut expected = cases_failures();
+        expected.extend([
+            Expect::no_suite("calc", Passed),
+            Expect::no_suite("test_limits.Limits.test_all_fine", Passed),
+            Expect::no_suite("test_limits.Limits.test_skip_one (i=1)", Skipped)
+                .message("odd one out"),
+        ]);
+        check(&results, &expected);
+        // `FAILED (failures=6, errors=1, skipped=1)`.
+        let failed = results.iter().filter(|r| r.status == Failed).count();
+        assert_eq!(failed, 7);
+    }
+
+    #[test]
+    fn cases_quiet_counts_tests_not_subtests() {
+        use TestStatus::*;
+        let text = include_str!("../../../tests/fixtures/runners/unittest/cases_plain.txt");
+        let results = feed(Box::new(UnittestParser::new()), text);
+        let mut expected = cases_failures();
+        // Ran 8: 5 tests failed (through 7 failures), 1 skipped; 2 passed, unnamed.
+        expected.extend([
+            Expect::no_suite("(unnamed passed test 1)", Passed),
+            Expect::no_suite("(unnamed passed test 2)", Passed),
+            Expect::no_suite("(unnamed skipped test 1)", Skipped),
+        ]);
         check(&results, &expected);
     }
 
@@ -627,5 +777,11 @@ FAILED (errors=1)";
         assert_eq!(test_name("test_x", "m.C"), "m.C.test_x");
         assert_eq!(test_name("test_x", "m.Ctest_x"), "m.Ctest_x.test_x");
         assert_eq!(test_name("mod", "unittest.loader._FailedTest.mod"), "mod");
+        // A module's own doctest: `calc ()`.
+        let t = test_line("calc ()");
+        assert!(t.is_some_and(|t| t.method == "calc" && t.id.is_empty()));
+        assert_eq!(test_name("calc", ""), "calc");
+        assert_eq!(subtest_name("m.C.t", " [a] (i=1) "), "m.C.t [a] (i=1)");
+        assert_eq!(subtest_name("m.C.t", ""), "m.C.t (<subtest>)");
     }
 }
