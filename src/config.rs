@@ -28,7 +28,7 @@ pub struct Config {
 }
 
 /// `[tests]`: how the workspace's tests run.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TestsConfig {
     pub command: String,
@@ -61,7 +61,7 @@ pub enum OnChange {
 }
 
 /// `[code]`: the files shown in the code pane and scanned by forbid/require checks.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CodeConfig {
     pub include: Vec<String>,
@@ -293,25 +293,44 @@ pub fn user_config_dir() -> Option<PathBuf> {
         .map(|s| s.config_dir().join("specbench"))
 }
 
+/// The config files `load` reads, whether they exist or not: the user file, then the
+/// workspace file (or `--config`), made absolute (through their directory's real path when it
+/// exists, as the file watcher names them).
+pub fn files(workspace: &Path, overrides: &Overrides) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    if let Some(dir) = user_config_dir() {
+        files.push(dir.join("config.toml"));
+    }
+    files.push(match &overrides.config_file {
+        Some(path) => path.clone(),
+        None => workspace.join(WORKSPACE_FILE),
+    });
+    files
+        .into_iter()
+        .map(|f| {
+            let f = std::path::absolute(&f).unwrap_or(f);
+            let real = f
+                .parent()
+                .and_then(|dir| dir.canonicalize().ok())
+                .zip(f.file_name())
+                .map(|(dir, name)| dir.join(name));
+            real.unwrap_or(f)
+        })
+        .collect()
+}
+
 /// Loads the configuration for `workspace`: defaults, the user file, the workspace file (or
 /// `--config`), then the CLI overrides.
 pub fn load(workspace: &Path, overrides: &Overrides) -> Result<Config, ConfigError> {
-    let mut layers = Vec::new();
-    if let Some(dir) = user_config_dir() {
-        let path = dir.join("config.toml");
-        if path.is_file() {
-            layers.push(path);
-        }
-    }
-    match &overrides.config_file {
-        Some(path) => layers.push(path.clone()),
-        None => {
-            let path = workspace.join(WORKSPACE_FILE);
-            if path.is_file() {
-                layers.push(path);
-            }
-        }
-    }
+    let files = files(workspace, overrides);
+    let last = files.len() - 1;
+    // Missing files are skipped, but `--config FILE` must exist.
+    let layers: Vec<PathBuf> = files
+        .into_iter()
+        .enumerate()
+        .filter(|(i, path)| path.is_file() || (*i == last && overrides.config_file.is_some()))
+        .map(|(_, path)| path)
+        .collect();
     let mut merged = toml::Table::new();
     for path in &layers {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Io {

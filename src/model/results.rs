@@ -25,6 +25,8 @@ pub enum Trigger {
     Rescan,
     /// Proposed changes to this many files were applied (or undone) with no watcher to see it.
     Applied(usize),
+    /// The config was reloaded with other tests or code settings.
+    Config,
 }
 
 impl Trigger {
@@ -37,6 +39,7 @@ impl Trigger {
             Trigger::Changes(n) => format!("{n} files changed"),
             Trigger::Rescan => "full rescan".into(),
             Trigger::Applied(n) => format!("applied {n} file{}", if *n == 1 { "" } else { "s" }),
+            Trigger::Config => "config reloaded".into(),
         }
     }
 }
