@@ -220,6 +220,8 @@ const BUILTIN_IGNORES: &[&str] = &[
     "4913",
     "*.tmp",
     ".DS_Store",
+    // specbench's own temporary files, renamed over the file an apply writes.
+    "*.specbench-tmp",
 ];
 
 /// Directory names that are always ignored, whatever the rules say.
@@ -1444,6 +1446,7 @@ mod tests {
             "#foo.py#",
             "4913",
             "a.tmp",
+            ".a.py.x1.specbench-tmp",
             "mod.pyc",
         ] {
             write(root, rel, "noise\n");
