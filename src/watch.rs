@@ -470,14 +470,14 @@ impl Tree {
 
     /// Records what `rel` holds now, as the baseline of the first walk (within its budget).
     fn baseline(&mut self, rel: PathBuf) {
-        let abs = self.shared.abs(&rel);
-        let content = match fs::symlink_metadata(&abs) {
-            Ok(meta) if meta.is_file() && meta.len() <= self.budget.min(MAX_FINGERPRINT) => {
-                self.budget -= meta.len();
-                fingerprint(&abs, &mut self.buf).0
-            }
-            _ => Content::Unknown,
+        let content = if self.budget > 0 {
+            fingerprint(&self.shared.abs(&rel), &mut self.buf).0
+        } else {
+            Content::Unknown
         };
+        if let Content::Bytes { len, .. } = content {
+            self.budget = self.budget.saturating_sub(len);
+        }
         self.known.insert(rel, content);
     }
 
