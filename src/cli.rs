@@ -328,15 +328,18 @@ fn open(
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         forward_signals(tx.clone())?;
         let effects = Effects::new(root.clone(), config.clone(), tx.clone())
-            .with_overrides(overrides.clone());
+            .with_overrides(overrides.clone())
+            .expect_watcher();
         // The watcher walks the tree before it reports: off the UI path, so the first frame
-        // does not wait for a large workspace. Watching stops when `effects` is dropped.
+        // does not wait for a large workspace (the first run's process waits for it). Watching
+        // stops when `effects` is dropped.
         {
             let effects = effects.clone();
             tokio::task::spawn_blocking(move || {
                 match start_watcher(&root, &config, config_files, tx.clone()) {
                     Ok(watcher) => effects.attach_watcher(watcher),
                     Err(e) => {
+                        effects.no_watcher();
                         tracing::warn!(%e, "file watching is off");
                         let reason = format!("File watching is off: {e}; r reruns the tests");
                         let _ = tx.send(Msg::Event(AppEvent::WatcherOff(reason)));

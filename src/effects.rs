@@ -44,6 +44,9 @@ pub struct Effects {
     overrides: Arc<Overrides>,
     /// The file watcher, to give it new ignore rules.
     watcher: Arc<Mutex<Option<Watcher>>>,
+    /// False while a watcher is expected but has not finished its walk: test runs wait for
+    /// it, so that what the first run writes is judged against what the files held before.
+    watch_ready: Arc<tokio::sync::watch::Sender<bool>>,
     tx: UnboundedSender<Msg>,
     /// Cancellation handles of the test runs in flight, by run id.
     runs: Arc<Mutex<HashMap<u64, oneshot::Sender<()>>>>,
@@ -114,6 +117,7 @@ impl Effects {
             live: Arc::new(RwLock::new(live)),
             overrides: Arc::default(),
             watcher: Arc::default(),
+            watch_ready: Arc::new(tokio::sync::watch::Sender::new(true)),
             tx,
             runs: Arc::default(),
             scans: Arc::default(),
@@ -129,12 +133,24 @@ impl Effects {
         self
     }
 
+    /// A file watcher is being started: test runs wait until it is attached (or fails).
+    pub fn expect_watcher(self) -> Self {
+        self.watch_ready.send_replace(false);
+        self
+    }
+
     /// Keeps the file watcher (it stops when the last clone of these effects is dropped) to
-    /// give it the ignore rules of a reloaded config.
+    /// give it the ignore rules of a reloaded config; runs waiting for it go on.
     pub fn attach_watcher(&self, watcher: Watcher) {
         if let Ok(mut slot) = self.watcher.lock() {
             *slot = Some(watcher);
         }
+        self.watch_ready.send_replace(true);
+    }
+
+    /// The expected watcher could not start: runs go on without it.
+    pub fn no_watcher(&self) {
+        self.watch_ready.send_replace(true);
     }
 
     fn live(&self) -> std::sync::RwLockReadGuard<'_, Live> {
@@ -484,7 +500,10 @@ impl Effects {
         let req = self.run_request();
         let tx = self.tx.clone();
         let runs = self.runs.clone();
+        let mut watch_ready = self.watch_ready.subscribe();
         tokio::spawn(async move {
+            // Only errs when the sender is gone, and then nothing is being waited for.
+            let _ = watch_ready.wait_for(|ready| *ready).await;
             let _ = tx.send(Msg::Event(AppEvent::RunStarted {
                 id,
                 at: tokio::time::Instant::now(),

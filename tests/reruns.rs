@@ -28,31 +28,34 @@ struct Cockpit {
 }
 
 impl Cockpit {
-    /// Opens `root` as the cockpit does: the watcher has walked the tree, then the run on open.
+    /// Opens `root` as the cockpit does: the run on open is asked for at once, and the watcher
+    /// walks the tree meanwhile, off the loop.
     fn open(root: &Path) -> Cockpit {
         let config = config::load(root, &Overrides::default()).expect("config");
         let theme = ThemeSource::default().load("default").expect("theme");
         let mut model = Model::new(root.to_path_buf(), "ws".into(), config.clone(), theme);
         model.watching = true;
         let (tx, rx) = unbounded_channel();
-        let effects = Effects::new(root.to_path_buf(), config.clone(), tx.clone());
-        let (watch_tx, mut watch_rx) = unbounded_channel();
-        let watch = WatchConfig::new(root.to_path_buf(), config.tests.ignore.clone());
-        effects.attach_watcher(Watcher::start(watch, watch_tx).expect("watcher"));
-        tokio::spawn(async move {
-            while let Some(event) = watch_rx.recv().await {
-                let _ = tx.send(Msg::Event(AppEvent::Watch(event)));
-            }
-        });
+        let effects = Effects::new(root.to_path_buf(), config.clone(), tx.clone()).expect_watcher();
         let mut cockpit = Cockpit {
             model,
-            effects,
+            effects: effects.clone(),
             rx,
             root: root.to_path_buf(),
         };
         for cmd in cockpit.model.init() {
             cockpit.effects.run(cmd);
         }
+        let (watch_tx, mut watch_rx) = unbounded_channel();
+        let watch = WatchConfig::new(root.to_path_buf(), config.tests.ignore.clone());
+        tokio::task::spawn_blocking(move || {
+            effects.attach_watcher(Watcher::start(watch, watch_tx).expect("watcher"));
+        });
+        tokio::spawn(async move {
+            while let Some(event) = watch_rx.recv().await {
+                let _ = tx.send(Msg::Event(AppEvent::Watch(event)));
+            }
+        });
         cockpit
     }
 
@@ -307,5 +310,31 @@ async fn editing_the_config_while_open_changes_the_next_runs() {
         c.model.results.last.as_ref().map(|l| l.trigger.clone()),
         Some(Trigger::Saved("user.py".into())),
         "gen/made.py is ignored"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_run_waits_for_the_watchers_walk() {
+    let dir = workspace("echo run >> runs.log", "");
+    let root = dir.path();
+    let config = config::load(root, &Overrides::default()).expect("config");
+    let (tx, mut rx) = unbounded_channel();
+    let effects = Effects::new(root.to_path_buf(), config, tx).expect_watcher();
+    effects.run(specbench::model::Cmd::StartRun { id: 1 });
+    // While the watcher walks the tree, and takes what each file holds, no process starts: a
+    // file the run writes would otherwise be read half-written as the "before".
+    let early = tokio::time::timeout(Duration::from_millis(300), rx.recv()).await;
+    assert!(early.is_err(), "{early:?}");
+    assert!(!root.join("runs.log").exists());
+    let (watch_tx, _watch_rx) = unbounded_channel();
+    let watch = WatchConfig::new(root.to_path_buf(), Vec::new());
+    effects.attach_watcher(Watcher::start(watch, watch_tx).expect("watcher"));
+    let started = tokio::time::timeout(Duration::from_secs(60), rx.recv()).await;
+    assert!(
+        matches!(
+            started,
+            Ok(Some(Msg::Event(AppEvent::RunStarted { id: 1, .. })))
+        ),
+        "{started:?}"
     );
 }
