@@ -188,17 +188,14 @@ async fn a_run_that_rewrites_a_file_differently_each_time_pauses_auto_rerun() {
         .await;
         assert_eq!(c.model.results.runs, 3, "{mode}");
         let notice = c.notice();
-        assert!(notice.contains("Auto-rerun paused"), "{notice}");
-        assert!(notice.contains("stamp.py"), "{notice}");
         assert!(
-            notice.contains("stamp.py is rewritten by each run of"),
+            notice.starts_with("stamp.py is rewritten by `echo run >> runs.log; echo \"STAMP"),
             "{notice}"
         );
         assert!(
-            notice.contains("`echo run >> runs.log; echo \"STAMP"),
+            notice.ends_with("on every run: auto-rerun paused · r runs the tests · a save resumes"),
             "{notice}"
         );
-        assert!(notice.contains("r runs the tests"), "{notice}");
         // The run that completed the third round was left to finish.
         let last = c.model.results.last.as_ref().expect("a run");
         assert_eq!(last.number, 3, "{mode}");

@@ -464,8 +464,8 @@ fn pause_notice(model: &mut Model, path: &std::path::Path, rounds: u32) -> Cmd {
         command.clone()
     };
     let text = format!(
-        "Auto-rerun paused: {} is rewritten by each run of `{shown}` · r runs the tests · a save \
-         resumes",
+        "{} is rewritten by `{shown}` on every run: auto-rerun paused · r runs the tests · a \
+         save resumes",
         path.display()
     );
     model.notify(NoticeKind::Error, text)
@@ -1442,8 +1442,8 @@ mod tests {
         assert_eq!(notice.kind, NoticeKind::Error);
         assert_eq!(
             notice.text,
-            "Auto-rerun paused: stamp.py is rewritten by each run of `gen > stamp.py && python3 \
-             -m unittest` · r runs the tests · a save resumes"
+            "stamp.py is rewritten by `gen > stamp.py && python3 -m unittest` on every run: \
+             auto-rerun paused · r runs the tests · a save resumes"
         );
         let ended = t + ms(100);
         update(
