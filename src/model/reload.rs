@@ -25,7 +25,7 @@ impl Model {
             Ok(config) => *config,
             Err(e) => {
                 tracing::warn!(error = %e, "config not reloaded");
-                let text = format!("Config not reloaded, the settings in force stay: {e}");
+                let text = format!("{e} · config not reloaded, the settings in force stay");
                 return vec![self.notify(NoticeKind::Error, text)];
             }
         };

@@ -1560,8 +1560,8 @@ mod tests {
         assert_eq!(notice.kind, NoticeKind::Error);
         assert_eq!(
             notice.text,
-            "Config not reloaded, the settings in force stay: specbench.toml:3:1: \
-             `tests.timeout_secs`: must be at least 1"
+            "specbench.toml:3:1: `tests.timeout_secs`: must be at least 1 · config not \
+             reloaded, the settings in force stay"
         );
     }
 
