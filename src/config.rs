@@ -676,6 +676,23 @@ theme = "light"
             ..Overrides::default()
         };
         assert_eq!(load(ws.path(), &over).unwrap().ui.theme, "high-contrast");
+        // The files a reload watches: the user's, then the workspace's or `--config`.
+        let real = |p: &Path| p.canonicalize().unwrap();
+        assert_eq!(
+            files(ws.path(), &Overrides::default()),
+            [
+                real(user.path()).join("config.toml"),
+                real(ws.path()).join(WORKSPACE_FILE)
+            ]
+        );
+        let over = Overrides {
+            config_file: Some(ws.path().join("other.toml")),
+            ..Overrides::default()
+        };
+        assert_eq!(
+            files(ws.path(), &over)[1],
+            real(ws.path()).join("other.toml")
+        );
         unsafe { std::env::remove_var(CONFIG_DIR_ENV) };
     }
 }
