@@ -164,16 +164,11 @@ impl Effects {
         tokio::task::spawn_blocking(move || {
             let loaded = crate::config::load(&root, &overrides)
                 .map(Box::new)
-                .map_err(|e| {
-                    let shorten = |file: &mut PathBuf| {
-                        if let Ok(rel) = file.strip_prefix(&root) {
-                            *file = rel.to_path_buf();
-                        }
-                    };
-                    let mut e = e;
-                    match &mut e {
-                        crate::config::ConfigError::Invalid { file, .. }
-                        | crate::config::ConfigError::Io { file, .. } => shorten(file),
+                .map_err(|mut e| {
+                    let (crate::config::ConfigError::Invalid { file, .. }
+                    | crate::config::ConfigError::Io { file, .. }) = &mut e;
+                    if let Ok(rel) = file.strip_prefix(&root) {
+                        *file = rel.to_path_buf();
                     }
                     e.to_string()
                 });
@@ -501,9 +496,16 @@ impl Effects {
         let tx = self.tx.clone();
         let runs = self.runs.clone();
         let mut watch_ready = self.watch_ready.subscribe();
+        let mut cancel_rx = cancel_rx;
         tokio::spawn(async move {
             // Only errs when the sender is gone, and then nothing is being waited for.
             let _ = watch_ready.wait_for(|ready| *ready).await;
+            if cancel_rx.try_recv().is_ok() {
+                // Cancelled (restarted) while it waited: a process started only to be killed
+                // could be killed halfway through writing a file.
+                tracing::debug!(id, "test run cancelled before it started");
+                return;
+            }
             let _ = tx.send(Msg::Event(AppEvent::RunStarted {
                 id,
                 at: tokio::time::Instant::now(),

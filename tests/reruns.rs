@@ -315,26 +315,39 @@ async fn editing_the_config_while_open_changes_the_next_runs() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_run_waits_for_the_watchers_walk() {
+    use specbench::model::Cmd;
     let dir = workspace("echo run >> runs.log", "");
     let root = dir.path();
     let config = config::load(root, &Overrides::default()).expect("config");
     let (tx, mut rx) = unbounded_channel();
     let effects = Effects::new(root.to_path_buf(), config, tx).expect_watcher();
-    effects.run(specbench::model::Cmd::StartRun { id: 1 });
+    effects.run(Cmd::StartRun { id: 1 });
     // While the watcher walks the tree, and takes what each file holds, no process starts: a
     // file the run writes would otherwise be read half-written as the "before".
     let early = tokio::time::timeout(Duration::from_millis(300), rx.recv()).await;
     assert!(early.is_err(), "{early:?}");
     assert!(!root.join("runs.log").exists());
+    // Restarted meanwhile: the first never starts at all.
+    effects.run(Cmd::CancelRun { id: 1 });
+    effects.run(Cmd::StartRun { id: 2 });
     let (watch_tx, _watch_rx) = unbounded_channel();
     let watch = WatchConfig::new(root.to_path_buf(), Vec::new());
     effects.attach_watcher(Watcher::start(watch, watch_tx).expect("watcher"));
-    let started = tokio::time::timeout(Duration::from_secs(60), rx.recv()).await;
-    assert!(
-        matches!(
-            started,
-            Ok(Some(Msg::Event(AppEvent::RunStarted { id: 1, .. })))
-        ),
-        "{started:?}"
+    let mut seen = Vec::new();
+    while !matches!(seen.last(), Some((false, _))) {
+        let msg = tokio::time::timeout(Duration::from_secs(60), rx.recv())
+            .await
+            .expect("the run within 60 s")
+            .expect("open");
+        match msg {
+            Msg::Event(AppEvent::RunStarted { id, .. }) => seen.push((true, id)),
+            Msg::Event(AppEvent::RunFinished { id, .. }) => seen.push((false, id)),
+            _ => {}
+        }
+    }
+    assert_eq!(seen, [(true, 2), (false, 2)]);
+    assert_eq!(
+        std::fs::read_to_string(root.join("runs.log")).unwrap(),
+        "run\n"
     );
 }
