@@ -332,6 +332,7 @@ fn open(
     };
     let mut model = Model::new(root.clone(), label, config.clone(), theme);
     model.watching = true;
+    model.config_files = config::files(&root, overrides);
     if demo {
         model.start_composing();
     }
@@ -347,24 +348,30 @@ fn open(
         .worker_threads(2)
         .enable_all()
         .build()?;
+    let config_files = model.config_files.clone();
     let result = runtime.block_on(async move {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         forward_signals(tx.clone())?;
+        let effects = Effects::new(root.clone(), config.clone(), tx.clone())
+            .with_overrides(overrides.clone())
+            .expect_watcher();
         // The watcher walks the tree before it reports: off the UI path, so the first frame
-        // does not wait for a large workspace. Watching stops when `_watcher` is dropped.
-        let _watcher = {
-            let (root, config, tx) = (root.clone(), config.clone(), tx.clone());
-            tokio::task::spawn_blocking(move || match start_watcher(&root, &config, tx.clone()) {
-                Ok(watcher) => Some(watcher),
-                Err(e) => {
-                    tracing::warn!(%e, "file watching is off");
-                    let reason = format!("File watching is off: {e}; r reruns the tests");
-                    let _ = tx.send(Msg::Event(AppEvent::WatcherOff(reason)));
-                    None
+        // does not wait for a large workspace (the first run's process waits for it). Watching
+        // stops when `effects` is dropped.
+        {
+            let effects = effects.clone();
+            tokio::task::spawn_blocking(move || {
+                match start_watcher(&root, &config, config_files, tx.clone()) {
+                    Ok(watcher) => effects.attach_watcher(watcher),
+                    Err(e) => {
+                        effects.no_watcher();
+                        tracing::warn!(%e, "file watching is off");
+                        let reason = format!("File watching is off: {e}; r reruns the tests");
+                        let _ = tx.send(Msg::Event(AppEvent::WatcherOff(reason)));
+                    }
                 }
-            })
-        };
-        let effects = Effects::new(root, config, tx);
+            });
+        }
         for cmd in first_cmds {
             effects.run(cmd);
         }
@@ -406,17 +413,20 @@ pub fn opening_notices(
     cmds
 }
 
-/// Starts the file watcher and forwards its events to the app channel.
+/// Starts the file watcher (on the workspace, and on the config files outside it) and
+/// forwards its events to the app channel.
 fn start_watcher(
     root: &Path,
     config: &config::Config,
+    config_files: Vec<std::path::PathBuf>,
     tx: UnboundedSender<Msg>,
 ) -> Result<Watcher, WatchError> {
     let (watch_tx, mut watch_rx) = tokio::sync::mpsc::unbounded_channel();
-    let watcher = Watcher::start(
-        WatchConfig::new(root.to_path_buf(), config.tests.ignore.clone()),
-        watch_tx,
-    )?;
+    let watch = WatchConfig {
+        extra: config_files,
+        ..WatchConfig::new(root.to_path_buf(), config.tests.ignore.clone())
+    };
+    let watcher = Watcher::start(watch, watch_tx)?;
     tokio::runtime::Handle::current().spawn(async move {
         while let Some(event) = watch_rx.recv().await {
             if tx.send(Msg::Event(AppEvent::Watch(event))).is_err() {

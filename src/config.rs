@@ -29,7 +29,7 @@ pub struct Config {
 }
 
 /// `[tests]`: how the workspace's tests run.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TestsConfig {
     pub command: String,
@@ -64,7 +64,7 @@ pub enum OnChange {
 }
 
 /// `[code]`: the files shown in the code pane and scanned by forbid/require checks.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CodeConfig {
     pub include: Vec<String>,
@@ -175,12 +175,17 @@ impl Config {
     /// The variables withheld from the test command (model-written code runs there): the
     /// providers' key variables and `[model].api_key_env`, less those `[tests].pass_env` names.
     pub fn withheld_env(&self) -> Vec<String> {
+        self.withheld_env_with(&self.tests)
+    }
+
+    /// [`Config::withheld_env`] with `tests` in force (a config reloaded while open).
+    pub fn withheld_env_with(&self, tests: &TestsConfig) -> Vec<String> {
         let mut vars: Vec<String> = KEY_VARIABLES.iter().map(|v| v.to_string()).collect();
         let configured = self.model.api_key_env.trim();
         if !configured.is_empty() && !vars.iter().any(|v| v == configured) {
             vars.push(configured.to_string());
         }
-        vars.retain(|v| !self.tests.pass_env.contains(v));
+        vars.retain(|v| !tests.pass_env.contains(v));
         vars
     }
 }
@@ -328,25 +333,44 @@ pub fn user_config_dir() -> Option<PathBuf> {
         .map(|s| s.config_dir().join("specbench"))
 }
 
+/// The config files `load` reads, whether they exist or not: the user file, then the
+/// workspace file (or `--config`), made absolute (through their directory's real path when it
+/// exists, as the file watcher names them).
+pub fn files(workspace: &Path, overrides: &Overrides) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    if let Some(dir) = user_config_dir() {
+        files.push(dir.join("config.toml"));
+    }
+    files.push(match &overrides.config_file {
+        Some(path) => path.clone(),
+        None => workspace.join(WORKSPACE_FILE),
+    });
+    files
+        .into_iter()
+        .map(|f| {
+            let f = std::path::absolute(&f).unwrap_or(f);
+            let real = f
+                .parent()
+                .and_then(|dir| dir.canonicalize().ok())
+                .zip(f.file_name())
+                .map(|(dir, name)| dir.join(name));
+            real.unwrap_or(f)
+        })
+        .collect()
+}
+
 /// Loads the configuration for `workspace`: defaults, the user file, the workspace file (or
 /// `--config`), then the CLI overrides.
 pub fn load(workspace: &Path, overrides: &Overrides) -> Result<Config, ConfigError> {
-    let mut layers = Vec::new();
-    if let Some(dir) = user_config_dir() {
-        let path = dir.join("config.toml");
-        if path.is_file() {
-            layers.push(path);
-        }
-    }
-    match &overrides.config_file {
-        Some(path) => layers.push(path.clone()),
-        None => {
-            let path = workspace.join(WORKSPACE_FILE);
-            if path.is_file() {
-                layers.push(path);
-            }
-        }
-    }
+    let files = files(workspace, overrides);
+    let last = files.len() - 1;
+    // Missing files are skipped, but `--config FILE` must exist.
+    let layers: Vec<PathBuf> = files
+        .into_iter()
+        .enumerate()
+        .filter(|(i, path)| path.is_file() || (*i == last && overrides.config_file.is_some()))
+        .map(|(_, path)| path)
+        .collect();
     let mut merged = toml::Table::new();
     for path in &layers {
         let bytes = std::fs::read(path).map_err(|e| ConfigError::Io {
@@ -730,6 +754,23 @@ strict = true
             ..Overrides::default()
         };
         assert_eq!(load(ws.path(), &over).unwrap().ui.theme, "high-contrast");
+        // The files a reload watches: the user's, then the workspace's or `--config`.
+        let real = |p: &Path| p.canonicalize().unwrap();
+        assert_eq!(
+            files(ws.path(), &Overrides::default()),
+            [
+                real(user.path()).join("config.toml"),
+                real(ws.path()).join(WORKSPACE_FILE)
+            ]
+        );
+        let over = Overrides {
+            config_file: Some(ws.path().join("other.toml")),
+            ..Overrides::default()
+        };
+        assert_eq!(
+            files(ws.path(), &over)[1],
+            real(ws.path()).join("other.toml")
+        );
         unsafe { std::env::remove_var(CONFIG_DIR_ENV) };
     }
 }

@@ -2,14 +2,14 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::oneshot;
 
 use crate::code::changes;
-use crate::config::Config;
+use crate::config::{CodeConfig, Config, Overrides, TestsConfig};
 use crate::llm::ChatRequest;
 use crate::llm::client::LlmError;
 use crate::llm::provider::Provider;
@@ -23,16 +23,33 @@ use crate::session::store::SessionStore;
 use crate::session::{PromptKind, Step};
 use crate::spec::pin::PinStore;
 use crate::spec::scan;
+use crate::watch::Watcher;
 use crate::workspace;
 
 /// A scan of the code for a plan's checks: every file, or only `paths`.
 type ScanJob = (SharedPlan, Option<Vec<PathBuf>>);
 
+/// The settings a reloaded config changes while open.
+#[derive(Debug)]
+struct Live {
+    tests: TestsConfig,
+    code: CodeConfig,
+}
+
 /// Runs commands for one workspace.
 #[derive(Debug, Clone)]
 pub struct Effects {
     root: PathBuf,
+    /// The config as it was at the start (`[tests]` and `[code]` are in `live`).
     config: Config,
+    live: Arc<RwLock<Live>>,
+    /// The command line's settings, put over the config files when they are read again.
+    overrides: Arc<Overrides>,
+    /// The file watcher, to give it new ignore rules.
+    watcher: Arc<Mutex<Option<Watcher>>>,
+    /// False while a watcher is expected but has not finished its walk: test runs wait for
+    /// it, so that what the first run writes is judged against what the files held before.
+    watch_ready: Arc<tokio::sync::watch::Sender<bool>>,
     tx: UnboundedSender<Msg>,
     /// Cancellation handles of the test runs in flight, by run id.
     runs: Arc<Mutex<HashMap<u64, oneshot::Sender<()>>>>,
@@ -213,10 +230,18 @@ impl Effects {
             Ok(p) => p.secrets().clone(),
             Err(_) => Secrets::from_env(&config.model.api_key_env),
         };
+        let live = Live {
+            tests: config.tests.clone(),
+            code: config.code.clone(),
+        };
         Self {
             secrets,
             root,
             config,
+            live: Arc::new(RwLock::new(live)),
+            overrides: Arc::default(),
+            watcher: Arc::default(),
+            watch_ready: Arc::new(tokio::sync::watch::Sender::new(true)),
             tx,
             runs: Arc::default(),
             scans: Arc::default(),
@@ -225,6 +250,67 @@ impl Effects {
             journal: Arc::default(),
             writes: Arc::default(),
         }
+    }
+
+    /// The command line's settings, for reading the config files again.
+    pub fn with_overrides(mut self, overrides: Overrides) -> Self {
+        self.overrides = Arc::new(overrides);
+        self
+    }
+
+    /// A file watcher is being started: test runs wait until it is attached (or fails).
+    pub fn expect_watcher(self) -> Self {
+        self.watch_ready.send_replace(false);
+        self
+    }
+
+    /// Keeps the file watcher (it stops when the last clone of these effects is dropped) to
+    /// give it the ignore rules of a reloaded config; runs waiting for it go on.
+    pub fn attach_watcher(&self, watcher: Watcher) {
+        if let Ok(mut slot) = self.watcher.lock() {
+            *slot = Some(watcher);
+        }
+        self.watch_ready.send_replace(true);
+    }
+
+    /// The expected watcher could not start: runs go on without it.
+    pub fn no_watcher(&self) {
+        self.watch_ready.send_replace(true);
+    }
+
+    fn live(&self) -> std::sync::RwLockReadGuard<'_, Live> {
+        self.live.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Reads the config files again, off the UI task; a bad one is named with its line, its
+    /// path relative to the workspace when it is inside.
+    fn load_config(&self) {
+        let (root, overrides, tx) = (self.root.clone(), self.overrides.clone(), self.tx.clone());
+        tokio::task::spawn_blocking(move || {
+            let loaded = crate::config::load(&root, &overrides)
+                .map(Box::new)
+                .map_err(|mut e| {
+                    let (crate::config::ConfigError::Invalid { file, .. }
+                    | crate::config::ConfigError::Io { file, .. }
+                    | crate::config::ConfigError::Encoding { file, .. }) = &mut e;
+                    if let Ok(rel) = file.strip_prefix(&root) {
+                        *file = rel.to_path_buf();
+                    }
+                    e.to_string()
+                });
+            let _ = tx.send(Msg::Event(AppEvent::ConfigLoaded(loaded)));
+        });
+    }
+
+    /// Puts reloaded `[tests]` and `[code]` settings in force.
+    fn use_config(&self, tests: TestsConfig, code: CodeConfig) {
+        if let Some(watcher) = self.watcher.lock().ok().as_ref().and_then(|w| w.as_ref())
+            && let Err(e) = watcher.set_ignore(&tests.ignore)
+        {
+            tracing::warn!(error = %e, "the watcher keeps its ignore rules");
+        }
+        let mut live = self.live.write().unwrap_or_else(PoisonError::into_inner);
+        *live = Live { tests, code };
     }
 
     /// The session journal in force.
@@ -481,7 +567,7 @@ impl Effects {
 
     /// Reads the code files in scope into the request's code part, counted.
     fn load_code_context(&self) {
-        let (root, include) = (self.root.clone(), self.config.code.include.clone());
+        let (root, include) = (self.root.clone(), self.live().code.include.clone());
         let encoding = tokens::Encoding::for_model(&self.config.model.model);
         let tx = self.tx.clone();
         tokio::task::spawn_blocking(move || {
@@ -510,8 +596,9 @@ impl Effects {
 
     /// The paths edits may write: the code files and the test files in scope.
     fn allowed(&self) -> Option<globset::GlobSet> {
-        let mut patterns = self.config.code.include.clone();
-        patterns.extend(self.config.code.tests.iter().cloned());
+        let live = self.live();
+        let mut patterns = live.code.include.clone();
+        patterns.extend(live.code.tests.iter().cloned());
         workspace::glob_set(&patterns).ok()
     }
 
@@ -550,14 +637,15 @@ impl Effects {
 
     /// The run request for the workspace's test command.
     pub fn run_request(&self) -> RunRequest {
-        let tests = &self.config.tests;
+        let live = self.live();
+        let tests = &live.tests;
         RunRequest {
             command: tests.command.clone(),
             cwd: self.root.clone(),
             timeout: Duration::from_secs(tests.timeout_secs),
             format: tests.format,
             junit_path: tests.junit_path.clone(),
-            hidden_env: self.config.withheld_env(),
+            hidden_env: self.config.withheld_env_with(tests),
         }
     }
 
@@ -569,7 +657,17 @@ impl Effects {
         let req = self.run_request();
         let tx = self.tx.clone();
         let runs = self.runs.clone();
+        let mut watch_ready = self.watch_ready.subscribe();
+        let mut cancel_rx = cancel_rx;
         tokio::spawn(async move {
+            // Only errs when the sender is gone, and then nothing is being waited for.
+            let _ = watch_ready.wait_for(|ready| *ready).await;
+            if cancel_rx.try_recv().is_ok() {
+                // Cancelled (restarted) while it waited: a process started only to be killed
+                // could be killed halfway through writing a file.
+                tracing::debug!(id, "test run cancelled before it started");
+                return;
+            }
             let _ = tx.send(Msg::Event(AppEvent::RunStarted {
                 id,
                 at: tokio::time::Instant::now(),
@@ -627,7 +725,7 @@ impl Effects {
             }
             Cmd::Scan { plan, paths } => self.scan((plan, paths)),
             Cmd::ScanCode => {
-                let (root, include) = (self.root.clone(), self.config.code.include.clone());
+                let (root, include) = (self.root.clone(), self.live().code.include.clone());
                 tokio::task::spawn_blocking(move || {
                     send(AppEvent::CodeFilesFound(workspace::scan_code_files(
                         &root, &include,
@@ -765,6 +863,8 @@ impl Effects {
                     task.abort();
                 }
             }
+            Cmd::LoadConfig => self.load_config(),
+            Cmd::UseConfig { tests, code } => self.use_config(*tests, *code),
             Cmd::Suspend | Cmd::EditSpec | Cmd::EditDraft { .. } => {
                 tracing::debug!(?cmd, "terminal commands are handled by the event loop");
             }

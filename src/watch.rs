@@ -1,5 +1,10 @@
 //! The file watcher: reports debounced bursts of changed files under the workspace root.
 //!
+//! A change is a change of content: the watcher keeps a fingerprint (length and hash) of each
+//! file it reports and of each file its first walk finds, and drops a file from a burst when it
+//! holds what it held before (a command that rewrites a file with the same bytes changes
+//! nothing). Each reported file comes with what it held before and after.
+//!
 //! Ignored directories (`.git/`, `.specbench/`, `.gitignore`d ones, the built-in noise list and
 //! `[tests].ignore`) are pruned before any watch is placed: the tree is walked here and each kept
 //! directory gets its own non-recursive notify watch, so a huge `target/` or `node_modules/`
@@ -9,12 +14,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::fs;
-use std::io;
+use std::hash::Hasher as _;
+use std::io::{self, Read as _};
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Component, Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use ignore::Match;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
@@ -25,10 +32,15 @@ use tokio::sync::mpsc::UnboundedSender;
 /// What the watcher reports on its channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WatchEvent {
-    /// One burst of changes, debounced: the changed paths relative to the root (sorted, deduped),
-    /// and when the burst's first and last raw events arrived.
+    /// One burst of changes, debounced: the changed paths relative to the root (sorted, deduped;
+    /// a watched file outside the root by its absolute path), what each held before and after
+    /// (`content[i]` is `paths[i]`'s), and when the burst began and its last raw event arrived.
+    /// It began when its first raw event arrived, or when the earliest of its files was written
+    /// if that is earlier (by at most [`MAX_EVENT_DELAY`]: the thread that receives events may
+    /// be scheduled late on a busy machine, after a short command that wrote a file has ended).
     Changed {
         paths: Vec<PathBuf>,
+        content: Vec<ContentChange>,
         first: Instant,
         last: Instant,
     },
@@ -38,12 +50,109 @@ pub enum WatchEvent {
     Rescan { reason: String },
 }
 
+/// What a file held, as far as the watcher can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Content {
+    /// No file there.
+    Absent,
+    /// A regular file of `len` bytes whose bytes hash to `hash`.
+    Bytes { len: u64, hash: u64 },
+    /// Not known: not read, larger than [`MAX_FINGERPRINT`], not a regular file (a directory, a
+    /// symbolic link, a FIFO), or unreadable. It is never the same as anything.
+    Unknown,
+}
+
+impl Content {
+    /// Whether both are known to hold the same bytes (or both to be absent).
+    pub fn same(self, other: Content) -> bool {
+        match (self, other) {
+            (Content::Absent, Content::Absent) => true,
+            (a @ Content::Bytes { .. }, b @ Content::Bytes { .. }) => a == b,
+            _ => false,
+        }
+    }
+
+    /// A regular file with nothing in it (a file being rewritten often looks like this between
+    /// its truncation and its write).
+    pub fn is_empty(self) -> bool {
+        matches!(self, Content::Bytes { len: 0, .. })
+    }
+}
+
+/// What one reported file held before the burst and holds after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContentChange {
+    pub before: Content,
+    pub after: Content,
+}
+
+/// How far a file's modification time may date a burst before its first raw event arrived.
+pub const MAX_EVENT_DELAY: Duration = Duration::from_secs(1);
+
+/// Files larger than this are not read to fingerprint them: each change to one is reported.
+pub const MAX_FINGERPRINT: u64 = 1 << 20;
+/// The most bytes the first walk reads for its baseline; files past it are `Unknown` until they
+/// change once.
+const BASELINE_BUDGET: u64 = 64 << 20;
+
+/// Reads what `path` holds now, and when it was last written, without following a symbolic
+/// link or blocking on a FIFO; `buf` is scratch space.
+fn fingerprint(path: &Path, buf: &mut Vec<u8>) -> (Content, Option<SystemTime>) {
+    let file = match fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
+        .open(path)
+    {
+        Ok(file) => file,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return (Content::Absent, None),
+        Err(_) => return (Content::Unknown, None),
+    };
+    let meta = match file.metadata() {
+        Ok(meta) => meta,
+        Err(_) => return (Content::Unknown, None),
+    };
+    let written = meta.modified().ok();
+    if !meta.is_file() || meta.len() > MAX_FINGERPRINT {
+        return (Content::Unknown, written);
+    }
+    buf.clear();
+    match (&file).take(MAX_FINGERPRINT + 1).read_to_end(buf) {
+        Ok(_) if buf.len() as u64 <= MAX_FINGERPRINT => {}
+        _ => return (Content::Unknown, written),
+    }
+    let mut hasher = std::hash::DefaultHasher::new();
+    hasher.write(buf);
+    let content = Content::Bytes {
+        len: buf.len() as u64,
+        hash: hasher.finish(),
+    };
+    (content, written)
+}
+
+/// When a burst that `arrived` began: earlier if one of its files was `written` before that,
+/// by at most [`MAX_EVENT_DELAY`].
+fn began(arrived: Instant, written: Option<SystemTime>) -> Instant {
+    let Some(written) = written else {
+        return arrived;
+    };
+    // The file's age now, on the wall clock, dates the write on the monotonic one.
+    let age = SystemTime::now()
+        .duration_since(written)
+        .unwrap_or_default()
+        .saturating_sub(arrived.elapsed())
+        .min(MAX_EVENT_DELAY);
+    arrived.checked_sub(age).unwrap_or(arrived)
+}
+
 /// How to watch a workspace.
 #[derive(Debug, Clone)]
 pub struct WatchConfig {
     pub root: PathBuf,
     /// Extra ignore globs (`[tests].ignore`, gitignore-style globs like "*.log", "out/").
     pub ignore: Vec<String>,
+    /// Files outside the root to watch too (the user's config file), by absolute path; they are
+    /// reported by that path.
+    pub extra: Vec<PathBuf>,
     /// Trailing quiet period that ends a burst (default 5 ms).
     pub quiet: Duration,
     /// A burst is reported at the latest this long after its first event (default 250 ms).
@@ -56,6 +165,7 @@ impl WatchConfig {
         Self {
             root,
             ignore,
+            extra: Vec::new(),
             quiet: Duration::from_millis(5),
             max_wait: Duration::from_millis(250),
         }
@@ -145,15 +255,7 @@ impl Rules {
             .build()
             .map_err(|e| bad_glob(&BUILTIN_IGNORES.join(", "), &e))?;
 
-        let mut config = GitignoreBuilder::new(root);
-        for glob in extra {
-            config
-                .add_line(None, glob)
-                .map_err(|e| bad_glob(glob, &e))?;
-        }
-        let config = config
-            .build()
-            .map_err(|e| bad_glob(&extra.join(", "), &e))?;
+        let config = config_rules(root, extra)?;
 
         // The root may sit inside a git repository: git applies that repository's
         // info/exclude and the .gitignore files above the root too.
@@ -246,6 +348,17 @@ impl Rules {
     }
 }
 
+/// The `[tests].ignore` globs as gitignore rules relative to `root`.
+fn config_rules(root: &Path, globs: &[String]) -> Result<Gitignore, WatchError> {
+    let mut config = GitignoreBuilder::new(root);
+    for glob in globs {
+        config
+            .add_line(None, glob)
+            .map_err(|e| bad_glob(glob, &e))?;
+    }
+    config.build().map_err(|e| bad_glob(&globs.join(", "), &e))
+}
+
 fn bad_glob(glob: &str, err: &ignore::Error) -> WatchError {
     WatchError::BadIgnoreGlob {
         glob: glob.to_string(),
@@ -319,18 +432,115 @@ struct Walk {
     limit_hit: bool,
 }
 
-/// The watched tree: the notify watcher and what it watches.
+/// The files of a burst whose content changed.
+struct Compared {
+    paths: Vec<PathBuf>,
+    content: Vec<ContentChange>,
+    /// When the earliest of them was last written.
+    written: Option<SystemTime>,
+}
+
+/// The watched tree: the notify watcher, what it watches, and what its files held.
 struct Tree {
     shared: Arc<Shared>,
     notify: RecommendedWatcher,
+    /// What each file held when it was last read (by the first walk or when reported), by
+    /// path relative to the root (absolute outside it). A file not listed was absent, unless
+    /// `complete` is false.
+    known: BTreeMap<PathBuf, Content>,
+    /// Whether `known` lists every file there is (false after events were lost).
+    complete: bool,
+    /// Bytes the first walk may still read for its baseline.
+    budget: u64,
+    /// Scratch space for reading files.
+    buf: Vec<u8>,
 }
 
 impl Tree {
+    fn new(shared: Arc<Shared>, notify: RecommendedWatcher) -> Tree {
+        Tree {
+            shared,
+            notify,
+            known: BTreeMap::new(),
+            complete: true,
+            budget: BASELINE_BUDGET,
+            buf: Vec::new(),
+        }
+    }
+
+    /// Records what `rel` holds now, as the baseline of the first walk (within its budget).
+    fn baseline(&mut self, rel: PathBuf) {
+        let content = if self.budget > 0 {
+            fingerprint(&self.shared.abs(&rel), &mut self.buf).0
+        } else {
+            Content::Unknown
+        };
+        if let Content::Bytes { len, .. } = content {
+            self.budget = self.budget.saturating_sub(len);
+        }
+        self.known.insert(rel, content);
+    }
+
+    /// Keeps the paths of a burst whose content changed, with what each held before and after
+    /// and when the earliest of them was written, and remembers what they hold now.
+    fn compare(&mut self, paths: BTreeSet<PathBuf>) -> Compared {
+        let mut kept = Vec::new();
+        let mut changes = Vec::new();
+        let mut earliest: Option<SystemTime> = None;
+        for rel in paths {
+            let (after, written) = fingerprint(&self.shared.abs(&rel), &mut self.buf);
+            // A new file was absent before; a path that is not a file now (a directory moved
+            // away, say) may have been anything.
+            let unlisted = if self.complete && matches!(after, Content::Bytes { .. }) {
+                Content::Absent
+            } else {
+                Content::Unknown
+            };
+            let before = self.known.get(&rel).copied().unwrap_or(unlisted);
+            if before.same(after) {
+                continue;
+            }
+            if !matches!(after, Content::Bytes { .. }) {
+                // Gone, or a directory now: nothing known below it holds any more. (Paths sort
+                // parents first, so files of a new directory in this burst come after this.)
+                let below: Vec<PathBuf> = self
+                    .known
+                    .range::<Path, _>((
+                        std::ops::Bound::Excluded(rel.as_path()),
+                        std::ops::Bound::Unbounded,
+                    ))
+                    .map(|(path, _)| path)
+                    .take_while(|path| path.starts_with(&rel))
+                    .cloned()
+                    .collect();
+                for path in below {
+                    self.known.remove(&path);
+                }
+            }
+            match after {
+                Content::Absent => self.known.remove(&rel),
+                _ => self.known.insert(rel.clone(), after),
+            };
+            kept.push(rel);
+            changes.push(ContentChange { before, after });
+            earliest = match (earliest, written) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        Compared {
+            paths: kept,
+            content: changes,
+            written: earliest,
+        }
+    }
+
     /// Walks the kept directories from `start` (relative, itself kept), loading their
     /// `.gitignore` files and placing a non-recursive watch on each one not yet watched (before
-    /// listing it, so nothing created meanwhile is missed). Directories that vanish or cannot
-    /// be read are logged and skipped; the walk stops at the watch limit.
-    fn walk(&mut self, start: &Path) -> Walk {
+    /// listing it, so nothing created meanwhile is missed); with `baseline`, reads what each
+    /// file holds right after its directory is watched. Directories that vanish or cannot be
+    /// read are logged and skipped; the walk stops at the watch limit.
+    fn walk(&mut self, start: &Path, baseline: bool) -> Walk {
         let mut walk = Walk::default();
         let mut stack = vec![start.to_path_buf()];
         while let Some(rel) = stack.pop() {
@@ -365,6 +575,7 @@ impl Tree {
                 }
             };
             walk.dirs.push(rel.clone());
+            let first_file = walk.files.len();
             let rules = self.shared.rules();
             for entry in entries.flatten() {
                 let Ok(file_type) = entry.file_type() else {
@@ -380,6 +591,12 @@ impl Tree {
                     stack.push(child);
                 } else {
                     walk.files.push(child);
+                }
+            }
+            drop(rules);
+            if baseline {
+                for i in first_file..walk.files.len() {
+                    self.baseline(walk.files[i].clone());
                 }
             }
         }
@@ -399,7 +616,13 @@ impl Tree {
     /// directories that are no longer ignored and unwatches those that now are. Returns whether
     /// the watch limit was hit.
     fn resync(&mut self) -> bool {
-        let walk = self.walk(Path::new(""));
+        let walk = self.walk(Path::new(""), false);
+        // Files now watched that were not before held something unknown all along.
+        for file in &walk.files {
+            if !self.known.contains_key(file) {
+                self.known.insert(file.clone(), Content::Unknown);
+            }
+        }
         if walk.limit_hit {
             // The walk stopped short: what it did not reach is not known to be stale.
             return true;
@@ -475,6 +698,8 @@ impl Burst {
 
 enum Msg {
     Raw(notify::Result<notify::Event>),
+    /// The ignore rules changed: watch and unwatch directories to match.
+    Resync,
     Stop,
 }
 
@@ -501,6 +726,8 @@ struct Worker {
     last_sent: Option<(Instant, usize)>,
     /// The pending burst continues a storm.
     storm: bool,
+    /// Files outside the root watched by name.
+    extra: BTreeSet<PathBuf>,
     tx: UnboundedSender<WatchEvent>,
 }
 
@@ -540,6 +767,10 @@ impl Worker {
             match msg {
                 None => {}
                 Some(Msg::Stop) => return,
+                Some(Msg::Resync) if self.tree.resync() => {
+                    self.burst.rescan(LIMIT_REASON, Instant::now());
+                }
+                Some(Msg::Resync) => {}
                 Some(Msg::Raw(Ok(event))) => self.on_event(event, Instant::now()),
                 Some(Msg::Raw(Err(err))) => {
                     let now = Instant::now();
@@ -564,14 +795,17 @@ impl Worker {
             return true;
         };
         let event = if let Some(reason) = burst.rescan {
-            // A full rerun covers whatever else changed in the burst.
+            // A full rerun covers whatever else changed in the burst; events were lost, so
+            // what files held is no longer known.
+            self.tree.known.clear();
+            self.tree.complete = false;
             Some(WatchEvent::Rescan { reason })
-        } else if burst.paths.is_empty() {
-            None
         } else {
-            Some(WatchEvent::Changed {
-                paths: burst.paths.into_iter().collect(),
-                first,
+            let compared = self.tree.compare(burst.paths);
+            (!compared.paths.is_empty()).then(|| WatchEvent::Changed {
+                paths: compared.paths,
+                content: compared.content,
+                first: began(first, compared.written),
                 last,
             })
         };
@@ -604,6 +838,18 @@ impl Worker {
         }
         for abs in &event.paths {
             let Some(rel) = self.rel(abs) else {
+                if self.extra.contains(abs)
+                    && !matches!(
+                        event.kind,
+                        EventKind::Access(_)
+                            | EventKind::Modify(ModifyKind::Metadata(_))
+                            | EventKind::Any
+                            | EventKind::Other
+                    )
+                {
+                    self.burst.add(abs.clone(), now);
+                    continue;
+                }
                 // The root itself (moved or deleted) or a path outside it.
                 tracing::debug!(path = %abs.display(), kind = ?event.kind, "event outside the watched tree");
                 continue;
@@ -667,7 +913,7 @@ impl Worker {
             // Already walked (as part of a new parent directory).
             return;
         }
-        let walk = self.tree.walk(&rel);
+        let walk = self.tree.walk(&rel, false);
         for file in walk.files {
             self.burst.add(file, now);
         }
@@ -749,10 +995,7 @@ impl Watcher {
             // The receiver only goes away when the watcher stops.
             let _ = handler_tx.send(Msg::Raw(res));
         })?;
-        let mut tree = Tree {
-            shared: Arc::clone(&shared),
-            notify,
-        };
+        let mut tree = Tree::new(Arc::clone(&shared), notify);
         // The root first: unlike a subdirectory, failing to watch it is an error.
         let limit_hit = match tree.notify.watch(&shared.root, RecursiveMode::NonRecursive) {
             Ok(()) => {
@@ -765,8 +1008,29 @@ impl Watcher {
         let walk = if limit_hit {
             Walk::default()
         } else {
-            tree.walk(Path::new(""))
+            tree.walk(Path::new(""), true)
         };
+        let mut extra = BTreeSet::new();
+        for path in &config.extra {
+            let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+                continue;
+            };
+            let Ok(dir) = fs::canonicalize(dir) else {
+                tracing::debug!(path = %path.display(), "not watching a file whose directory does not exist");
+                continue;
+            };
+            if dir.starts_with(&shared.root) {
+                // Inside the tree: watched with it (unless ignored).
+                continue;
+            }
+            if let Err(err) = tree.notify.watch(&dir, RecursiveMode::NonRecursive) {
+                tracing::warn!(dir = %dir.display(), "cannot watch directory: {err}");
+                continue;
+            }
+            let file = dir.join(name);
+            tree.baseline(file.clone());
+            extra.insert(file);
+        }
         if limit_hit || walk.limit_hit {
             let _ = tx.send(WatchEvent::Rescan {
                 reason: LIMIT_REASON.to_string(),
@@ -785,6 +1049,7 @@ impl Watcher {
             max_wait: config.max_wait,
             last_sent: None,
             storm: false,
+            extra,
             tx,
         };
         let thread = std::thread::Builder::new()
@@ -803,6 +1068,19 @@ impl Watcher {
     /// built-in noise list; a path inside an ignored directory is ignored.
     pub fn is_ignored(&self, rel: &Path, is_dir: bool) -> bool {
         self.shared.rules().is_ignored(rel, is_dir)
+    }
+
+    /// Puts new `[tests].ignore` globs in force: ignored paths are not reported from now on, and
+    /// the watches are placed or removed to match, in the background.
+    pub fn set_ignore(&self, globs: &[String]) -> Result<(), WatchError> {
+        let config = config_rules(&self.shared.root, globs)?;
+        self.shared
+            .rules
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .config = config;
+        let _ = self.stop.send(Msg::Resync);
+        Ok(())
     }
 
     /// The directories under watch, relative to the root (`""` is the root), sorted.
@@ -856,8 +1134,14 @@ mod tests {
 
     async fn next_paths(rx: &mut UnboundedReceiver<WatchEvent>) -> Vec<PathBuf> {
         match next(rx).await {
-            WatchEvent::Changed { paths, first, last } => {
+            WatchEvent::Changed {
+                paths,
+                content,
+                first,
+                last,
+            } => {
                 assert!(first <= last);
+                assert_eq!(paths.len(), content.len());
                 paths
             }
             other => panic!("expected Changed, got {other:?}"),
@@ -894,6 +1178,134 @@ mod tests {
     fn watcher_is_send_and_sync() {
         fn check<T: Send + Sync>() {}
         check::<Watcher>();
+    }
+
+    #[tokio::test]
+    async fn rewriting_a_file_with_the_same_content_gives_no_event() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(dir.path(), "gen.py", "X = 1\n");
+        write(dir.path(), "SPEC.md", "# Spec\n");
+        let (_watcher, mut rx) = start(config(dir.path()));
+        // The first rewrite after the walk is recognised too: the walk took a baseline.
+        write(dir.path(), "gen.py", "X = 1\n");
+        // Truncated and written again within one burst, as `cat tmp > SPEC.md` does.
+        fs::write(dir.path().join("SPEC.md"), "").expect("truncate");
+        write(dir.path(), "SPEC.md", "# Spec\n");
+        assert_silent(&mut rx).await;
+        write(dir.path(), "gen.py", "X = 2\n");
+        match next(&mut rx).await {
+            WatchEvent::Changed {
+                paths: p, content, ..
+            } => {
+                assert_eq!(p, paths(&["gen.py"]));
+                let [change] = content.as_slice() else {
+                    panic!("{content:?}")
+                };
+                assert!(matches!(change.before, Content::Bytes { len: 6, .. }));
+                assert!(matches!(change.after, Content::Bytes { len: 6, .. }));
+                assert!(!change.before.same(change.after));
+            }
+            other => panic!("expected Changed, got {other:?}"),
+        }
+        // And back: the same content as before the last change is a change again.
+        write(dir.path(), "gen.py", "X = 1\n");
+        assert_eq!(next_paths(&mut rx).await, paths(&["gen.py"]));
+        write(dir.path(), "gen.py", "X = 1\n");
+        assert_silent(&mut rx).await;
+    }
+
+    #[tokio::test]
+    async fn created_emptied_and_removed_files_say_so() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(dir.path(), "a.py", "x = 1\n");
+        let (_watcher, mut rx) = start(config(dir.path()));
+        let change = |event: WatchEvent| match event {
+            WatchEvent::Changed { content, .. } => content[0],
+            other => panic!("expected Changed, got {other:?}"),
+        };
+        write(dir.path(), "new.py", "y = 1\n");
+        let created = change(next(&mut rx).await);
+        assert_eq!(created.before, Content::Absent);
+        assert!(matches!(created.after, Content::Bytes { len: 6, .. }));
+        fs::write(dir.path().join("a.py"), "").expect("truncate");
+        let emptied = change(next(&mut rx).await);
+        assert!(emptied.after.is_empty() && !emptied.before.is_empty());
+        fs::remove_file(dir.path().join("a.py")).expect("rm");
+        let removed = change(next(&mut rx).await);
+        assert_eq!(removed.after, Content::Absent);
+        assert!(Content::Absent.same(Content::Absent));
+        assert!(!Content::Unknown.same(Content::Unknown));
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_fifo_is_reported_without_being_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (_watcher, mut rx) = start(config(dir.path()));
+        let fifo = dir.path().join("pipe.py");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).expect("path");
+        // SAFETY: `c` is a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        match next(&mut rx).await {
+            WatchEvent::Changed {
+                paths: p, content, ..
+            } => {
+                assert_eq!(p, paths(&["pipe.py"]));
+                assert_eq!(content[0].after, Content::Unknown);
+            }
+            other => panic!("expected Changed, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn files_outside_the_root_can_be_watched_by_name() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("ws");
+        write(&root, "a.py", "");
+        write(dir.path(), "user/config.toml", "[ui]\n");
+        write(dir.path(), "user/other.toml", "");
+        let extra = fs::canonicalize(dir.path().join("user/config.toml")).expect("canon");
+        let config = WatchConfig {
+            extra: vec![extra.clone()],
+            ..config(&root)
+        };
+        let (_watcher, mut rx) = start(config);
+        write(dir.path(), "user/other.toml", "x = 1\n");
+        write(dir.path(), "user/config.toml", "[ui]\n");
+        assert_silent(&mut rx).await;
+        write(dir.path(), "user/config.toml", "[ui]\ntheme = \"light\"\n");
+        assert_eq!(next_paths(&mut rx).await, vec![extra]);
+    }
+
+    #[tokio::test]
+    async fn new_ignore_rules_apply_at_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        write(root, "gen/a.py", "");
+        write(root, "src/b.py", "");
+        let (watcher, mut rx) = start(config(root));
+        watcher
+            .set_ignore(&["gen/".to_string()])
+            .expect("good globs");
+        write(root, "gen/a.py", "noise\n");
+        assert_silent(&mut rx).await;
+        let deadline = Instant::now() + WAIT;
+        while watcher.watched_dirs().contains(&PathBuf::from("gen")) {
+            assert!(Instant::now() < deadline, "gen/ still watched");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        watcher.set_ignore(&[]).expect("no globs");
+        let deadline = Instant::now() + WAIT;
+        while !watcher.watched_dirs().contains(&PathBuf::from("gen")) {
+            assert!(Instant::now() < deadline, "gen/ not watched again");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        write(root, "gen/a.py", "x\n");
+        assert_eq!(next_paths(&mut rx).await, paths(&["gen/a.py"]));
+        assert!(matches!(
+            watcher.set_ignore(&["src/{a,b".to_string()]),
+            Err(WatchError::BadIgnoreGlob { .. })
+        ));
     }
 
     #[tokio::test]
@@ -1284,6 +1696,23 @@ mod tests {
             other => panic!("expected Rescan, got {other:?}"),
         }
         assert_silent(&mut rx).await;
+    }
+
+    #[test]
+    fn a_burst_is_dated_by_its_files_writes_within_a_second() {
+        let arrived = Instant::now();
+        let wall = SystemTime::now();
+        assert_eq!(began(arrived, None), arrived);
+        let early = began(arrived, Some(wall - Duration::from_millis(200)));
+        let by = arrived - early;
+        assert!(
+            by > Duration::from_millis(150) && by <= Duration::from_millis(200),
+            "{by:?}"
+        );
+        let old = began(arrived, Some(wall - Duration::from_secs(3600)));
+        assert_eq!(arrived - old, MAX_EVENT_DELAY);
+        let future = began(arrived, Some(wall + Duration::from_secs(5)));
+        assert_eq!(future, arrived);
     }
 
     #[test]

@@ -891,3 +891,56 @@ fn an_implement_reply_editing_a_test_is_flagged_in_the_code_pane_80x24() {
     update(&mut model, Msg::Event(AppEvent::ChangesReady(set)));
     insta::assert_snapshot!(render(&model).backend());
 }
+
+/// The demo after three runs in a row each rewrote a file it reads: auto-rerun is paused.
+fn paused_model(cols: u16, rows: u16) -> Model {
+    let mut model = demo_model("default", cols, rows);
+    let ms = std::time::Duration::from_millis;
+    let start = tokio::time::Instant::now();
+    let mut id = model
+        .init()
+        .iter()
+        .find_map(|c| match c {
+            Cmd::StartRun { id } => Some(*id),
+            _ => None,
+        })
+        .unwrap();
+    for round in 0..3u64 {
+        let at = start + ms(100 * round);
+        update(&mut model, Msg::Event(AppEvent::RunStarted { id, at }));
+        let stamp = |hash| specbench::watch::Content::Bytes { len: 20, hash };
+        let changed = specbench::watch::WatchEvent::Changed {
+            paths: vec!["stamp.py".into()],
+            content: vec![specbench::watch::ContentChange {
+                before: stamp(round),
+                after: stamp(round + 1),
+            }],
+            first: (at + ms(30)).into_std(),
+            last: (at + ms(30)).into_std(),
+        };
+        let cmds = update(&mut model, Msg::Event(AppEvent::Watch(changed)));
+        if let Some(next) = cmds.iter().find_map(|c| match c {
+            Cmd::StartRun { id } => Some(*id),
+            _ => None,
+        }) {
+            id = next;
+        }
+    }
+    let mut done = report(demo_results(), Some(1));
+    done.ended = start + ms(400);
+    update(
+        &mut model,
+        Msg::Event(AppEvent::RunFinished { id, report: done }),
+    );
+    model
+}
+
+#[test]
+fn auto_rerun_paused_by_a_loop_says_so_120x40_and_80x24() {
+    let model = paused_model(120, 40);
+    assert!(!model.reruns.paused.is_empty());
+    insta::assert_snapshot!("auto_rerun_paused_120x40", render(&model).backend());
+    let mut model = paused_model(80, 24);
+    keys(&mut model, "4");
+    insta::assert_snapshot!("auto_rerun_paused_80x24", render(&model).backend());
+}

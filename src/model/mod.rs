@@ -4,6 +4,8 @@
 pub mod changes;
 pub mod conversation;
 pub mod keymap;
+mod reload;
+pub mod reruns;
 pub mod results;
 pub mod search;
 pub mod session;
@@ -192,6 +194,10 @@ pub struct Model {
     /// Whether a file watcher reports the workspace's changes (else applies rescan, reload
     /// and run the tests themselves).
     pub watching: bool,
+    /// Which file changes rerun the tests, and the files whose rewrites by runs are ignored.
+    pub reruns: reruns::Reruns,
+    /// The config files in force (absolute): a change to one reloads the config.
+    pub config_files: Vec<PathBuf>,
     /// Matches the code files in scope (`[code].include`).
     pub code_globs: globset::GlobSet,
     /// The time of the last animation tick, for elapsed times and the spinner.
@@ -314,6 +320,8 @@ pub enum AppEvent {
     JournalFailed(String),
     /// The file watcher could not start: applies run the tests themselves; why in words.
     WatcherOff(String),
+    /// The config files were read again: the config, or why it cannot be used (file:line).
+    ConfigLoaded(Result<Box<Config>, String>),
 }
 
 /// Work for the effects layer.
@@ -390,6 +398,14 @@ pub enum Cmd {
         step: crate::session::Step,
         pin: Option<(u32, String)>,
     },
+    /// Read the config files again (the user's, the workspace's, `--config`), with the command
+    /// line's overrides.
+    LoadConfig,
+    /// Use these settings from now on: the next runs, the code in scope, the watcher's ignores.
+    UseConfig {
+        tests: Box<crate::config::TestsConfig>,
+        code: Box<crate::config::CodeConfig>,
+    },
 }
 
 /// The split's limits and step, in percent of the width.
@@ -404,6 +420,7 @@ impl Model {
         let code_globs = crate::workspace::glob_set(&config.code.include)
             .unwrap_or_else(|_| globset::GlobSet::empty());
         let spec_path = config.spec.clone();
+        let config_files = vec![root.join(crate::config::WORKSPACE_FILE)];
         let config_model_name = config.model.model.clone();
         let config_window = config.model.context_window;
         let theme_for_conversation = theme.clone();
@@ -442,6 +459,8 @@ impl Model {
             search: search::Search::default(),
             session: session::SessionState::default(),
             watching: false,
+            reruns: reruns::Reruns::default(),
+            config_files,
             conversation: ConversationPane::new(
                 &config_model_name,
                 config_window,
@@ -485,6 +504,7 @@ impl Model {
         let id = self.next_id();
         self.results.runs += 1;
         self.results.current = Some(id);
+        self.reruns.run_started();
         self.results.running = Some(results::LiveRun {
             id,
             number: self.results.runs,

@@ -26,6 +26,8 @@ pub enum Trigger {
     Rescan,
     /// Proposed changes to this many files were applied (or undone) with no watcher to see it.
     Applied(usize),
+    /// The config was reloaded with other tests or code settings.
+    Config,
 }
 
 impl Trigger {
@@ -38,6 +40,7 @@ impl Trigger {
             Trigger::Changes(n) => format!("{n} files changed"),
             Trigger::Rescan => "full rescan".into(),
             Trigger::Applied(n) => format!("applied {n} file{}", if *n == 1 { "" } else { "s" }),
+            Trigger::Config => "config reloaded".into(),
         }
     }
 }

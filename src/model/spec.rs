@@ -181,6 +181,17 @@ impl Model {
         })
     }
 
+    /// The code in scope changed: the pin's checks are planned and scanned again.
+    pub(super) fn rescope(&mut self) -> Vec<Cmd> {
+        match &self.spec.pinned {
+            Some(p) => {
+                let pin = p.pin.clone();
+                self.set_pin(pin)
+            }
+            None => Vec::new(),
+        }
+    }
+
     /// Makes `pin` the pin in force and asks for a full scan of the code for its checks.
     fn set_pin(&mut self, pin: Pin) -> Vec<Cmd> {
         // The file on disk is usually the pinned text: its compiled checks are reused.

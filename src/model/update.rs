@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use tokio::time::Instant;
 
 use super::keymap::{Action, KeyCombo};
+use super::reruns::{LOOP_ROUNDS, Seen};
 use super::results::Trigger;
 use super::{
     AppEvent, Cmd, Loaded, Mode, Model, Msg, NoticeKind, Overlay, Pane, SPLIT_MAX, SPLIT_MIN,
@@ -14,7 +15,7 @@ use super::{
 };
 use crate::config::OnChange;
 use crate::ui::layout::{self, Arrangement};
-use crate::watch::WatchEvent;
+use crate::watch::{Content, ContentChange, WatchEvent};
 
 /// Lines scrolled by one mouse-wheel step.
 const WHEEL_LINES: usize = 3;
@@ -335,13 +336,27 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
 
 /// Starts a run now; a run in flight is restarted (`restart`) or followed by one more (`queue`).
 pub(crate) fn rerun(model: &mut Model, trigger: Trigger) -> Vec<Cmd> {
+    rerun_with(model, trigger, true, None)
+}
+
+/// Starts a run now. A run in flight is restarted when `on_change = "restart"` and `kill`
+/// allows it, else one more run is queued behind it; `files`: the run in flight changed these
+/// and they alone ask for the rerun (it is dropped if they end the run as they began it).
+pub(crate) fn rerun_with(
+    model: &mut Model,
+    trigger: Trigger,
+    kill: bool,
+    files: Option<&[PathBuf]>,
+) -> Vec<Cmd> {
     match (&model.results.running, model.config.tests.on_change) {
-        (Some(run), OnChange::Restart) => {
+        (Some(run), OnChange::Restart) if kill => {
             let old = run.id;
             vec![Cmd::CancelRun { id: old }, model.start_run(trigger)]
         }
-        (Some(_), OnChange::Queue) => {
+        (Some(_), _) => {
+            let already = model.results.queued.is_some();
             model.results.queued = Some(trigger);
+            model.reruns.queued(already, files);
             Vec::new()
         }
         (None, _) => vec![model.start_run(trigger)],
@@ -363,35 +378,102 @@ fn move_selection(model: &mut Model, action: Action) {
     .min(rows.saturating_sub(1));
 }
 
-/// Files changed on disk: reload what shows them, and rerun the tests unless the changes are
-/// the run's own output.
-fn on_changes(model: &mut Model, paths: Vec<PathBuf>, first: Instant) -> Vec<Cmd> {
+/// Files changed on disk: reload what shows them (the config included), and rerun the tests
+/// unless the changes are the run's own (see `reruns`).
+fn on_changes(
+    model: &mut Model,
+    paths: Vec<PathBuf>,
+    content: Vec<ContentChange>,
+    first: Instant,
+) -> Vec<Cmd> {
     let mut cmds = model.reload_changed(&paths);
-    // While a run is going, and for changes that began before it ended, files other than code,
-    // spec and config are taken to be the run's own output (caches, snapshots, reports).
-    let during_run = model.results.running.is_some()
-        || model
-            .results
-            .last
-            .as_ref()
-            .is_some_and(|last| first <= last.report.ended);
-    let config_file = PathBuf::from(crate::config::WORKSPACE_FILE);
-    let relevant: Vec<PathBuf> = paths
-        .into_iter()
-        .filter(|p| {
-            !during_run
-                || model.code_globs.is_match(p)
-                || *p == model.config.spec
-                || *p == config_file
-        })
-        .collect();
-    let trigger = match relevant.as_slice() {
+    // The run that may have made these changes, by when it started: the one going, or the
+    // last one when they began before it ended.
+    let culprit = match (&model.results.running, &model.results.last) {
+        (Some(run), _) => Some(run.started),
+        (None, Some(last)) if first <= last.report.ended => {
+            Some(last.report.ended.checked_sub(last.report.duration))
+        }
+        _ => None,
+    };
+    let unknown = ContentChange {
+        before: Content::Unknown,
+        after: Content::Unknown,
+    };
+    let mut asking = Vec::new();
+    // A run in flight may be killed for these changes.
+    let mut kill = true;
+    let mut config_changed = false;
+    for (i, path) in paths.into_iter().enumerate() {
+        let change = content.get(i).copied().unwrap_or(unknown);
+        if model.is_config_file(&path) {
+            // Reloaded, unless it was just emptied (a write under way: its end comes next);
+            // whether the tests rerun depends on what changed in it.
+            config_changed |= !change.after.is_empty();
+            continue;
+        }
+        let Some(started) = culprit else {
+            asking.push(path);
+            continue;
+        };
+        let is_spec = path == model.config.spec;
+        // Files other than the code in scope and the spec are the run's own output (caches,
+        // snapshots, reports).
+        if !is_spec && !model.code_globs.is_match(&path) {
+            continue;
+        }
+        let offset = started.map(|s| first.saturating_duration_since(s));
+        let rounds = match model.reruns.touch(&path, change, offset) {
+            Seen::Again => continue,
+            Seen::First { rounds } => rounds,
+        };
+        if model.reruns.is_paused(&path) {
+            continue;
+        }
+        if rounds >= LOOP_ROUNDS {
+            model.reruns.pause(&path);
+            cmds.push(pause_notice(model, &path, rounds));
+            continue;
+        }
+        // Never kill a run that may be writing the spec, or a file it has just emptied.
+        if is_spec || change.after.is_empty() {
+            kill = false;
+        }
+        asking.push(path);
+    }
+    if config_changed {
+        cmds.push(Cmd::LoadConfig);
+    }
+    let trigger = match asking.as_slice() {
         [] => return cmds,
         [one] => Trigger::Saved(one.clone()),
         many => Trigger::Changes(many.len()),
     };
-    cmds.extend(rerun(model, trigger));
+    if culprit.is_none() {
+        // No run can have made these changes: they are the user's, and auto-rerun resumes.
+        model.reruns.resume();
+        cmds.extend(rerun(model, trigger));
+    } else {
+        cmds.extend(rerun_with(model, trigger, kill, Some(&asking)));
+    }
     cmds
+}
+
+/// The status-bar notice that auto-rerun paused for `path`.
+fn pause_notice(model: &mut Model, path: &std::path::Path, rounds: u32) -> Cmd {
+    let command = &model.config.tests.command;
+    tracing::warn!(path = %path.display(), %command, rounds, "auto-rerun paused: the test command rewrites a file it reads");
+    let shown: String = if command.chars().count() > 40 {
+        command.chars().take(39).chain(['…']).collect()
+    } else {
+        command.clone()
+    };
+    let text = format!(
+        "{} is rewritten by `{shown}` on every run: auto-rerun paused · r runs the tests · a \
+         save resumes",
+        path.display()
+    );
+    model.notify(NoticeKind::Error, text)
 }
 
 impl Model {
@@ -646,20 +728,33 @@ fn on_event(model: &mut Model, event: AppEvent) -> Vec<Cmd> {
                 tracing::debug!(id, "dropping a stale run report");
                 return Vec::new();
             }
+            if !report.cancelled {
+                model.reruns.run_ended();
+            }
             model.results.finish(*report);
             model.rebuild_tests_part();
             let mut cmds: Vec<Cmd> = model.run_record().into_iter().collect();
             if let Some(trigger) = model.results.queued.take() {
-                cmds.push(model.start_run(trigger));
-                return cmds;
+                if model.reruns.queue_is_moot() {
+                    tracing::debug!("the run put back what it changed: no rerun");
+                } else {
+                    cmds.push(model.start_run(trigger));
+                    return cmds;
+                }
             }
             model.reevaluate();
             cmds.extend(model.after_settle());
             return cmds;
         }
-        AppEvent::Watch(WatchEvent::Changed { paths, first, .. }) => {
-            return on_changes(model, paths, Instant::from_std(first));
+        AppEvent::Watch(WatchEvent::Changed {
+            paths,
+            content,
+            first,
+            ..
+        }) => {
+            return on_changes(model, paths, content, Instant::from_std(first));
         }
+        AppEvent::ConfigLoaded(loaded) => return model.on_config_loaded(loaded),
         AppEvent::Watch(WatchEvent::Rescan { reason }) => {
             let mut cmds = vec![
                 model.notify(NoticeKind::Error, reason),
@@ -1155,8 +1250,13 @@ mod tests {
     }
 
     fn changed(paths: &[&str], first: Instant) -> Msg {
+        let unknown = crate::watch::ContentChange {
+            before: crate::watch::Content::Unknown,
+            after: crate::watch::Content::Unknown,
+        };
         Msg::Event(AppEvent::Watch(WatchEvent::Changed {
             paths: paths.iter().map(PathBuf::from).collect(),
+            content: vec![unknown; paths.len()],
             first: first.into_std(),
             last: first.into_std(),
         }))
@@ -1257,6 +1357,249 @@ mod tests {
         let later = ended + std::time::Duration::from_millis(10);
         let cmds = update(&mut m, changed(&["report.xml"], later));
         started_id(&cmds);
+    }
+
+    fn bytes(hash: u64) -> crate::watch::Content {
+        crate::watch::Content::Bytes { len: 8, hash }
+    }
+
+    const EMPTY: crate::watch::Content = crate::watch::Content::Bytes { len: 0, hash: 0 };
+
+    /// A change of `path` from `before` to `after` that began at `first`.
+    fn edit(
+        path: &str,
+        before: crate::watch::Content,
+        after: crate::watch::Content,
+        first: Instant,
+    ) -> Msg {
+        Msg::Event(AppEvent::Watch(WatchEvent::Changed {
+            paths: vec![PathBuf::from(path)],
+            content: vec![crate::watch::ContentChange { before, after }],
+            first: first.into_std(),
+            last: first.into_std(),
+        }))
+    }
+
+    fn run_started(m: &mut Model, id: u64, at: Instant) {
+        update(m, Msg::Event(AppEvent::RunStarted { id, at }));
+    }
+
+    fn cancels(cmds: &[Cmd]) -> bool {
+        cmds.iter().any(|c| matches!(c, Cmd::CancelRun { .. }))
+    }
+
+    #[test]
+    fn a_second_change_to_a_file_during_a_run_is_the_runs_own() {
+        let mut m = model();
+        m.config.tests.on_change = OnChange::Queue;
+        let id = started_id(&m.init());
+        let t = Instant::now();
+        run_started(&mut m, id, t);
+        assert!(update(&mut m, edit("a.py", bytes(1), bytes(2), t)).is_empty());
+        assert_eq!(m.results.queued, Some(Trigger::Saved("a.py".into())));
+        // Written again by the run: no more than the one queued run.
+        update(&mut m, edit("a.py", bytes(2), bytes(3), t));
+        let cmds = update(
+            &mut m,
+            Msg::Event(AppEvent::RunFinished {
+                id,
+                report: report(t, vec![]),
+            }),
+        );
+        started_id(&cmds);
+        assert_eq!(m.results.runs, 2);
+    }
+
+    #[test]
+    fn the_spec_and_emptied_files_never_kill_a_run() {
+        let mut m = model();
+        let id = started_id(&m.init());
+        let t = Instant::now();
+        run_started(&mut m, id, t);
+        // The spec may be half-written: the run finishes first.
+        let cmds = update(&mut m, edit("SPEC.md", bytes(1), bytes(2), t));
+        assert!(!cancels(&cmds), "{cmds:?}");
+        assert_eq!(m.results.queued, Some(Trigger::Saved("SPEC.md".into())));
+        // So may a code file that was just emptied.
+        let cmds = update(&mut m, edit("a.py", bytes(1), EMPTY, t));
+        assert!(!cancels(&cmds), "{cmds:?}");
+        // A code file with new content is a save: the run restarts.
+        let cmds = update(&mut m, edit("b.py", bytes(1), bytes(2), t));
+        assert_eq!(cmds[0], Cmd::CancelRun { id });
+        started_id(&cmds);
+    }
+
+    #[test]
+    fn a_queued_run_is_dropped_when_the_run_put_its_files_back() {
+        let mut m = model();
+        m.config.tests.on_change = OnChange::Queue;
+        let id = started_id(&m.init());
+        let t = Instant::now();
+        run_started(&mut m, id, t);
+        update(&mut m, edit("SPEC.md", bytes(1), EMPTY, t));
+        update(&mut m, edit("SPEC.md", EMPTY, bytes(1), t));
+        let cmds = update(
+            &mut m,
+            Msg::Event(AppEvent::RunFinished {
+                id,
+                report: report(t, vec![]),
+            }),
+        );
+        assert!(!cmds.iter().any(|c| matches!(c, Cmd::StartRun { .. })));
+        assert!(m.results.running.is_none() && m.results.queued.is_none());
+    }
+
+    #[test]
+    fn a_file_rewritten_by_three_runs_in_a_row_pauses_auto_rerun_until_a_save() {
+        let mut m = model();
+        m.config.tests.command = "gen > stamp.py && python3 -m unittest".into();
+        let mut id = started_id(&m.init());
+        let ms = std::time::Duration::from_millis;
+        let mut t = Instant::now();
+        for round in 1..=3 {
+            run_started(&mut m, id, t);
+            let cmds = update(
+                &mut m,
+                edit("stamp.py", bytes(round), bytes(round + 1), t + ms(30)),
+            );
+            if round < 3 {
+                assert_eq!(cmds[0], Cmd::CancelRun { id }, "round {round}");
+                id = started_id(&cmds);
+            } else {
+                assert!(
+                    !cancels(&cmds),
+                    "the third round is left to finish: {cmds:?}"
+                );
+                assert!(!cmds.iter().any(|c| matches!(c, Cmd::StartRun { .. })));
+            }
+            t += ms(40);
+        }
+        assert!(m.reruns.is_paused(std::path::Path::new("stamp.py")));
+        let notice = m.notice.as_ref().unwrap();
+        assert_eq!(notice.kind, NoticeKind::Error);
+        assert_eq!(
+            notice.text,
+            "stamp.py is rewritten by `gen > stamp.py && python3 -m unittest` on every run: \
+             auto-rerun paused · r runs the tests · a save resumes"
+        );
+        let ended = t + ms(100);
+        update(
+            &mut m,
+            Msg::Event(AppEvent::RunFinished {
+                id,
+                report: report(ended, vec![]),
+            }),
+        );
+        // `r` runs; the run's rewrite stays ignored.
+        let id = started_id(&ch(&mut m, 'r'));
+        run_started(&mut m, id, ended);
+        assert!(update(&mut m, edit("stamp.py", bytes(8), bytes(9), ended + ms(30))).is_empty());
+        let ended = ended + ms(100);
+        update(
+            &mut m,
+            Msg::Event(AppEvent::RunFinished {
+                id,
+                report: report(ended, vec![]),
+            }),
+        );
+        assert_eq!(m.results.runs, 4);
+        // A change after the run ended is the user's: auto-rerun resumes.
+        let cmds = update(
+            &mut m,
+            edit("other.py", bytes(1), bytes(2), ended + ms(500)),
+        );
+        started_id(&cmds);
+        assert!(m.reruns.paused.is_empty());
+    }
+
+    #[test]
+    fn saves_at_different_moments_of_each_run_are_not_a_loop() {
+        let mut m = model();
+        let mut id = started_id(&m.init());
+        let ms = std::time::Duration::from_millis;
+        let mut t = Instant::now();
+        for offset in [500, 4000, 1500, 6000] {
+            run_started(&mut m, id, t);
+            let cmds = update(
+                &mut m,
+                edit("a.py", bytes(offset), bytes(offset + 1), t + ms(offset)),
+            );
+            assert_eq!(cmds[0], Cmd::CancelRun { id });
+            id = started_id(&cmds);
+            t += ms(offset + 10);
+        }
+        assert!(m.reruns.paused.is_empty());
+    }
+
+    #[test]
+    fn a_config_change_reloads_it_unless_it_was_just_emptied() {
+        let mut m = model();
+        let id = started_id(&m.init());
+        let t = Instant::now();
+        run_started(&mut m, id, t);
+        let cmds = update(&mut m, edit("specbench.toml", bytes(1), bytes(2), t));
+        assert_eq!(cmds, vec![Cmd::LoadConfig], "no run until it is read");
+        assert!(update(&mut m, edit("specbench.toml", bytes(2), EMPTY, t)).is_empty());
+        // The user's config, outside the workspace.
+        m.config_files
+            .push(PathBuf::from("/home/u/.config/specbench/config.toml"));
+        let user = "/home/u/.config/specbench/config.toml";
+        let cmds = update(&mut m, edit(user, bytes(1), bytes(2), t));
+        assert_eq!(cmds, vec![Cmd::LoadConfig]);
+    }
+
+    #[test]
+    fn a_reloaded_config_applies_now_what_it_can_and_reruns_behind_the_run() {
+        let mut m = model();
+        started_id(&m.init());
+        let mut new = m.config.clone();
+        new.tests.command = "make test".into();
+        new.code.include = vec!["**/*.rs".into()];
+        new.loop_.fix_rounds = 7;
+        new.model.model = "other-model".into();
+        let cmds = update(
+            &mut m,
+            Msg::Event(AppEvent::ConfigLoaded(Ok(Box::new(new)))),
+        );
+        assert_eq!(m.config.tests.command, "make test");
+        assert_eq!(m.config.loop_.fix_rounds, 7);
+        assert_eq!(
+            m.config.model.model, "gpt-4.1-mini",
+            "[model] waits for a restart"
+        );
+        assert!(m.code_globs.is_match("src/lib.rs") && !m.code_globs.is_match("a.py"));
+        assert!(cmds.contains(&Cmd::UseConfig {
+            tests: Box::new(m.config.tests.clone()),
+            code: Box::new(m.config.code.clone()),
+        }));
+        assert!(cmds.contains(&Cmd::ScanCode) && cmds.contains(&Cmd::LoadCodeContext));
+        assert!(!cancels(&cmds), "a config change never kills a run");
+        assert_eq!(m.results.queued, Some(Trigger::Config));
+        assert_eq!(
+            m.notice.as_ref().unwrap().text,
+            "Config reloaded: [tests], [code], [loop] in force · [model] from the next start"
+        );
+    }
+
+    #[test]
+    fn a_bad_config_keeps_the_settings_in_force_and_says_where() {
+        let mut m = model();
+        let before = m.config.clone();
+        let why = "specbench.toml:3:1: `tests.timeout_secs`: must be at least 1".to_string();
+        let cmds = update(&mut m, Msg::Event(AppEvent::ConfigLoaded(Err(why))));
+        assert_eq!(m.config, before);
+        assert!(
+            !cmds
+                .iter()
+                .any(|c| matches!(c, Cmd::StartRun { .. } | Cmd::UseConfig { .. }))
+        );
+        let notice = m.notice.as_ref().unwrap();
+        assert_eq!(notice.kind, NoticeKind::Error);
+        assert_eq!(
+            notice.text,
+            "specbench.toml:3:1: `tests.timeout_secs`: must be at least 1 · config not \
+             reloaded, the settings in force stay"
+        );
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub fn list_height(body_height: u16) -> u16 {
 pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
     let theme = &model.theme;
     let results = &model.results;
-    let note = match (&results.running, &results.last) {
+    let mut note = match (&results.running, &results.last) {
         (Some(run), _) => Line::styled(
             format!(
                 " #{} running {} ",
@@ -48,6 +48,12 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
         ),
         (None, None) => Line::styled(" no run yet ", theme.style(scope::TEXT_DIM)),
     };
+    if !model.reruns.paused.is_empty() {
+        note.push_span(Span::styled(
+            "· auto-rerun paused ",
+            theme.style(scope::RESULTS_FAIL),
+        ));
+    }
     frame.render_widget(pane_block(Pane::Results, focused, Some(note), theme), rect);
     let Some(body) = model.body_area(Pane::Results) else {
         return;
@@ -63,6 +69,26 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
     } else {
         draw_idle(frame, model, body);
     }
+}
+
+/// Why auto-rerun is paused and how it resumes, while it is.
+fn paused_line(model: &Model) -> Option<Line<'static>> {
+    let paused = &model.reruns.paused;
+    if paused.is_empty() {
+        return None;
+    }
+    let files: Vec<String> = paused.iter().map(|p| p.display().to_string()).collect();
+    let theme = &model.theme;
+    Some(Line::from(vec![
+        Span::styled("⏸ auto-rerun paused", theme.style(scope::RESULTS_FAIL)),
+        Span::styled(
+            format!(
+                ": each run rewrites {} · r runs · a save resumes",
+                files.join(", ")
+            ),
+            theme.style(scope::TEXT_DIM),
+        ),
+    ]))
 }
 
 fn elapsed(model: &Model, run: &LiveRun) -> Option<Duration> {
@@ -137,7 +163,7 @@ fn draw_running(frame: &mut Frame, model: &Model, run: &LiveRun, body: Rect) {
         theme.style(scope::TEXT_DIM),
     ));
     head.extend(counts_spans(run.progress.counts, theme));
-    let mut lines = vec![Line::from(head), Line::raw("")];
+    let mut lines = vec![Line::from(head), paused_line(model).unwrap_or_default()];
     let room = list_height(body.height) as usize;
     let tail = &run.progress.tail;
     lines.extend(
@@ -264,8 +290,12 @@ fn status_icon(status: TestStatus, theme: &Theme) -> Span<'static> {
 fn draw_finished(frame: &mut Frame, model: &Model, last: &FinishedRun, rect: Rect, body: Rect) {
     let theme = &model.theme;
     let results = &model.results;
-    let mut head = history(&results.history, theme);
-    if !last.prefix().is_empty() {
+    // While auto-rerun is paused, that is worth more than the history.
+    let paused = paused_line(model);
+    let mut head = paused
+        .clone()
+        .unwrap_or_else(|| history(&results.history, theme));
+    if paused.is_none() && !last.prefix().is_empty() {
         head.push_span(Span::styled(
             format!("   in {}", last.prefix()),
             theme.style(scope::TEXT_DIM),
