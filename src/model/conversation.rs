@@ -297,10 +297,7 @@ impl ConversationPane {
     pub fn history(&self) -> Vec<ChatMessage> {
         self.history_messages()
             .into_iter()
-            .map(|m| ChatMessage {
-                role: m.role,
-                content: m.text.clone(),
-            })
+            .map(|m| ChatMessage::new(m.role, m.text.clone()))
             .collect()
     }
 
@@ -943,7 +940,9 @@ impl Model {
                 }
             }
             ReplyEvent::Usage(usage) => turn.usage = turn.usage.merge(usage),
-            ReplyEvent::Stop(_) => {}
+            // No request offers tools yet: the loop that runs them comes with issue 16's
+            // second part.
+            ReplyEvent::Stop(_) | ReplyEvent::ToolCall(_) | ReplyEvent::ToolCallCut(_) => {}
         }
     }
 
