@@ -57,7 +57,7 @@ fn message(m: &ChatMessage) -> Vec<Value> {
         .tool_calls
         .iter()
         .map(|call| {
-            let arguments = Value::Object(tools::arguments_object(&call.arguments)).to_string();
+            let arguments = tools::arguments_text(&call.arguments);
             json!({
                 "id": tools::wire_id(&call.id),
                 "type": "function",
@@ -464,7 +464,7 @@ mod tests {
                 {"role": "system", "content": "S"},
                 {"role": "user", "content": "Why?"},
                 {"role": "assistant", "content": "Looking.", "tool_calls": [
-                    {"id": "call_1", "type": "function", "function": {"name": "read_file", "arguments": "{\"path\":\"a.py\"}"}},
+                    {"id": "call_1", "type": "function", "function": {"name": "read_file", "arguments": "{\"path\": \"a.py\"}"}},
                     {"id": "call_2", "type": "function", "function": {"name": "read_file", "arguments": "{}"}},
                 ]},
                 {"role": "tool", "tool_call_id": "call_1", "content": "1: x = 1"},

@@ -53,6 +53,15 @@ pub fn arguments_object(arguments: &str) -> serde_json::Map<String, Value> {
     }
 }
 
+/// A call's arguments as JSON text for the wire: as they arrived when they are a JSON object
+/// (the model's own words, which keeps a provider's prompt cache warm), else `{}`.
+pub fn arguments_text(arguments: &str) -> String {
+    match serde_json::from_str::<Value>(arguments) {
+        Ok(Value::Object(_)) => arguments.trim().to_string(),
+        _ => "{}".to_string(),
+    }
+}
+
 /// An id as the wire formats accept it: ASCII letters, digits, `_` and `-` (Anthropic's rule),
 /// at most 64 characters; anything else becomes `_`.
 pub fn wire_id(id: &str) -> String {
