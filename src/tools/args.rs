@@ -7,7 +7,7 @@ use crate::llm::ToolCall;
 
 /// A call with its arguments read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Tool {
+pub enum ToolRequest {
     ReadFile {
         path: String,
         start: Option<usize>,
@@ -22,9 +22,9 @@ pub enum Tool {
     },
 }
 
-impl Tool {
+impl ToolRequest {
     /// Reads `call`, or says what is wrong with it.
-    pub fn parse(call: &ToolCall) -> Result<Tool, String> {
+    pub fn parse(call: &ToolCall) -> Result<ToolRequest, String> {
         let name = call.name.as_str();
         if !super::NAMES.contains(&name) {
             return Err(format!(
@@ -35,15 +35,15 @@ impl Tool {
         }
         let args = object(name, &call.arguments)?;
         Ok(match name {
-            "read_file" => Tool::ReadFile {
+            "read_file" => ToolRequest::ReadFile {
                 path: required(name, &args, "path")?,
                 start: line(name, &args, "start_line")?,
                 end: line(name, &args, "end_line")?,
             },
-            "list_files" => Tool::ListFiles {
+            "list_files" => ToolRequest::ListFiles {
                 glob: optional(name, &args, "glob")?,
             },
-            _ => Tool::Search {
+            _ => ToolRequest::Search {
                 pattern: required(name, &args, "pattern")?,
                 glob: optional(name, &args, "glob")?,
             },
@@ -54,7 +54,7 @@ impl Tool {
     pub fn label(&self) -> String {
         let short = |s: &str| super::one_line(s, 60);
         match self {
-            Tool::ReadFile { path, start, end } => {
+            ToolRequest::ReadFile { path, start, end } => {
                 let range = match (start, end) {
                     (None, None) => String::new(),
                     (Some(s), None) => format!(" {s}-"),
@@ -63,9 +63,9 @@ impl Tool {
                 };
                 format!("read {}{range}", short(path))
             }
-            Tool::ListFiles { glob: None } => "list files".into(),
-            Tool::ListFiles { glob: Some(g) } => format!("list {}", short(g)),
-            Tool::Search { pattern, glob } => {
+            ToolRequest::ListFiles { glob: None } => "list files".into(),
+            ToolRequest::ListFiles { glob: Some(g) } => format!("list {}", short(g)),
+            ToolRequest::Search { pattern, glob } => {
                 let mut out = format!("search \"{}\"", short(pattern));
                 if let Some(g) = glob {
                     out.push_str(&format!(" in {}", short(g)));

@@ -20,7 +20,7 @@ const BINARY_SNIFF_BYTES: usize = 8 * 1024;
 
 /// Why a file is not read, in words for the model (the caller names the path).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Skip {
+pub enum Unread {
     /// Refused by the confinement or gitignore.
     Refused(String),
     /// Binary or not UTF-8.
@@ -33,18 +33,18 @@ pub enum Skip {
     Unreadable(String),
 }
 
-impl Skip {
+impl Unread {
     /// The reason in words.
     pub fn words(&self) -> String {
         match self {
-            Skip::Refused(why) => why.clone(),
-            Skip::Binary => "a binary (or non-UTF-8) file; only text files are read".into(),
-            Skip::TooLarge(bytes) => format!(
+            Unread::Refused(why) => why.clone(),
+            Unread::Binary => "a binary (or non-UTF-8) file; only text files are read".into(),
+            Unread::TooLarge(bytes) => format!(
                 "{bytes} bytes, over the {MAX_FILE_BYTES}-byte limit for reading; search it \
                  instead"
             ),
-            Skip::Missing => "no such file (list_files shows what there is)".into(),
-            Skip::Unreadable(e) => format!("cannot be read: {e}"),
+            Unread::Missing => "no such file (list_files shows what there is)".into(),
+            Unread::Unreadable(e) => format!("cannot be read: {e}"),
         }
     }
 }
@@ -68,15 +68,15 @@ fn refusal_words(refusal: &Refusal) -> String {
 
 /// The text of the file `path` names (as the model wrote it), with its normalized relative
 /// path; or why it is not read.
-pub fn read_text(root: &Path, path: &str) -> Result<(PathBuf, String), Skip> {
-    let place = safety::locate(root, path).map_err(|r| Skip::Refused(refusal_words(&r)))?;
+pub fn read_text(root: &Path, path: &str) -> Result<(PathBuf, String), Unread> {
+    let place = safety::locate(root, path).map_err(|r| Unread::Refused(refusal_words(&r)))?;
     let real = place
         .abs
         .strip_prefix(root)
         .unwrap_or(&place.rel)
         .to_path_buf();
     if ignored(root, &place.rel) || ignored(root, &real) {
-        return Err(Skip::Refused(
+        return Err(Unread::Refused(
             "ignored by the workspace's .gitignore (or .ignore); the tools read only files \
              git would track"
                 .into(),
@@ -87,43 +87,43 @@ pub fn read_text(root: &Path, path: &str) -> Result<(PathBuf, String), Skip> {
 }
 
 /// The text of the regular file at `abs` (no symlink at the end, no blocking open).
-pub fn open_text(abs: &Path) -> Result<String, Skip> {
+pub fn open_text(abs: &Path) -> Result<String, Unread> {
     let file = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
         .open(abs)
         .map_err(|e| match e.kind() {
-            io::ErrorKind::NotFound => Skip::Missing,
+            io::ErrorKind::NotFound => Unread::Missing,
             _ if e.raw_os_error() == Some(libc::ELOOP) => {
-                Skip::Refused(refusal_words(&Refusal::NotAFile))
+                Unread::Refused(refusal_words(&Refusal::NotAFile))
             }
-            _ => Skip::Unreadable(e.to_string()),
+            _ => Unread::Unreadable(e.to_string()),
         })?;
     let meta = file
         .metadata()
-        .map_err(|e| Skip::Unreadable(e.to_string()))?;
+        .map_err(|e| Unread::Unreadable(e.to_string()))?;
     if !meta.is_file() {
-        return Err(Skip::Refused(refusal_words(&Refusal::NotAFile)));
+        return Err(Unread::Refused(refusal_words(&Refusal::NotAFile)));
     }
     if meta.len() > MAX_FILE_BYTES {
-        return Err(Skip::TooLarge(meta.len()));
+        return Err(Unread::TooLarge(meta.len()));
     }
     read_capped(file)
 }
 
 /// At most [`MAX_FILE_BYTES`] of `file`, as text.
-fn read_capped(file: File) -> Result<String, Skip> {
+fn read_capped(file: File) -> Result<String, Unread> {
     let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| Skip::Unreadable(e.to_string()))?;
+        .map_err(|e| Unread::Unreadable(e.to_string()))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(Skip::TooLarge(bytes.len() as u64));
+        return Err(Unread::TooLarge(bytes.len() as u64));
     }
     if bytes[..bytes.len().min(BINARY_SNIFF_BYTES)].contains(&0) {
-        return Err(Skip::Binary);
+        return Err(Unread::Binary);
     }
-    String::from_utf8(bytes).map_err(|_| Skip::Binary)
+    String::from_utf8(bytes).map_err(|_| Unread::Binary)
 }
 
 /// Whether `.gitignore`/`.ignore` files from `rel`'s folder up to `root`, or
@@ -195,30 +195,30 @@ pub fn walk(root: &Path) -> (Vec<PathBuf>, bool) {
 
 /// Which paths a `glob` argument keeps: a glob matched against relative paths (`*` crosses
 /// folders), or, without wildcards, that path and everything under it (`src` is `src/**`).
-pub struct Filter {
+pub struct PathFilter {
     glob: Option<globset::GlobMatcher>,
     prefix: Option<PathBuf>,
 }
 
-impl Filter {
+impl PathFilter {
     /// The filter `pattern` asks for; `None` keeps everything.
-    pub fn new(pattern: Option<&str>) -> Result<Filter, String> {
+    pub fn new(pattern: Option<&str>) -> Result<PathFilter, String> {
         let Some(pattern) = pattern.map(str::trim) else {
-            return Ok(Filter {
+            return Ok(PathFilter {
                 glob: None,
                 prefix: None,
             });
         };
         if !pattern.contains(['*', '?', '[', '{']) {
             let prefix = pattern.trim_start_matches("./").trim_end_matches('/');
-            return Ok(Filter {
+            return Ok(PathFilter {
                 glob: None,
                 prefix: Some(PathBuf::from(prefix)),
             });
         }
         let glob = globset::Glob::new(pattern.trim_start_matches("./"))
             .map_err(|e| format!("`{}` is not a glob: {e}", super::one_line(pattern, 60)))?;
-        Ok(Filter {
+        Ok(PathFilter {
             glob: Some(glob.compile_matcher()),
             prefix: None,
         })

@@ -2,12 +2,12 @@
 
 use std::path::Path;
 
-use super::files::{self, Filter};
+use super::files::{self, PathFilter};
 use super::{MAX_LISTED, MAX_RESULT_BYTES, MAX_WALKED};
 
 /// The files `glob` keeps, one per line under a count, with a note when cut.
 pub fn list(root: &Path, glob: Option<&str>) -> Result<String, String> {
-    let filter = Filter::new(glob)?;
+    let filter = PathFilter::new(glob)?;
     let (all, stopped) = files::walk(root);
     let kept: Vec<_> = all.iter().filter(|rel| filter.keeps(rel)).collect();
     let what = match glob {

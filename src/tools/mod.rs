@@ -18,7 +18,7 @@ use serde_json::json;
 use crate::llm::{ToolCall, ToolDef, ToolResult};
 use crate::secrets::Secrets;
 
-pub use args::Tool;
+pub use args::ToolRequest;
 pub use files::MAX_FILE_BYTES;
 
 /// The most bytes of one result the model gets back.
@@ -91,7 +91,7 @@ pub fn definitions() -> Vec<ToolDef> {
 
 /// What running a call gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
+pub struct ToolOutcome {
     /// What goes back to the model.
     pub result: ToolResult,
     /// The file `read_file` read (relative to the workspace), to keep in the context set.
@@ -100,12 +100,12 @@ pub struct Outcome {
 
 /// Runs `call` against the workspace at `root`, redacting `secrets` from the result. Never
 /// fails: a refusal or a bad argument is an error result saying why.
-pub fn run(root: &Path, call: &ToolCall, secrets: &Secrets) -> Outcome {
+pub fn run(root: &Path, call: &ToolCall, secrets: &Secrets) -> ToolOutcome {
     let (content, is_error, read) = match execute(root, call) {
         Ok((text, read)) => (text, false, read),
         Err(why) => (format!("error: {why}"), true, None),
     };
-    Outcome {
+    ToolOutcome {
         result: ToolResult {
             call_id: call.id.clone(),
             content: crate::session::export::redact(&content, secrets),
@@ -117,14 +117,14 @@ pub fn run(root: &Path, call: &ToolCall, secrets: &Secrets) -> Outcome {
 
 /// The call's text, and the file read; or why not.
 fn execute(root: &Path, call: &ToolCall) -> Result<(String, Option<PathBuf>), String> {
-    let tool = Tool::parse(call)?;
+    let tool = ToolRequest::parse(call)?;
     let root = root
         .canonicalize()
         .map_err(|e| format!("the workspace {} cannot be read: {e}", root.display()))?;
     match tool {
-        Tool::ReadFile { path, start, end } => read::read(&root, &path, start, end),
-        Tool::ListFiles { glob } => list::list(&root, glob.as_deref()).map(|t| (t, None)),
-        Tool::Search { pattern, glob } => {
+        ToolRequest::ReadFile { path, start, end } => read::read(&root, &path, start, end),
+        ToolRequest::ListFiles { glob } => list::list(&root, glob.as_deref()).map(|t| (t, None)),
+        ToolRequest::Search { pattern, glob } => {
             search::search(&root, &pattern, glob.as_deref()).map(|t| (t, None))
         }
     }
@@ -134,7 +134,7 @@ fn execute(root: &Path, call: &ToolCall) -> Result<(String, Option<PathBuf>), St
 /// `list src/**/*.py`, `search "def allow" *.py`; a call whose arguments cannot be read says
 /// so.
 pub fn label(call: &ToolCall) -> String {
-    match Tool::parse(call) {
+    match ToolRequest::parse(call) {
         Ok(tool) => tool.label(),
         Err(_) if NAMES.contains(&call.name.as_str()) => format!("{} (bad arguments)", call.name),
         Err(_) => format!("{} (no such tool)", one_line(&call.name, 40)),

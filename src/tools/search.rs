@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::files::{self, Filter, Skip};
+use super::files::{self, PathFilter, Unread};
 use super::read::clip;
 use super::{MAX_HITS, MAX_RESULT_BYTES, MAX_WALKED};
 
@@ -23,7 +23,7 @@ pub fn search(root: &Path, pattern: &str, glob: Option<&str>) -> Result<String, 
                 super::one_line(pattern, 60)
             )
         })?;
-    let filter = Filter::new(glob)?;
+    let filter = PathFilter::new(glob)?;
     let (all, stopped) = files::walk(root);
     let mut body = String::new();
     let mut hits = 0;
@@ -33,7 +33,7 @@ pub fn search(root: &Path, pattern: &str, glob: Option<&str>) -> Result<String, 
     'files: for rel in all.iter().filter(|rel| filter.keeps(rel)) {
         let text = match files::open_text(&root.join(rel)) {
             Ok(text) => text,
-            Err(Skip::Missing) => continue,
+            Err(Unread::Missing) => continue,
             Err(_) => {
                 skipped += 1;
                 continue;
