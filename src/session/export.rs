@@ -497,12 +497,14 @@ mod tests {
                 id: "c1".into(),
                 content: format!("a.py: lines 1-1 of 1\n1  KEY = \"{key}\"\n"),
                 is_error: false,
+                read: Some("a.py".into()),
             },
             Record::ToolResult {
                 turn: 1,
                 id: "c2".into(),
                 content: "error: /etc/passwd: an absolute path".into(),
                 is_error: true,
+                read: None,
             },
             Record::Continue {
                 turn: 2,

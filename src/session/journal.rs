@@ -76,13 +76,16 @@ pub enum Record {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         cut: bool,
     },
-    /// The result of the call `id` of the reply to `turn`, as sent back to the model.
+    /// The result of the call `id` of the reply to `turn`, as sent back to the model, and the
+    /// file it read (which joins the context set).
     ToolResult {
         turn: u64,
         id: String,
         content: String,
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         is_error: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        read: Option<String>,
     },
     /// The tool results of the reply to `after` were sent: the reply to `turn` continues it,
     /// the `round`th such request of the user's turn.
@@ -371,6 +374,7 @@ mod tests {
                 id: "call_1".into(),
                 content: "a.py: lines 1-1 of 1\n1  x = 1\n".into(),
                 is_error: false,
+                read: Some("a.py".into()),
             },
             Record::Continue {
                 turn: 4,

@@ -88,6 +88,8 @@ pub struct Restored {
     pub skipped: Vec<(usize, String)>,
     /// An apply that began and never ended (specbench stopped midway): its label and files.
     pub unfinished_apply: Option<(String, Vec<String>)>,
+    /// The files the model read with its tools, first read first.
+    pub read: Vec<String>,
 }
 
 impl Restored {
@@ -235,7 +237,13 @@ pub fn fold(id: &str, read: &ReadJournal) -> Restored {
                 id,
                 content,
                 is_error,
+                read,
             } => {
+                if let Some(file) = read
+                    && !out.read.contains(file)
+                {
+                    out.read.push(file.clone());
+                }
                 let call = reply_of(&mut out.messages, *turn)
                     .and_then(|m| m.tools.iter_mut().find(|c| c.call.id == *id));
                 if let Some(call) = call {
@@ -441,12 +449,14 @@ mod tests {
                 id: "c1".into(),
                 content: "1  x = 1".into(),
                 is_error: false,
+                read: Some("a.py".into()),
             },
             Record::ToolResult {
                 turn: 1,
                 id: "c2".into(),
                 content: "error: b.py: no such file".into(),
                 is_error: true,
+                read: None,
             },
             Record::Continue {
                 turn: 2,
@@ -487,6 +497,7 @@ mod tests {
             "a cut call is something that arrived"
         );
         assert_eq!(r.status(), "interrupted");
+        assert_eq!(r.read, ["a.py"]);
     }
 
     #[test]
