@@ -8,6 +8,7 @@
 mod args;
 mod files;
 mod list;
+pub mod mentions;
 mod read;
 mod search;
 
