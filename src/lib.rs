@@ -14,6 +14,7 @@ pub mod init;
 pub mod llm;
 pub mod logging;
 pub mod model;
+pub mod render;
 pub mod runner;
 pub mod secrets;
 pub mod session;

@@ -9,11 +9,15 @@ use tokio::time::Instant;
 use super::{Cmd, Model, NoticeKind};
 use crate::code::highlight::Highlighter;
 use crate::llm::client::{LlmError, ReplyEvent};
-use crate::llm::context::{ContextUse, Mismatch, SegmentKind, Segments, Thresholds, scale};
+use crate::llm::context::{
+    ContextUse, Mismatch, SegmentKind, Segments, Thresholds, fmt_tokens, scale,
+};
 use crate::llm::request::{self, Part};
 use crate::llm::tokens::{self, Encoding};
 use crate::llm::window::Source;
 use crate::llm::{ChatMessage, Role, Usage};
+use crate::render::stream::MarkdownStream;
+use crate::render::wrap::wrap_line;
 use crate::session::PromptKind;
 use crate::session::journal::Record;
 use crate::theme::{Theme, scope};
@@ -82,9 +86,9 @@ pub struct Message {
     /// How many lines the message takes at the width and revision it was sized for.
     height: usize,
     rendered: Option<(u16, u64)>,
-    /// While streaming: the body lines of the finished blocks at the start of the text, kept
-    /// so each chunk re-renders only the block still growing.
-    settled: Option<Settled>,
+    /// While streaming: the finished blocks, kept so each chunk re-renders only the block
+    /// still growing.
+    stream: MarkdownStream,
     /// Bumped on every change to the text or status.
     revision: u64,
 }
@@ -104,7 +108,7 @@ impl Message {
             full: false,
             height: 0,
             rendered: None,
-            settled: None,
+            stream: MarkdownStream::default(),
             revision: 0,
         }
     }
@@ -438,87 +442,11 @@ impl ConversationPane {
     }
 }
 
-/// The finished blocks of a streaming reply, rendered.
-#[derive(Debug, Clone)]
-struct Settled {
-    /// The bytes of text they cover (the start of a top-level block follows).
-    len: usize,
-    width: u16,
-    lines: Vec<Line<'static>>,
-}
-
-/// Where the finished blocks of `text` end: the start of the last line that opens a top-level
-/// block (no indent) after a blank line, outside any code fence, searching from `from`. The
-/// text before it renders the same on its own; what follows is the block still growing.
-pub fn settled_end(text: &str, from: usize) -> usize {
-    let mut end = from;
-    let mut fence: Option<&str> = None;
-    let mut blank_before = false;
-    let mut at = from;
-    for line in text[from..].split_inclusive('\n') {
-        let start = at;
-        at += line.len();
-        if !line.ends_with('\n') {
-            break; // the unfinished last line
-        }
-        let trimmed = line.trim_start();
-        let marker = ["```", "~~~"].into_iter().find(|m| trimmed.starts_with(m));
-        match (fence, marker) {
-            (None, Some(m)) => {
-                if blank_before && !line.starts_with([' ', '\t']) {
-                    end = start;
-                }
-                fence = Some(m);
-            }
-            (Some(open), Some(m)) if open == m && trimmed.trim_end() == m => fence = None,
-            (None, None)
-                if blank_before && !line.trim().is_empty() && !line.starts_with([' ', '\t']) =>
-            {
-                end = start;
-            }
-            _ => {}
-        }
-        blank_before = fence.is_none() && line.trim().is_empty();
-    }
-    end
-}
-
-/// A reply's body: while it streams, the settled blocks are rendered once (extended as more
-/// settle) and only the growing block is rendered again.
+/// A reply's body: while it streams, the finished blocks are rendered once (extended as more
+/// finish) and only the growing block is rendered again.
 fn render_body(m: &mut Message, width: u16, theme: &Theme, hl: &Highlighter) -> Vec<Line<'static>> {
-    // Sizing off screen: plain, and the settled blocks (highlighted) stay as they are.
-    if hl.is_plain() {
-        return crate::ui::markdown::render(&m.text, width, theme, hl);
-    }
-    if m.status != MessageStatus::Streaming {
-        m.settled = None;
-        return crate::ui::markdown::render(&m.text, width, theme, hl);
-    }
-    let mut settled = match m.settled.take() {
-        Some(s) if s.width == width && s.len <= m.text.len() => s,
-        _ => Settled {
-            len: 0,
-            width,
-            lines: Vec::new(),
-        },
-    };
-    let end = settled_end(&m.text, settled.len);
-    if end > settled.len {
-        let more = crate::ui::markdown::render(&m.text[settled.len..end], width, theme, hl);
-        if !settled.lines.is_empty() && !more.is_empty() {
-            settled.lines.push(Line::default());
-        }
-        settled.lines.extend(more);
-        settled.len = end;
-    }
-    let mut lines = settled.lines.clone();
-    let tail = crate::ui::markdown::render(&m.text[settled.len..], width, theme, hl);
-    if !lines.is_empty() && !tail.is_empty() {
-        lines.push(Line::default());
-    }
-    lines.extend(tail);
-    m.settled = Some(settled);
-    lines
+    let streaming = m.status == MessageStatus::Streaming;
+    m.stream.render(&m.text, streaming, width, theme, hl)
 }
 
 /// One message as lines: a header, the body, a blank separator.
@@ -557,10 +485,7 @@ fn render_message(
             header.push(Span::styled(" · streaming", meta));
         }
         MessageStatus::Streaming => header.push(Span::styled(
-            format!(
-                " · streaming · {approx}{} tokens",
-                crate::ui::gauge::fmt_tokens(m.tokens)
-            ),
+            format!(" · streaming · {approx}{} tokens", fmt_tokens(m.tokens)),
             meta,
         )),
         MessageStatus::Interrupted(why) => header.push(Span::styled(
@@ -578,10 +503,7 @@ fn render_message(
             ));
         }
         MessageStatus::Complete if m.tokens > 0 => header.push(Span::styled(
-            format!(
-                " · {approx}{} tokens",
-                crate::ui::gauge::fmt_tokens(m.tokens)
-            ),
+            format!(" · {approx}{} tokens", fmt_tokens(m.tokens)),
             meta,
         )),
         MessageStatus::Complete => {}
@@ -592,7 +514,7 @@ fn render_message(
             let style = theme.style(scope::TEXT);
             for line in m.text.lines() {
                 let line = Line::styled(line.to_string(), style);
-                lines.extend(crate::ui::wrap::wrap_line(&line, width as usize));
+                lines.extend(wrap_line(&line, width as usize));
             }
         }
         Role::Assistant => {
@@ -604,14 +526,14 @@ fn render_message(
     }
     if let MessageStatus::Failed(error) = &m.status {
         let line = Line::styled(error.clone(), theme.style(scope::CONVERSATION_ERROR));
-        lines.extend(crate::ui::wrap::wrap_line(&line, width as usize));
+        lines.extend(wrap_line(&line, width as usize));
     }
     if let MessageStatus::Damaged(why) = &m.status {
         let line = Line::styled(
             format!("⚠ Damaged: {why}"),
             theme.style(scope::CONVERSATION_INTERRUPTED),
         );
-        lines.extend(crate::ui::wrap::wrap_line(&line, width as usize));
+        lines.extend(wrap_line(&line, width as usize));
     }
     lines.push(Line::default());
     lines
@@ -1225,49 +1147,6 @@ mod tests {
         assert_eq!(m.draft(), "", "the key is not typed into the composer");
         end(&mut m, turn, Ok(()));
         assert!(update(&mut m, ctrl_n).is_empty());
-    }
-
-    #[test]
-    fn settled_blocks_end_before_a_top_level_block_outside_fences() {
-        let text = "Intro.\n\n- a\n\n  more of a\n\n```py\nx\n\ny\n```\n\nNext par";
-        let end = settled_end(text, 0);
-        assert_eq!(&text[end..], "```py\nx\n\ny\n```\n\nNext par");
-        let done = "Intro.\n\n```py\nx\n```\n\nNext\n";
-        assert_eq!(&done[settled_end(done, 0)..], "Next\n");
-        assert_eq!(settled_end("no blank line yet", 0), 0);
-    }
-
-    /// Streams each demo reply chunk by chunk: at every chunk the pane shows exactly what
-    /// rendering the whole text so far would show.
-    #[test]
-    fn streaming_renders_the_same_as_rendering_it_all() {
-        let cassette = crate::llm::cassette::Cassette::parse(
-            std::path::Path::new("demo.cassette.jsonl"),
-            include_str!("../../assets/demo/demo.cassette.jsonl"),
-        )
-        .unwrap();
-        let theme = crate::theme::ThemeSource::default()
-            .load("default")
-            .unwrap();
-        let hl = Highlighter::new(theme.syntax());
-        for entry in &cassette.entries {
-            for width in [60, 97] {
-                let mut m = Message::new(Role::Assistant, String::new(), MessageStatus::Streaming);
-                for timed in &entry.events {
-                    let ReplyEvent::Delta(text) = &timed.event else {
-                        continue;
-                    };
-                    m.text.push_str(text);
-                    let streamed = render_body(&mut m, width, &theme, &hl);
-                    let whole = crate::ui::markdown::render(&m.text, width, &theme, &hl);
-                    assert_eq!(streamed, whole, "width {width} after {:?}", m.text);
-                }
-                assert!(
-                    m.settled.as_ref().is_some_and(|s| s.len > 0),
-                    "blocks settled"
-                );
-            }
-        }
     }
 
     #[test]

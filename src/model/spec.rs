@@ -7,13 +7,14 @@ use std::sync::Arc;
 use ratatui::text::Line;
 
 use super::{Cmd, Loaded, Model, NoticeKind, Pane};
+use crate::render::spec_lines::{ShownSpec, SpecSource, source_lines};
+use crate::render::wrap::WrapCache;
 use crate::runner::result::TestStatus;
 use crate::spec::diff::{SpecDiff, diff};
 use crate::spec::eval::{Evaluation, Status, Tests, evaluate};
 use crate::spec::pin::{Pin, Pinned, PinsFound};
 use crate::spec::scan::{FileOutcome, Plan, ScanIndex, Scope};
 use crate::spec::{Spec, parse_reusing};
-use crate::ui::wrap::WrapCache;
 
 /// A scan plan shared with the effects layer; equal when the ids are.
 #[derive(Debug, Clone)]
@@ -162,7 +163,36 @@ impl Model {
             .last
             .as_ref()
             .map(|l| l.report.results.as_slice());
-        let built = crate::ui::spec::source_lines(&self.spec, results, &self.theme);
+        let pane = &self.spec;
+        let source = match (&pane.pinned, &pane.disk) {
+            (Some(p), disk) => SpecSource::Spec(ShownSpec {
+                path: &pane.path,
+                text: &p.pin.text,
+                spec: &p.spec,
+                eval: &pane.eval,
+                pin: Some(p.pin.version),
+                disk_error: match disk {
+                    Loaded::Failed(err) => Some(err),
+                    _ => None,
+                },
+                diff: pane.diff.as_ref(),
+            }),
+            (None, Loaded::Ready(text)) => match &pane.disk_spec {
+                Some(spec) => SpecSource::Spec(ShownSpec {
+                    path: &pane.path,
+                    text,
+                    spec,
+                    eval: &pane.eval,
+                    pin: None,
+                    disk_error: None,
+                    diff: None,
+                }),
+                None => SpecSource::Nothing,
+            },
+            (None, Loaded::Loading) => SpecSource::Reading(&pane.path),
+            (None, Loaded::Failed(err)) => SpecSource::Unreadable(err),
+        };
+        let built = source_lines(source, results, &self.theme);
         self.spec.lines = built.lines;
         self.spec.line_clause = built.clause_of;
         self.spec.wrapped.invalidate();

@@ -203,7 +203,7 @@ fn draw_changes(
     let notes: Vec<Line> = notes
         .flat_map(|note| {
             let line = Line::styled(note, theme.style(scope::CODE_MARKER));
-            crate::ui::wrap::wrap_line(&line, width)
+            crate::render::wrap::wrap_line(&line, width)
         })
         .collect();
     let (scroll, height) = (model.code.scroll, usize::from(areas.body.height));

@@ -6,11 +6,11 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::draw_scrollbar;
-use super::gauge::{self, GaugeProps};
 use super::layout::pane_areas;
 use super::{pane_block, placeholder};
 use crate::model::keymap::{Action, Context};
 use crate::model::{Mode, Model, Pane};
+use crate::render::gauge::{self, GaugeProps};
 use crate::theme::scope;
 
 /// Draws the Conversation pane.

@@ -7,11 +7,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
-use super::gauge::{self, GaugeProps};
 use crate::llm::Role;
-use crate::llm::context::SegmentKind;
+use crate::llm::context::{SegmentKind, fmt_tokens};
 use crate::model::Model;
 use crate::model::conversation::Counted;
+use crate::render::gauge::{self, GaugeProps};
 use crate::theme::scope;
 
 /// One segment of the next request: its kind, tokens, and text in pieces (the history is
@@ -84,7 +84,7 @@ fn header(model: &Model) -> Vec<Line<'static>> {
     out.push(Line::styled(
         format!(
             "window {} ({}) · model {}",
-            gauge::fmt_tokens(window),
+            fmt_tokens(window),
             source.label(),
             model.config.model.model
         ),

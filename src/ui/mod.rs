@@ -2,16 +2,13 @@
 
 pub mod code;
 pub mod conversation;
-pub mod gauge;
 pub mod help;
 pub mod inspector;
 pub mod layout;
-pub mod markdown;
 pub mod results;
 pub mod session;
 pub mod spec;
 pub mod status;
-pub mod wrap;
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Flex, Layout, Rect};

@@ -304,7 +304,8 @@ fn draw_finished(frame: &mut Frame, model: &Model, last: &FinishedRun, rect: Rec
     if last.order.is_empty() {
         // Nothing parsed: the verdict (a sentence when something went wrong: wrapped, so the
         // reason is never cut off) and the output are all there is.
-        let mut lines = crate::ui::wrap::wrap_line(&summary(model, last), usize::from(body.width));
+        let mut lines =
+            crate::render::wrap::wrap_line(&summary(model, last), usize::from(body.width));
         lines.push(head);
         let room = usize::from(body.height).saturating_sub(lines.len());
         let out: Vec<&str> = last.report.output.last(room);

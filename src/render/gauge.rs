@@ -4,7 +4,7 @@
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-pub use crate::llm::context::fmt_tokens;
+use crate::llm::context::fmt_tokens;
 use crate::llm::context::{ContextUse, SEGMENTS, SegmentKind, Thresholds, Zone};
 use crate::llm::tokens::Encoding;
 use crate::theme::{Theme, scope};

@@ -7,8 +7,9 @@
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 
+use super::wrap::{Token, TokenKind, break_lines, hard_break};
 use crate::code::highlight::Highlighter;
 use crate::theme::{Theme, scope};
 
@@ -141,20 +142,6 @@ struct Run {
 struct CodeBlock {
     info: String,
     text: String,
-}
-
-/// What a stretch of inline text is, for wrapping.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum TokenKind {
-    Word,
-    Space,
-    Break,
-}
-
-struct Token {
-    start: usize,
-    end: usize,
-    kind: TokenKind,
 }
 
 struct Renderer<'a> {
@@ -594,117 +581,10 @@ fn tokens(text: &str, runs: &[Run]) -> Vec<Token> {
     out
 }
 
-/// Wraps inline text at word boundaries into byte ranges of at most `avail` columns. Spaces at
-/// a break are dropped; a word wider than a line is broken between characters.
+/// Wraps inline text at word boundaries into byte ranges of at most `avail` columns (the one
+/// wrapper: [`break_lines`]).
 fn wrap(text: &str, runs: &[Run], avail: usize) -> Vec<(usize, usize)> {
-    let mut breaker = LineBreaker {
-        text,
-        avail,
-        lines: Vec::new(),
-        current: None,
-        used: 0,
-    };
-    let mut gap = 0;
-    for token in tokens(text, runs) {
-        let piece = &text[token.start..token.end];
-        match token.kind {
-            TokenKind::Break => {
-                let line = breaker.current.take();
-                breaker
-                    .lines
-                    .push(line.unwrap_or((token.start, token.start)));
-                breaker.used = 0;
-                gap = 0;
-            }
-            TokenKind::Space => {
-                if breaker.current.is_some() {
-                    gap += piece.width();
-                }
-            }
-            TokenKind::Word => {
-                let w = piece.width();
-                let room = avail.saturating_sub(breaker.used + gap);
-                // A word that does not fit goes to the next line, unless it is wider than a
-                // line anyway and there is room left here.
-                if breaker.current.is_some() && w > room && (w <= avail || room == 0) {
-                    breaker.new_line();
-                    gap = 0;
-                }
-                breaker.place(token.start, token.end, w, gap);
-                gap = 0;
-            }
-        }
-    }
-    breaker.new_line();
-    breaker.lines
-}
-
-/// Greedy line filling over byte ranges of one text.
-struct LineBreaker<'t> {
-    text: &'t str,
-    avail: usize,
-    lines: Vec<(usize, usize)>,
-    /// The current line's byte range; `None` before its first word.
-    current: Option<(usize, usize)>,
-    /// The current line's width.
-    used: usize,
-}
-
-impl LineBreaker<'_> {
-    fn new_line(&mut self) {
-        self.lines.extend(self.current.take());
-        self.used = 0;
-    }
-
-    /// Appends the word `start..end` (`w` columns) after `gap` columns of space, breaking it
-    /// between characters where it overflows.
-    fn place(&mut self, start: usize, end: usize, w: usize, gap: usize) {
-        let mut line_start = match self.current {
-            Some((line_start, _)) => {
-                self.used += gap;
-                line_start
-            }
-            None => start,
-        };
-        if self.used + w > self.avail {
-            for (offset, _, cw) in clusters(&self.text[start..end]) {
-                let at = start + offset;
-                if self.used + cw > self.avail && self.used > 0 {
-                    self.lines.push((line_start, at));
-                    line_start = at;
-                    self.used = 0;
-                }
-                self.used += cw;
-            }
-        } else {
-            self.used += w;
-        }
-        self.current = Some((line_start, end));
-    }
-}
-
-/// Characters with their combining marks, as (start, end, columns).
-fn clusters(s: &str) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
-    let mut chars = s.char_indices().peekable();
-    std::iter::from_fn(move || {
-        let (start, first) = chars.next()?;
-        let mut end = start + first.len_utf8();
-        let mut combined = false;
-        while let Some(&(i, c)) = chars.peek() {
-            if c.width().unwrap_or(0) != 0 {
-                break;
-            }
-            end = i + c.len_utf8();
-            combined = true;
-            chars.next();
-        }
-        let w = if combined {
-            s[start..end].width()
-        } else {
-            first.width().unwrap_or(0)
-        };
-        Some((start, end, w))
-    })
+    break_lines(text, tokens(text, runs), avail, avail)
 }
 
 /// The styled spans for bytes `start..end` of the inline buffer. `run_index` is where to
@@ -735,37 +615,6 @@ fn spans_in(
         *run_index += 1;
     }
     spans
-}
-
-/// Breaks a line of spans into rows of at most `avail` columns, between characters.
-fn hard_break(spans: Vec<Span<'static>>, avail: usize) -> Vec<Vec<Span<'static>>> {
-    let total: usize = spans.iter().map(|s| s.content.width()).sum();
-    if total <= avail {
-        return vec![spans];
-    }
-    let mut rows = Vec::new();
-    let mut row = Vec::new();
-    let mut used = 0;
-    for span in spans {
-        let text = span.content.as_ref();
-        let mut chunk = 0;
-        for (cs, _, cw) in clusters(text) {
-            if used + cw > avail && used > 0 {
-                if cs > chunk {
-                    row.push(Span::styled(text[chunk..cs].to_string(), span.style));
-                }
-                rows.push(std::mem::take(&mut row));
-                chunk = cs;
-                used = 0;
-            }
-            used += cw;
-        }
-        if chunk < text.len() {
-            row.push(Span::styled(text[chunk..].to_string(), span.style));
-        }
-    }
-    rows.push(row);
-    rows
 }
 
 #[cfg(test)]
