@@ -110,7 +110,7 @@ impl Model {
         if let Some(warning) = warning {
             // Never applied without a look, whatever `auto_apply` says; a fix loop cannot go
             // on without the apply, so it ends here (`run` would wait for it forever).
-            self.focus = Pane::Code;
+            self.set_focus(Pane::Code);
             let mut text = format!("{warning}: review before a/A");
             if self.session.fix.take().is_some() {
                 text.push_str("; the fix loop stops");
@@ -120,7 +120,7 @@ impl Model {
         if self.config.loop_.auto_apply && files > 0 {
             return self.apply_changes(true);
         }
-        self.focus = Pane::Code;
+        self.set_focus(Pane::Code);
         let mut text = format!(
             "The reply proposes changes to {files} file{}: a applies, A all, d discards",
             if files == 1 { "" } else { "s" }

@@ -999,15 +999,6 @@ impl Model {
             critical: self.config.ui.gauge_critical,
         }
     }
-
-    /// Lays out the conversation for the current size (called before each frame).
-    pub fn layout_conversation(&mut self) {
-        if let Some(body) = self.body_area(super::Pane::Conversation) {
-            let theme = self.theme.clone();
-            self.conversation
-                .layout(body.width, body.height as usize, &theme);
-        }
-    }
 }
 
 #[cfg(test)]
@@ -1094,18 +1085,18 @@ mod tests {
         let (turn, _) = send(&mut m, "hello");
         let long = "A line of the reply.\n\n".repeat(80);
         reply(&mut m, turn, ReplyEvent::Delta(long), Instant::now());
-        m.layout_conversation();
+        crate::model::prepare_frame(&mut m);
         let bottom = m.conversation.scroll;
         assert!(bottom > 0 && m.conversation.follow);
         // A growing composer shrinks the view: it still shows the end.
         m.set_draft("one\ntwo\nthree\nfour");
         update(&mut m, Msg::Resize(120, 40));
-        m.layout_conversation();
+        crate::model::prepare_frame(&mut m);
         assert!(m.conversation.follow);
         assert_eq!(m.conversation.scroll, bottom + 3);
         m.set_draft("");
         update(&mut m, Msg::Resize(120, 40));
-        m.layout_conversation();
+        crate::model::prepare_frame(&mut m);
         key(&mut m, KeyCode::Esc);
         update(
             &mut m,
@@ -1116,7 +1107,7 @@ mod tests {
                 modifiers: KeyModifiers::NONE,
             }),
         );
-        m.layout_conversation();
+        crate::model::prepare_frame(&mut m);
         assert!(!m.conversation.follow);
         let held = m.conversation.scroll;
         assert!(held < bottom);
@@ -1126,13 +1117,13 @@ mod tests {
             ReplyEvent::Delta("more\n\n".repeat(10)),
             Instant::now(),
         );
-        m.layout_conversation();
+        crate::model::prepare_frame(&mut m);
         assert_eq!(
             m.conversation.scroll, held,
             "new text does not yank the view"
         );
         key(&mut m, KeyCode::End);
-        m.layout_conversation();
+        crate::model::prepare_frame(&mut m);
         assert!(m.conversation.follow);
         assert!(m.conversation.scroll > bottom);
     }

@@ -3,7 +3,11 @@
 
 pub mod changes;
 pub mod conversation;
+mod frame;
+pub mod help;
+pub mod inspector;
 pub mod keymap;
+pub mod layout;
 mod reload;
 pub mod reruns;
 pub mod results;
@@ -27,10 +31,10 @@ use crate::llm::client::{LlmError, ReplyEvent};
 use crate::runner::process::{Progress, RunReport};
 use crate::spec::pin::{Pinned, PinsFound};
 use crate::theme::{Theme, scope};
-use crate::ui::layout;
 use crate::watch::WatchEvent;
 use crate::workspace::FileText;
 pub use conversation::ConversationPane;
+pub use frame::prepare_frame;
 pub use keymap::Keymap;
 use results::ResultsPane;
 pub use spec::{ScanOutcome, SharedPlan, SpecPane};
@@ -176,6 +180,8 @@ pub struct Model {
     pub split: u16,
     /// The terminal size (columns, rows).
     pub size: (u16, u16),
+    /// The screen laid out for the size, focus, zoom, split and composer (see `sync_layout`).
+    pub layout: layout::Layout,
     pub overlay: Option<Overlay>,
     pub notice: Option<Notice>,
     /// The latest info notice that came while an error was shown: it shows when the error goes.
@@ -441,6 +447,7 @@ impl Model {
             zoomed: false,
             split: 50,
             size: (80, 24),
+            layout: layout::Layout::default(),
             overlay: None,
             notice: None,
             notice_waiting: None,
@@ -477,6 +484,7 @@ impl Model {
         model.session.opened = true;
         model.sync_composer_placeholder();
         model.rebuild_spec_lines();
+        model.sync_layout();
         model
     }
 
@@ -552,16 +560,7 @@ impl Model {
 
     /// How many rows the draft takes, soft-wrapped at `width` columns.
     pub fn composer_rows(&self, width: u16) -> usize {
-        let width = usize::from(width.max(1));
-        self.composer
-            .lines()
-            .iter()
-            .map(|l| {
-                unicode_width::UnicodeWidthStr::width(l.as_str())
-                    .div_ceil(width)
-                    .max(1)
-            })
-            .sum()
+        composer_rows(&self.composer, width)
     }
 
     /// The composer's draft as one string.
@@ -613,10 +612,26 @@ impl Model {
 
     /// Where `pane`'s scrollable body is drawn now, if the pane is visible.
     pub fn body_area(&self, pane: Pane) -> Option<Rect> {
-        let screen = layout::screen(self.area(), self.focus, self.zoomed, self.split);
-        let rect = screen.pane(pane)?;
-        let rows = self.composer_rows(rect.width.saturating_sub(2));
-        Some(layout::pane_areas(pane, rect, rows).body)
+        self.layout.body(pane)
+    }
+
+    /// Lays the screen out again if the size, the focus, the zoom, the split or the composer's
+    /// rows changed since it was last laid out.
+    pub fn sync_layout(&mut self) {
+        let composer = &self.composer;
+        self.layout.arrange(
+            Rect::new(0, 0, self.size.0, self.size.1),
+            self.focus,
+            self.zoomed,
+            self.split,
+            |width| composer_rows(composer, width),
+        );
+    }
+
+    /// Focuses `pane` (which, in the narrow layout, is the one shown).
+    pub fn set_focus(&mut self, pane: Pane) {
+        self.focus = pane;
+        self.sync_layout();
     }
 
     /// How many lines `pane`'s body has to scroll through.
@@ -639,4 +654,18 @@ impl Model {
         };
         self.composer.set_placeholder_text(text);
     }
+}
+
+/// How many rows `composer`'s draft takes, soft-wrapped at `width` columns.
+fn composer_rows(composer: &TextArea<'static>, width: u16) -> usize {
+    let width = usize::from(width.max(1));
+    composer
+        .lines()
+        .iter()
+        .map(|l| {
+            unicode_width::UnicodeWidthStr::width(l.as_str())
+                .div_ceil(width)
+                .max(1)
+        })
+        .sum()
 }

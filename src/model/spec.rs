@@ -551,13 +551,13 @@ impl Model {
         if let Some(row) = last.order.iter().position(|&i| i == index) {
             self.results.selected = row;
             self.results.detail = true;
-            self.focus = Pane::Results;
+            self.set_focus(Pane::Results);
         }
     }
 
     /// Focuses the Code pane on `file`, at `line` when given.
     fn jump_to_code(&mut self, file: PathBuf, line: Option<usize>) -> Vec<Cmd> {
-        self.focus = Pane::Code;
+        self.set_focus(Pane::Code);
         let Loaded::Ready(files) = &self.code.files else {
             return Vec::new();
         };

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use tokio::time::Instant;
 
 use super::keymap::{Action, KeyCombo};
+use super::layout::Arrangement;
 use super::reruns::{LOOP_ROUNDS, Seen};
 use super::results::Trigger;
 use super::{
@@ -14,7 +15,6 @@ use super::{
     SPLIT_STEP,
 };
 use crate::config::OnChange;
-use crate::ui::layout::{self, Arrangement};
 use crate::watch::{Content, ContentChange, WatchEvent};
 
 /// Lines scrolled by one mouse-wheel step.
@@ -42,7 +42,8 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Event(event) => on_event(model, event),
     };
-    relayout(model);
+    model.sync_layout();
+    model.keep_in_view();
     cmds
 }
 
@@ -147,7 +148,7 @@ fn on_overlay_key(model: &mut Model, overlay: Overlay, combo: KeyCombo) -> Vec<C
                 }
                 _ => scroll,
             };
-            let max = crate::ui::inspector::line_count(model).saturating_sub(page);
+            let max = super::inspector::line_count(model).saturating_sub(page);
             model.overlay = Some(Overlay::Inspector {
                 scroll: new_scroll.min(max),
             });
@@ -178,7 +179,7 @@ fn on_overlay_key(model: &mut Model, overlay: Overlay, combo: KeyCombo) -> Vec<C
                 }
                 _ => scroll,
             };
-            let max = crate::ui::help::line_count(&model.keymap).saturating_sub(page);
+            let max = super::help::line_count(&model.keymap).saturating_sub(page);
             model.overlay = Some(Overlay::Help {
                 scroll: new_scroll.min(max),
             });
@@ -218,7 +219,7 @@ fn on_fresh_key(model: &mut Model, combo: KeyCombo) -> Vec<Cmd> {
 
 /// Rows the help overlay shows at once for the current size.
 fn help_page(model: &Model) -> usize {
-    crate::ui::help::visible_rows(model.size) as usize
+    super::help::visible_rows(model.size) as usize
 }
 
 fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
@@ -233,9 +234,9 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
         }
         Action::Suspend => return vec![Cmd::Suspend],
         Action::Help => model.overlay = Some(Overlay::Help { scroll: 0 }),
-        Action::NextPane => model.focus = model.focus.cycle(true),
-        Action::PrevPane => model.focus = model.focus.cycle(false),
-        Action::Focus(pane) => model.focus = pane,
+        Action::NextPane => model.set_focus(model.focus.cycle(true)),
+        Action::PrevPane => model.set_focus(model.focus.cycle(false)),
+        Action::Focus(pane) => model.set_focus(pane),
         Action::Zoom => model.zoomed = !model.zoomed,
         Action::SplitLeft | Action::SplitRight => return move_split(model, action),
         Action::ScrollUp | Action::ScrollDown
@@ -522,13 +523,12 @@ impl Model {
 
 fn enter_compose(model: &mut Model) {
     model.mode = Mode::Compose;
-    model.focus = Pane::Conversation;
+    model.set_focus(Pane::Conversation);
     model.sync_composer_placeholder();
 }
 
 fn move_split(model: &mut Model, action: Action) -> Vec<Cmd> {
-    let current = layout::screen(model.area(), model.focus, model.zoomed, model.split);
-    if current.arrangement != Arrangement::Grid || model.zoomed {
+    if model.layout.screen.arrangement != Arrangement::Grid || model.zoomed {
         let why = if model.zoomed {
             "The split applies when all panes show: press z to unzoom"
         } else {
@@ -575,7 +575,7 @@ fn on_mouse(model: &mut Model, mouse: MouseEvent) -> Vec<Cmd> {
     if model.overlay.is_some() {
         return Vec::new();
     }
-    let screen = layout::screen(model.area(), model.focus, model.zoomed, model.split);
+    let screen = &model.layout.screen;
     let hit = |x: u16, y: u16| {
         screen
             .panes
@@ -608,7 +608,7 @@ fn on_mouse(model: &mut Model, mouse: MouseEvent) -> Vec<Cmd> {
         }
         MouseEventKind::Down(MouseButton::Left) => {
             if let Some(pane) = hit(mouse.column, mouse.row) {
-                model.focus = pane;
+                model.set_focus(pane);
                 if pane != Pane::Conversation && model.mode == Mode::Compose {
                     model.mode = Mode::Normal;
                     model.sync_composer_placeholder();
@@ -817,15 +817,23 @@ fn page_size(model: &Model, pane: Pane) -> usize {
         .map_or(1, |r| (r.height as usize).saturating_sub(1).max(1))
 }
 
+impl Model {
+    /// Rewraps cached lines for the current widths and clamps every scroll offset (after every
+    /// message, and before every frame).
+    pub(crate) fn keep_in_view(&mut self) {
+        keep_in_view(self);
+    }
+}
+
 /// Rewraps cached lines for the current widths and clamps every scroll offset.
-fn relayout(model: &mut Model) {
+fn keep_in_view(model: &mut Model) {
     if let Some(body) = model.body_area(Pane::Spec) {
         model.spec.wrapped.ensure(&model.spec.lines, body.width);
     }
     let rows = model.results.rows();
     model.results.selected = model.results.selected.min(rows.saturating_sub(1));
     if let Some(body) = model.body_area(Pane::Results) {
-        let height = crate::ui::results::list_height(body.height) as usize;
+        let height = super::results::list_height(body.height) as usize;
         let sel = model.results.selected;
         let scroll = &mut model.results.scroll;
         if sel < *scroll {
@@ -846,6 +854,7 @@ fn relayout(model: &mut Model) {
 mod tests {
     use super::*;
     use crate::config::Config;
+    use crate::model::layout;
     use crate::runner::process::RunReport;
     use crate::runner::result::{TestResult, TestStatus};
     use crate::theme::ThemeSource;

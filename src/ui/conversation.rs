@@ -6,7 +6,6 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::draw_scrollbar;
-use super::layout::pane_areas;
 use super::{pane_block, placeholder};
 use crate::model::keymap::{Action, Context};
 use crate::model::{Mode, Model, Pane};
@@ -24,8 +23,9 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
         pane_block(Pane::Conversation, focused, Some(note), theme),
         rect,
     );
-    let rows = model.composer_rows(rect.width.saturating_sub(2));
-    let areas = pane_areas(Pane::Conversation, rect, rows);
+    let Some(areas) = model.layout.areas(Pane::Conversation) else {
+        return;
+    };
     let props = GaugeProps {
         usage: model
             .conversation

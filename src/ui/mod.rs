@@ -4,7 +4,6 @@ pub mod code;
 pub mod conversation;
 pub mod help;
 pub mod inspector;
-pub mod layout;
 pub mod results;
 pub mod session;
 pub mod spec;
@@ -18,16 +17,16 @@ use ratatui::widgets::{
     Wrap,
 };
 
+use crate::model::layout::{Arrangement, MIN_COLS, MIN_ROWS, tab_label};
 use crate::model::{Model, Overlay, Pane};
 use crate::theme::{Theme, scope};
-use layout::{Arrangement, MIN_COLS, MIN_ROWS};
 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, model: &Model) {
     let theme = &model.theme;
     let area = frame.area();
     frame.render_widget(Block::new().style(theme.style(scope::UI)), area);
-    let screen = layout::screen(area, model.focus, model.zoomed, model.split);
+    let screen = &model.layout.screen;
     if screen.arrangement == Arrangement::TooSmall {
         draw_too_small(frame, area, theme);
         return;
@@ -129,7 +128,7 @@ fn draw_tabs(frame: &mut Frame, tabs: &[(Pane, Rect)], focus: Pane, theme: &Them
         } else {
             theme.style(scope::TABS)
         };
-        frame.render_widget(Span::styled(layout::tab_label(pane), style), rect);
+        frame.render_widget(Span::styled(tab_label(pane), style), rect);
     }
 }
 

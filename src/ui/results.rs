@@ -10,20 +10,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{draw_scrollbar, pane_block};
-use crate::model::results::{FinishedRun, LiveRun, RunSummary};
+use crate::model::results::{FinishedRun, HEADER_LINES, LiveRun, RunSummary, list_height};
 use crate::model::{Model, Pane};
 use crate::runner::result::{TestResult, TestStatus};
 use crate::theme::{Theme, scope};
 
-/// Lines above the test list: the summary and the history.
-const HEADER_LINES: u16 = 2;
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 const BARS: [&str; 8] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"];
-
-/// Rows the test list gets in a body of `body_height`.
-pub fn list_height(body_height: u16) -> u16 {
-    body_height.saturating_sub(HEADER_LINES)
-}
 
 /// Draws the Results pane.
 pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {

@@ -1,9 +1,11 @@
-//! Screen geometry, shared by `update` (scroll pages, mouse hits) and the views, so both always
-//! agree on where everything is.
+//! Screen geometry, owned by the model: the layout is stored when the terminal size, the focus,
+//! the zoom, the split or the composer's rows change (as helix-view's tree keeps its views'
+//! areas), and `update` (scroll pages, mouse hits) and the views read the same one, so both
+//! always agree on where everything is.
 
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Layout as Split, Rect};
 
-use crate::model::Pane;
+use super::Pane;
 
 /// Below this size the app shows a "terminal too small" message.
 pub const MIN_COLS: u16 = 60;
@@ -15,8 +17,9 @@ pub const GRID_MIN_COLS: u16 = 100;
 pub const COMPOSER_MAX_LINES: u16 = 6;
 
 /// How the panes are arranged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Arrangement {
+    #[default]
     TooSmall,
     /// One pane at a time under a tab bar.
     Tabs,
@@ -25,7 +28,7 @@ pub enum Arrangement {
 }
 
 /// Where everything goes on the screen.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ScreenLayout {
     pub arrangement: Arrangement,
     /// The tab bar's labels, one rectangle per pane (Tabs arrangement only).
@@ -57,12 +60,12 @@ pub fn screen(area: Rect, focus: Pane, zoomed: bool, split: u16) -> ScreenLayout
             status: Rect::default(),
         };
     }
-    let [body, status] = area.layout(&Layout::vertical([
+    let [body, status] = area.layout(&Split::vertical([
         Constraint::Fill(1),
         Constraint::Length(1),
     ]));
     if area.width < GRID_MIN_COLS {
-        let [tab_bar, pane] = body.layout(&Layout::vertical([
+        let [tab_bar, pane] = body.layout(&Split::vertical([
             Constraint::Length(1),
             Constraint::Fill(1),
         ]));
@@ -86,11 +89,11 @@ pub fn screen(area: Rect, focus: Pane, zoomed: bool, split: u16) -> ScreenLayout
     let panes = if zoomed {
         vec![(focus, body)]
     } else {
-        let [left, right] = body.layout(&Layout::horizontal([
+        let [left, right] = body.layout(&Split::horizontal([
             Constraint::Percentage(split),
             Constraint::Fill(1),
         ]));
-        let rows = Layout::vertical([Constraint::Percentage(55), Constraint::Fill(1)]);
+        let rows = Split::vertical([Constraint::Percentage(55), Constraint::Fill(1)]);
         let [spec, code] = left.layout(&rows);
         let [conversation, results] = right.layout(&rows);
         vec![
@@ -105,6 +108,65 @@ pub fn screen(area: Rect, focus: Pane, zoomed: bool, split: u16) -> ScreenLayout
         tabs: Vec::new(),
         panes,
         status,
+    }
+}
+
+/// The screen as the model last laid it out, with each visible pane's parts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Layout {
+    /// What it was laid out for: the area, the focus, the zoom, the split, the composer's rows.
+    key: Option<(Rect, Pane, bool, u16, usize)>,
+    pub screen: ScreenLayout,
+    areas: Vec<(Pane, PaneAreas)>,
+}
+
+impl Layout {
+    /// Lays the screen out again if anything it depends on changed; `composer_rows` gives the
+    /// draft's rows at a width.
+    pub fn arrange(
+        &mut self,
+        area: Rect,
+        focus: Pane,
+        zoomed: bool,
+        split: u16,
+        composer_rows: impl Fn(u16) -> usize,
+    ) {
+        let same_screen = self
+            .key
+            .is_some_and(|(a, f, z, s, _)| (a, f, z, s) == (area, focus, zoomed, split));
+        if !same_screen {
+            self.screen = screen(area, focus, zoomed, split);
+        }
+        let rows = self
+            .screen
+            .pane(Pane::Conversation)
+            .map_or(0, |r| composer_rows(r.width.saturating_sub(2)));
+        let key = Some((area, focus, zoomed, split, rows));
+        if key == self.key {
+            return;
+        }
+        self.key = key;
+        self.areas = self
+            .screen
+            .panes
+            .iter()
+            .map(|&(pane, rect)| (pane, pane_areas(pane, rect, rows)))
+            .collect();
+    }
+
+    /// Where `pane` is drawn, if visible.
+    pub fn pane(&self, pane: Pane) -> Option<Rect> {
+        self.screen.pane(pane)
+    }
+
+    /// The parts of `pane`, if visible.
+    pub fn areas(&self, pane: Pane) -> Option<PaneAreas> {
+        self.areas.iter().find(|(p, _)| *p == pane).map(|(_, a)| *a)
+    }
+
+    /// Where `pane`'s scrollable body is, if the pane is visible.
+    pub fn body(&self, pane: Pane) -> Option<Rect> {
+        self.areas(pane).map(|a| a.body)
     }
 }
 
@@ -128,7 +190,7 @@ pub fn pane_areas(pane: Pane, rect: Rect, composer_lines: usize) -> PaneAreas {
         Pane::Conversation => {
             let composer = (composer_lines as u16).clamp(1, COMPOSER_MAX_LINES) + 1;
             // The gauge, then the loop's line (verdict, fix round, corrections, banner).
-            let [header, body, footer] = inner.layout(&Layout::vertical([
+            let [header, body, footer] = inner.layout(&Split::vertical([
                 Constraint::Length(2),
                 Constraint::Fill(1),
                 Constraint::Length(composer),
@@ -141,7 +203,7 @@ pub fn pane_areas(pane: Pane, rect: Rect, composer_lines: usize) -> PaneAreas {
             }
         }
         Pane::Code => {
-            let [header, body] = inner.layout(&Layout::vertical([
+            let [header, body] = inner.layout(&Split::vertical([
                 Constraint::Length(1),
                 Constraint::Fill(1),
             ]));
