@@ -833,7 +833,7 @@ impl Effects {
                         .map(|(all, applied)| {
                             let items = all
                                 .into_iter()
-                                .map(|cp| crate::model::changes::CheckpointItem {
+                                .map(|cp| crate::model::CheckpointItem {
                                     id: cp.id,
                                     files: cp.files.len(),
                                     label: cp.label,

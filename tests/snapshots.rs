@@ -714,7 +714,7 @@ fn code_pane_search_prompt_and_match_80x24() {
 
 #[test]
 fn checkpoint_list_80x24() {
-    use specbench::model::changes::CheckpointItem;
+    use specbench::model::CheckpointItem;
     let mut model = demo_model("default", 80, 24);
     let items = vec![
         CheckpointItem {

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use super::{Cmd, Model, NoticeKind, Overlay, Pane};
+use super::{CheckpointItem, Cmd, Model, NoticeKind, Overlay, Pane};
 use crate::code::changes::{ChangeSet, ChangeState};
 use crate::code::recovery::Recovery;
 
@@ -52,14 +52,6 @@ pub enum UndoOutcome {
     ChangedSince { paths: Vec<PathBuf>, steps: usize },
     /// Nothing to undo (or redo), or it failed; why in words.
     Failed(String),
-}
-
-/// One checkpoint as the list shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CheckpointItem {
-    pub id: u64,
-    pub label: String,
-    pub files: usize,
 }
 
 /// What specbench wrote, to tell its own writes from a human's: one entry per file, updated by

@@ -168,7 +168,7 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
 /// The checkpoint list: newest last, the applied ones marked, the selection highlighted.
 fn draw_checkpoints(
     frame: &mut Frame,
-    items: &[crate::model::changes::CheckpointItem],
+    items: &[crate::model::CheckpointItem],
     applied: usize,
     selected: usize,
     theme: &Theme,
