@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use super::{CheckpointItem, Cmd, Model, NoticeKind, Overlay, Pane};
+use super::{Cmd, Model, NoticeKind, Overlay, Pane};
 use crate::code::changes::{ChangeSet, ChangeState};
 use crate::code::recovery::Recovery;
 
@@ -257,44 +257,6 @@ impl Model {
         vec![Cmd::Undo { redo, force: false }]
     }
 
-    /// The checkpoint list arrived: show it, the newest applied one selected.
-    pub fn on_checkpoints(
-        &mut self,
-        listed: Result<(Vec<CheckpointItem>, usize), String>,
-    ) -> Vec<Cmd> {
-        match listed {
-            Ok((items, _)) if items.is_empty() => {
-                vec![self.notify(
-                    NoticeKind::Info,
-                    "No checkpoints yet: every apply makes one",
-                )]
-            }
-            Ok((items, applied)) => {
-                self.overlay = Some(Overlay::Checkpoints {
-                    items,
-                    applied,
-                    selected: applied.saturating_sub(1),
-                });
-                Vec::new()
-            }
-            Err(e) => vec![self.notify(NoticeKind::Error, format!("Checkpoints: {e}"))],
-        }
-    }
-
-    /// `Enter` in the checkpoint list: undo or redo until the selected checkpoint is the last
-    /// one applied.
-    pub fn travel_to(&mut self, applied: usize, selected: usize) -> Vec<Cmd> {
-        self.overlay = None;
-        let steps = (selected + 1) as isize - applied as isize;
-        if steps == 0 {
-            return Vec::new();
-        }
-        vec![Cmd::Travel {
-            steps,
-            force: false,
-        }]
-    }
-
     /// An undo or redo finished (a restore reports each of its steps).
     pub fn on_undone(&mut self, redo: bool, outcome: UndoOutcome) -> Vec<Cmd> {
         let verb = if redo { "Redid" } else { "Undid" };
@@ -454,7 +416,7 @@ mod tests {
     use crate::code::changes::{FileChange, diff_lines};
     use crate::code::safety;
     use crate::config::Config;
-    use crate::model::{AppEvent, Msg, update};
+    use crate::model::{AppEvent, CheckpointItem, Msg, update};
     use crate::workspace::FileText;
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 

@@ -1,9 +1,10 @@
-//! The help overlay's text and measures: generated from the keymap, so it always shows the
-//! bindings in force.
+//! The help overlay (`?`, `F1`): its keys, its text and its measures. The text is generated
+//! from the keymap, so it always shows the bindings in force; `ui/help.rs` draws it.
 
 use ratatui::text::{Line, Span};
 
-use super::keymap::{Context, KeyCombo, Keymap};
+use super::keymap::{Action, Context, KeyCombo, Keymap};
+use super::{Cmd, Model, Overlay, confirm};
 use crate::theme::{Theme, scope};
 
 const KEY_COLUMN: usize = 27;
@@ -53,6 +54,47 @@ pub fn line_count(keymap: &Keymap) -> usize {
 /// How many help lines fit on a terminal of `size`.
 pub fn visible_rows(size: (u16, u16)) -> u16 {
     size.1.saturating_sub(4).saturating_sub(2).max(1)
+}
+
+/// Keys in the help overlay: scroll it, close it (`Esc`, `?`, `F1`, `q`), or quit (`Ctrl-C`).
+pub(crate) fn on_key(model: &mut Model, scroll: usize, combo: KeyCombo) -> Vec<Cmd> {
+    use crossterm::event::KeyCode as K;
+    let page = page(model.size);
+    let new_scroll = match model
+        .keymap
+        .anywhere(combo)
+        .or(model.keymap.normal(combo, model.focus))
+    {
+        Some(Action::ScrollDown) => scroll + 1,
+        Some(Action::ScrollUp) => scroll.saturating_sub(1),
+        Some(Action::PageDown) => scroll + page,
+        Some(Action::PageUp) => scroll.saturating_sub(page),
+        Some(Action::Top) => 0,
+        Some(Action::Bottom) => usize::MAX,
+        Some(Action::Quit) if combo == KeyCombo::ctrl('c') => {
+            confirm::ask_to_quit(model);
+            return Vec::new();
+        }
+        Some(Action::Help | Action::Quit) => {
+            model.overlay = None;
+            return Vec::new();
+        }
+        _ if combo.code == K::Esc => {
+            model.overlay = None;
+            return Vec::new();
+        }
+        _ => scroll,
+    };
+    let max = line_count(&model.keymap).saturating_sub(page);
+    model.overlay = Some(Overlay::Help {
+        scroll: new_scroll.min(max),
+    });
+    Vec::new()
+}
+
+/// Rows the help overlay shows at once on a terminal of `size`: a page.
+pub(crate) fn page(size: (u16, u16)) -> usize {
+    visible_rows(size) as usize
 }
 
 #[cfg(test)]

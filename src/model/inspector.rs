@@ -1,11 +1,12 @@
-//! The request inspector's text and measures (`Ctrl-O`): the gauge's detail, then exactly what
-//! the next request will send, segment by segment, each headed by its token count. Only the
+//! The request inspector (`Ctrl-O`): its keys, its text and its measures: the gauge's detail,
+//! then exactly what the next request will send, segment by segment, each headed by its token count. Only the
 //! visible lines are built, so a request with a megabyte of code scrolls as fast as a small one.
 
 use ratatui::text::{Line, Span};
 
-use super::Model;
 use super::conversation::Counted;
+use super::keymap::{Action, KeyCombo};
+use super::{Cmd, Model, Overlay, Pane, confirm};
 use crate::llm::Role;
 use crate::llm::context::{SegmentKind, fmt_tokens};
 use crate::render::gauge::{self, GaugeProps};
@@ -143,6 +144,34 @@ pub fn visible(model: &Model, skip: usize, take: usize) -> Vec<Line<'static>> {
         to_skip = 0;
     }
     out
+}
+
+/// Keys in the inspector: scroll it, close it (`Ctrl-O`, `Esc`, `q`), or quit (`Ctrl-C`).
+pub(crate) fn on_key(model: &mut Model, scroll: usize, combo: KeyCombo) -> Vec<Cmd> {
+    // It pages as the help overlay does.
+    let page = super::help::page(model.size);
+    let new_scroll = match model.keymap.normal(combo, Pane::Spec) {
+        Some(Action::ScrollDown) => scroll + 1,
+        Some(Action::ScrollUp) => scroll.saturating_sub(1),
+        Some(Action::PageDown) => scroll + page,
+        Some(Action::PageUp) => scroll.saturating_sub(page),
+        Some(Action::Top) => 0,
+        Some(Action::Bottom) => usize::MAX,
+        Some(Action::Quit) if combo == KeyCombo::ctrl('c') => {
+            confirm::ask_to_quit(model);
+            return Vec::new();
+        }
+        Some(Action::Inspector | Action::Quit | Action::CancelReply) => {
+            model.overlay = None;
+            return Vec::new();
+        }
+        _ => scroll,
+    };
+    let max = line_count(model).saturating_sub(page);
+    model.overlay = Some(Overlay::Inspector {
+        scroll: new_scroll.min(max),
+    });
+    Vec::new()
 }
 
 #[cfg(test)]

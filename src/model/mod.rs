@@ -3,13 +3,16 @@
 //! no clocks, no spawning.
 
 pub mod changes;
+mod checkpoints;
 pub mod code;
+mod confirm;
 pub mod conversation;
 mod frame;
 pub mod help;
 pub mod inspector;
 pub mod keymap;
 pub mod layout;
+mod lessons;
 mod msg;
 mod notice;
 mod overlay;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use ratatui_textarea::TextArea;
 
 use super::conversation::{Message, MessageStatus};
-use super::{Cmd, Model, NoticeKind, Overlay};
+use super::{Cmd, Model, NoticeKind};
 use crate::llm::Role;
 use crate::llm::request;
 use crate::runner::result::TestStatus;
@@ -15,7 +15,6 @@ use crate::session::journal::{EndStatus, Record};
 use crate::session::restore::{Restored, RestoredStatus};
 use crate::session::signature::{self, Failure, Signature};
 use crate::session::{CorrectionSource, PromptKind, Step};
-use crate::theme::scope;
 
 /// How a step stands after the latest settled run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,7 +197,7 @@ impl Model {
 
     /// The failures as last known, settled or not. Without a pinned spec (none written, or
     /// the pin store unreadable) they are the failing tests alone.
-    fn known_failures(&self) -> Vec<Failure> {
+    pub(crate) fn known_failures(&self) -> Vec<Failure> {
         let Some(last) = &self.results.last else {
             return Vec::new();
         };
@@ -562,75 +561,6 @@ impl Model {
         cmds
     }
 
-    /// `F`: review the lessons before a fresh session starts.
-    pub(super) fn open_fresh(&mut self) -> Vec<Cmd> {
-        if self.conversation.streaming() {
-            return vec![self.notify(
-                NoticeKind::Info,
-                "A reply is streaming: Esc cancels it before a fresh session",
-            )];
-        }
-        let mut editor = TextArea::from(self.lessons_prefill());
-        editor.set_style(self.theme.style(scope::COMPOSER));
-        editor.set_cursor_line_style(self.theme.style(scope::COMPOSER));
-        editor.set_cursor_style(self.theme.style(scope::COMPOSER_CURSOR));
-        editor.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
-        editor.move_cursor(ratatui_textarea::CursorMove::Bottom);
-        editor.move_cursor(ratatui_textarea::CursorMove::End);
-        self.session.lessons_editor = Some(editor);
-        self.recount_seed();
-        self.overlay = Some(Overlay::Fresh);
-        Vec::new()
-    }
-
-    /// One lesson per corrected class, most corrected first: what broke, what the spec says.
-    pub fn lessons_prefill(&self) -> Vec<String> {
-        let failures = self.known_failures();
-        let clauses = self.spec.pinned.as_ref().map(|p| &p.spec.clauses);
-        let mut classes: Vec<&(Signature, u32)> = self.session.corrections.iter().collect();
-        classes.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
-        let mut lessons: Vec<String> = self.session.lessons.clone();
-        for (sig, count) in classes {
-            let subject = signature::short_name(&sig.subject);
-            let failure = failures.iter().find(|f| f.signature == *sig);
-            let mut lesson = match failure {
-                Some(f) => format!(
-                    "{subject}: {} (corrected {count}×)",
-                    f.message.lines().collect::<Vec<_>>().join("; ")
-                ),
-                None => format!("{subject}: {} (corrected {count}×)", sig.kind),
-            };
-            let clause_ids: Vec<&String> = match failure {
-                Some(f) => f.clauses.iter().collect(),
-                None => vec![&sig.subject],
-            };
-            for id in clause_ids {
-                if let Some(c) = clauses.and_then(|cs| cs.iter().find(|c| c.id == *id)) {
-                    lesson.push_str(&format!("; the spec says: {}", c.text));
-                }
-            }
-            if !lessons.contains(&lesson) {
-                lessons.push(lesson);
-            }
-        }
-        lessons
-    }
-
-    /// The lessons as the editor holds them, one per non-empty line.
-    pub fn edited_lessons(&self) -> Vec<String> {
-        self.session
-            .lessons_editor
-            .as_ref()
-            .map(|e| {
-                e.lines()
-                    .iter()
-                    .map(|l| l.trim().trim_start_matches("- ").trim().to_string())
-                    .filter(|l| !l.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
     /// The seed of a fresh session with `lessons`: what follows the system prompt in its
     /// requests, in order (code, latest results, lessons, and the pinned spec last).
     pub fn seed(&self, lessons: &[String]) -> String {
@@ -646,26 +576,6 @@ impl Model {
         .filter(|t| !t.is_empty())
         .collect::<Vec<_>>()
         .join("\n\n")
-    }
-
-    /// The seed's tokens with the lessons being edited: the parts already counted, plus the
-    /// lessons (counted here, so call it when they change, not per frame).
-    pub fn seed_tokens(&self) -> u32 {
-        let conv = &self.conversation;
-        let lessons = conv.count(&lessons_part(&self.edited_lessons()));
-        [
-            conv.code.tokens,
-            conv.tests.tokens,
-            conv.spec.tokens,
-            lessons,
-        ]
-        .iter()
-        .fold(0u32, |sum, &n| sum.saturating_add(n))
-    }
-
-    /// Recounts the seed after the lessons changed, for the review to show.
-    pub(super) fn recount_seed(&mut self) {
-        self.session.seed_tokens = self.seed_tokens();
     }
 
     /// `Enter` in the lessons review: archive this session and start a fresh one.

@@ -14,6 +14,7 @@ use super::{
     AppEvent, Cmd, Loaded, Mode, Model, Msg, NoticeKind, Overlay, Pane, SPLIT_MAX, SPLIT_MIN,
     SPLIT_STEP,
 };
+use super::{checkpoints, confirm, help, inspector, lessons};
 use crate::config::OnChange;
 use crate::watch::{Content, ContentChange, WatchEvent};
 
@@ -80,158 +81,25 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     }
 }
 
+/// A key while an overlay is up: the overlay's own file handles it.
 fn on_overlay_key(model: &mut Model, overlay: Overlay, combo: KeyCombo) -> Vec<Cmd> {
-    use crossterm::event::KeyCode as K;
     match overlay {
-        Overlay::Fresh => return on_fresh_key(model, combo),
-        Overlay::ConfirmQuit { .. } => match combo.code {
-            K::Char('y') | K::Enter => model.should_quit = true,
-            K::Char('c') if combo == KeyCombo::ctrl('c') => model.should_quit = true,
-            K::Char('n') | K::Esc | K::Char('q') => model.overlay = None,
-            _ => {}
-        },
+        Overlay::Help { scroll } => help::on_key(model, scroll, combo),
+        Overlay::Inspector { scroll } => inspector::on_key(model, scroll, combo),
         Overlay::Checkpoints {
             items,
             applied,
             selected,
-        } => {
-            let last = items.len().saturating_sub(1);
-            let selected = match model.keymap.normal(combo, Pane::Spec) {
-                Some(Action::ScrollUp) => selected.saturating_sub(1),
-                Some(Action::ScrollDown) => (selected + 1).min(last),
-                Some(Action::Top) => 0,
-                Some(Action::Bottom) => last,
-                _ if combo.code == K::Enter => return model.travel_to(applied, selected),
-                Some(Action::Quit) if combo == KeyCombo::ctrl('c') => {
-                    return apply(model, Action::Quit);
-                }
-                Some(Action::CancelReply | Action::Quit | Action::Checkpoints) => {
-                    model.overlay = None;
-                    return Vec::new();
-                }
-                _ => selected,
-            };
-            model.overlay = Some(Overlay::Checkpoints {
-                items,
-                applied,
-                selected,
-            });
-        }
-        Overlay::ConfirmUndo { redo, steps, .. } => match combo.code {
-            K::Char('y') | K::Enter => {
-                model.overlay = None;
-                if steps > 1 {
-                    let steps = isize::try_from(steps).unwrap_or(isize::MAX);
-                    let steps = if redo { steps } else { -steps };
-                    return vec![Cmd::Travel { steps, force: true }];
-                }
-                return vec![Cmd::Undo { redo, force: true }];
-            }
-            K::Char('n') | K::Esc | K::Char('q') => model.overlay = None,
-            _ => {}
-        },
-        Overlay::Inspector { scroll } => {
-            let page = help_page(model);
-            let new_scroll = match model.keymap.normal(combo, Pane::Spec) {
-                Some(Action::ScrollDown) => scroll + 1,
-                Some(Action::ScrollUp) => scroll.saturating_sub(1),
-                Some(Action::PageDown) => scroll + page,
-                Some(Action::PageUp) => scroll.saturating_sub(page),
-                Some(Action::Top) => 0,
-                Some(Action::Bottom) => usize::MAX,
-                Some(Action::Quit) if combo == KeyCombo::ctrl('c') => {
-                    return apply(model, Action::Quit);
-                }
-                Some(Action::Inspector | Action::Quit | Action::CancelReply) => {
-                    model.overlay = None;
-                    return Vec::new();
-                }
-                _ => scroll,
-            };
-            let max = super::inspector::line_count(model).saturating_sub(page);
-            model.overlay = Some(Overlay::Inspector {
-                scroll: new_scroll.min(max),
-            });
-        }
-        Overlay::Help { scroll } => {
-            let page = help_page(model);
-            let new_scroll = match model
-                .keymap
-                .anywhere(combo)
-                .or(model.keymap.normal(combo, model.focus))
-            {
-                Some(Action::ScrollDown) => scroll + 1,
-                Some(Action::ScrollUp) => scroll.saturating_sub(1),
-                Some(Action::PageDown) => scroll + page,
-                Some(Action::PageUp) => scroll.saturating_sub(page),
-                Some(Action::Top) => 0,
-                Some(Action::Bottom) => usize::MAX,
-                Some(Action::Quit) if combo == KeyCombo::ctrl('c') => {
-                    return apply(model, Action::Quit);
-                }
-                Some(Action::Help | Action::Quit) => {
-                    model.overlay = None;
-                    return Vec::new();
-                }
-                _ if combo.code == K::Esc => {
-                    model.overlay = None;
-                    return Vec::new();
-                }
-                _ => scroll,
-            };
-            let max = super::help::line_count(&model.keymap).saturating_sub(page);
-            model.overlay = Some(Overlay::Help {
-                scroll: new_scroll.min(max),
-            });
-        }
+        } => checkpoints::on_key(model, items, applied, selected, combo),
+        Overlay::ConfirmQuit { .. } => confirm::on_quit_key(model, combo),
+        Overlay::ConfirmUndo { redo, steps, .. } => confirm::on_undo_key(model, redo, steps, combo),
+        Overlay::Fresh => lessons::on_key(model, combo),
     }
-    Vec::new()
-}
-
-/// Keys in the lessons review of a fresh session: `Enter` starts it, `Esc` cancels, the rest
-/// edits the lessons (`Alt-Enter` / `Shift-Enter` for a new line).
-fn on_fresh_key(model: &mut Model, combo: KeyCombo) -> Vec<Cmd> {
-    use crossterm::event::{KeyCode as K, KeyModifiers as M};
-    if combo == KeyCombo::ctrl('c') {
-        return apply(model, Action::Quit);
-    }
-    match (combo.code, combo.modifiers) {
-        (K::Enter, M::NONE) => return model.confirm_fresh(),
-        (K::Esc, _) => {
-            model.overlay = None;
-            model.session.lessons_editor = None;
-        }
-        (K::Enter, _) => {
-            if let Some(editor) = &mut model.session.lessons_editor {
-                editor.insert_newline();
-            }
-        }
-        (code, modifiers) => {
-            if let Some(editor) = &mut model.session.lessons_editor
-                && editor.input(KeyEvent::new(code, modifiers))
-            {
-                model.recount_seed();
-            }
-        }
-    }
-    Vec::new()
-}
-
-/// Rows the help overlay shows at once for the current size.
-fn help_page(model: &Model) -> usize {
-    super::help::visible_rows(model.size) as usize
 }
 
 fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
     match action {
-        Action::Quit => {
-            let reasons = model.pending_work();
-            if reasons.is_empty() {
-                model.should_quit = true;
-            } else {
-                model.overlay = Some(Overlay::ConfirmQuit { reasons });
-            }
-        }
+        Action::Quit => confirm::ask_to_quit(model),
         Action::Suspend => return vec![Cmd::Suspend],
         Action::Help => model.overlay = Some(Overlay::Help { scroll: 0 }),
         Action::NextPane => model.set_focus(model.focus.cycle(true)),
@@ -300,7 +168,7 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::CancelReply => return model.stop_fix_loop(),
         Action::NextStep => return model.move_step(true),
         Action::PrevStep => return model.move_step(false),
-        Action::FreshSession => return model.open_fresh(),
+        Action::FreshSession => return lessons::open(model),
         Action::MarkCorrection => return model.toggle_correction_mark(),
         Action::StepReply if model.conversation.streaming() => return vec![Cmd::StepReply],
         Action::ApplyFile => return model.apply_changes(false),
@@ -775,7 +643,7 @@ fn on_event(model: &mut Model, event: AppEvent) -> Vec<Cmd> {
         AppEvent::Applied(result) => return model.on_applied(result),
         AppEvent::Recovered(recovery) => return model.on_recovered(recovery),
         AppEvent::Undone { redo, outcome } => return model.on_undone(redo, outcome),
-        AppEvent::CheckpointsListed(listed) => return model.on_checkpoints(listed),
+        AppEvent::CheckpointsListed(listed) => return checkpoints::on_listed(model, listed),
         AppEvent::FileHighlighted { id, lines } => {
             if id == model.code.load_id {
                 model.code.highlighted = match lines {

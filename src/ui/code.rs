@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-use super::{draw_scrollbar, pane_block, placeholder};
+use super::widgets::{draw_scrollbar, pane_block, placeholder};
 use crate::code::changes::{ChangeState, DiffTag};
 use crate::model::changes::ChangeView;
 use crate::model::layout::PaneAreas;

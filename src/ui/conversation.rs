@@ -5,8 +5,8 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::draw_scrollbar;
-use super::{pane_block, placeholder};
+use super::widgets::draw_scrollbar;
+use super::widgets::{pane_block, placeholder};
 use crate::model::keymap::{Action, Context};
 use crate::model::{Mode, Model, Pane};
 use crate::render::gauge::{self, GaugeProps};
@@ -37,7 +37,7 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
         ratatui::layout::Constraint::Length(1),
     ]));
     frame.render_widget(gauge::line(props, gauge_row.width, theme), gauge_row);
-    frame.render_widget(super::session::loop_line(model, loop_row.width), loop_row);
+    frame.render_widget(super::stepper::loop_line(model, loop_row.width), loop_row);
 
     let conv = &model.conversation;
     if conv.messages.is_empty() {

@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
-use super::centered;
+use super::widgets::centered;
 use crate::model::Model;
 use crate::model::help::{lines, visible_rows};
 use crate::theme::scope;

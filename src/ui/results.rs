@@ -9,7 +9,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{draw_scrollbar, pane_block};
+use super::widgets::{draw_scrollbar, pane_block};
 use crate::model::results::{FinishedRun, HEADER_LINES, LiveRun, RunSummary, list_height};
 use crate::model::{Model, Pane};
 use crate::runner::result::{TestResult, TestStatus};

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{draw_scrollbar, pane_block, placeholder};
+use super::widgets::{draw_scrollbar, pane_block, placeholder};
 use crate::model::{Loaded, Model, Pane, SpecPane};
 use crate::theme::{Theme, scope};
 

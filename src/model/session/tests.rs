@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::*;
 use crate::config::Config;
 use crate::llm::client::ReplyEvent;
-use crate::model::{AppEvent, Msg, ScanOutcome, update};
+use crate::model::{AppEvent, Msg, Overlay, ScanOutcome, update};
 use crate::runner::process::RunReport;
 use crate::runner::result::TestResult;
 use crate::spec::pin::{Pin, PinsFound, content_hash};
