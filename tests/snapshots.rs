@@ -775,7 +775,7 @@ fn a_restore_meeting_a_hand_edit_asks_80x24() {
 fn poisoned_model(theme: &str, cols: u16, rows: u16) -> Model {
     use specbench::llm::Role;
     use specbench::model::conversation::{Message, MessageStatus};
-    use specbench::model::session::{FixLoop, Verdict};
+    use specbench::model::workflow::{FixLoop, Verdict};
     use specbench::session::PromptKind;
     use specbench::session::signature::Signature;
     let mut model = demo_model(theme, cols, rows);

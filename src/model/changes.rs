@@ -188,7 +188,7 @@ impl Model {
             .get(&turn)
             .copied()
             .unwrap_or(self.session.step);
-        self.session.judging = Some(super::session::Judging {
+        self.session.judging = Some(super::workflow::Judging {
             turn,
             step,
             floor: self.peek_id(),
@@ -561,7 +561,7 @@ mod tests {
     fn a_damaged_reply_is_never_applied_without_a_look() {
         let mut m = model(true);
         m.conversation.damaged.insert(set().turn);
-        m.session.fix = Some(crate::model::session::FixLoop { round: 1, max: 3 });
+        m.session.fix = Some(crate::model::workflow::FixLoop { round: 1, max: 3 });
         let cmds = update(&mut m, Msg::Event(AppEvent::ChangesReady(set())));
         assert!(m.session.fix.is_none(), "the fix loop waits for no look");
         assert!(

@@ -742,7 +742,7 @@ impl Model {
         if !targets.is_empty()
             && let Some(turn) = &self.conversation.turn
         {
-            self.session.attempt = Some(super::session::Attempt {
+            self.session.attempt = Some(super::workflow::Attempt {
                 turn: turn.id,
                 targets,
             });
@@ -998,6 +998,25 @@ impl Model {
             warn: self.config.ui.gauge_warn,
             critical: self.config.ui.gauge_critical,
         }
+    }
+}
+
+impl Model {
+    /// The request's parts before the history, in request order, for [`request::assemble`]:
+    /// a fresh session ends its seed with the spec.
+    pub(crate) fn request_parts(&self) -> Vec<request::Part> {
+        use crate::llm::context::SegmentKind as K;
+        let conv = &self.conversation;
+        conv.order()
+            .iter()
+            .take_while(|&&kind| kind != K::History)
+            .filter_map(|&kind| {
+                conv.part(kind).map(|c| request::Part {
+                    kind,
+                    text: c.text.clone(),
+                })
+            })
+            .collect()
     }
 }
 

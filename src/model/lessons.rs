@@ -6,7 +6,7 @@ use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 
 use super::keymap::KeyCombo;
-use super::session::lessons_part;
+use super::workflow::lessons_part;
 use super::{Cmd, Model, NoticeKind, Overlay, confirm};
 use crate::session::signature::{self, Signature};
 use crate::theme::scope;

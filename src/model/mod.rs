@@ -21,10 +21,10 @@ mod reload;
 pub mod reruns;
 pub mod results;
 pub mod search;
-pub mod session;
 pub mod spec;
 mod state;
 pub(crate) mod update;
+pub mod workflow;
 
 pub use code::CodePane;
 pub use conversation::ConversationPane;

@@ -15,7 +15,8 @@ use super::overlay::Overlay;
 use super::pane::{Loaded, Mode, Pane};
 use super::results::{self, ResultsPane};
 use super::spec::SpecPane;
-use super::{changes, layout, reruns, search, session};
+use super::workflow::Workflow;
+use super::{changes, layout, reruns, search};
 use crate::config::Config;
 use crate::runner::process::Progress;
 use crate::theme::{Theme, scope};
@@ -54,7 +55,7 @@ pub struct Model {
     /// `/` search in the Code pane.
     pub search: search::Search,
     /// The session: stepper, fix loop, corrections, fresh-session handoff.
-    pub session: session::SessionState,
+    pub session: Workflow,
     /// Whether a file watcher reports the workspace's changes (else applies rescan, reload
     /// and run the tests themselves).
     pub watching: bool,
@@ -120,7 +121,7 @@ impl Model {
             },
             authorship: changes::Authorship::default(),
             search: search::Search::default(),
-            session: session::SessionState::default(),
+            session: Workflow::default(),
             watching: false,
             reruns: reruns::Reruns::default(),
             config_files,

@@ -6,10 +6,14 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
 use crate::config::Config;
+use crate::llm::Role;
 use crate::llm::client::ReplyEvent;
-use crate::model::{AppEvent, Msg, Overlay, ScanOutcome, update};
+use crate::model::{AppEvent, Cmd, Model, Msg, Overlay, ScanOutcome, update};
 use crate::runner::process::RunReport;
-use crate::runner::result::TestResult;
+use crate::runner::result::{TestResult, TestStatus};
+use crate::session::journal::Record;
+use crate::session::signature::Signature;
+use crate::session::{CorrectionSource, PromptKind, Step};
 use crate::spec::pin::{Pin, PinsFound, content_hash};
 
 const SPEC: &str = "# Limiter\n\n## Clauses\n\
