@@ -14,7 +14,7 @@ use crate::llm::ChatRequest;
 use crate::llm::client::LlmError;
 use crate::llm::provider::Provider;
 use crate::llm::{request, tokens};
-use crate::model::changes::{ApplyDone, UndoOutcome, Wrote};
+use crate::model::review::{ApplyDone, UndoOutcome, Wrote};
 use crate::model::{AppEvent, Cmd, Msg, ScanOutcome, SharedPlan};
 use crate::runner::process::{self, RunRequest};
 use crate::secrets::Secrets;

@@ -418,7 +418,7 @@ fn observe(
             }
         }
         AppEvent::Recovered(recovery) => {
-            let (_, report) = crate::model::changes::recovery_report(
+            let (_, report) = crate::model::review::recovery_report(
                 &recovery.stopped,
                 &recovery.sweep,
                 recovery.error.clone(),

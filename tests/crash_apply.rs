@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use common::sse_server::{Reply, Server, openai_stream};
 use specbench::code::safety::TEMP_SUFFIX;
-use specbench::model::changes::UndoOutcome;
+use specbench::model::review::UndoOutcome;
 use specbench::model::{AppEvent, Cmd, Msg};
 
 const FILES: usize = 8;

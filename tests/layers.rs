@@ -24,11 +24,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "the loop, the effects and the views",
         &["app", "effects", "terminal", "ui"],
     ),
-    (
-        "the model's behaviour: update and the frame",
-        &["model::update", "model::frame"],
-    ),
-    ("the model's state", &["model"]),
+    ("the model: its state and update", &["model"]),
     ("render: text into lines", &["render"]),
     (
         "the domain",

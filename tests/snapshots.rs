@@ -754,7 +754,7 @@ fn an_apply_cut_short_by_a_crash_is_reported_on_open_120x40() {
 
 #[test]
 fn a_restore_meeting_a_hand_edit_asks_80x24() {
-    use specbench::model::changes::UndoOutcome;
+    use specbench::model::review::UndoOutcome;
     let mut model = demo_model("default", 80, 24);
     let outcome = UndoOutcome::ChangedSince {
         paths: vec!["rate_limiter.py".into()],

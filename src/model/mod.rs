@@ -1,15 +1,28 @@
-//! The model: the one `Model` that holds all state (`state`), the messages that change it and
-//! the commands it asks the effects layer to run (`msg`), and `update`, which is pure: no I/O,
-//! no clocks, no spawning.
+//! The model: all state of the app and the pure `update(&mut Model, Msg) -> Vec<Cmd>` that
+//! changes it (no I/O, no clocks, no spawning), and `prepare_frame`, run once per drained batch
+//! before drawing. It owns its screen layout and the measures of what it scrolls; it never
+//! imports a view.
+//!
+//! - State: `state` (the `Model`), `msg` (messages in, commands out), `pane`, `notice`,
+//!   `layout` (screen geometry, stored), `keymap`, `overlay` (which dialog is up).
+//! - `update` routes: keys to actions to the files below, effects' results to theirs.
+//!   `frame` holds `prepare_frame`; `scroll` keeps every offset in range.
+//! - Panes: `spec/`, `conversation/` (with `composer`), `code/` (with `review/`, a reply's
+//!   proposed changes), `results` (with `runs`, `reruns`, and `disk`: files changed on disk).
+//! - The loop's workflow: `workflow/` (stepper, fix loop, corrections, fresh sessions).
+//! - Overlays, keys and text, each drawn by the `ui/` file of the same name: `help`,
+//!   `inspector`, `checkpoints`, `confirm`, `lessons`.
+//! - `reload`: the config read again while open.
 
-pub mod changes;
 mod checkpoints;
 pub mod code;
+mod composer;
 mod confirm;
 pub mod conversation;
+mod disk;
 mod frame;
-pub mod help;
-pub mod inspector;
+pub(crate) mod help;
+pub(crate) mod inspector;
 pub mod keymap;
 pub mod layout;
 mod lessons;
@@ -20,7 +33,9 @@ mod pane;
 mod reload;
 pub mod reruns;
 pub mod results;
-pub mod search;
+pub mod review;
+mod runs;
+mod scroll;
 pub mod spec;
 mod state;
 pub(crate) mod update;

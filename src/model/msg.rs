@@ -7,8 +7,8 @@ use std::time::Duration;
 use crossterm::event::{KeyEvent, MouseEvent};
 use tokio::time::Instant;
 
-use super::changes::{ApplyDone, UndoOutcome};
 use super::overlay::CheckpointItem;
+use super::review::{ApplyDone, UndoOutcome};
 use super::spec::{ScanOutcome, SharedPlan};
 use crate::config::Config;
 use crate::llm::ChatRequest;

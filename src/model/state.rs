@@ -7,18 +7,19 @@ use ratatui_textarea::TextArea;
 use tokio::time::Instant;
 
 use super::code::CodePane;
+use super::code::Search;
 use super::conversation::ConversationPane;
 use super::keymap::Keymap;
 use super::msg::Cmd;
 use super::notice::{Notice, NoticeKind};
 use super::overlay::Overlay;
 use super::pane::{Loaded, Mode, Pane};
-use super::results::{self, ResultsPane};
+use super::results::ResultsPane;
+use super::review::Authorship;
 use super::spec::SpecPane;
 use super::workflow::Workflow;
-use super::{changes, layout, reruns, search};
+use super::{layout, reruns};
 use crate::config::Config;
-use crate::runner::process::Progress;
 use crate::theme::{Theme, scope};
 
 /// All state of the app.
@@ -51,9 +52,9 @@ pub struct Model {
     pub results: ResultsPane,
     pub composer: TextArea<'static>,
     /// What specbench wrote, to label later edits by hand.
-    pub authorship: changes::Authorship,
+    pub authorship: Authorship,
     /// `/` search in the Code pane.
-    pub search: search::Search,
+    pub search: Search,
     /// The session: stepper, fix loop, corrections, fresh-session handoff.
     pub session: Workflow,
     /// Whether a file watcher reports the workspace's changes (else applies rescan, reload
@@ -119,8 +120,8 @@ impl Model {
                 highlighted: Loaded::Loading,
                 changes: None,
             },
-            authorship: changes::Authorship::default(),
-            search: search::Search::default(),
+            authorship: Authorship::default(),
+            search: Search::default(),
             session: Workflow::default(),
             watching: false,
             reruns: reruns::Reruns::default(),
@@ -145,42 +146,9 @@ impl Model {
         model
     }
 
-    /// The commands that load the workspace and run the tests once.
-    pub fn init(&mut self) -> Vec<Cmd> {
-        let run = self.start_run(results::Trigger::Startup);
-        self.session.opened = false;
-        vec![
-            Cmd::Prepare,
-            Cmd::OpenSession,
-            Cmd::LoadSpec,
-            Cmd::ScanCode,
-            Cmd::LoadCodeContext,
-            run,
-        ]
-    }
-
     /// Whether something on screen moves (a spinner), so the loop needs animation ticks.
     pub fn animating(&self) -> bool {
         self.results.running.is_some() || self.conversation.streaming()
-    }
-
-    /// Starts a new run and returns its command.
-    pub(crate) fn start_run(&mut self, trigger: results::Trigger) -> Cmd {
-        let id = self.next_id();
-        self.results.runs += 1;
-        self.results.current = Some(id);
-        self.reruns.run_started();
-        self.results.running = Some(results::LiveRun {
-            id,
-            number: self.results.runs,
-            trigger,
-            started: None,
-            progress: Progress {
-                counts: Default::default(),
-                tail: Vec::new(),
-            },
-        });
-        Cmd::StartRun { id }
     }
 
     /// A fresh id for requests and notices.
@@ -218,11 +186,6 @@ impl Model {
     /// How many rows the draft takes, soft-wrapped at `width` columns.
     pub fn composer_rows(&self, width: u16) -> usize {
         composer_rows(&self.composer, width)
-    }
-
-    /// The composer's draft as one string.
-    pub fn draft(&self) -> String {
-        self.composer.lines().join("\n")
     }
 
     /// Sets a status-bar notice and returns the command that expires it. An error is never
@@ -302,14 +265,6 @@ impl Model {
             Pane::Results => self.results.rows(),
             Pane::Conversation => self.conversation.total_lines,
         }
-    }
-
-    pub(crate) fn sync_composer_placeholder(&mut self) {
-        let text = match self.mode {
-            Mode::Compose => "Write your message",
-            Mode::Normal => "Press i to write a message",
-        };
-        self.composer.set_placeholder_text(text);
     }
 }
 

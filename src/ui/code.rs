@@ -10,8 +10,8 @@ use unicode_width::UnicodeWidthStr;
 
 use super::widgets::{draw_scrollbar, pane_block, placeholder};
 use crate::code::changes::{ChangeState, DiffTag};
-use crate::model::changes::ChangeView;
 use crate::model::layout::PaneAreas;
+use crate::model::review::ChangeView;
 use crate::model::{Loaded, Model, Pane};
 use crate::runner::result::TestStatus;
 use crate::theme::{Theme, scope};

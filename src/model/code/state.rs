@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use crate::model::Loaded;
-use crate::model::changes::ChangeView;
+use crate::model::review::ChangeView;
 use crate::workspace::FileText;
 
 /// The Code pane's state.
@@ -22,4 +22,13 @@ pub struct CodePane {
     pub highlighted: Loaded<Vec<ratatui::text::Line<'static>>>,
     /// A reply's proposed changes under review, shown instead of the file.
     pub changes: Option<ChangeView>,
+}
+
+/// The search prompt and the query in force.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Search {
+    /// The query being typed, while the prompt has the keyboard.
+    pub editing: Option<String>,
+    /// The last confirmed query.
+    pub query: Option<String>,
 }

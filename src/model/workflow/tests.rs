@@ -139,12 +139,12 @@ impl Loop {
                 }
                 Cmd::Apply { label, files } => {
                     let done = crate::code::changes::apply(self.dir.path(), &label, &files, None)
-                        .map(|cp| crate::model::changes::ApplyDone {
+                        .map(|cp| crate::model::review::ApplyDone {
                             label,
                             files: cp
                                 .files
                                 .into_iter()
-                                .map(|f| crate::model::changes::Wrote {
+                                .map(|f| crate::model::review::Wrote {
                                     rel: f.rel,
                                     hash: f.after.as_deref().map(crate::code::safety::hash),
                                 })

@@ -1,16 +1,7 @@
 //! `/` search in the Code pane: a query typed in the status bar, the first match from the top
 //! of the view marked and revealed, `n` / `N` for the next and previous ones.
 
-use super::{Cmd, Loaded, Model, NoticeKind};
-
-/// The search prompt and the query in force.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Search {
-    /// The query being typed, while the prompt has the keyboard.
-    pub editing: Option<String>,
-    /// The last confirmed query.
-    pub query: Option<String>,
-}
+use crate::model::{Cmd, Loaded, Model, NoticeKind};
 
 impl Model {
     /// `/`: opens the prompt.
