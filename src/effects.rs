@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
-use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::oneshot;
@@ -637,16 +636,7 @@ impl Effects {
 
     /// The run request for the workspace's test command.
     pub fn run_request(&self) -> RunRequest {
-        let live = self.live();
-        let tests = &live.tests;
-        RunRequest {
-            command: tests.command.clone(),
-            cwd: self.root.clone(),
-            timeout: Duration::from_secs(tests.timeout_secs),
-            format: tests.format,
-            junit_path: tests.junit_path.clone(),
-            hidden_env: self.config.withheld_env_with(tests),
-        }
+        RunRequest::new(&self.root, &self.config, &self.live().tests)
     }
 
     fn start_run(&self, id: u64) {

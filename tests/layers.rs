@@ -662,7 +662,6 @@ fn report(problems: &[String], what: &str) {
 }
 
 #[test]
-#[ignore = "passes once the house is reshaped (issue 14)"]
 fn every_module_has_a_layer() {
     let k = the_crate();
     let missing: BTreeSet<String> = (0..k.files.len())
@@ -700,7 +699,6 @@ fn imports_run_down_the_layers() {
 }
 
 #[test]
-#[ignore = "passes once the house is reshaped (issue 14)"]
 fn only_main_imports_the_command_line() {
     let k = the_crate();
     let mut problems = Vec::new();

@@ -3,7 +3,6 @@
 //! pins, steps), bound to one pin. A session that got poisoned is archived and a fresh one is
 //! seeded from the spec, the code, the latest results and the lessons the user kept.
 
-pub mod commands;
 pub mod export;
 pub mod journal;
 pub mod restore;

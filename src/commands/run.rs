@@ -10,20 +10,20 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
-use crate::cli::{StartError, workspace_root};
 use crate::config::{self, Overrides};
 use crate::effects::Effects;
 use crate::llm::client::ReplyEvent;
 use crate::model::{AppEvent, Cmd, Model, Msg, update};
 use crate::runner::ansi::{self, Stripper};
 use crate::session::PromptKind;
+use crate::startup::{StartError, workspace_root};
 use crate::stdio::{errln, out, outln};
 use crate::theme::ThemeSource;
 use crate::{logging, workspace};
 
 /// What the step was asked to do.
 #[derive(Debug, Clone)]
-pub struct Step {
+pub struct RunOptions {
     pub message: String,
     /// Fix rounds after the first test run (0: test once, no fixes).
     pub fix_rounds: u32,
@@ -142,7 +142,7 @@ impl Progress {
 }
 
 /// Runs one step on the workspace at `dir`.
-pub fn run(dir: &Path, overrides: &Overrides, step: Step) -> Result<ExitCode, StartError> {
+pub fn run(dir: &Path, overrides: &Overrides, step: RunOptions) -> Result<ExitCode, StartError> {
     if step.message.trim().is_empty() {
         return Err(StartError::Usage(
             "the message (-m) is empty: say what the step should do".into(),

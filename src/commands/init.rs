@@ -5,9 +5,9 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use crate::assets::{DEFAULT_CONFIG, SPEC_TEMPLATE};
-use crate::cli::{StartError, workspace_root};
 use crate::config::WORKSPACE_FILE;
 use crate::spec::pin::{PinError, PinStore};
+use crate::startup::{StartError, workspace_root};
 use crate::stdio::outln;
 
 mod detect;
