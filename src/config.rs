@@ -246,7 +246,7 @@ impl Default for LoopConfig {
 impl Default for UiConfig {
     fn default() -> Self {
         Self {
-            theme: crate::theme::DEFAULT_THEME.into(),
+            theme: DEFAULT_THEME.into(),
             gauge_warn: 60,
             gauge_critical: 85,
         }
@@ -321,6 +321,9 @@ impl Overrides {
         }
     }
 }
+
+/// The theme used when none is named, and the fallback when a named one is broken.
+pub const DEFAULT_THEME: &str = "default";
 
 /// The user config directory: `$SPECBENCH_CONFIG_DIR`, else `<platform config dir>/specbench`.
 pub fn user_config_dir() -> Option<PathBuf> {
