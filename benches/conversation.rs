@@ -305,7 +305,7 @@ fn sse_throughput() {
             .map(bytes::Bytes::copy_from_slice)
             .collect();
         let t = Instant::now();
-        let mut parser = specbench::llm::sse::Parser::default();
+        let mut parser = specbench::llm::sse::SseParser::default();
         let mut items = Vec::new();
         let mut text_len = 0;
         for piece in &pieces {

@@ -13,7 +13,7 @@ use crate::runner::result::{TestResult, TestStatus, display_names};
 use crate::spec::diff::{ChangeKind, SpecDiff, diff};
 use crate::spec::eval::{CheckReport, Evaluation, Status, Tests, evaluate};
 use crate::spec::pin::PinStore;
-use crate::spec::scan::{self, Plan, Scope};
+use crate::spec::scan::{self, ScanPlan, Scope};
 use crate::spec::{Spec, parse, parse_reusing};
 use crate::startup::StartError;
 use crate::stdio::errln;
@@ -189,7 +189,7 @@ pub fn evaluate_with(
             message,
         }
     })?;
-    let plan = Plan::new(&spec, scope);
+    let plan = ScanPlan::new(&spec, scope);
     let scan = scan::scan_all(root, &plan);
     let tests = match &run {
         Some(report) if !report.cancelled => Tests::Current(&report.results),

@@ -57,12 +57,12 @@ pub enum ProviderArg {
     Replay,
 }
 
-impl From<ProviderArg> for config::Provider {
+impl From<ProviderArg> for config::ProviderKind {
     fn from(p: ProviderArg) -> Self {
         match p {
-            ProviderArg::Openai => config::Provider::Openai,
-            ProviderArg::Anthropic => config::Provider::Anthropic,
-            ProviderArg::Replay => config::Provider::Replay,
+            ProviderArg::Openai => config::ProviderKind::Openai,
+            ProviderArg::Anthropic => config::ProviderKind::Anthropic,
+            ProviderArg::Replay => config::ProviderKind::Replay,
         }
     }
 }

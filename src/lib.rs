@@ -10,6 +10,7 @@ pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod effects;
+pub mod files;
 pub mod llm;
 pub mod logging;
 pub mod model;

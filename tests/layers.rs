@@ -675,7 +675,6 @@ fn every_module_has_a_layer() {
 }
 
 #[test]
-#[ignore = "passes once the house is reshaped (issue 14)"]
 fn imports_run_down_the_layers() {
     let k = the_crate();
     let mut problems = Vec::new();
@@ -713,7 +712,6 @@ fn only_main_imports_the_command_line() {
 }
 
 #[test]
-#[ignore = "passes once the house is reshaped (issue 14)"]
 fn no_two_files_import_each_other_in_a_circle() {
     let k = the_crate();
     let graph: BTreeMap<usize, BTreeSet<usize>> = k
@@ -739,7 +737,6 @@ fn no_two_files_import_each_other_in_a_circle() {
 }
 
 #[test]
-#[ignore = "passes once the house is reshaped (issue 14)"]
 fn no_two_top_level_modules_import_each_other_in_a_circle() {
     let k = the_crate();
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -772,7 +769,6 @@ fn no_two_top_level_modules_import_each_other_in_a_circle() {
 }
 
 #[test]
-#[ignore = "passes once the house is reshaped (issue 14)"]
 fn public_type_names_are_distinct() {
     let k = the_crate();
     let mut seen: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -803,7 +799,6 @@ fn public_type_names_are_distinct() {
 }
 
 #[test]
-#[ignore = "passes once the house is reshaped (issue 14)"]
 fn long_files_say_why() {
     let k = the_crate();
     let problems: Vec<String> = (0..k.files.len())

@@ -3,6 +3,9 @@
 //! [`render`] turns a (possibly still streaming) reply into owned lines for one width. Prose is
 //! wrapped at word boundaries by display width; fenced code is highlighted and hard-broken,
 //! never reflowed. The caller caches the result per message and width.
+//!
+//! Long file: one CommonMark-to-lines renderer whose block and inline handlers share one
+//! writer state (indent, quote, list and style stacks).
 
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 use ratatui::style::Style;

@@ -173,7 +173,7 @@ impl Model {
 /// What the open found, in sentences, and how loudly to say it.
 pub fn recovery_report(
     stopped: &Option<crate::code::recovery::Stopped>,
-    sweep: &crate::code::safety::Sweep,
+    sweep: &crate::files::Sweep,
     error: Option<String>,
 ) -> (NoticeKind, Vec<String>) {
     let mut kind = NoticeKind::Info;

@@ -7,7 +7,6 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::*;
 use crate::code::changes::{ChangeSet, ChangeState, FileChange, diff_lines};
 use crate::code::recovery::Recovery;
-use crate::code::safety;
 use crate::config::Config;
 use crate::model::{AppEvent, CheckpointItem, Cmd, Model, Msg, NoticeKind, Overlay, Pane, update};
 use crate::workspace::FileText;
@@ -114,7 +113,7 @@ fn wrote(files: &[(&str, &str)]) -> Vec<Wrote> {
         .iter()
         .map(|(rel, text)| Wrote {
             rel: rel.into(),
-            hash: Some(safety::hash(text)),
+            hash: Some(crate::files::hash(text)),
         })
         .collect()
 }
@@ -216,7 +215,7 @@ fn a_hand_edit_after_an_undo_or_a_redo_is_noticed() {
             files: vec![
                 Wrote {
                     rel: "a.py".into(),
-                    hash: Some(safety::hash("x = 1\n")),
+                    hash: Some(crate::files::hash("x = 1\n")),
                 },
                 Wrote {
                     rel: "new.py".into(),
@@ -314,7 +313,7 @@ fn what_specbench_wrote_before_a_restart_still_tells_hand_edits() {
         "x = 9  # edited while specbench was closed\n"
     ));
     let mut written = crate::code::checkpoint::Written::new();
-    written.insert(PathBuf::from("a.py"), Some(safety::hash("x = 2\n")));
+    written.insert(PathBuf::from("a.py"), Some(crate::files::hash("x = 2\n")));
     let recovery = Recovery {
         written,
         ..Recovery::default()
@@ -334,7 +333,7 @@ fn an_interrupted_apply_found_on_open_is_reported() {
             written: vec!["a.py".into()],
             finished: false,
         }),
-        sweep: crate::code::safety::Sweep {
+        sweep: crate::files::Sweep {
             removed: vec!["/w/.a.py.4242.Ab3dE9.specbench-tmp".into()],
             kept: Vec::new(),
         },

@@ -11,7 +11,7 @@ use crate::spec::diff::diff;
 use crate::spec::eval::{Evaluation, Status, Tests, evaluate};
 use crate::spec::parse_reusing;
 use crate::spec::pin::{Pin, Pinned, PinsFound};
-use crate::spec::scan::{FileOutcome, Plan, Scope};
+use crate::spec::scan::{FileOutcome, ScanPlan, Scope};
 
 impl Model {
     /// The state of the tests for evaluation: current only when no run is going and the last
@@ -130,7 +130,7 @@ impl Model {
         let spec = parse_reusing(&pin.text, earlier);
         let plan = SharedPlan {
             id: self.next_id(),
-            plan: Arc::new(Plan::new(&spec, self.scope())),
+            plan: Arc::new(ScanPlan::new(&spec, self.scope())),
         };
         self.spec.pinned = Some(PinnedSpec {
             pin,

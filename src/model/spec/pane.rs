@@ -12,13 +12,13 @@ use crate::spec::Spec;
 use crate::spec::diff::SpecDiff;
 use crate::spec::eval::{Evaluation, Status};
 use crate::spec::pin::Pin;
-use crate::spec::scan::{FileOutcome, Plan, ScanIndex};
+use crate::spec::scan::{FileOutcome, ScanIndex, ScanPlan};
 
 /// A scan plan shared with the effects layer; equal when the ids are.
 #[derive(Debug, Clone)]
 pub struct SharedPlan {
     pub id: u64,
-    pub plan: Arc<Plan>,
+    pub plan: Arc<ScanPlan>,
 }
 
 impl PartialEq for SharedPlan {

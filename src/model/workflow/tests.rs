@@ -146,7 +146,7 @@ impl Loop {
                                 .into_iter()
                                 .map(|f| crate::model::review::Wrote {
                                     rel: f.rel,
-                                    hash: f.after.as_deref().map(crate::code::safety::hash),
+                                    hash: f.after.as_deref().map(crate::files::hash),
                                 })
                                 .collect(),
                         })

@@ -1,5 +1,10 @@
 //! The effects layer: runs `Cmd`s as tokio tasks and reports each result on the app channel.
 
+mod files;
+mod session;
+
+use files::{apply_journaled, hold, travel};
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
@@ -7,19 +12,16 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::oneshot;
 
-use crate::code::changes;
 use crate::config::{CodeConfig, Config, Overrides, TestsConfig};
 use crate::llm::ChatRequest;
 use crate::llm::client::LlmError;
 use crate::llm::provider::Provider;
 use crate::llm::{request, tokens};
-use crate::model::review::{ApplyDone, UndoOutcome, Wrote};
 use crate::model::{AppEvent, Cmd, Msg, ScanOutcome, SharedPlan};
 use crate::runner::process::{self, RunRequest};
 use crate::secrets::Secrets;
-use crate::session::journal::{self, Journal, Record};
-use crate::session::store::SessionStore;
-use crate::session::{PromptKind, Step};
+use crate::session::PromptKind;
+use crate::session::journal::{Journal, Record};
 use crate::spec::pin::PinStore;
 use crate::spec::scan;
 use crate::watch::Watcher;
@@ -67,135 +69,6 @@ pub struct Effects {
     /// read for display, result sent included: a reload of a file specbench just wrote is
     /// reported after the write, never before it, so it is never taken for a hand edit.
     writes: Arc<Mutex<()>>,
-}
-
-/// An undo's (or redo's) result in the terms the model shows; `steps` were asked for from
-/// this one on.
-fn undo_outcome(
-    result: Result<crate::code::checkpoint::Checkpoint, crate::code::checkpoint::CheckpointError>,
-    redo: bool,
-    steps: usize,
-) -> UndoOutcome {
-    use crate::code::checkpoint::CheckpointError as E;
-    match result {
-        Ok(cp) => UndoOutcome::Done {
-            label: cp.label,
-            files: cp
-                .files
-                .into_iter()
-                .map(|f| {
-                    let left = if redo { f.after } else { f.before };
-                    Wrote {
-                        rel: f.rel,
-                        hash: left.as_deref().map(crate::code::safety::hash),
-                    }
-                })
-                .collect(),
-        },
-        Err(E::ChangedSince { paths }) => UndoOutcome::ChangedSince { paths, steps },
-        Err(E::NothingToUndo) if !redo => UndoOutcome::Failed("Nothing to undo".into()),
-        Err(E::NothingToRedo) if redo => UndoOutcome::Failed("Nothing to redo".into()),
-        Err(e) => UndoOutcome::Failed(e.to_string()),
-    }
-}
-
-/// Takes the write lock; a panic elsewhere while it was held does not keep it.
-fn hold(lock: &Mutex<()>) -> std::sync::MutexGuard<'_, ()> {
-    lock.lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Appends `record` to `journal` and syncs it; a failure is logged and reported.
-fn append_synced(journal: Option<&Journal>, record: Record, tx: &UnboundedSender<Msg>) {
-    let Some(journal) = journal else { return };
-    if let Err(e) = journal.append(record).and_then(|()| journal.sync()) {
-        tracing::error!(error = %e, "journal write failed");
-        let _ = tx.send(Msg::Event(AppEvent::JournalFailed(e.to_string())));
-    }
-}
-
-/// An apply in the order that survives a crash at any point: the intent journaled and synced,
-/// the checkpoint (previous contents) recorded and synced, the files replaced one by one, then
-/// `applied` journaled and synced.
-fn apply_journaled(
-    root: &std::path::Path,
-    label: &str,
-    files: &[(PathBuf, Option<String>, String)],
-    allowed: Option<&globset::GlobSet>,
-    journal: Option<&Journal>,
-    tx: &UnboundedSender<Msg>,
-) -> Result<ApplyDone, String> {
-    let plan = changes::plan(root, files, allowed).map_err(|e| e.to_string())?;
-    let names: Vec<String> = plan
-        .files()
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
-    let label = label.to_string();
-    append_synced(
-        journal,
-        Record::Applying {
-            label: label.clone(),
-            files: names.clone(),
-        },
-        tx,
-    );
-    match changes::execute(root, &label, &plan) {
-        Ok(checkpoint) => {
-            append_synced(
-                journal,
-                Record::Applied {
-                    label: label.clone(),
-                    files: names,
-                },
-                tx,
-            );
-            let files = checkpoint
-                .files
-                .into_iter()
-                .map(|f| Wrote {
-                    rel: f.rel,
-                    hash: f.after.as_deref().map(crate::code::safety::hash),
-                })
-                .collect();
-            Ok(ApplyDone { label, files })
-        }
-        Err(e) => {
-            let error = e.to_string();
-            append_synced(
-                journal,
-                Record::ApplyFailed {
-                    label,
-                    error: error.clone(),
-                },
-                tx,
-            );
-            Err(error)
-        }
-    }
-}
-
-/// Undoes (`steps` < 0) or redoes (> 0) that many checkpoints, reporting each one, and stops
-/// at the first that cannot be (files changed by hand: the user is asked). `force` goes over
-/// hand edits in the first.
-fn travel(root: &std::path::Path, steps: isize, force: bool, tx: &UnboundedSender<Msg>) {
-    let store = crate::code::checkpoint::CheckpointStore::new(root);
-    let redo = steps > 0;
-    let total = steps.unsigned_abs();
-    for done in 0..total {
-        let force = force && done == 0;
-        let result = if redo {
-            store.redo(force)
-        } else {
-            store.undo(force)
-        };
-        let outcome = undo_outcome(result, redo, total - done);
-        let stop = !matches!(outcome, UndoOutcome::Done { .. });
-        let _ = tx.send(Msg::Event(AppEvent::Undone { redo, outcome }));
-        if stop {
-            break;
-        }
-    }
 }
 
 /// Files longer than this are shown plain: highlighting them would take seconds.
@@ -310,196 +183,6 @@ impl Effects {
         }
         let mut live = self.live.write().unwrap_or_else(PoisonError::into_inner);
         *live = Live { tests, code };
-    }
-
-    /// The session journal in force.
-    fn current_journal(&self) -> Option<Arc<Journal>> {
-        self.journal.lock().ok().and_then(|j| j.clone())
-    }
-
-    /// Appends `record` to the journal; a turn's end is synced to disk off the UI task.
-    fn write_journal(&self, record: Record) {
-        let Some(journal) = self.current_journal() else {
-            return;
-        };
-        let sync = record.ends_turn();
-        if let Err(e) = journal.append(record) {
-            tracing::error!(error = %e, "journal write failed");
-            let _ = self
-                .tx
-                .send(Msg::Event(AppEvent::JournalFailed(e.to_string())));
-            return;
-        }
-        if sync && let Ok(file) = journal.sync_handle() {
-            tokio::task::spawn_blocking(move || {
-                if let Err(e) = file.sync_data() {
-                    tracing::warn!(error = %e, "journal fsync failed");
-                }
-            });
-        }
-    }
-
-    /// Opens the session to resume (the latest not archived) or starts one, then reads it
-    /// back and counts its messages off the UI task. What an earlier specbench left (an apply
-    /// it was stopped in, temp files) is settled there too, and reported.
-    fn open_session(&self) {
-        let store = SessionStore::new(&self.root);
-        let resumed = store.latest();
-        let id = resumed
-            .clone()
-            .unwrap_or_else(|| store.new_id(crate::session::now_ms()));
-        let (root, writes) = (self.root.clone(), self.writes.clone());
-        let journal = match store.open(&id).map(|j| j.redacting(self.secrets.clone())) {
-            Ok(j) => Arc::new(j),
-            Err(e) => {
-                let e = e.to_string();
-                tracing::error!(error = %e, "cannot open the session journal");
-                let _ = self.tx.send(Msg::Event(AppEvent::JournalFailed(e)));
-                let tx = self.tx.clone();
-                tokio::task::spawn_blocking(move || {
-                    let recovery = {
-                        let _held = hold(&writes);
-                        crate::code::recovery::recover(&root, None)
-                    };
-                    let _ = tx.send(Msg::Event(AppEvent::SessionOpened {
-                        id,
-                        restored: None,
-                        counts: Vec::new(),
-                    }));
-                    let _ = tx.send(Msg::Event(AppEvent::Recovered(recovery)));
-                });
-                return;
-            }
-        };
-        if let Ok(mut slot) = self.journal.lock() {
-            *slot = Some(journal.clone());
-        }
-        let tx = self.tx.clone();
-        let model = self.config.model.model.clone();
-        let encoding = tokens::Encoding::for_model(&model);
-        tokio::task::spawn_blocking(move || {
-            let restored = match &resumed {
-                Some(id) => match journal.read_back() {
-                    Ok(read) => Some(Box::new(crate::session::restore::fold(id, &read))),
-                    Err(e) => {
-                        let _ = tx.send(Msg::Event(AppEvent::JournalFailed(e.to_string())));
-                        None
-                    }
-                },
-                None => {
-                    let start = Record::Start {
-                        v: journal::VERSION,
-                        id: id.clone(),
-                        model,
-                        pin: None,
-                        predecessor: None,
-                        lessons: Vec::new(),
-                    };
-                    if let Err(e) = journal.append(start).and_then(|()| journal.sync()) {
-                        let _ = tx.send(Msg::Event(AppEvent::JournalFailed(e.to_string())));
-                    }
-                    None
-                }
-            };
-            let unfinished = restored.as_ref().and_then(|r| r.unfinished_apply.clone());
-            let recovery = {
-                let _held = hold(&writes);
-                crate::code::recovery::recover(&root, unfinished)
-            };
-            if let Some(stopped) = &recovery.stopped {
-                let names =
-                    |files: &[PathBuf]| files.iter().map(|p| p.display().to_string()).collect();
-                let record = if stopped.finished {
-                    Record::Applied {
-                        label: stopped.label.clone(),
-                        files: names(&stopped.files),
-                    }
-                } else {
-                    Record::ApplyInterrupted {
-                        label: stopped.label.clone(),
-                        written: names(&stopped.written),
-                    }
-                };
-                append_synced(Some(&journal), record, &tx);
-            }
-            let counts = match &restored {
-                Some(r) if !r.messages.is_empty() => {
-                    tokens::preload(encoding);
-                    r.messages
-                        .iter()
-                        .map(|m| tokens::count(encoding, &m.text))
-                        .collect()
-                }
-                _ => Vec::new(),
-            };
-            tracing::info!(%id, resumed = resumed.is_some(), "session open");
-            let _ = tx.send(Msg::Event(AppEvent::SessionOpened {
-                id,
-                restored,
-                counts,
-            }));
-            // After the session's own notice: what was found matters more.
-            let _ = tx.send(Msg::Event(AppEvent::Recovered(recovery)));
-        });
-    }
-
-    /// Archives the session in force and starts a fresh one seeded with `lessons`.
-    fn fresh_session(&self, lessons: Vec<String>, step: Step, pin: Option<(u32, String)>) {
-        let store = SessionStore::new(&self.root);
-        let old = self.current_journal();
-        let id = store.new_id(crate::session::now_ms());
-        let predecessor = old.as_ref().and_then(|j| {
-            j.path()
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .map(str::to_string)
-        });
-        let result = store
-            .open(&id)
-            .map(|j| j.redacting(self.secrets.clone()))
-            .map_err(|e| e.to_string());
-        let journal = match result {
-            Ok(j) => Arc::new(j),
-            Err(e) => {
-                let _ = self.tx.send(Msg::Event(AppEvent::SessionStarted(Err(e))));
-                return;
-            }
-        };
-        let records = [
-            Record::Start {
-                v: journal::VERSION,
-                id: id.clone(),
-                model: self.config.model.model.clone(),
-                pin: pin.map(|(version, hash)| journal::PinRef { version, hash }),
-                predecessor,
-                lessons,
-            },
-            Record::Step { step },
-        ];
-        for record in records {
-            if let Err(e) = journal.append(record) {
-                let _ = self
-                    .tx
-                    .send(Msg::Event(AppEvent::SessionStarted(Err(e.to_string()))));
-                return;
-            }
-        }
-        if let Some(old) = old {
-            let archived = Record::Archived {
-                successor: id.clone(),
-            };
-            if let Err(e) = old.append(archived).and_then(|()| old.sync()) {
-                tracing::error!(error = %e, "cannot mark the old session archived");
-            }
-        }
-        if let Ok(mut slot) = self.journal.lock() {
-            *slot = Some(journal.clone());
-        }
-        let tx = self.tx.clone();
-        tokio::task::spawn_blocking(move || {
-            let result = journal.sync().map(|()| id).map_err(|e| e.to_string());
-            let _ = tx.send(Msg::Event(AppEvent::SessionStarted(result)));
-        });
     }
 
     /// Loads the tokenizer and highlighter off the UI task, and sets the provider up.
