@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use specbench::config::{ModelConfig, Provider as Kind};
+use specbench::config::{ModelConfig, ProviderKind as Kind};
 use specbench::llm::client::{Patience, ReplyEvent};
 use specbench::llm::provider::Provider;
 use specbench::llm::{ChatMessage, ChatRequest, ToolCall, ToolResult};

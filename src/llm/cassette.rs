@@ -37,7 +37,7 @@ pub enum End {
 
 /// One recorded exchange.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Entry {
+pub struct Exchange {
     pub v: u32,
     /// [`fingerprint`] of `prompt`.
     pub fingerprint: String,
@@ -72,7 +72,7 @@ pub fn fingerprint(prompt: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cassette {
     pub path: PathBuf,
-    pub entries: Vec<Entry>,
+    pub entries: Vec<Exchange>,
 }
 
 impl Cassette {
@@ -97,7 +97,7 @@ impl Cassette {
                 line: i + 1,
                 message,
             };
-            let entry: Entry = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
+            let entry: Exchange = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
             if entry.v != VERSION {
                 return Err(bad(format!(
                     "cassette version {} (this specbench reads {VERSION})",
@@ -123,7 +123,7 @@ impl Cassette {
         nth: usize,
         fix_nth: Option<usize>,
         round: u32,
-    ) -> Result<&Entry, LlmError> {
+    ) -> Result<&Exchange, LlmError> {
         let fp = fingerprint(prompt);
         let firsts = || {
             self.entries
@@ -131,7 +131,7 @@ impl Cassette {
                 .enumerate()
                 .filter(|(_, e)| e.round == 0)
         };
-        let matching: Vec<(usize, &Entry)> =
+        let matching: Vec<(usize, &Exchange)> =
             firsts().filter(|(_, e)| e.fingerprint == fp).collect();
         let fixes = || firsts().filter(|(_, e)| e.fix).nth(fix_nth?);
         let Some((at, base)) = matching
@@ -210,7 +210,7 @@ fn pause(gap_ms: u64, speed: f64) -> Duration {
 /// Plays `entry` through `emit`, paced by `pace`; in step mode every line waits for a permit
 /// of `steps`. A recording that was cut off ends in the same error.
 pub async fn play(
-    entry: &Entry,
+    entry: &Exchange,
     pace: Pace,
     steps: &tokio::sync::Semaphore,
     emit: &mut (dyn FnMut(ReplyEvent) + Send),
@@ -270,13 +270,13 @@ impl Recorder {
 
     /// Adds `entry` at the end of the cassette, its secrets redacted (the fingerprint is the
     /// redacted message's, as a replay redacts the message it looks up).
-    pub fn append(&self, entry: &Entry) -> std::io::Result<()> {
+    pub fn append(&self, entry: &Exchange) -> std::io::Result<()> {
         let prompt = self.secrets.redact(&entry.prompt);
         let fingerprinted;
         let entry = if matches!(prompt, std::borrow::Cow::Borrowed(_)) {
             entry
         } else {
-            fingerprinted = Entry {
+            fingerprinted = Exchange {
                 fingerprint: fingerprint(&prompt),
                 ..entry.clone()
             };
@@ -359,8 +359,8 @@ impl Tape {
 
     /// The finished entry (`fix`: the prompt was a fix round's; `round`: how many requests
     /// with tool results came before this one since the message).
-    pub fn finish(self, prompt: &str, fix: bool, round: u32, model: &str, end: End) -> Entry {
-        Entry {
+    pub fn finish(self, prompt: &str, fix: bool, round: u32, model: &str, end: End) -> Exchange {
+        Exchange {
             v: VERSION,
             fingerprint: fingerprint(prompt),
             prompt: prompt.to_string(),
@@ -379,7 +379,7 @@ mod tests {
     use crate::llm::Usage;
     use crate::secrets::REDACTED;
 
-    fn entry(prompt: &str, text: &str) -> Entry {
+    fn entry(prompt: &str, text: &str) -> Exchange {
         let mut tape = Tape::new();
         tape.note(&ReplyEvent::Delta(text.into()));
         tape.note(&ReplyEvent::Usage(Usage {
@@ -405,7 +405,7 @@ mod tests {
         rec.append(&entry("other", "three")).unwrap();
         let c = Cassette::load(&path).unwrap();
         assert_eq!(c.entries.len(), 3);
-        let text = |e: &Entry| match &e.events[0].event {
+        let text = |e: &Exchange| match &e.events[0].event {
             ReplyEvent::Delta(t) => t.clone(),
             other => panic!("{other:?}"),
         };
@@ -479,7 +479,7 @@ mod tests {
     }
 
     /// A reply that calls a tool, and its continuation after the results.
-    fn rounds(prompt: &str, fix: bool, first: &str, last: &str) -> [Entry; 2] {
+    fn rounds(prompt: &str, fix: bool, first: &str, last: &str) -> [Exchange; 2] {
         let mut tape = Tape::new();
         tape.note(&ReplyEvent::Delta(first.into()));
         tape.note(&ReplyEvent::ToolCall(crate::llm::ToolCall {
@@ -515,7 +515,7 @@ mod tests {
         );
         assert!(text.contains(r#""round":1"#), "{text}");
         let c = Cassette::load(&path).unwrap();
-        let first = |e: &Entry| match &e.events[0].event {
+        let first = |e: &Exchange| match &e.events[0].event {
             ReplyEvent::Delta(t) => t.clone(),
             other => panic!("{other:?}"),
         };

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Serialize;
 
-use super::journal::{Entry, Record};
+use super::journal::{JournalEntry, Record};
 use super::restore::{Restored, RestoredStatus};
 use super::{PromptKind, format_utc};
 use crate::llm::Usage;
@@ -137,7 +137,7 @@ pub struct Transcript {
 /// redacting `secrets`.
 pub fn transcript(
     restored: &Restored,
-    entries: &[Entry],
+    entries: &[JournalEntry],
     spec: Option<String>,
     secrets: &Secrets,
 ) -> Transcript {
@@ -522,9 +522,9 @@ mod tests {
                 usage: Usage::default(),
             },
         ];
-        let entries: Vec<Entry> = records
+        let entries: Vec<JournalEntry> = records
             .into_iter()
-            .map(|record| Entry { at: 0, record })
+            .map(|record| JournalEntry { at: 0, record })
             .collect();
         let read = super::super::journal::ReadJournal {
             entries: entries.clone(),

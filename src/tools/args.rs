@@ -5,6 +5,11 @@ use serde_json::{Map, Value};
 
 use crate::llm::ToolCall;
 
+use super::limits::one_line;
+
+/// The names of the tools, as offered.
+pub const NAMES: [&str; 3] = ["read_file", "list_files", "search"];
+
 /// A call with its arguments read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ToolRequest {
@@ -26,11 +31,11 @@ impl ToolRequest {
     /// Reads `call`, or says what is wrong with it.
     pub fn parse(call: &ToolCall) -> Result<ToolRequest, String> {
         let name = call.name.as_str();
-        if !super::NAMES.contains(&name) {
+        if !NAMES.contains(&name) {
             return Err(format!(
                 "there is no tool named `{}`; the tools are {}",
-                super::one_line(name, 40),
-                super::NAMES.join(", ")
+                one_line(name, 40),
+                NAMES.join(", ")
             ));
         }
         let args = object(name, &call.arguments)?;
@@ -52,7 +57,7 @@ impl ToolRequest {
 
     /// The call in a few words.
     pub fn label(&self) -> String {
-        let short = |s: &str| super::one_line(s, 60);
+        let short = |s: &str| one_line(s, 60);
         match self {
             ToolRequest::ReadFile { path, start, end } => {
                 let range = match (start, end) {
@@ -86,7 +91,7 @@ fn object(tool: &str, arguments: &str) -> Result<Map<String, Value>, String> {
         Ok(_) => Err(format!("{tool}'s arguments must be a JSON object")),
         Err(e) => Err(format!(
             "{tool}'s arguments are not valid JSON ({e}): `{}`",
-            super::one_line(arguments, 80)
+            one_line(arguments, 80)
         )),
     }
 }
@@ -106,7 +111,7 @@ fn optional(tool: &str, args: &Map<String, Value>, key: &str) -> Result<Option<S
         Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(other) => Err(format!(
             "{tool}'s `{key}` must be a string, not {}",
-            super::one_line(&other.to_string(), 40)
+            one_line(&other.to_string(), 40)
         )),
     }
 }

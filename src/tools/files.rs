@@ -162,7 +162,7 @@ pub fn ignored(root: &Path, rel: &Path) -> bool {
 }
 
 /// The workspace's files the tools see, relative and sorted: gitignored and hidden files and
-/// symlinks left out, never `.git/` or `.specbench/`; at most [`super::MAX_WALKED`]. The flag
+/// symlinks left out, never `.git/` or `.specbench/`; at most [`super::limits::MAX_WALKED`]. The flag
 /// says whether the walk stopped there.
 pub fn walk(root: &Path) -> (Vec<PathBuf>, bool) {
     let walker = ignore::WalkBuilder::new(root)
@@ -183,7 +183,7 @@ pub fn walk(root: &Path) -> (Vec<PathBuf>, bool) {
         let Ok(rel) = entry.path().strip_prefix(root) else {
             continue;
         };
-        if files.len() == super::MAX_WALKED {
+        if files.len() == super::limits::MAX_WALKED {
             files.sort();
             return (files, true);
         }
@@ -216,8 +216,12 @@ impl PathFilter {
                 prefix: Some(PathBuf::from(prefix)),
             });
         }
-        let glob = globset::Glob::new(pattern.trim_start_matches("./"))
-            .map_err(|e| format!("`{}` is not a glob: {e}", super::one_line(pattern, 60)))?;
+        let glob = globset::Glob::new(pattern.trim_start_matches("./")).map_err(|e| {
+            format!(
+                "`{}` is not a glob: {e}",
+                super::limits::one_line(pattern, 60)
+            )
+        })?;
         Ok(PathFilter {
             glob: Some(glob.compile_matcher()),
             prefix: None,

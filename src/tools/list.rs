@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::files::{self, PathFilter};
-use super::{MAX_LISTED, MAX_RESULT_BYTES, MAX_WALKED};
+use super::limits::{MAX_LISTED, MAX_RESULT_BYTES, MAX_WALKED};
 
 /// The files `glob` keeps, one per line under a count, with a note when cut.
 pub fn list(root: &Path, glob: Option<&str>) -> Result<String, String> {
@@ -11,7 +11,7 @@ pub fn list(root: &Path, glob: Option<&str>) -> Result<String, String> {
     let (all, stopped) = files::walk(root);
     let kept: Vec<_> = all.iter().filter(|rel| filter.keeps(rel)).collect();
     let what = match glob {
-        Some(g) => format!(" matching `{}`", super::one_line(g, 60)),
+        Some(g) => format!(" matching `{}`", super::limits::one_line(g, 60)),
         None => String::new(),
     };
     if kept.is_empty() {

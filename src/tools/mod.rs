@@ -7,6 +7,7 @@
 
 mod args;
 mod files;
+mod limits;
 mod list;
 pub mod mentions;
 mod read;
@@ -19,24 +20,12 @@ use serde_json::json;
 use crate::llm::{ToolCall, ToolDef, ToolResult};
 use crate::secrets::Secrets;
 
-pub use args::ToolRequest;
+pub use args::{NAMES, ToolRequest};
 pub use files::MAX_FILE_BYTES;
-
-/// The most bytes of one result the model gets back.
-pub const MAX_RESULT_BYTES: usize = 16 * 1024;
-/// The most lines `read_file` returns at once.
-pub const MAX_READ_LINES: usize = 400;
-/// The most paths `list_files` returns.
-pub const MAX_LISTED: usize = 400;
-/// The most hits `search` returns.
-pub const MAX_HITS: usize = 100;
-/// The most files a listing or a search walks through.
-pub const MAX_WALKED: usize = 20_000;
-/// A line of a result longer than this (in characters) is cut.
-pub const MAX_LINE_CHARS: usize = 400;
-
-/// The names of the tools, as offered.
-pub const NAMES: [&str; 3] = ["read_file", "list_files", "search"];
+use limits::one_line;
+pub use limits::{
+    MAX_HITS, MAX_LINE_CHARS, MAX_LISTED, MAX_READ_LINES, MAX_RESULT_BYTES, MAX_WALKED,
+};
 
 /// The three tools as the model is told about them.
 pub fn definitions() -> Vec<ToolDef> {
@@ -140,17 +129,6 @@ pub fn label(call: &ToolCall) -> String {
         Err(_) if NAMES.contains(&call.name.as_str()) => format!("{} (bad arguments)", call.name),
         Err(_) => format!("{} (no such tool)", one_line(&call.name, 40)),
     }
-}
-
-/// `text` on one line, at most `max` characters, `…` when cut.
-fn one_line(text: &str, max: usize) -> String {
-    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut chars = words.chars().filter(|c| !c.is_control());
-    let mut out: String = chars.by_ref().take(max).collect();
-    if chars.next().is_some() {
-        out.push('…');
-    }
-    out
 }
 
 /// The calls of one user turn, to catch a model that asks the same thing again and again.

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::files;
-use super::{MAX_LINE_CHARS, MAX_READ_LINES, MAX_RESULT_BYTES};
+use super::limits::{MAX_LINE_CHARS, MAX_READ_LINES, MAX_RESULT_BYTES};
 
 /// The lines `start..=end` of the file `path` names (1-based; by default as many as fit),
 /// under a heading naming the file and the range, with a note when the result was cut.
@@ -14,7 +14,7 @@ pub fn read(
     end: Option<usize>,
 ) -> Result<(String, Option<PathBuf>), String> {
     let (rel, text) = files::read_text(root, path)
-        .map_err(|skip| format!("{}: {}", super::one_line(path, 120), skip.words()))?;
+        .map_err(|skip| format!("{}: {}", super::limits::one_line(path, 120), skip.words()))?;
     let name = rel.display().to_string();
     let lines: Vec<&str> = text.lines().collect();
     let total = lines.len();

@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use super::files::{self, PathFilter, Unread};
+use super::limits::{MAX_HITS, MAX_RESULT_BYTES, MAX_WALKED};
 use super::read::clip;
-use super::{MAX_HITS, MAX_RESULT_BYTES, MAX_WALKED};
 
 /// The most memory one compiled pattern may take.
 const MAX_PATTERN_BYTES: usize = 1 << 20;
@@ -20,7 +20,7 @@ pub fn search(root: &Path, pattern: &str, glob: Option<&str>) -> Result<String, 
             let first = words.lines().last().unwrap_or("").trim().to_string();
             format!(
                 "`{}` is not a pattern the search takes: {first}",
-                super::one_line(pattern, 60)
+                super::limits::one_line(pattern, 60)
             )
         })?;
     let filter = PathFilter::new(glob)?;
@@ -56,9 +56,9 @@ pub fn search(root: &Path, pattern: &str, glob: Option<&str>) -> Result<String, 
             }
         }
     }
-    let what = format!("`{}`", super::one_line(pattern, 60));
+    let what = format!("`{}`", super::limits::one_line(pattern, 60));
     let within = match glob {
-        Some(g) => format!(" in files matching `{}`", super::one_line(g, 60)),
+        Some(g) => format!(" in files matching `{}`", super::limits::one_line(g, 60)),
         None => String::new(),
     };
     let mut out = if hits == 0 {
