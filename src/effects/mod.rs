@@ -2,6 +2,7 @@
 
 mod files;
 mod session;
+mod tools;
 
 use files::{apply_journaled, hold, travel};
 
@@ -21,7 +22,7 @@ use crate::model::{AppEvent, Cmd, Msg, ScanOutcome, SharedPlan};
 use crate::runner::process::{self, RunRequest};
 use crate::secrets::Secrets;
 use crate::session::PromptKind;
-use crate::session::journal::{Journal, Record};
+use crate::session::journal::Journal;
 use crate::spec::pin::PinStore;
 use crate::spec::scan;
 use crate::watch::Watcher;
@@ -195,6 +196,7 @@ impl Effects {
             crate::code::highlight::preload();
         });
         let (tx, provider) = (self.tx.clone(), self.provider.clone());
+        let config_tools = self.config.model.tools == crate::config::Tools::Read;
         tokio::spawn(async move {
             let event = match provider.as_ref() {
                 Ok(p) => AppEvent::ProviderReady {
@@ -204,6 +206,11 @@ impl Effects {
                 Err(why) => AppEvent::ProviderFailed(why.clone()),
             };
             let _ = tx.send(Msg::Event(event));
+            if let Ok(p) = provider.as_ref()
+                && config_tools
+            {
+                let _ = tx.send(Msg::Event(AppEvent::ToolSupport(p.tool_support().await)));
+            }
         });
     }
 
@@ -219,16 +226,11 @@ impl Effects {
                 Ok(p) => {
                     let events = tx.clone();
                     let mut emit = move |event: crate::llm::client::ReplyEvent| {
-                        if let (Some(j), crate::llm::client::ReplyEvent::Delta(text)) =
-                            (&journal, &event)
+                        if let Some(j) = &journal
+                            && let Some(record) = Effects::arrived(turn, &event)
+                            && let Err(e) = j.append(record)
                         {
-                            let chunk = Record::Chunk {
-                                turn,
-                                text: text.clone(),
-                            };
-                            if let Err(e) = j.append(chunk) {
-                                tracing::error!(error = %e, "journal write failed");
-                            }
+                            tracing::error!(error = %e, "journal write failed");
                         }
                         let at = tokio::time::Instant::now();
                         let _ = events.send(Msg::Event(AppEvent::Reply { turn, event, at }));
@@ -530,6 +532,7 @@ impl Effects {
                     provider.step();
                 }
             }
+            Cmd::RunTools { turn, calls } => self.run_tools(turn, calls),
             Cmd::CancelReply { turn } => {
                 let task = self.replies.lock().ok().and_then(|mut r| r.remove(&turn));
                 if let Some(task) = task {

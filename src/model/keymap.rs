@@ -55,6 +55,7 @@ pub enum Action {
     PrevStep,
     FreshSession,
     MarkCorrection,
+    ToolResults,
 }
 
 impl Action {
@@ -114,6 +115,7 @@ impl Action {
                 "fresh session: archive this one, seed a new one with the spec, code, results and lessons"
             }
             Action::MarkCorrection => "mark the message as a correction (name the clause: R4)",
+            Action::ToolResults => "show or hide the results under the model's tool calls",
             Action::SearchPrev => "previous match",
         }
     }
@@ -390,6 +392,12 @@ impl Default for Keymap {
                 false,
             ),
             b(C::Normal(Some(Pane::Code)), vec![c('d')], A::Discard, false),
+            b(
+                C::Normal(Some(Pane::Conversation)),
+                vec![c('t')],
+                A::ToolResults,
+                false,
+            ),
             b(
                 C::Normal(Some(Pane::Code)),
                 vec![p(K::Enter)],

@@ -103,6 +103,14 @@ pub enum AppEvent {
         turn: u64,
         result: Result<(), LlmError>,
     },
+    /// The tool calls of the reply to `turn` ran (each result was journaled as it came).
+    ToolsRan {
+        turn: u64,
+        outcomes: Vec<crate::tools::ToolOutcome>,
+    },
+    /// Whether the server's model takes tools, as far as the server says (`None`: it does
+    /// not say).
+    ToolSupport(Option<bool>),
     /// The draft came back from `$EDITOR`.
     DraftEdited(Result<String, String>),
     /// A reply's edits, checked and diffed against the disk.
@@ -179,8 +187,15 @@ pub enum Cmd {
         prompt: String,
         kind: crate::session::PromptKind,
     },
-    /// Stop streaming the reply to `turn` (the connection is dropped).
+    /// Stop streaming the reply to `turn` (the connection is dropped), or running its tool
+    /// calls.
     CancelReply { turn: u64 },
+    /// Run the tool calls of the reply to `turn` (read-only, in the workspace), journaling
+    /// each result; the results come back together.
+    RunTools {
+        turn: u64,
+        calls: Vec<crate::llm::ToolCall>,
+    },
     /// Lend the terminal to `$EDITOR` on the draft.
     EditDraft { text: String },
     /// Release the next line of a reply replayed in step mode.

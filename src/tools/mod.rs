@@ -132,7 +132,7 @@ pub fn label(call: &ToolCall) -> String {
 }
 
 /// The calls of one user turn, to catch a model that asks the same thing again and again.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Ledger {
     /// Each call made this turn (tool name and arguments, normalized) and its round.
     seen: std::collections::HashMap<(String, String), u32>,

@@ -9,9 +9,12 @@ mod pane;
 mod parts;
 mod send;
 mod stream;
+mod tool_round;
+mod tool_use;
 
 pub use message::{Message, MessageStatus, damage_words};
-pub use pane::{ConversationPane, Counted, Reported, SYSTEM_PROMPT, Turn};
+pub use pane::{ConversationPane, Counted, Reported, SYSTEM_PROMPT, ToolState, Turn};
+pub use tool_use::ToolUse;
 
 #[cfg(test)]
 mod tests;

@@ -78,7 +78,7 @@ impl Model {
         let estimate = usage.used();
         let parts: Vec<Part> = self.request_parts();
         let history = self.conversation.history();
-        let chat = request::assemble(
+        let mut chat = request::assemble(
             &self.config.model.model,
             self.config.model.max_output_tokens,
             &parts,
@@ -86,6 +86,7 @@ impl Model {
             &message,
             &self.conversation.reanchor.text,
         );
+        chat.tools = self.offered_tools();
         let id = self.next_id();
         self.session.turn_steps.insert(id, self.session.step);
         let conv = &mut self.conversation;
@@ -105,7 +106,15 @@ impl Model {
             retry: None,
             counted: None,
             damage: Vec::new(),
+            request: Box::new(chat.clone()),
+            prompt: message.clone(),
+            kind,
+            round: 0,
+            ledger: crate::tools::Ledger::default(),
+            running: false,
+            resent: false,
         });
+        conv.tools.stopped = None;
         conv.follow = true;
         if kind.is_fix() {
             conv.draft = Counted::default();

@@ -3,10 +3,10 @@
 
 use super::prompts::lessons_part;
 use crate::llm::Role;
-use crate::model::conversation::{Message, MessageStatus};
+use crate::model::conversation::{Message, MessageStatus, ToolUse};
 use crate::model::{Cmd, Model, NoticeKind};
 use crate::session::PromptKind;
-use crate::session::restore::{Restored, RestoredStatus};
+use crate::session::restore::{Restored, RestoredCall, RestoredStatus};
 use crate::session::signature::Signature;
 
 impl Model {
@@ -58,6 +58,7 @@ impl Model {
             let mut message = Message::new(m.role, m.text, status);
             message.kind = m.kind;
             message.corrects = m.corrects;
+            message.tools = self.restored_tools(m.tools);
             message.tokens = counts
                 .get(i)
                 .copied()
@@ -68,6 +69,7 @@ impl Model {
             }
             self.conversation.messages.push(message);
         }
+        self.conversation.tools.read = r.read.iter().map(Into::into).collect();
         self.conversation.revision += 1;
         self.conversation.follow = true;
         self.bump_ids(r.max_turn);
@@ -104,5 +106,20 @@ impl Model {
             cmds.push(self.notify(NoticeKind::Info, text));
         }
         cmds
+    }
+
+    /// A restored reply's tool calls as the conversation keeps them, counted.
+    fn restored_tools(&self, calls: Vec<RestoredCall>) -> Vec<ToolUse> {
+        let count = self.conversation.counter();
+        calls
+            .into_iter()
+            .map(|c| {
+                let mut t = ToolUse::new(c.call, c.cut, &count);
+                if let Some(result) = c.result {
+                    t.answer(result, &count);
+                }
+                t
+            })
+            .collect()
     }
 }
