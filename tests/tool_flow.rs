@@ -325,3 +325,100 @@ async fn the_model_reads_a_file_then_its_edit_is_applied_and_tested() {
     let history: u32 = conv.messages.iter().map(|m| m.tokens).sum();
     assert!(conv.history_tokens() >= history + tools[0].tokens);
 }
+
+#[tokio::test]
+async fn a_tool_round_recorded_through_the_app_replays_offline() {
+    let server = Server::start_chat(vec![
+        Reply::sse(reading_reply("Let me read the note.")).chunking(Chunking::Odd),
+        Reply::sse(text_reply(EDIT)),
+    ])
+    .await;
+    let live = workspace(&live_model(&server));
+    let cassette = live.path().join("tools.cassette.jsonl");
+    let overrides = Overrides {
+        record: Some(cassette.clone()),
+        ..Overrides::default()
+    };
+    session(live.path(), overrides, tested, &[]).await;
+    let recorded = std::fs::read_to_string(&cassette).unwrap();
+    assert_eq!(
+        recorded.lines().count(),
+        2,
+        "the message and its continuation"
+    );
+    drop(server);
+
+    // Offline: no server at all; the cassette plays the call, the tool runs on this
+    // workspace, the continuation plays, the edit is applied and tested.
+    let offline = workspace(
+        "[model]\nprovider = \"replay\"\ncassette = \"tools.cassette.jsonl\"\nmodel = \"gpt-4.1-mini\"\nreplay_speed = 0.0",
+    );
+    let root = offline.path();
+    std::fs::write(root.join("tools.cassette.jsonl"), recorded).unwrap();
+    let ended = session(root, Overrides::default(), tested, &[]).await;
+    assert_eq!(
+        std::fs::read_to_string(root.join("limit.py")).unwrap(),
+        "LIMIT = 7\n"
+    );
+    let records = journal(root);
+    let result = records.iter().find(|r| r["type"] == "tool_result").unwrap();
+    assert_eq!(result["id"], CALL_ID);
+    assert!(
+        result["content"]
+            .as_str()
+            .unwrap()
+            .contains("The agreed limit is 7 requests."),
+        "{result}"
+    );
+    assert!(
+        records
+            .iter()
+            .any(|r| r["type"] == "continue" && r["round"] == 1)
+    );
+    let conv = &ended.model.conversation;
+    assert_eq!(
+        conv.messages.len(),
+        3,
+        "the message, the call, the continuation"
+    );
+    assert_eq!(conv.messages[1].tools[0].label, "read notes/limit.txt");
+    assert!(conv.messages[2].text.contains("LIMIT = 7"));
+}
+
+#[tokio::test]
+async fn a_server_that_refuses_tools_gets_the_message_again_without_them() {
+    let refusal =
+        std::fs::read_to_string("tests/fixtures/sse/llama_tools_need_jinja.json").unwrap();
+    let server = Server::start_chat(vec![
+        Reply::json(500, &refusal),
+        Reply::sse(text_reply(EDIT)),
+    ])
+    .await;
+    let dir = workspace(&live_model(&server));
+    let root = dir.path();
+    let ended = session(root, Overrides::default(), tested, &[]).await;
+
+    // Sent twice: with the tools, then the same request without them, once.
+    let sent = chats(&server);
+    assert_eq!(sent.len(), 2, "{sent:#?}");
+    assert!(sent[0].get("tools").is_some());
+    assert!(sent[1].get("tools").is_none(), "{:#}", sent[1]);
+    assert_eq!(sent[0]["messages"], sent[1]["messages"]);
+    // The reply is the one that came back; its edit was applied and tested.
+    assert_eq!(
+        std::fs::read_to_string(root.join("limit.py")).unwrap(),
+        "LIMIT = 7\n"
+    );
+    let conv = &ended.model.conversation;
+    assert_eq!(conv.messages.len(), 2);
+    assert!(conv.messages[1].text.contains("LIMIT = 7"));
+    // Off for the rest of the session, and why.
+    let why = conv.tools.off.as_deref().unwrap_or_default();
+    assert!(why.contains("tools param requires --jinja flag"), "{why}");
+    // The journal has one user turn and one end: the refusal was no reply.
+    let ends = journal(root)
+        .into_iter()
+        .filter(|r| r["type"] == "end")
+        .count();
+    assert_eq!(ends, 1);
+}
