@@ -18,3 +18,5 @@ pub use tool_use::ToolUse;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tool_tests;
