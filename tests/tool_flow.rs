@@ -120,6 +120,19 @@ async fn session(
     done: impl Fn(&Path) -> bool,
     then: &[KeyCode],
 ) -> Ended {
+    session_then(root, overrides, done, then, None, || true).await
+}
+
+/// [`session`], then after `then` (and a pause) `second` is sent, and the loop quits once
+/// `finished` holds (at most 20 s).
+async fn session_then(
+    root: &Path,
+    overrides: Overrides,
+    done: impl Fn(&Path) -> bool,
+    then: &[KeyCode],
+    second: Option<&str>,
+    finished: impl Fn() -> bool,
+) -> Ended {
     let config = config::load(root, &overrides).unwrap();
     let theme = ThemeSource::default().load("default").unwrap();
     let model = Model::new(root.to_path_buf(), "ws".into(), config.clone(), theme);
@@ -151,7 +164,21 @@ async fn session(
         for &key in then {
             press(key);
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        if let Some(text) = second {
+            press(KeyCode::Char('i'));
+            for c in text.chars() {
+                press(KeyCode::Char(c));
+            }
+            press(KeyCode::Enter);
+            press(KeyCode::Esc);
+        }
+        for _ in 0..400 {
+            if finished() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         press(KeyCode::Char('q'));
     };
     let run = app::run(&mut terminal, keys_rx, &mut host, model, &effects, rx);
@@ -421,4 +448,53 @@ async fn a_server_that_refuses_tools_gets_the_message_again_without_them() {
         .filter(|r| r["type"] == "end")
         .count();
     assert_eq!(ends, 1);
+}
+
+/// Without tools, a reply that names a workspace file the request did not carry offers it;
+/// `+` adds it, and the next request carries it.
+#[tokio::test]
+async fn without_tools_a_file_the_reply_mentions_is_offered_and_added() {
+    let mention = format!("The number is in notes/limit.txt, which I cannot see.\n\n{EDIT}");
+    let server = Server::start_chat(vec![
+        Reply::sse(text_reply(&mention)),
+        Reply::sse(text_reply("Thanks.")),
+    ])
+    .await;
+    let dir = workspace(&format!("{}\ntools = \"off\"", live_model(&server)));
+    let root = dir.path();
+    let count = || {
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.path == "/v1/chat/completions")
+            .count()
+    };
+    let ended = session_then(
+        root,
+        Overrides::default(),
+        tested,
+        &[KeyCode::Char('+')],
+        Some("and now?"),
+        || count() >= 2,
+    )
+    .await;
+    let sent = chats(&server);
+    assert_eq!(sent.len(), 2, "{sent:#?}");
+    assert!(sent[0].get("tools").is_none(), "tools = off offers none");
+    let system = |i: usize| {
+        sent[i]["messages"][0]["content"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(!system(0).contains("agreed limit is 7"));
+    assert!(
+        system(1).contains("path=notes/limit.txt\nThe agreed limit is 7 requests."),
+        "{}",
+        system(1)
+    );
+    assert_eq!(
+        ended.model.conversation.tools.added,
+        [PathBuf::from("notes/limit.txt")]
+    );
 }

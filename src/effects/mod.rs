@@ -60,6 +60,8 @@ pub struct Effects {
     scans: Arc<OnceLock<tokio::sync::mpsc::UnboundedSender<ScanJob>>>,
     /// The model provider, or why there is none.
     provider: Arc<Result<Provider, String>>,
+    /// Files the user added to the request from a reply's mentions (tools off).
+    added: Arc<Mutex<Vec<PathBuf>>>,
     /// Replies streaming, by turn id, to abort on cancel.
     replies: Arc<Mutex<HashMap<u64, tokio::task::AbortHandle>>>,
     /// The session journal, once open.
@@ -120,6 +122,7 @@ impl Effects {
             scans: Arc::default(),
             provider: Arc::new(provider),
             replies: Arc::default(),
+            added: Arc::default(),
             journal: Arc::default(),
             writes: Arc::default(),
         }
@@ -254,8 +257,10 @@ impl Effects {
         let (root, include) = (self.root.clone(), self.live().code.include.clone());
         let encoding = tokens::Encoding::for_model(&self.config.model.model);
         let tx = self.tx.clone();
+        let added = self.added_files();
         tokio::task::spawn_blocking(move || {
             let files = workspace::scan_code_files(&root, &include).unwrap_or_default();
+            let added = Self::read_added(&root, &files, &added);
             let mut texts = Vec::new();
             let mut total = 0;
             for path in files {
@@ -272,6 +277,7 @@ impl Effects {
                 }
                 texts.push((path, text));
             }
+            texts.extend(added);
             let text = request::code_part(texts.iter().map(|(p, t)| (p.as_path(), t.as_str())));
             let tokens = tokens::count(encoding, &text);
             let _ = tx.send(Msg::Event(AppEvent::CodeContext { text, tokens }));
@@ -533,6 +539,19 @@ impl Effects {
                 }
             }
             Cmd::RunTools { turn, calls } => self.run_tools(turn, calls),
+            Cmd::FindMentions {
+                turn,
+                reply,
+                carried,
+            } => {
+                self.find_mentions(turn, reply, carried);
+            }
+            Cmd::AddFiles { paths } => {
+                if let Ok(mut added) = self.added.lock() {
+                    *added = paths;
+                }
+                self.load_code_context();
+            }
             Cmd::CancelReply { turn } => {
                 let task = self.replies.lock().ok().and_then(|mut r| r.remove(&turn));
                 if let Some(task) = task {

@@ -1,6 +1,9 @@
 //! The effects of the model's tool calls: each call and each result journaled as it arrives
 //! (a crash mid-round loses nothing), the calls run off the UI task.
 
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
 use crate::model::{AppEvent, Msg};
 use crate::session::journal::Record;
 
@@ -79,5 +82,51 @@ impl Effects {
         if let Ok(mut replies) = self.replies.lock() {
             replies.insert(turn, task.abort_handle());
         }
+    }
+
+    /// The files a reply mentions that the request did not carry (tools off), off the UI
+    /// task: the workspace's files matched against the reply, less the code in scope and
+    /// `carried`.
+    pub(super) fn find_mentions(&self, turn: u64, reply: String, carried: Vec<PathBuf>) {
+        let (root, include, tx) = (
+            self.root.clone(),
+            self.live().code.include.clone(),
+            self.tx.clone(),
+        );
+        tokio::task::spawn_blocking(move || {
+            let mut have: HashSet<PathBuf> = crate::workspace::scan_code_files(&root, &include)
+                .unwrap_or_default()
+                .into_iter()
+                .collect();
+            have.extend(carried);
+            let files = crate::tools::workspace_files(&root);
+            let files = crate::tools::mentions::mentioned(&reply, &files, &have);
+            let _ = tx.send(Msg::Event(AppEvent::Mentioned { turn, files }));
+        });
+    }
+
+    /// The files the user added, to read into the request's code part.
+    pub(super) fn added_files(&self) -> Vec<PathBuf> {
+        self.added.lock().map(|a| a.clone()).unwrap_or_default()
+    }
+
+    /// The text of each added file not already in `in_scope`, read through the tools'
+    /// confinement; one that cannot be read is left out (and logged).
+    pub(super) fn read_added(
+        root: &Path,
+        in_scope: &[PathBuf],
+        added: &[PathBuf],
+    ) -> Vec<(PathBuf, String)> {
+        added
+            .iter()
+            .filter(|p| !in_scope.contains(p))
+            .filter_map(|p| match crate::tools::read_confined(root, p) {
+                Ok(text) => Some((p.clone(), text)),
+                Err(why) => {
+                    tracing::warn!(%why, "an added file is left out");
+                    None
+                }
+            })
+            .collect()
     }
 }

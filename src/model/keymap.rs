@@ -56,6 +56,7 @@ pub enum Action {
     FreshSession,
     MarkCorrection,
     ToolResults,
+    AddMentioned,
 }
 
 impl Action {
@@ -116,6 +117,9 @@ impl Action {
             }
             Action::MarkCorrection => "mark the message as a correction (name the clause: R4)",
             Action::ToolResults => "show or hide the results under the model's tool calls",
+            Action::AddMentioned => {
+                "add the files the last reply mentions to the request (a model without tools)"
+            }
             Action::SearchPrev => "previous match",
         }
     }
@@ -396,6 +400,12 @@ impl Default for Keymap {
                 C::Normal(Some(Pane::Conversation)),
                 vec![c('t')],
                 A::ToolResults,
+                false,
+            ),
+            b(
+                C::Normal(Some(Pane::Conversation)),
+                vec![c('+')],
+                A::AddMentioned,
                 false,
             ),
             b(

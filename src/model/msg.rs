@@ -111,6 +111,11 @@ pub enum AppEvent {
     /// Whether the server's model takes tools, as far as the server says (`None`: it does
     /// not say).
     ToolSupport(Option<bool>),
+    /// The workspace files the reply to `turn` mentions that the request did not carry.
+    Mentioned {
+        turn: u64,
+        files: Vec<PathBuf>,
+    },
     /// The draft came back from `$EDITOR`.
     DraftEdited(Result<String, String>),
     /// A reply's edits, checked and diffed against the disk.
@@ -196,6 +201,15 @@ pub enum Cmd {
         turn: u64,
         calls: Vec<crate::llm::ToolCall>,
     },
+    /// Find the workspace files the reply to `turn` mentions that its request did not carry
+    /// (the code in scope and `carried`), for a model without tools.
+    FindMentions {
+        turn: u64,
+        reply: String,
+        carried: Vec<PathBuf>,
+    },
+    /// Carry these files (added by the user) in the request's code part from now on.
+    AddFiles { paths: Vec<PathBuf> },
     /// Lend the terminal to `$EDITOR` on the draft.
     EditDraft { text: String },
     /// Release the next line of a reply replayed in step mode.

@@ -179,6 +179,7 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::MarkCorrection => return model.toggle_correction_mark(),
         Action::StepReply if model.conversation.streaming() => return vec![Cmd::StepReply],
         Action::ToolResults => return model.toggle_tool_results(),
+        Action::AddMentioned => return model.add_mentioned(),
         Action::ApplyFile => return model.apply_changes(false),
         Action::ApplyAll => return model.apply_changes(true),
         Action::Discard => return model.discard_change(),
@@ -313,6 +314,7 @@ fn on_event(model: &mut Model, event: AppEvent) -> Vec<Cmd> {
         AppEvent::ReplyEnded { turn, result } => return model.on_reply_ended(turn, result),
         AppEvent::ToolsRan { turn, outcomes } => return model.on_tools_ran(turn, outcomes),
         AppEvent::ToolSupport(takes) => return model.on_tool_support(takes),
+        AppEvent::Mentioned { turn, files } => return model.on_mentioned(turn, files),
         AppEvent::DraftEdited(Ok(text)) => {
             model.enter_compose();
             model.set_draft(text.trim_end_matches('\n'));

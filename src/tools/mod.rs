@@ -120,6 +120,27 @@ fn execute(root: &Path, call: &ToolCall) -> Result<(String, Option<PathBuf>), St
     }
 }
 
+/// The workspace's files as `list_files` sees them (gitignored, hidden and state files left
+/// out), relative: what a reply's mentions are matched against.
+pub fn workspace_files(root: &Path) -> Vec<PathBuf> {
+    match root.canonicalize() {
+        Ok(root) => files::walk(&root).0,
+        Err(_) => Vec::new(),
+    }
+}
+
+/// The text of the workspace file `path`, through the tools' confinement (a file the user adds
+/// to the request is read as the model's reads are); or why not, in words.
+pub fn read_confined(root: &Path, path: &Path) -> Result<String, String> {
+    let root = root
+        .canonicalize()
+        .map_err(|e| format!("the workspace {} cannot be read: {e}", root.display()))?;
+    let shown = path.display().to_string();
+    files::read_text(&root, &shown)
+        .map(|(_, text)| text)
+        .map_err(|why| format!("{shown}: {}", why.words()))
+}
+
 /// The call in a few words, for its line in the conversation: `read more.py 120-180`,
 /// `list src/**/*.py`, `search "def allow" *.py`; a call whose arguments cannot be read says
 /// so.

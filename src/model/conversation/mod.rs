@@ -4,6 +4,7 @@
 //! composer is `model::composer`; the request inspector `model::inspector`.
 
 mod lines;
+mod mentions;
 mod message;
 mod pane;
 mod parts;

@@ -57,6 +57,10 @@ pub struct ToolState {
     pub read: Vec<std::path::PathBuf>,
     /// Why the last user turn's tool rounds stopped early (`run` prints it).
     pub stopped: Option<String>,
+    /// Files the last reply mentioned that the request did not carry, offered (`+` adds them).
+    pub offered: Vec<std::path::PathBuf>,
+    /// Files the user added from the offers: the request carries them.
+    pub added: Vec<std::path::PathBuf>,
 }
 
 /// Text with its token count.

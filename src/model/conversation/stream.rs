@@ -123,6 +123,7 @@ impl Model {
             cmds.push(self.notify(NoticeKind::Error, format!("The reply is damaged: {why}")));
         }
         let index = turn.message;
+        let offered_none = turn.request.tools.is_empty();
         if result.is_ok() && !self.conversation.messages[index].tools.is_empty() {
             match self.tool_round(turn) {
                 Round::Goes(more) => {
@@ -133,6 +134,9 @@ impl Model {
             }
         }
         let text = self.conversation.messages[index].text.clone();
+        if offered_none && let Some(cmd) = self.find_mentions(id, &text) {
+            cmds.push(cmd);
+        }
         match self.propose_changes(id, &text) {
             Some(cmd) => cmds.push(cmd),
             // A fix round answered without a change: nothing to test, the loop ends.
