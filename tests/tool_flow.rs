@@ -498,3 +498,53 @@ async fn without_tools_a_file_the_reply_mentions_is_offered_and_added() {
         [PathBuf::from("notes/limit.txt")]
     );
 }
+
+/// `specbench run` runs the tool round too: one line per call on stderr, the edit applied and
+/// tested; `--format json` lists each turn's calls.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_prints_one_line_per_call_and_reports_them_in_json() {
+    let server = Server::start_chat(vec![
+        Reply::sse(reading_reply("Let me read the note.")).chunking(Chunking::Odd),
+        Reply::sse(text_reply(EDIT)),
+        Reply::sse(reading_reply("Again.")),
+        Reply::sse(text_reply(EDIT)),
+    ])
+    .await;
+    let dir = workspace(&live_model(&server));
+    let root = dir.path().to_path_buf();
+    let run = |args: &'static [&'static str]| {
+        let root = root.clone();
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_specbench"))
+                .args(args)
+                .current_dir(&root)
+                .env_remove("OPENAI_API_KEY")
+                .env("NO_COLOR", "1")
+                .output()
+                .unwrap()
+        })
+    };
+    let out = run(&["run", "-m", MESSAGE, "--yes"]).await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("specbench: ▸ read notes/limit.txt · ") && stderr.contains(" tokens"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("Let me read the note.") && stdout.contains("LIMIT = 7"));
+    assert!(stderr.contains("tests: 1 passed, 0 failed"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(root.join("limit.py")).unwrap(),
+        "LIMIT = 7\n"
+    );
+
+    let out = run(&["run", "-m", MESSAGE, "--yes", "--format", "json"])
+        .await
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let turn = &report["turns"][0];
+    assert_eq!(turn["reply"], format!("Again.\n\n{EDIT}"));
+    assert_eq!(turn["tools"][0]["label"], "read notes/limit.txt");
+    assert_eq!(turn["tools"][0]["status"], "ok");
+    assert!(turn["tools"][0]["tokens"].as_u64().unwrap() > 0);
+}
