@@ -478,6 +478,13 @@ fn observe(
                 ansi::printable(&e.to_string())
             );
         }
+        AppEvent::ToolSupport(Some(false))
+            if model.config.model.tools == crate::config::Tools::Read =>
+        {
+            errln!(
+                "specbench: the server's chat template takes no tools: tools are off for this session"
+            );
+        }
         AppEvent::CodeContext { .. } => progress.code_context = true,
         AppEvent::ChangesReady(set) => {
             progress.preparing = false;

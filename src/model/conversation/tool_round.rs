@@ -273,6 +273,7 @@ impl Model {
             return Vec::new();
         }
         let why = "the server's chat template takes no tools (llama.cpp: start it with --jinja)";
+        tracing::warn!(why, "tools off for this session");
         self.conversation.tools.off = Some(why.to_string());
         vec![self.notify(
             NoticeKind::Info,
