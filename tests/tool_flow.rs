@@ -351,6 +351,20 @@ async fn the_model_reads_a_file_then_its_edit_is_applied_and_tested() {
     // The gauge counts it in the history: the call and its result are part of it.
     let history: u32 = conv.messages.iter().map(|m| m.tokens).sum();
     assert!(conv.history_tokens() >= history + tools[0].tokens);
+
+    // The export tells it from the journal: the call, its result, the continuation.
+    let export = std::process::Command::new(env!("CARGO_BIN_EXE_specbench"))
+        .args(["export", "--format", "md"])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&export.stdout);
+    assert!(
+        md.contains("> tool call `read_file` {\"path\": \"notes/limit.txt\"}")
+            && md.contains("1  The agreed limit is 7 requests.")
+            && md.contains("#### model, after the tools"),
+        "{md}"
+    );
 }
 
 #[tokio::test]

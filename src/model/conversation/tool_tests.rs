@@ -226,3 +226,60 @@ fn t_shows_and_hides_the_results() {
     key(&mut m, KeyCode::Char('t'));
     assert!(!m.conversation.tools.expanded);
 }
+
+#[test]
+fn a_resumed_session_shows_its_calls_and_sends_them_back() {
+    use crate::session::restore::{RestoredCall, RestoredMessage, RestoredStatus};
+    let mut m = model(Config::default());
+    let (turn, _) = send(&mut m, "why?");
+    calls(&mut m, turn, &[call("a", "x.py")]);
+    results(&mut m, turn, vec![outcome("a", "1  x = 1", Some("x.py"))]);
+    // What the journal would give back: the message, the reply with its call, the rest.
+    let journaled: Vec<RestoredMessage> = m
+        .conversation
+        .messages
+        .iter()
+        .map(|msg| RestoredMessage {
+            turn,
+            role: msg.role,
+            text: msg.text.clone(),
+            status: RestoredStatus::Complete,
+            kind: msg.kind,
+            corrects: Vec::new(),
+            usage: Default::default(),
+            tools: msg
+                .tools
+                .iter()
+                .map(|t| RestoredCall {
+                    call: t.call.clone(),
+                    cut: false,
+                    result: t.result.clone(),
+                })
+                .collect(),
+            continues: None,
+        })
+        .collect();
+    let restored = crate::session::restore::Restored {
+        messages: journaled,
+        read: vec!["x.py".into()],
+        max_turn: 99,
+        ..Default::default()
+    };
+    let mut again = model(Config::default());
+    update(
+        &mut again,
+        Msg::Event(AppEvent::SessionOpened {
+            id: "s".into(),
+            restored: Some(Box::new(restored)),
+            counts: Vec::new(),
+        }),
+    );
+    let t = &again.conversation.messages[1].tools[0];
+    assert_eq!(t.label, "read x.py");
+    assert!(t.tokens > 0 && t.result.is_some());
+    assert_eq!(again.conversation.tools.read, [PathBuf::from("x.py")]);
+    let (_, request) = send(&mut again, "next");
+    let asked = &request.messages[1];
+    assert_eq!(asked.tool_calls, [call("a", "x.py")]);
+    assert_eq!(asked.tool_results[0].content, "1  x = 1");
+}
