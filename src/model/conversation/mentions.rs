@@ -17,6 +17,7 @@ impl Model {
         if reply.trim().is_empty() {
             return None;
         }
+        self.conversation.tools.looking = Some(turn);
         let tools = &self.conversation.tools;
         let carried = tools.added.iter().chain(&tools.read).cloned().collect();
         Some(Cmd::FindMentions {
@@ -28,7 +29,14 @@ impl Model {
 
     /// The reply to `turn` mentions `files` the request did not carry: offer them.
     pub fn on_mentioned(&mut self, turn: u64, files: Vec<PathBuf>) -> Vec<Cmd> {
-        let latest = self.conversation.turn.is_none() && self.peek_id() > turn;
+        // A message sent since has made the offer moot.
+        let latest = self.conversation.turn.is_none()
+            && self
+                .conversation
+                .tools
+                .looking
+                .take_if(|t| *t == turn)
+                .is_some();
         if files.is_empty() || !latest {
             return Vec::new();
         }

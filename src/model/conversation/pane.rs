@@ -61,6 +61,8 @@ pub struct ToolState {
     pub offered: Vec<std::path::PathBuf>,
     /// Files the user added from the offers: the request carries them.
     pub added: Vec<std::path::PathBuf>,
+    /// The reply whose mentions are being looked for.
+    pub looking: Option<u64>,
 }
 
 /// Text with its token count.

@@ -115,6 +115,8 @@ impl Model {
             resent: false,
         });
         conv.tools.stopped = None;
+        conv.tools.looking = None;
+        conv.tools.offered.clear();
         conv.follow = true;
         if kind.is_fix() {
             conv.draft = Counted::default();

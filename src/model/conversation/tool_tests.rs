@@ -283,3 +283,56 @@ fn a_resumed_session_shows_its_calls_and_sends_them_back() {
     assert_eq!(asked.tool_calls, [call("a", "x.py")]);
     assert_eq!(asked.tool_results[0].content, "1  x = 1");
 }
+
+#[test]
+fn without_tools_a_reply_naming_files_offers_them_and_plus_adds_them() {
+    let mut config = Config::default();
+    config.model.tools = Tools::Off;
+    let mut m = model(config);
+    let (turn, _) = send(&mut m, "q");
+    let at = Instant::now();
+    let event = ReplyEvent::Delta("See notes/a.txt.".into());
+    update(&mut m, Msg::Event(AppEvent::Reply { turn, event, at }));
+    let cmds = update(
+        &mut m,
+        Msg::Event(AppEvent::ReplyEnded {
+            turn,
+            result: Ok(()),
+        }),
+    );
+    assert!(cmds.contains(&Cmd::FindMentions {
+        turn,
+        reply: "See notes/a.txt.".into(),
+        carried: Vec::new(),
+    }));
+    let files = vec![PathBuf::from("notes/a.txt")];
+    let mentioned = AppEvent::Mentioned {
+        turn,
+        files: files.clone(),
+    };
+    update(&mut m, Msg::Event(mentioned.clone()));
+    assert!(
+        notice(&m).contains("mentions notes/a.txt"),
+        "{}",
+        notice(&m)
+    );
+    key(&mut m, KeyCode::Char('2'));
+    let cmds = key(&mut m, KeyCode::Char('+'));
+    assert!(cmds.contains(&Cmd::AddFiles {
+        paths: files.clone()
+    }));
+    assert_eq!(m.conversation.tools.added, files);
+    // A late answer for a reply already followed by another message offers nothing.
+    let (next, _) = send(&mut m, "r");
+    update(
+        &mut m,
+        Msg::Event(AppEvent::ReplyEnded {
+            turn: next,
+            result: Err(crate::llm::client::LlmError::Ended),
+        }),
+    );
+    m.notice = None;
+    update(&mut m, Msg::Event(mentioned));
+    assert!(m.conversation.tools.offered.is_empty());
+    assert!(m.notice.is_none());
+}
