@@ -441,6 +441,10 @@ fn observe(
             }
         }
         AppEvent::ToolsRan { turn, outcomes } if in_flight(turn) => {
+            // The reply goes on after the results: a paragraph apart on stdout.
+            if !json {
+                out!("\n\n");
+            }
             let count = model.conversation.counter();
             let calls = model
                 .conversation
