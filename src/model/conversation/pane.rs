@@ -222,8 +222,16 @@ impl ConversationPane {
     }
 
     /// Forgets the conversation for a fresh session: the messages, the reply in flight and
-    /// the reported usage go; the parts, the tokenizer and the composer's history stay.
+    /// the reported usage go, with the files the model read and the offers; the parts, the
+    /// tokenizer, the composer's history, the files the user added and whether the server
+    /// takes tools stay.
     pub fn clear(&mut self) {
+        self.tools = ToolState {
+            off: self.tools.off.take(),
+            expanded: self.tools.expanded,
+            added: std::mem::take(&mut self.tools.added),
+            ..ToolState::default()
+        };
         self.messages.clear();
         self.turn = None;
         self.reported = None;
