@@ -3,11 +3,22 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::model::{AppEvent, Msg};
 use crate::session::journal::Record;
 
 use super::Effects;
+
+/// Sets its flag when dropped: how an aborted task stops the blocking work it started.
+struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
 
 impl Effects {
     /// The journal record of a piece of a reply, written as it arrives: its text, or a tool call.
@@ -35,16 +46,27 @@ impl Effects {
 
     /// Runs the tool calls of the reply to `turn` off the UI task, one after the other (they
     /// only read), each result journaled as it comes; then reports them all. `Esc` aborts
-    /// the round: results still to come are dropped.
+    /// the round: the calls not yet run are not run, and no result comes after it, in the
+    /// journal either (the model sends them back as not run).
     pub(super) fn run_tools(&self, turn: u64, calls: Vec<crate::llm::ToolCall>) {
         let (root, tx, secrets) = (self.root.clone(), self.tx.clone(), self.secrets.clone());
         let journal = self.current_journal();
         let replies = self.replies.clone();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
         let task = tokio::spawn(async move {
+            // Aborting this task drops the guard, which stops the blocking loop.
+            let _guard = StopOnDrop(stop);
             let ran = tokio::task::spawn_blocking(move || {
                 let mut outcomes = Vec::with_capacity(calls.len());
                 for call in &calls {
+                    if stopped.load(Ordering::SeqCst) {
+                        break;
+                    }
                     let outcome = crate::tools::run(&root, call, &secrets);
+                    if stopped.load(Ordering::SeqCst) {
+                        break;
+                    }
                     tracing::info!(
                         turn,
                         tool = %call.name,
