@@ -10,6 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::cassette::{self, Cassette, End, Pace, Recorder, Tape};
 use super::client::{self, Endpoint, LlmError, Patience, ReplyEvent, Wire};
+use super::count::{self, CountError, Counter};
 use super::{ChatRequest, window};
 use crate::config::{ModelConfig, Provider as Kind};
 use crate::secrets::{Secrets, StreamRedactor};
@@ -183,12 +184,45 @@ impl Provider {
 
     /// The context window the server reports, if it can tell.
     pub async fn window(&self) -> Option<u32> {
+        self.probe().await.window
+    }
+
+    /// What kind of server answers, and the window it reports ([`window::probe`], with the
+    /// endpoint's key); a cassette is no server.
+    pub async fn probe(&self) -> window::Probe {
         match &self.backend {
-            Backend::Http { endpoint, client } if endpoint.wire == Wire::Openai => {
+            Backend::Http { endpoint, client } => {
                 let auth = endpoint.auth().ok().flatten();
-                window::ask(client, &endpoint.base_url, &self.model, auth).await
+                window::probe(client, endpoint.wire, &endpoint.base_url, &self.model, auth).await
             }
-            _ => None,
+            Backend::Replay { .. } => window::Probe {
+                server: window::Server::Unknown,
+                window: None,
+            },
+        }
+    }
+
+    /// The exact token count of `request` by `counter` ([`count::count`]): asked from the
+    /// server, or counted with OpenAI's tables on a blocking thread. A cassette has no server
+    /// to ask.
+    pub async fn count(&self, counter: Counter, request: &ChatRequest) -> Result<u32, CountError> {
+        if let Counter::Tables(enc) = counter {
+            let request = request.clone();
+            return tokio::task::spawn_blocking(move || count::openai_chat(enc, &request))
+                .await
+                .map_err(|e| CountError::Unreachable {
+                    url: "the local tokenizer".into(),
+                    detail: e.to_string(),
+                });
+        }
+        match &self.backend {
+            Backend::Http { endpoint, client } => {
+                count::count(client, endpoint, counter, request).await
+            }
+            Backend::Replay { .. } => Err(CountError::Unreachable {
+                url: "the cassette".into(),
+                detail: "a recording cannot count".into(),
+            }),
         }
     }
 
