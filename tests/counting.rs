@@ -562,3 +562,48 @@ async fn real_server_count_equals_its_prompt_tokens() {
         assert_eq!(usage.prompt, Some(counted), "{kind:?}");
     }
 }
+
+#[tokio::test]
+async fn a_context_size_error_gives_the_window_again() {
+    // The real llama-server's refusal of a prompt over `--ctx-size 256`; its `/props` was read
+    // before it was restarted with less.
+    let server = Server::routes(vec![
+        ("GET", "/props", json("llama/props.json")),
+        (
+            "POST",
+            "/v1/chat/completions",
+            Reply::json(400, &fixture("sse/llama_ctx_exceeded.json")),
+        ),
+    ])
+    .await;
+    let p = provider(
+        Kind::Openai,
+        format!("{}/v1", server.url()),
+        "smollm2",
+        None,
+    );
+    assert_eq!(p.probe().await.window, Some(4096));
+    let err = p
+        .stream(
+            &request("smollm2"),
+            "Say hi",
+            specbench::session::PromptKind::Message,
+            &mut |_| {},
+        )
+        .await
+        .expect_err("too long");
+    let probe = p.reprobe(&err).await;
+    assert_eq!(probe.server, ServerKind::LlamaCpp);
+    assert_eq!(probe.window, Some(256), "the window the error names: {err}");
+    // An error that names no window: the server is asked again.
+    let other = specbench::llm::client::LlmError::ContextTooLong {
+        message: "Too many tokens in the prompt".into(),
+    };
+    assert_eq!(p.reprobe(&other).await.window, Some(4096));
+    let probes = server
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/props")
+        .count();
+    assert_eq!(probes, 3);
+}

@@ -202,6 +202,24 @@ impl Provider {
         }
     }
 
+    /// The window after a request was refused as too long for it: the figure the error
+    /// names when it names a plausible one (llama.cpp, OpenAI, vLLM and Anthropic do), else
+    /// the server asked again (it may have been restarted with another context size, or
+    /// loaded the model with less).
+    pub async fn reprobe(&self, error: &LlmError) -> window::Probe {
+        let named = match error {
+            LlmError::ContextTooLong { message } => {
+                window::from_error(message).and_then(window::plausible)
+            }
+            _ => None,
+        };
+        let mut probe = self.probe().await;
+        if named.is_some() {
+            probe.window = named;
+        }
+        probe
+    }
+
     /// The exact token count of `request` by `counter` ([`count::count`]): asked from the
     /// server, or counted with OpenAI's tables on a blocking thread. A cassette has no server
     /// to ask.
