@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::sse_server::{End, Reply, Server};
 use secrecy::SecretString;
-use specbench::config::{ModelConfig, Provider as Kind};
+use specbench::config::{ModelConfig, ProviderKind as Kind};
 use specbench::llm::client::{Patience, Wire};
 use specbench::llm::count::{CountError, Counter, Estimator, Plan};
 use specbench::llm::provider::Provider;
