@@ -446,10 +446,15 @@ fn conversation_model(cols: u16, rows: u16) -> Model {
         Msg::Event(AppEvent::CodeContext { text: code, tokens }),
     );
     let prompts = demo_replies().into_iter().map(|(p, _)| p).collect();
+    let plan = specbench::llm::count::Plan::offline(&model.config.model.model);
     update(
         &mut model,
         Msg::Event(AppEvent::ProviderReady {
-            window: None,
+            probe: specbench::llm::window::Probe {
+                server: specbench::llm::window::Server::Unknown,
+                window: None,
+            },
+            plan,
             prompts,
         }),
     );

@@ -202,6 +202,17 @@ impl Provider {
         }
     }
 
+    /// Who counts this provider's requests, once `probe` told what its server is: a
+    /// cassette is counted like OpenAI's API would ([`count::Plan::offline`]).
+    pub fn plan(&self, probe: window::Probe) -> count::Plan {
+        match &self.backend {
+            Backend::Http { endpoint, .. } => {
+                count::Plan::new(probe.server, endpoint.wire, &self.model)
+            }
+            Backend::Replay { .. } => count::Plan::offline(&self.model),
+        }
+    }
+
     /// The window after a request was refused as too long for it: the figure the error
     /// names when it names a plausible one (llama.cpp, OpenAI, vLLM and Anthropic do), else
     /// the server asked again (it may have been restarted with another context size, or

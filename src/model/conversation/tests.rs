@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::config::Config;
+use crate::llm::calibration::{Basis, Figure};
 use crate::llm::client::{LlmError, ReplyEvent};
 use crate::llm::context::SegmentKind;
 use crate::llm::window::Source;
@@ -344,7 +345,7 @@ fn reported_usage_replaces_the_estimate_until_something_changes() {
     let mut m = model();
     m.on_tokenizer_ready();
     let (turn, _) = send(&mut m, "hello");
-    let estimate = m.conversation.turn.as_ref().unwrap().estimate;
+    let estimate = m.conversation.turn.as_ref().unwrap().expected.tokens;
     assert!(!m.conversation.context_use(8192).exact);
     reply(&mut m, turn, ReplyEvent::Delta("hi".into()), Instant::now());
     let usage = Usage {
@@ -364,20 +365,47 @@ fn reported_usage_replaces_the_estimate_until_something_changes() {
     );
 }
 
-#[test]
-fn a_server_count_far_below_the_estimate_is_flagged() {
-    let mut m = model();
-    m.on_tokenizer_ready();
-    let (turn, _) = send(&mut m, "hello");
-    let estimate = m.conversation.turn.as_ref().unwrap().estimate;
+/// Sends `text` and ends the turn with the server reporting `prompt` tokens for it; the
+/// turn's expected figure.
+fn exchange(m: &mut Model, text: &str, prompt: impl Fn(u32) -> u32) -> Figure {
+    let (turn, _) = send(m, text);
+    let expected = m.conversation.turn.as_ref().unwrap().expected;
     let usage = Usage {
-        prompt: Some(estimate / 2),
+        prompt: Some(prompt(expected.tokens)),
         completion: Some(1),
     };
-    reply(&mut m, turn, ReplyEvent::Usage(usage), Instant::now());
-    end(&mut m, turn, Ok(()));
+    reply(m, turn, ReplyEvent::Delta("ok".into()), Instant::now());
+    reply(m, turn, ReplyEvent::Usage(usage), Instant::now());
+    end(m, turn, Ok(()));
+    expected
+}
+
+#[test]
+fn a_foreign_tokenizer_calibrates_instead_of_raising_the_alarm() {
+    let mut m = model();
+    m.on_tokenizer_ready();
+    // The server's tokenizer counts half as many: an uncalibrated estimate raises nothing.
+    let first = exchange(&mut m, "hello there", |n| n / 2);
+    assert!(first.basis.approximate());
+    assert_eq!(m.conversation.context_use(8192).mismatch, None);
+    // The next estimate is calibrated by that ratio, still marked `~`.
+    m.set_draft("and again");
+    let usage = m.conversation.context_use(8192);
+    assert!(!usage.exact);
+    let raw = m.conversation.raw_segments().total();
+    assert!(usage.used() < raw * 6 / 10, "{} of {raw}", usage.used());
+}
+
+#[test]
+fn a_server_count_far_below_a_calibrated_expectation_is_flagged() {
+    let mut m = model();
+    m.on_tokenizer_ready();
+    exchange(&mut m, "hello", |n| n * 114 / 100);
+    let expected = exchange(&mut m, "hello again", |n| n / 2);
+    assert!(matches!(expected.basis, Basis::Calibrated(..)));
     let mismatch = m.conversation.context_use(8192).mismatch.unwrap();
     assert!(mismatch.truncated());
+    assert_eq!(mismatch.estimate, expected.tokens);
 }
 
 #[test]
@@ -430,7 +458,11 @@ fn a_cassette_offers_its_prompts_in_turn_and_an_untouched_offer_is_not_work() {
     update(
         &mut m,
         Msg::Event(AppEvent::ProviderReady {
-            window: Some(4096),
+            probe: crate::llm::window::Probe {
+                server: crate::llm::window::Server::LlamaCpp,
+                window: Some(4096),
+            },
+            plan: crate::llm::count::Plan::offline("m"),
             prompts: vec!["one".into(), "two".into()],
         }),
     );
