@@ -525,9 +525,9 @@ impl Reserve {
     pub fn warning(&self, window: u32) -> Option<String> {
         self.reduced().then(|| {
             format!(
-                "max_output_tokens = {} would leave less than half of the {window}-token \
-                 window for the request: reserving {} instead (set [model].max_output_tokens)",
-                self.asked, self.tokens
+                "Reply reserve {}, not {}: max_output_tokens would leave the request less than \
+                 half of the {window}-token window",
+                self.tokens, self.asked
             )
         })
     }
@@ -741,8 +741,11 @@ mod tests {
         assert_eq!(r.tokens, 4096);
         assert!(r.reduced());
         let warning = r.warning(8192).expect("a warning");
-        assert!(warning.contains("reserving 4096"), "{warning}");
-        assert!(warning.contains("max_output_tokens = 8192"), "{warning}");
+        assert_eq!(
+            warning,
+            "Reply reserve 4096, not 8192: max_output_tokens would leave the request less than \
+             half of the 8192-token window"
+        );
         // A reserve that fits is kept, and says nothing.
         let r = reserve(128_000, 8192);
         assert_eq!(

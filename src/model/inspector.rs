@@ -104,9 +104,25 @@ fn provenance(model: &Model) -> Vec<Line<'static>> {
         },
         dim,
     )];
+    if let Some((expected, reported)) = counting.last {
+        out.push(Line::styled(
+            format!(
+                "last request: {}{} expected ({}); the server counted {}",
+                if expected.basis.approximate() {
+                    "~"
+                } else {
+                    ""
+                },
+                gauge::grouped(expected.tokens),
+                expected.basis.describe(),
+                gauge::grouped(reported)
+            ),
+            dim,
+        ));
+    }
     if let Some(failure) = &counting.failure {
         out.push(Line::styled(
-            format!("last count failed: {failure}; the estimate stands"),
+            format!("last count failed, the estimate stands: {failure}"),
             warn,
         ));
     }

@@ -369,7 +369,7 @@ fn spans_width(spans: &[Span<'_>]) -> usize {
 }
 
 /// `54,120`: a count with thousands separators.
-fn grouped(n: u32) -> String {
+pub fn grouped(n: u32) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::llm::calibration::Calibration;
+use crate::llm::calibration::{Calibration, Figure};
 use crate::llm::count::{Counter, Plan};
 use crate::llm::window::Server;
 
@@ -37,6 +37,9 @@ pub struct Counting {
     pub failure: Option<String>,
     /// The server the window came from, when it did.
     pub server: Option<Server>,
+    /// The last request answered: what it was expected to count, and what the server
+    /// reported (its `prompt_tokens`).
+    pub last: Option<(Figure, u32)>,
 }
 
 impl Counting {
@@ -50,6 +53,7 @@ impl Counting {
             asked: None,
             failure: None,
             server: None,
+            last: None,
         }
     }
 }

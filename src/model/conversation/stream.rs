@@ -91,6 +91,7 @@ impl Model {
         if let Some(prompt) = turn.usage.prompt {
             // The alarm only against an exact or calibrated expectation; otherwise the count
             // calibrates the estimates that follow.
+            conv.counting.last = Some((turn.expected, prompt));
             let alarm = conv
                 .counting
                 .calibration
