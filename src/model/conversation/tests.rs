@@ -512,3 +512,144 @@ fn the_parts_follow_the_pin_and_the_latest_run() {
         m.conversation.system.tokens
     );
 }
+
+/// The provider is ready: a llama.cpp server with a `window`-token window, counting.
+fn llama_cpp(m: &mut Model, window: u32) -> Vec<Cmd> {
+    use crate::llm::window::{Probe, Server};
+    update(
+        m,
+        Msg::Event(AppEvent::ProviderReady {
+            probe: Probe {
+                server: Server::LlamaCpp,
+                window: Some(window),
+            },
+            plan: crate::llm::count::Plan::new(
+                Server::LlamaCpp,
+                crate::llm::client::Wire::Openai,
+                "smollm2",
+            ),
+            prompts: Vec::new(),
+        }),
+    )
+}
+
+#[test]
+fn a_small_window_halves_the_reserve_with_a_warning_and_max_tokens_fits() {
+    let mut m = model();
+    assert_eq!(m.config.model.max_output_tokens, 8192);
+    let cmds = llama_cpp(&mut m, 8192);
+    assert!(
+        m.notice.as_ref().is_some_and(|n| n.text
+            == "Reply reserve 4096, not 8192: max_output_tokens would leave the request \
+                less than half of the 8192-token window"),
+        "{:?}",
+        m.notice
+    );
+    assert!(cmds.iter().any(|c| matches!(c, Cmd::ExpireNotice { .. })));
+    let usage = m.conversation.context_use(8192);
+    assert_eq!(
+        (usage.window, usage.reserve, usage.usable()),
+        (8192, 4096, 4096)
+    );
+    assert!(usage.percent() < 100, "never >999% with no warning");
+    let (_, request) = send(&mut m, "hello");
+    assert_eq!(request.max_tokens, 4096);
+}
+
+#[test]
+fn max_tokens_is_cut_to_the_room_left_and_a_request_without_room_is_not_sent() {
+    let mut m = model();
+    llama_cpp(&mut m, 2048);
+    // Exactly counted at 1,800 tokens: 248 left for the reply, under the 1,024 reserve.
+    key(&mut m, KeyCode::Char('i'));
+    type_text(&mut m, "hello");
+    let revision = m.conversation.revision;
+    update(
+        &mut m,
+        Msg::Event(AppEvent::Counted {
+            revision,
+            counter: crate::llm::count::Counter::LlamaCpp,
+            result: Ok(1800),
+        }),
+    );
+    let cmds = key(&mut m, KeyCode::Enter);
+    let Some(Cmd::Send { request, .. }) = cmds.iter().find(|c| matches!(c, Cmd::Send { .. }))
+    else {
+        panic!("sent: {cmds:?}");
+    };
+    assert_eq!(request.max_tokens, 248);
+    let turn = m.conversation.turn.as_ref().unwrap().id;
+    end(&mut m, turn, Err(LlmError::IdleTimeout { secs: 1 }));
+    // Over the window: not sent, the draft kept, and why.
+    let big = "word ".repeat(3000);
+    m.set_draft(&big);
+    let cmds = key(&mut m, KeyCode::Enter);
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Cmd::Send { .. })),
+        "{cmds:?}"
+    );
+    assert_eq!(m.draft(), big);
+    let notice = &m.notice.as_ref().unwrap().text;
+    assert!(
+        notice.starts_with("Not sent: the request (~") && notice.contains("2048-token window"),
+        "{notice}"
+    );
+}
+
+#[test]
+fn a_count_is_asked_once_per_pause_and_never_while_a_reply_streams() {
+    let mut m = model();
+    key(&mut m, KeyCode::Char('i'));
+    assert!(
+        !key(&mut m, KeyCode::Char('a'))
+            .iter()
+            .any(|c| matches!(c, Cmd::CountLater { .. })),
+        "not before the provider is ready"
+    );
+    let cmds = llama_cpp(&mut m, 8192);
+    assert!(cmds.iter().any(|c| matches!(c, Cmd::CountLater { .. })));
+    let cmds = key(&mut m, KeyCode::Char('b'));
+    let revision = m.conversation.revision;
+    assert!(cmds.contains(&Cmd::CountLater {
+        revision,
+        after: Duration::from_millis(300)
+    }));
+    // A stale pause asks nothing; the current one asks the server.
+    assert!(
+        update(
+            &mut m,
+            Msg::Event(AppEvent::CountDue {
+                revision: revision - 1
+            })
+        )
+        .is_empty()
+    );
+    let cmds = update(&mut m, Msg::Event(AppEvent::CountDue { revision }));
+    let Some(Cmd::Count { request, .. }) = cmds.first() else {
+        panic!("{cmds:?}");
+    };
+    assert_eq!(
+        request.messages.last().map(|m| m.content.starts_with("ab")),
+        Some(true)
+    );
+    let cmds = key(&mut m, KeyCode::Enter);
+    assert!(cmds.iter().any(|c| matches!(c, Cmd::Send { .. })));
+    let turn = m.conversation.turn.as_ref().unwrap().id;
+    let cmds = reply_cmds(&mut m, turn);
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Cmd::CountLater { .. })),
+        "{cmds:?}"
+    );
+}
+
+fn reply_cmds(m: &mut Model, turn: u64) -> Vec<Cmd> {
+    let event = ReplyEvent::Delta("streaming".into());
+    update(
+        m,
+        Msg::Event(AppEvent::Reply {
+            turn,
+            event,
+            at: Instant::now(),
+        }),
+    )
+}
