@@ -129,18 +129,6 @@ impl Plan {
     pub fn offline(model: &str) -> Plan {
         Plan::new(Server::OpenAi, Wire::Openai, model)
     }
-
-    /// The plan when the exact counter failed for good (its endpoint is missing): the local
-    /// estimate, with a tokenizer.
-    pub fn without_server(self, model: &str) -> Plan {
-        match self.exact {
-            Some(Counter::Tables(_)) | None => self,
-            Some(_) => Plan {
-                exact: None,
-                estimate: Estimator::Tokenizer(Encoding::for_model(model)),
-            },
-        }
-    }
 }
 
 impl Counter {
@@ -407,12 +395,7 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_endpoint_falls_back_to_a_tokenizer() {
-        let plan = Plan::new(Server::LlamaCpp, Wire::Openai, "smollm2").without_server("smollm2");
-        assert_eq!(plan.exact, None);
-        assert_eq!(plan.estimate, Estimator::Tokenizer(Encoding::O200k));
-        let tables = Plan::offline("gpt-4o");
-        assert_eq!(tables.without_server("gpt-4o"), tables);
+    fn only_a_missing_endpoint_is_a_permanent_failure() {
         let missing = CountError::Status {
             url: "u".into(),
             status: 404,
