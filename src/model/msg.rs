@@ -181,7 +181,8 @@ pub enum Cmd {
     StartRun { id: u64 },
     /// Kill the run `id` (its whole process group).
     CancelRun { id: u64 },
-    /// Load the tokenizer and highlighter in the background, and set up the provider.
+    /// Set the provider up (what its server is, its window, who counts), then load the
+    /// tokenizer if the estimates need one; load the highlighter; all in the background.
     Prepare,
     /// Read the code files in scope into the request's code part.
     LoadCodeContext,

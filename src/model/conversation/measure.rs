@@ -1,10 +1,11 @@
 //! Counting the next request exactly, off the UI task (the state is `counting`): once the
-//! user pauses (a debounce the effects time), the request as it would be sent is counted by the server's own tokenizer
-//! (or OpenAI's tables); until the count arrives the gauge shows the estimate, calibrated by
-//! the server's last count and marked `~`. A count that fails leaves the estimate standing,
-//! silently in the UI (the inspector and the log say why); an endpoint that is missing is not
-//! asked again. Also the reserve rule: the reply's reserve never leaves the request less than
-//! half the window, and `max_tokens` never exceeds the room left.
+//! user pauses (a debounce the effects time), the request as it would be sent is counted by
+//! the server's own tokenizer (or OpenAI's tables); until the count arrives the gauge shows
+//! the estimate, calibrated by the server's last count and marked `~`. A count that fails
+//! leaves the estimate standing, silently in the UI (the inspector and the log say why); an
+//! endpoint that is missing is not asked again. Also the reserve rule: the reply's reserve
+//! never leaves the request less than half the window, and `max_tokens` never exceeds the room
+//! left.
 
 use super::counting::{COUNT_PAUSE, ExactCount};
 use super::pane::ConversationPane;
