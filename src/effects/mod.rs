@@ -1,5 +1,6 @@
 //! The effects layer: runs `Cmd`s as tokio tasks and reports each result on the app channel.
 
+mod counting;
 mod files;
 mod session;
 
@@ -15,6 +16,7 @@ use tokio::sync::oneshot;
 use crate::config::{CodeConfig, Config, Overrides, TestsConfig};
 use crate::llm::ChatRequest;
 use crate::llm::client::LlmError;
+use crate::llm::count::{Estimator, Plan};
 use crate::llm::provider::Provider;
 use crate::llm::{request, tokens};
 use crate::model::{AppEvent, Cmd, Msg, ScanOutcome, SharedPlan};
@@ -69,6 +71,11 @@ pub struct Effects {
     /// read for display, result sent included: a reload of a file specbench just wrote is
     /// reported after the write, never before it, so it is never taken for a hand edit.
     writes: Arc<Mutex<()>>,
+    /// What estimates token counts, once the provider's plan is known (`None` before).
+    estimator: Arc<tokio::sync::watch::Sender<Option<Estimator>>>,
+    /// The count waiting for the user's pause, and the count in flight: a newer one of either
+    /// replaces the older.
+    counting: Arc<Mutex<[Option<tokio::task::AbortHandle>; 2]>>,
 }
 
 /// Files longer than this are shown plain: highlighting them would take seconds.
@@ -121,6 +128,8 @@ impl Effects {
             replies: Arc::default(),
             journal: Arc::default(),
             writes: Arc::default(),
+            estimator: Arc::new(tokio::sync::watch::Sender::new(None)),
+            counting: Arc::default(),
         }
     }
 
@@ -185,26 +194,38 @@ impl Effects {
         *live = Live { tests, code };
     }
 
-    /// Loads the tokenizer and highlighter off the UI task, and sets the provider up.
+    /// Sets the provider up: asks the server what it is and its window, then loads the
+    /// tokenizer only if the estimates need one (none when the server counts); loads the
+    /// highlighter; all off the UI task.
     fn prepare(&self) {
-        let tx = self.tx.clone();
-        let encoding = tokens::Encoding::for_model(&self.config.model.model);
-        tokio::task::spawn_blocking(move || {
-            tokens::preload(encoding);
-            let _ = tx.send(Msg::Event(AppEvent::TokenizerReady));
-            crate::code::highlight::preload();
-        });
         let (tx, provider) = (self.tx.clone(), self.provider.clone());
+        let estimator = self.estimator.clone();
+        let model = self.config.model.model.clone();
         tokio::spawn(async move {
-            let event = match provider.as_ref() {
-                Ok(p) => AppEvent::ProviderReady {
-                    window: p.window().await,
-                    prompts: p.prompts(),
-                },
-                Err(why) => AppEvent::ProviderFailed(why.clone()),
+            let (plan, event) = match provider.as_ref() {
+                Ok(p) => {
+                    let probe = p.probe().await;
+                    let plan = p.plan(probe);
+                    let prompts = p.prompts();
+                    let event = AppEvent::ProviderReady {
+                        probe,
+                        plan,
+                        prompts,
+                    };
+                    (plan, event)
+                }
+                Err(why) => (Plan::offline(&model), AppEvent::ProviderFailed(why.clone())),
             };
+            estimator.send_replace(Some(plan.estimate));
             let _ = tx.send(Msg::Event(event));
+            if let Some(encoding) = plan.estimate.encoding() {
+                tokio::task::spawn_blocking(move || {
+                    tokens::preload(encoding);
+                    let _ = tx.send(Msg::Event(AppEvent::TokenizerReady));
+                });
+            }
         });
+        tokio::task::spawn_blocking(crate::code::highlight::preload);
     }
 
     /// Streams the reply to turn `turn`; every piece of text is journaled as it arrives,
@@ -233,7 +254,12 @@ impl Effects {
                         let at = tokio::time::Instant::now();
                         let _ = events.send(Msg::Event(AppEvent::Reply { turn, event, at }));
                     };
-                    p.stream(&request, &prompt, kind, &mut emit).await
+                    let result = p.stream(&request, &prompt, kind, &mut emit).await;
+                    if let Err(e @ LlmError::ContextTooLong { .. }) = &result {
+                        let probe = p.reprobe(e).await;
+                        let _ = tx.send(Msg::Event(AppEvent::Reprobed(probe)));
+                    }
+                    result
                 }
                 Err(why) => Err(LlmError::Unavailable(why.clone())),
             };
@@ -250,9 +276,10 @@ impl Effects {
     /// Reads the code files in scope into the request's code part, counted.
     fn load_code_context(&self) {
         let (root, include) = (self.root.clone(), self.live().code.include.clone());
-        let encoding = tokens::Encoding::for_model(&self.config.model.model);
+        let estimator = self.estimator_later();
         let tx = self.tx.clone();
         tokio::task::spawn_blocking(move || {
+            let estimator = tokio::runtime::Handle::current().block_on(estimator);
             let files = workspace::scan_code_files(&root, &include).unwrap_or_default();
             let mut texts = Vec::new();
             let mut total = 0;
@@ -271,7 +298,7 @@ impl Effects {
                 texts.push((path, text));
             }
             let text = request::code_part(texts.iter().map(|(p, t)| (p.as_path(), t.as_str())));
-            let tokens = tokens::count(encoding, &text);
+            let tokens = estimator.count(&text);
             let _ = tx.send(Msg::Event(AppEvent::CodeContext { text, tokens }));
         });
     }
@@ -449,6 +476,12 @@ impl Effects {
             }
             Cmd::Prepare => self.prepare(),
             Cmd::LoadCodeContext => self.load_code_context(),
+            Cmd::CountLater { revision, after } => self.count_later(revision, after),
+            Cmd::Count {
+                revision,
+                counter,
+                request,
+            } => self.count(revision, counter, *request),
             Cmd::Send {
                 turn,
                 request,
