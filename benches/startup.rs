@@ -6,8 +6,12 @@
 //! - idle: CPU time and context switches of all threads over 5 s with nothing happening
 //!   (budget: under 0.1% of a core, no timer wake-ups).
 //!
+//! - resident memory: at the first frame, once the demo has settled (its spec evaluated and its
+//!   first test run over), split into heap (anonymous) and mapped binary (file); budget: at most
+//!   30 MB;
+//! - the binary's size on disk (budget: at most 25 MB stripped; the release profile strips);
 //! - a 200k-token session: reading its journal back (in process), recounting it, and the whole
-//!   process's resident memory once `specbench` has resumed it (budget: under 100 MB).
+//!   process's resident memory once `specbench` has resumed it (budget: at most 60 MB).
 //!
 //! Run with `cargo bench --bench startup`. Prints medians and spreads over several runs.
 
@@ -120,16 +124,18 @@ fn session_200k(root: &std::path::Path) -> (String, usize) {
 
 /// Resident and peak memory of `pid`, in MB.
 fn rss_mb(pid: u32) -> (f64, f64) {
+    (status_mb(pid, "VmRSS:"), status_mb(pid, "VmHWM:"))
+}
+
+/// A field of `/proc/PID/status` given in kB, in MB.
+fn status_mb(pid: u32, name: &str) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse::<f64>().ok())
-            .map_or(0.0, |kb| kb / 1024.0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
+    status
+        .lines()
+        .find(|l| l.starts_with(name))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// The 200k-token session: read back and recounted in process, then resumed by the binary.
@@ -181,7 +187,7 @@ fn big_session() {
         quit(&mut pty, &mut child);
     }
     stats("start to session resumed", resumed, "ms", "-");
-    stats("RSS with the session open", resident, "MB", "< 100 MB");
+    stats("RSS with the session open", resident, "MB", "<= 60 MB");
     stats("peak RSS (VmHWM)", peak, "MB", "-");
 }
 
@@ -280,11 +286,40 @@ fn stats(name: &str, mut values: Vec<f64>, unit: &str, budget: &str) {
     );
 }
 
+/// The binary's size on disk, and what its largest embedded data is.
+fn binary_size() {
+    let path = env!("CARGO_BIN_EXE_specbench");
+    let mb = |bytes: u64| bytes as f64 / 1e6;
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
+    let vocabularies: u64 = ["o200k_base", "cl100k_base"]
+        .iter()
+        .filter_map(|name| {
+            let file = format!(
+                "{}/assets/tokenizers/{name}.tiktoken.gz",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            std::fs::metadata(file).ok()
+        })
+        .map(|m| m.len())
+        .sum();
+    println!(
+        "{:<28} {:>8.2} MB (the tokenizers' vocabularies: {:.2} MB)   budget <= 25 MB stripped",
+        "binary size",
+        mb(size),
+        mb(vocabularies)
+    );
+}
+
 fn main() {
+    binary_size();
     let mut first_frame = Vec::new();
     let mut content = Vec::new();
     let mut idle_cpu = Vec::new();
     let mut idle_switches = Vec::new();
+    let mut rss_first = Vec::new();
+    let mut rss_settled = Vec::new();
+    let mut heap_settled = Vec::new();
+    let mut file_settled = Vec::new();
     for run in 0..RUNS {
         let dir = tempfile::tempdir().expect("tempdir");
         let demo = dir.path().join("demo");
@@ -298,8 +333,16 @@ fn main() {
         let mut seen = Vec::new();
         let first = wait_for(&mut pty.master, END_FRAME, &mut seen, deadline);
         first_frame.push((first - start).as_secs_f64() * 1000.0);
+        rss_first.push(status_mb(child.id(), "VmRSS:"));
         let shown = wait_for(&mut pty.master, b"Spec \xe2\x9c\x93", &mut seen, deadline);
         content.push((shown - start).as_secs_f64() * 1000.0);
+        if run < 3 {
+            // The first test run, the watcher's walk and the tokenizer finish meanwhile.
+            std::thread::sleep(Duration::from_secs(2));
+            rss_settled.push(status_mb(child.id(), "VmRSS:"));
+            heap_settled.push(status_mb(child.id(), "RssAnon:"));
+            file_settled.push(status_mb(child.id(), "RssFile:"));
+        }
         // Idle: measure only a few runs, it takes seconds each.
         if run < 3 {
             // Let the startup notice expire (4 s) so nothing is scheduled at all.
@@ -323,6 +366,10 @@ fn main() {
     println!("specbench demo at 120x40 in a pseudo-terminal, release build");
     stats("start to first frame", first_frame, "ms", "< 50 ms");
     stats("start to spec on screen", content, "ms", "-");
+    stats("RSS at the first frame", rss_first, "MB", "<= 30 MB");
+    stats("RSS, the demo settled", rss_settled, "MB", "<= 30 MB");
+    stats("  of which heap (RssAnon)", heap_settled, "MB", "-");
+    stats("  of which binary (RssFile)", file_settled, "MB", "-");
     stats("idle CPU", idle_cpu, "%", "< 0.1 % of a core");
     stats(
         "idle wake-ups (all threads)",

@@ -13,6 +13,9 @@ use crate::state::{StateDir, StateError};
 /// The log file in the state directory.
 pub const LOG_FILE: &str = "specbench.log";
 
+/// The most log lines waiting for the writer thread.
+const QUEUED_LINES: usize = 4096;
+
 /// Starts logging to the workspace's log file, `secrets` redacted from every line. Keep the
 /// guard alive until exit: dropping it flushes the log. When the file cannot be used (a symlink, say), nothing is logged and the
 /// error says why; the caller tells the user and carries on.
@@ -22,9 +25,13 @@ pub fn init(root: &Path, secrets: &Secrets) -> Result<WorkerGuard, StateError> {
         .ok()
         .and_then(|v| v.parse::<LevelFilter>().ok())
         .unwrap_or(LevelFilter::INFO);
-    // One event is one write, so a key is never cut across two.
-    let (writer, guard) =
-        tracing_appender::non_blocking(RedactingWriter::new(file, secrets.clone()));
+    // One event is one write, so a key is never cut across two. The queue holds at most
+    // `QUEUED_LINES` lines (the default, 128,000, takes 4 MB of memory up front); a line
+    // that finds it full is dropped, never waited for.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(QUEUED_LINES)
+        .lossy(true)
+        .finish(RedactingWriter::new(file, secrets.clone()));
     let subscriber = tracing_subscriber::fmt()
         .with_writer(writer)
         .with_ansi(false)

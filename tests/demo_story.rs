@@ -70,6 +70,13 @@ fn stable(frame: &LastFrame) -> String {
     bars.replace_all(&text, "█").into_owned()
 }
 
+/// Whether the gauge shows an exact count (the demo's model is counted with OpenAI's tables,
+/// once the user pauses): a percentage without `~`.
+fn exact_gauge(frame: &LastFrame) -> bool {
+    let exact = regex::Regex::new(r"┃\d+% ").unwrap();
+    exact.is_match(&frame.text())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_plays_the_essay_offline_and_ends_green() {
     let dir = tempfile::tempdir().unwrap();
@@ -123,6 +130,7 @@ async fn the_demo_plays_the_essay_offline_and_ends_green() {
         })
         .await;
         tokio::time::sleep(Duration::from_millis(300)).await;
+        wait_for("the exact count", 10, || exact_gauge(&frame)).await;
         insta::assert_snapshot!("demo_1_poisoned", stable(&frame));
         // A fresh session, seeded with the lesson.
         press(&keys, KeyCode::Char('F'));
@@ -140,6 +148,7 @@ async fn the_demo_plays_the_essay_offline_and_ends_green() {
         })
         .await;
         tokio::time::sleep(Duration::from_millis(300)).await;
+        wait_for("the exact count", 10, || exact_gauge(&frame)).await;
         insta::assert_snapshot!("demo_3_green", stable(&frame));
         press(&keys, KeyCode::Esc);
         press(&keys, KeyCode::Char('q'));

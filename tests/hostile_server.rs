@@ -161,7 +161,8 @@ async fn a_same_origin_307_or_308_is_followed_and_other_statuses_are_not() {
     }
 }
 
-/// The window probes (`/props`, then `/api/show`) follow no redirect to another origin either.
+/// The window probes (llama.cpp's, vLLM's, LM Studio's, Ollama's) follow no redirect to
+/// another origin either.
 #[tokio::test]
 async fn the_window_probes_never_follow_a_redirect_to_another_origin() {
     let props = String::from_utf8(fixture("../llama/props.json")).unwrap();
@@ -175,10 +176,18 @@ async fn the_window_probes_never_follow_a_redirect_to_another_origin() {
         "{:?}",
         elsewhere.requests()
     );
+    let paths: Vec<String> = first.requests().into_iter().map(|r| r.path).collect();
     assert_eq!(
-        first.requests().len(),
-        2,
-        "both probes asked the server itself"
+        paths,
+        [
+            "/props",
+            "/v1/models",
+            "/api/v1/models",
+            "/api/v0/models/test-model",
+            "/api/ps",
+            "/api/show"
+        ],
+        "every probe asked the server itself"
     );
 }
 

@@ -446,10 +446,15 @@ fn conversation_model(cols: u16, rows: u16) -> Model {
         Msg::Event(AppEvent::CodeContext { text: code, tokens }),
     );
     let prompts = demo_replies().into_iter().map(|(p, _)| p).collect();
+    let plan = specbench::llm::count::Plan::offline(&model.config.model.model);
     update(
         &mut model,
         Msg::Event(AppEvent::ProviderReady {
-            window: None,
+            probe: specbench::llm::window::Probe {
+                server: specbench::llm::window::Server::Unknown,
+                window: None,
+            },
+            plan,
             prompts,
         }),
     );
@@ -943,4 +948,67 @@ fn auto_rerun_paused_by_a_loop_says_so_120x40_and_80x24() {
     let mut model = paused_model(80, 24);
     keys(&mut model, "4");
     insta::assert_snapshot!("auto_rerun_paused_80x24", render(&model).backend());
+}
+
+/// The demo's conversation behind a llama.cpp server with a 4,096-token window: the server
+/// counts the requests, the 8,192-token reserve is too large for the window.
+fn llama_cpp_model(cols: u16, rows: u16) -> Model {
+    use specbench::llm::client::Wire;
+    use specbench::llm::count::Plan;
+    use specbench::llm::window::{Probe, Server};
+    let mut model = conversation_model(cols, rows);
+    update(
+        &mut model,
+        Msg::Event(AppEvent::ProviderReady {
+            probe: Probe {
+                server: Server::LlamaCpp,
+                window: Some(4096),
+            },
+            plan: Plan::new(Server::LlamaCpp, Wire::Openai, "smollm2"),
+            prompts: Vec::new(),
+        }),
+    );
+    model
+}
+
+/// The user paused on the current request and the server answered `result`.
+fn counted(model: &mut Model, result: Result<u32, specbench::llm::count::CountError>) {
+    let revision = model.conversation.revision;
+    let cmds = update(model, Msg::Event(AppEvent::CountDue { revision }));
+    let Some(Cmd::Count { counter, .. }) = cmds.into_iter().next() else {
+        panic!("the request is counted after the pause");
+    };
+    update(
+        model,
+        Msg::Event(AppEvent::Counted {
+            revision,
+            counter,
+            result,
+        }),
+    );
+}
+
+#[test]
+fn gauge_estimate_then_exact_from_the_server_120x40() {
+    let mut model = llama_cpp_model(120, 40);
+    keys(&mut model, "2i");
+    keys(&mut model, "Say hi");
+    // The estimate, marked `~`; the reduced reserve's warning in the status bar.
+    insta::assert_snapshot!(
+        "counts_1_estimate_reserve_warning",
+        render(&model).backend()
+    );
+    counted(&mut model, Ok(1416));
+    insta::assert_snapshot!("counts_2_exact", render(&model).backend());
+    key(&mut model, KeyCode::Char('o'), KeyModifiers::CONTROL);
+    insta::assert_snapshot!("counts_3_inspector_exact", render(&model).backend());
+    key(&mut model, KeyCode::Esc, KeyModifiers::NONE);
+    keys(&mut model, " again");
+    let garbage = specbench::llm::count::CountError::Garbage {
+        url: "http://127.0.0.1:8080/tokenize".into(),
+        excerpt: "<html>".into(),
+    };
+    counted(&mut model, Err(garbage));
+    key(&mut model, KeyCode::Char('o'), KeyModifiers::CONTROL);
+    insta::assert_snapshot!("counts_4_inspector_fallback", render(&model).backend());
 }

@@ -1,5 +1,6 @@
 //! The effects layer: runs `Cmd`s as tokio tasks and reports each result on the app channel.
 
+mod counting;
 mod files;
 mod session;
 mod tools;
@@ -16,6 +17,7 @@ use tokio::sync::oneshot;
 use crate::config::{CodeConfig, Config, Overrides, TestsConfig};
 use crate::llm::ChatRequest;
 use crate::llm::client::LlmError;
+use crate::llm::count::{Estimator, Plan};
 use crate::llm::provider::Provider;
 use crate::llm::{request, tokens};
 use crate::model::{AppEvent, Cmd, Msg, ScanOutcome, SharedPlan};
@@ -72,6 +74,11 @@ pub struct Effects {
     /// read for display, result sent included: a reload of a file specbench just wrote is
     /// reported after the write, never before it, so it is never taken for a hand edit.
     writes: Arc<Mutex<()>>,
+    /// What estimates token counts, once the provider's plan is known (`None` before).
+    estimator: Arc<tokio::sync::watch::Sender<Option<Estimator>>>,
+    /// The count waiting for the user's pause, and the count in flight: a newer one of either
+    /// replaces the older.
+    counting: Arc<Mutex<[Option<tokio::task::AbortHandle>; 2]>>,
 }
 
 /// Files longer than this are shown plain: highlighting them would take seconds.
@@ -125,6 +132,8 @@ impl Effects {
             added: Arc::default(),
             journal: Arc::default(),
             writes: Arc::default(),
+            estimator: Arc::new(tokio::sync::watch::Sender::new(None)),
+            counting: Arc::default(),
         }
     }
 
@@ -189,32 +198,45 @@ impl Effects {
         *live = Live { tests, code };
     }
 
-    /// Loads the tokenizer and highlighter off the UI task, and sets the provider up.
+    /// Sets the provider up: asks the server what it is and its window, then loads the
+    /// tokenizer only if the estimates need one (none when the server counts); loads the
+    /// highlighter; all off the UI task.
     fn prepare(&self) {
-        let tx = self.tx.clone();
-        let encoding = tokens::Encoding::for_model(&self.config.model.model);
-        tokio::task::spawn_blocking(move || {
-            tokens::preload(encoding);
-            let _ = tx.send(Msg::Event(AppEvent::TokenizerReady));
-            crate::code::highlight::preload();
-        });
         let (tx, provider) = (self.tx.clone(), self.provider.clone());
         let config_tools = self.config.model.tools == crate::config::Tools::Read;
+        let estimator = self.estimator.clone();
+        let model = self.config.model.model.clone();
         tokio::spawn(async move {
-            let event = match provider.as_ref() {
-                Ok(p) => AppEvent::ProviderReady {
-                    window: p.window().await,
-                    prompts: p.prompts(),
-                },
-                Err(why) => AppEvent::ProviderFailed(why.clone()),
+            let (plan, event) = match provider.as_ref() {
+                Ok(p) => {
+                    let probe = p.probe().await;
+                    let plan = p.plan(probe);
+                    let prompts = p.prompts();
+                    let event = AppEvent::ProviderReady {
+                        probe,
+                        plan,
+                        prompts,
+                    };
+                    (plan, event)
+                }
+                Err(why) => (Plan::offline(&model), AppEvent::ProviderFailed(why.clone())),
             };
+            estimator.send_replace(Some(plan.estimate));
             let _ = tx.send(Msg::Event(event));
+            if let Some(encoding) = plan.estimate.encoding() {
+                let tx = tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    tokens::preload(encoding);
+                    let _ = tx.send(Msg::Event(AppEvent::TokenizerReady));
+                });
+            }
             if let Ok(p) = provider.as_ref()
                 && config_tools
             {
                 let _ = tx.send(Msg::Event(AppEvent::ToolSupport(p.tool_support().await)));
             }
         });
+        tokio::task::spawn_blocking(crate::code::highlight::preload);
     }
 
     /// Streams the reply to turn `turn`; every piece of text is journaled as it arrives,
@@ -238,7 +260,12 @@ impl Effects {
                         let at = tokio::time::Instant::now();
                         let _ = events.send(Msg::Event(AppEvent::Reply { turn, event, at }));
                     };
-                    p.stream(&request, &prompt, kind, &mut emit).await
+                    let result = p.stream(&request, &prompt, kind, &mut emit).await;
+                    if let Err(e @ LlmError::ContextTooLong { .. }) = &result {
+                        let probe = p.reprobe(e).await;
+                        let _ = tx.send(Msg::Event(AppEvent::Reprobed(probe)));
+                    }
+                    result
                 }
                 Err(why) => Err(LlmError::Unavailable(why.clone())),
             };
@@ -255,10 +282,11 @@ impl Effects {
     /// Reads the code files in scope into the request's code part, counted.
     fn load_code_context(&self) {
         let (root, include) = (self.root.clone(), self.live().code.include.clone());
-        let encoding = tokens::Encoding::for_model(&self.config.model.model);
+        let estimator = self.estimator_later();
         let tx = self.tx.clone();
         let added = self.added_files();
         tokio::task::spawn_blocking(move || {
+            let estimator = tokio::runtime::Handle::current().block_on(estimator);
             let files = workspace::scan_code_files(&root, &include).unwrap_or_default();
             let added = Self::read_added(&root, &files, &added);
             let mut texts = Vec::new();
@@ -279,7 +307,7 @@ impl Effects {
             }
             texts.extend(added);
             let text = request::code_part(texts.iter().map(|(p, t)| (p.as_path(), t.as_str())));
-            let tokens = tokens::count(encoding, &text);
+            let tokens = estimator.count(&text);
             let _ = tx.send(Msg::Event(AppEvent::CodeContext { text, tokens }));
         });
     }
@@ -457,6 +485,12 @@ impl Effects {
             }
             Cmd::Prepare => self.prepare(),
             Cmd::LoadCodeContext => self.load_code_context(),
+            Cmd::CountLater { revision, after } => self.count_later(revision, after),
+            Cmd::Count {
+                revision,
+                counter,
+                request,
+            } => self.count(revision, counter, *request),
             Cmd::Send {
                 turn,
                 request,
@@ -538,20 +572,10 @@ impl Effects {
                     provider.step();
                 }
             }
-            Cmd::RunTools { turn, calls } => self.run_tools(turn, calls),
-            Cmd::FindMentions {
-                turn,
-                reply,
-                carried,
-            } => {
-                self.find_mentions(turn, reply, carried);
+            cmd @ (Cmd::RunTools { .. } | Cmd::FindMentions { .. } | Cmd::AddFiles { .. }) => {
+                self.run_tool_cmd(cmd);
             }
-            Cmd::AddFiles { paths } => {
-                if let Ok(mut added) = self.added.lock() {
-                    *added = paths;
-                }
-                self.load_code_context();
-            }
+
             Cmd::CancelReply { turn } => {
                 let task = self.replies.lock().ok().and_then(|mut r| r.remove(&turn));
                 if let Some(task) = task {

@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::llm::tokens;
 use crate::model::{AppEvent, Msg};
 use crate::session::Step;
 use crate::session::journal::{self, Journal, Record};
@@ -78,7 +77,7 @@ impl Effects {
         }
         let tx = self.tx.clone();
         let model = self.config.model.model.clone();
-        let encoding = tokens::Encoding::for_model(&model);
+        let estimator = self.estimator_later();
         tokio::task::spawn_blocking(move || {
             let restored = match &resumed {
                 Some(id) => match journal.read_back() {
@@ -126,10 +125,10 @@ impl Effects {
             }
             let counts = match &restored {
                 Some(r) if !r.messages.is_empty() => {
-                    tokens::preload(encoding);
+                    let estimator = tokio::runtime::Handle::current().block_on(estimator);
                     r.messages
                         .iter()
-                        .map(|m| tokens::count(encoding, &m.text))
+                        .map(|m| estimator.count(&m.text))
                         .collect()
                 }
                 _ => Vec::new(),

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::model::{AppEvent, Msg};
+use crate::model::{AppEvent, Cmd, Msg};
 use crate::session::journal::Record;
 
 use super::Effects;
@@ -21,6 +21,26 @@ impl Drop for StopOnDrop {
 }
 
 impl Effects {
+    /// Carries out a command of the tools' side: a round of calls, a search for mentions, or
+    /// the files the user added.
+    pub(super) fn run_tool_cmd(&self, cmd: Cmd) {
+        match cmd {
+            Cmd::RunTools { turn, calls } => self.run_tools(turn, calls),
+            Cmd::FindMentions {
+                turn,
+                reply,
+                carried,
+            } => self.find_mentions(turn, reply, carried),
+            Cmd::AddFiles { paths } => {
+                if let Ok(mut added) = self.added.lock() {
+                    *added = paths;
+                }
+                self.load_code_context();
+            }
+            other => tracing::error!(cmd = ?other, "not a tools command"),
+        }
+    }
+
     /// The journal record of a piece of a reply, written as it arrives: its text, or a tool call.
     pub(super) fn arrived(turn: u64, event: &crate::llm::client::ReplyEvent) -> Option<Record> {
         use crate::llm::client::ReplyEvent;

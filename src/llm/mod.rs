@@ -1,12 +1,14 @@
 //! Talking to models: the provider-neutral request and stream types, the OpenAI-compatible and
 //! Anthropic wire formats, server-sent events, the HTTP client with retries and timeouts,
-//! cassettes (record and replay), request assembly, token counting and the context arithmetic
-//! behind the gauge.
+//! cassettes (record and replay), request assembly, token counting (exact by the server where it
+//! can, calibrated estimates between), the window and the context arithmetic behind the gauge.
 
 pub mod anthropic;
+pub mod calibration;
 pub mod cassette;
 pub mod client;
 pub mod context;
+pub mod count;
 pub mod openai;
 pub mod provider;
 pub mod request;

@@ -11,6 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use super::PromptKind;
 use super::cassette::{self, Cassette, End, Pace, Recorder, Tape};
 use super::client::{self, Endpoint, LlmError, Patience, ReplyEvent, Wire};
+use super::count::{self, CountError, Counter};
 use super::{ChatRequest, window};
 use crate::config::{ModelConfig, ProviderKind as Kind};
 use crate::secrets::{Secrets, StreamRedactor};
@@ -183,12 +184,74 @@ impl Provider {
 
     /// The context window the server reports, if it can tell.
     pub async fn window(&self) -> Option<u32> {
+        self.probe().await.window
+    }
+
+    /// What kind of server answers, and the window it reports ([`window::probe`], with the
+    /// endpoint's key); a cassette is no server.
+    pub async fn probe(&self) -> window::Probe {
         match &self.backend {
-            Backend::Http { endpoint, client } if endpoint.wire == Wire::Openai => {
+            Backend::Http { endpoint, client } => {
                 let auth = endpoint.auth().ok().flatten();
-                window::ask(client, &endpoint.base_url, &self.model, auth).await
+                window::probe(client, endpoint.wire, &endpoint.base_url, &self.model, auth).await
+            }
+            Backend::Replay { .. } => window::Probe {
+                server: window::Server::Unknown,
+                window: None,
+            },
+        }
+    }
+
+    /// Who counts this provider's requests, once `probe` told what its server is: a
+    /// cassette is counted like OpenAI's API would ([`count::Plan::offline`]).
+    pub fn plan(&self, probe: window::Probe) -> count::Plan {
+        match &self.backend {
+            Backend::Http { endpoint, .. } => {
+                count::Plan::new(probe.server, endpoint.wire, &self.model)
+            }
+            Backend::Replay { .. } => count::Plan::offline(&self.model),
+        }
+    }
+
+    /// The window after a request was refused as too long for it: the figure the error
+    /// names when it names a plausible one (llama.cpp, OpenAI, vLLM and Anthropic do), else
+    /// the server asked again (it may have been restarted with another context size, or
+    /// loaded the model with less).
+    pub async fn reprobe(&self, error: &LlmError) -> window::Probe {
+        let named = match error {
+            LlmError::ContextTooLong { message } => {
+                window::from_error(message).and_then(window::plausible)
             }
             _ => None,
+        };
+        let mut probe = self.probe().await;
+        if named.is_some() {
+            probe.window = named;
+        }
+        probe
+    }
+
+    /// The exact token count of `request` by `counter` ([`count::count`]): asked from the
+    /// server, or counted with OpenAI's tables on a blocking thread. A cassette has no server
+    /// to ask.
+    pub async fn count(&self, counter: Counter, request: &ChatRequest) -> Result<u32, CountError> {
+        if let Counter::Tables(enc) = counter {
+            let request = request.clone();
+            return tokio::task::spawn_blocking(move || count::openai_chat(enc, &request))
+                .await
+                .map_err(|e| CountError::Unreachable {
+                    url: "the local tokenizer".into(),
+                    detail: e.to_string(),
+                });
+        }
+        match &self.backend {
+            Backend::Http { endpoint, client } => {
+                count::count(client, endpoint, counter, request).await
+            }
+            Backend::Replay { .. } => Err(CountError::Unreachable {
+                url: "the cassette".into(),
+                detail: "a recording cannot count".into(),
+            }),
         }
     }
 

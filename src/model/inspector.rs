@@ -92,26 +92,80 @@ fn tool_pieces(m: &Message) -> impl Iterator<Item = Cow<'_, str>> {
     })
 }
 
-/// The gauge detail at the top.
+/// The gauge detail at the top, then where its figures came from.
 fn header(model: &Model) -> Vec<Line<'static>> {
     let theme = &model.theme;
+    let conv = &model.conversation;
     let props = GaugeProps {
-        usage: model
-            .conversation
-            .context_use(model.config.model.max_output_tokens),
+        usage: conv.context_use(model.config.model.max_output_tokens),
         thresholds: model.thresholds(),
     };
-    let mut out = gauge::detail(props, model.conversation.encoding, theme);
-    let (window, source) = model.conversation.window;
+    let figure = conv.figure(conv.raw_segments().total());
+    let mut out = gauge::detail(props, &figure.basis.describe(), theme);
+    out.extend(provenance(model));
+    out
+}
+
+/// Who counts and where the window came from: the exact counter (or none) and the estimate
+/// between its counts, why the last count failed, the window's source, the reserve rule.
+fn provenance(model: &Model) -> Vec<Line<'static>> {
+    let theme = &model.theme;
+    let (dim, warn) = (theme.style(scope::TEXT_DIM), theme.style(scope::GAUGE_WARN));
+    let conv = &model.conversation;
+    let counting = &conv.counting;
+    let estimate = conv.estimator().label();
+    let mut out = vec![Line::styled(
+        match counting.plan.exact {
+            Some(counter) if counter.on_server() => format!(
+                "counter: {} when the request changes; ~ {estimate} until it answers",
+                counter.label()
+            ),
+            Some(counter) => format!("counter: {}", counter.label()),
+            None => format!(
+                "counter: none exact for this server; ~ {estimate}, calibrated by the server's \
+                 reported usage"
+            ),
+        },
+        dim,
+    )];
+    if let Some((expected, reported)) = counting.last {
+        out.push(Line::styled(
+            format!(
+                "last request: {}{} expected ({}); the server counted {}",
+                if expected.basis.approximate() {
+                    "~"
+                } else {
+                    ""
+                },
+                gauge::grouped(expected.tokens),
+                expected.basis.describe(),
+                gauge::grouped(reported)
+            ),
+            dim,
+        ));
+    }
+    if let Some(failure) = &counting.failure {
+        out.push(Line::styled(
+            format!("last count failed, the estimate stands: {failure}"),
+            warn,
+        ));
+    }
+    let (window, _) = conv.window;
     out.push(Line::styled(
         format!(
             "window {} ({}) · model {}",
             fmt_tokens(window),
-            source.label(),
+            conv.window_source(),
             model.config.model.model
         ),
-        theme.style(scope::TEXT_DIM),
+        dim,
     ));
+    if let Some(warning) = conv
+        .reserve(model.config.model.max_output_tokens)
+        .warning(window)
+    {
+        out.push(Line::styled(format!("⚠ {warning}"), warn));
+    }
     out
 }
 
@@ -123,7 +177,10 @@ pub fn line_count(model: &Model) -> usize {
 /// The lines from `skip` on, at most `take` of them.
 pub fn visible(model: &Model, skip: usize, take: usize) -> Vec<Line<'static>> {
     let theme = &model.theme;
-    let approx = if model.conversation.tokenizer_ready {
+    // Parts are counted here: exact only with OpenAI's tables for OpenAI's models.
+    let conv = &model.conversation;
+    let tables = matches!(conv.counting.plan.exact, Some(c) if !c.on_server());
+    let approx = if tables && conv.tokenizer_ready {
         ""
     } else {
         "~"

@@ -80,10 +80,24 @@ pub enum AppEvent {
     EditorClosed(Result<(), String>),
     /// The tokenizer's tables are loaded: counts become exact.
     TokenizerReady,
-    /// The provider is set up: the window its server reports, the prompts a cassette holds.
+    /// The provider is set up: what its server is and the window it reports, who counts the
+    /// requests, the prompts a cassette holds.
     ProviderReady {
-        window: Option<u32>,
+        probe: crate::llm::window::Probe,
+        plan: crate::llm::count::Plan,
         prompts: Vec<String>,
+    },
+    /// The server was asked again after refusing a request as too long for its window.
+    Reprobed(crate::llm::window::Probe),
+    /// The debounce of a count of revision `revision` is over: count it if it still stands.
+    CountDue {
+        revision: u64,
+    },
+    /// The exact count of revision `revision` by `counter`, or why there is none.
+    Counted {
+        revision: u64,
+        counter: crate::llm::count::Counter,
+        result: Result<u32, crate::llm::count::CountError>,
     },
     /// The provider cannot be used (a bad cassette, say); why in words.
     ProviderFailed(String),
@@ -180,7 +194,8 @@ pub enum Cmd {
     StartRun { id: u64 },
     /// Kill the run `id` (its whole process group).
     CancelRun { id: u64 },
-    /// Load the tokenizer and highlighter in the background, and set up the provider.
+    /// Set the provider up (what its server is, its window, who counts), then load the
+    /// tokenizer if the estimates need one; load the highlighter; all in the background.
     Prepare,
     /// Read the code files in scope into the request's code part.
     LoadCodeContext,
@@ -191,6 +206,16 @@ pub enum Cmd {
         request: Box<ChatRequest>,
         prompt: String,
         kind: crate::session::PromptKind,
+    },
+    /// Report `AppEvent::CountDue` for `revision` after `after`, the user's pause (a newer
+    /// request replaces an older one still waiting).
+    CountLater { revision: u64, after: Duration },
+    /// Count `request` (revision `revision` of the next request) exactly by `counter`, off
+    /// the UI task.
+    Count {
+        revision: u64,
+        counter: crate::llm::count::Counter,
+        request: Box<ChatRequest>,
     },
     /// Stop streaming the reply to `turn` (the connection is dropped), or running its tool
     /// calls.

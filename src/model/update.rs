@@ -22,7 +22,7 @@ const WHEEL_LINES: usize = 3;
 
 /// Applies one message to the model and returns the effects it asks for.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
-    let cmds = match msg {
+    let mut cmds = match msg {
         Msg::Key(key) => on_key(model, key),
         Msg::Mouse(mouse) => on_mouse(model, mouse),
         Msg::Paste(text) => model.paste(&text),
@@ -42,6 +42,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Event(event) => on_event(model, event),
     };
+    cmds.extend(model.count_if_changed());
     model.sync_layout();
     model.keep_in_view();
     cmds
@@ -305,7 +306,18 @@ fn on_event(model: &mut Model, event: AppEvent) -> Vec<Cmd> {
             return vec![model.notify(NoticeKind::Error, format!("Session journal: {e}"))];
         }
         AppEvent::TokenizerReady => model.on_tokenizer_ready(),
-        AppEvent::ProviderReady { window, prompts } => model.on_provider_ready(window, prompts),
+        AppEvent::ProviderReady {
+            probe,
+            plan,
+            prompts,
+        } => return model.on_provider_ready(probe, plan, prompts),
+        AppEvent::Reprobed(probe) => return model.on_reprobed(probe),
+        AppEvent::CountDue { revision } => return model.on_count_due(revision),
+        AppEvent::Counted {
+            revision,
+            counter,
+            result,
+        } => model.on_counted(revision, counter, result),
         AppEvent::ProviderFailed(why) => {
             return vec![model.notify(NoticeKind::Error, format!("Model provider: {why}"))];
         }

@@ -6,7 +6,6 @@ use ratatui::text::{Line, Span};
 
 use crate::llm::context::fmt_tokens;
 use crate::llm::context::{ContextUse, SEGMENTS, SegmentKind, Thresholds, Zone};
-use crate::llm::tokens::Encoding;
 use crate::theme::{Theme, scope};
 
 /// What the gauge shows: a small `Copy` props struct in, a line out.
@@ -69,9 +68,9 @@ pub fn line(props: GaugeProps, width: u16, theme: &Theme) -> Line<'static> {
 }
 
 /// The inspector's view of the gauge: a line per segment, then the exact totals, the reserve,
-/// where the spec sits, whether the numbers are an estimate (with `encoding`) or reported, and
-/// the mismatch when there is one.
-pub fn detail(props: GaugeProps, encoding: Encoding, theme: &Theme) -> Vec<Line<'static>> {
+/// where the spec sits, how the figure was obtained (`provenance`: which counter, or the
+/// estimate and its calibration), and the truncation alarm when there is one.
+pub fn detail(props: GaugeProps, provenance: &str, theme: &Theme) -> Vec<Line<'static>> {
     let usage = props.usage;
     let label = theme.style(scope::GAUGE_LABEL);
     let dim = theme.style(scope::TEXT_DIM);
@@ -140,11 +139,7 @@ pub fn detail(props: GaugeProps, encoding: Encoding, theme: &Theme) -> Vec<Line<
         ]),
         None => text("spec: not in the request".into(), warn),
     });
-    lines.push(if usage.exact {
-        text("reported by the provider".into(), dim)
-    } else {
-        text(format!("~ estimate ({})", encoding.name()), dim)
-    });
+    lines.push(text(format!("count: {provenance}"), dim));
     if let Some(mismatch) = usage.mismatch {
         lines.push(text(format!("⚠ {}", mismatch.describe()), warn));
     }
@@ -374,7 +369,7 @@ fn spans_width(spans: &[Span<'_>]) -> usize {
 }
 
 /// `54,120`: a count with thousands separators.
-fn grouped(n: u32) -> String {
+pub fn grouped(n: u32) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -590,9 +585,17 @@ mod tests {
     #[test]
     fn snapshot_detail() {
         let theme = theme();
-        let estimated = detail(estimate(request(12_000)), Encoding::O200k, &theme);
-        let truncated = detail(reported(30_000), Encoding::O200k, &theme);
-        let over = detail(estimate(request(90_000)), Encoding::Cl100k, &theme);
+        let estimated = detail(
+            estimate(request(12_000)),
+            "~ o200k tokenizer, not calibrated yet",
+            &theme,
+        );
+        let truncated = detail(reported(30_000), "reported by the server", &theme);
+        let over = detail(
+            estimate(request(90_000)),
+            "~ cl100k tokenizer calibrated +14% by the server's last count (1.1k for ~1k)",
+            &theme,
+        );
         let mut out = String::from("=== estimate\n");
         out.push_str(&dump(&estimated, 100, &theme));
         out.push_str("=== reported, truncated\n");

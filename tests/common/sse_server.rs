@@ -247,6 +247,50 @@ impl Server {
         }
     }
 
+    /// Serves by route: the reply of the first `(method, path)` that matches the request
+    /// (its path without the query; the same reply every time); a 404 for any other. For the
+    /// probes and counting endpoints of each kind of server.
+    pub async fn routes(routes: Vec<(&'static str, &'static str, Reply)>) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let recorded = Arc::clone(&requests);
+        let routes = Arc::new(routes);
+        let task = tokio::spawn(async move {
+            let mut connections = JoinSet::new();
+            loop {
+                let Ok((mut stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let (recorded, routes) = (Arc::clone(&recorded), Arc::clone(&routes));
+                connections.spawn(async move {
+                    let Some(request) = read_request(&mut stream).await else {
+                        return;
+                    };
+                    let path = request.path.split('?').next().unwrap_or("").to_string();
+                    let reply = routes
+                        .iter()
+                        .find(|(method, route, _)| *method == request.method && *route == path)
+                        .map_or_else(
+                            || Reply::json(404, "{\"error\":\"not found\"}"),
+                            |(_, _, reply)| reply.clone(),
+                        );
+                    recorded
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(request);
+                    let _ = respond(&mut stream, &reply).await;
+                });
+                while connections.try_join_next().is_some() {}
+            }
+        });
+        Server {
+            addr,
+            requests,
+            task,
+        }
+    }
+
     /// The base URL, `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)

@@ -3,8 +3,10 @@
 
 use tokio::time::Instant;
 
+use super::counting::Counting;
 use super::message::{Message, MessageStatus};
 use crate::code::highlight::Highlighter;
+use crate::llm::calibration::Figure;
 use crate::llm::context::{ContextUse, Mismatch, SegmentKind, Segments, scale};
 use crate::llm::tokens::{self, Encoding};
 use crate::llm::window::Source;
@@ -21,8 +23,11 @@ pub struct Turn {
     pub id: u64,
     /// The index of the assistant message being streamed.
     pub message: usize,
-    /// The pre-send estimate of the request's tokens, for the truncation check.
-    pub estimate: u32,
+    /// What the request was expected to count (exact, calibrated or estimated), for the
+    /// truncation alarm.
+    pub expected: Figure,
+    /// The request's local estimate, to calibrate by what the server reports.
+    pub raw: u32,
     pub usage: Usage,
     /// A retry being waited for: attempt, attempts, when it fires, why.
     pub retry: Option<(u32, u32, Instant, String)>,
@@ -108,6 +113,8 @@ pub struct ConversationPane {
     pub tokenizer_ready: bool,
     /// The context window and where the figure came from.
     pub window: (u32, Source),
+    /// Who counts the next request exactly, the calibration, the exact count in force.
+    pub counting: Counting,
     /// Bumped by every change to what the next request would hold.
     pub revision: u64,
     pub reported: Option<Reported>,
@@ -149,6 +156,7 @@ impl ConversationPane {
             encoding,
             tokenizer_ready: tokens::ready(encoding),
             window: crate::llm::window::resolve(None, configured, model_name),
+            counting: Counting::new(model_name),
             revision: 0,
             reported: None,
             sent: Vec::new(),
@@ -294,8 +302,8 @@ impl ConversationPane {
             .sum()
     }
 
-    /// The next request, segment by segment, as the gauge shows it.
-    pub fn context_use(&self, reserve: u32) -> ContextUse {
+    /// The next request's local estimate, segment by segment.
+    pub fn raw_segments(&self) -> Segments {
         let mut segments = if self.seeded {
             Segments::seeded()
         } else {
@@ -310,20 +318,26 @@ impl ConversationPane {
         segments.set(SegmentKind::History, self.history_tokens());
         segments.set(SegmentKind::Message, self.draft.tokens);
         segments.set(SegmentKind::Reanchor, self.reanchor.tokens);
-        let mut usage = ContextUse {
+        segments
+    }
+
+    /// The next request, segment by segment, as the gauge shows it: the estimate scaled to
+    /// the exact, reported or calibrated figure ([`ConversationPane::figure`]), with the
+    /// reply's reserve for `max_output_tokens` by the reserve rule.
+    pub fn context_use(&self, max_output_tokens: u32) -> ContextUse {
+        let raw = self.raw_segments();
+        let figure = self.figure(raw.total());
+        let segments = if figure.tokens == raw.total() {
+            raw
+        } else {
+            scale(raw, figure.tokens)
+        };
+        ContextUse {
             segments,
             window: self.window.0,
-            reserve,
-            exact: false,
-            mismatch: None,
-        };
-        if let Some(r) = self.reported {
-            usage.mismatch = r.mismatch;
-            if r.revision == self.revision && self.turn.is_none() {
-                usage.segments = scale(segments, r.total);
-                usage.exact = true;
-            }
+            reserve: self.reserve(max_output_tokens).tokens,
+            exact: !figure.basis.approximate(),
+            mismatch: self.reported.and_then(|r| r.mismatch),
         }
-        usage
     }
 }

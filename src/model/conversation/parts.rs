@@ -78,18 +78,6 @@ impl Model {
         conv.revision += 1;
     }
 
-    /// The provider is ready: the window the server reports, the prompts a cassette offers.
-    pub fn on_provider_ready(&mut self, server_window: Option<u32>, prompts: Vec<String>) {
-        let conv = &mut self.conversation;
-        conv.window = crate::llm::window::resolve(
-            server_window,
-            self.config.model.context_window,
-            &self.config.model.model,
-        );
-        conv.offered = prompts;
-        self.offer_next();
-    }
-
     /// The gauge thresholds from config.
     pub fn thresholds(&self) -> Thresholds {
         Thresholds {

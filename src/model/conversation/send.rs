@@ -4,7 +4,6 @@
 
 use super::message::{Message, MessageStatus};
 use super::pane::{Counted, Turn};
-use crate::llm::request::{self, Part};
 use crate::llm::{Role, Usage};
 use crate::model::workflow::Attempt;
 use crate::model::{Cmd, Model, NoticeKind};
@@ -71,22 +70,19 @@ impl Model {
         // A fix round's message is counted here; a typed one was counted as it was typed.
         if kind.is_fix() {
             self.conversation.draft = self.conversation.counted(message.clone());
+            self.conversation.revision += 1;
         }
-        let usage = self
-            .conversation
-            .context_use(self.config.model.max_output_tokens);
-        let estimate = usage.used();
-        let parts: Vec<Part> = self.request_parts();
-        let history = self.conversation.history();
-        let mut chat = request::assemble(
-            &self.config.model.model,
-            self.config.model.max_output_tokens,
-            &parts,
-            &history,
-            &message,
-            &self.conversation.reanchor.text,
-        );
-        chat.tools = self.offered_tools();
+        let raw = self.conversation.raw_segments().total();
+        let expected = self.conversation.figure(raw);
+        let max_tokens = match self.max_tokens_for(expected) {
+            Ok(n) => n,
+            Err(notice) => {
+                // The user's own draft is counted again in place of a fix round's message.
+                self.recount_draft();
+                return vec![*notice];
+            }
+        };
+        let chat = self.next_request(&message, max_tokens);
         let id = self.next_id();
         self.session.turn_steps.insert(id, self.session.step);
         let conv = &mut self.conversation;
@@ -101,7 +97,8 @@ impl Model {
         conv.turn = Some(Turn {
             id,
             message: conv.messages.len() - 1,
-            estimate,
+            expected,
+            raw,
             usage: Usage::default(),
             retry: None,
             counted: None,
@@ -129,7 +126,14 @@ impl Model {
             self.set_draft("");
         }
         self.conversation.revision += 1;
-        tracing::info!(turn = id, estimate, fix = kind.is_fix(), "sending a turn");
+        tracing::info!(
+            turn = id,
+            expected = expected.tokens,
+            basis = %expected.basis.describe(),
+            max_tokens,
+            fix = kind.is_fix(),
+            "sending a turn"
+        );
         vec![
             Self::journal(Record::User {
                 turn: id,

@@ -99,14 +99,20 @@ impl Model {
         conv.revision += 1;
         cmds.push(Self::end_record(id, &m.status, turn.usage));
         if let Some(prompt) = turn.usage.prompt {
-            let mismatch = Mismatch::check(turn.estimate, prompt);
-            if let Some(mm) = mismatch {
-                tracing::warn!(
-                    estimate = mm.estimate,
-                    reported = mm.reported,
-                    "token mismatch"
-                );
-            }
+            // The alarm only against an exact or calibrated expectation; otherwise the count
+            // calibrates the estimates that follow.
+            conv.counting.last = Some((turn.expected, prompt));
+            let alarm = conv
+                .counting
+                .calibration
+                .on_usage(turn.expected, turn.raw, prompt);
+            let mismatch = alarm.map(|t| {
+                tracing::warn!(alarm = %t.describe(), "prompt possibly truncated");
+                Mismatch {
+                    estimate: t.expected.tokens,
+                    reported: t.reported,
+                }
+            });
             conv.reported = Some(Reported {
                 revision: conv.revision,
                 total: prompt + turn.usage.completion.unwrap_or(m.tokens),

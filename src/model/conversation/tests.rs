@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::config::Config;
+use crate::llm::calibration::{Basis, Figure};
 use crate::llm::client::{LlmError, ReplyEvent};
 use crate::llm::context::SegmentKind;
 use crate::llm::window::Source;
@@ -344,7 +345,7 @@ fn reported_usage_replaces_the_estimate_until_something_changes() {
     let mut m = model();
     m.on_tokenizer_ready();
     let (turn, _) = send(&mut m, "hello");
-    let estimate = m.conversation.turn.as_ref().unwrap().estimate;
+    let estimate = m.conversation.turn.as_ref().unwrap().expected.tokens;
     assert!(!m.conversation.context_use(8192).exact);
     reply(&mut m, turn, ReplyEvent::Delta("hi".into()), Instant::now());
     let usage = Usage {
@@ -364,20 +365,47 @@ fn reported_usage_replaces_the_estimate_until_something_changes() {
     );
 }
 
-#[test]
-fn a_server_count_far_below_the_estimate_is_flagged() {
-    let mut m = model();
-    m.on_tokenizer_ready();
-    let (turn, _) = send(&mut m, "hello");
-    let estimate = m.conversation.turn.as_ref().unwrap().estimate;
+/// Sends `text` and ends the turn with the server reporting `prompt` tokens for it; the
+/// turn's expected figure.
+fn exchange(m: &mut Model, text: &str, prompt: impl Fn(u32) -> u32) -> Figure {
+    let (turn, _) = send(m, text);
+    let expected = m.conversation.turn.as_ref().unwrap().expected;
     let usage = Usage {
-        prompt: Some(estimate / 2),
+        prompt: Some(prompt(expected.tokens)),
         completion: Some(1),
     };
-    reply(&mut m, turn, ReplyEvent::Usage(usage), Instant::now());
-    end(&mut m, turn, Ok(()));
+    reply(m, turn, ReplyEvent::Delta("ok".into()), Instant::now());
+    reply(m, turn, ReplyEvent::Usage(usage), Instant::now());
+    end(m, turn, Ok(()));
+    expected
+}
+
+#[test]
+fn a_foreign_tokenizer_calibrates_instead_of_raising_the_alarm() {
+    let mut m = model();
+    m.on_tokenizer_ready();
+    // The server's tokenizer counts half as many: an uncalibrated estimate raises nothing.
+    let first = exchange(&mut m, "hello there", |n| n / 2);
+    assert!(first.basis.approximate());
+    assert_eq!(m.conversation.context_use(8192).mismatch, None);
+    // The next estimate is calibrated by that ratio, still marked `~`.
+    m.set_draft("and again");
+    let usage = m.conversation.context_use(8192);
+    assert!(!usage.exact);
+    let raw = m.conversation.raw_segments().total();
+    assert!(usage.used() < raw * 6 / 10, "{} of {raw}", usage.used());
+}
+
+#[test]
+fn a_server_count_far_below_a_calibrated_expectation_is_flagged() {
+    let mut m = model();
+    m.on_tokenizer_ready();
+    exchange(&mut m, "hello", |n| n * 114 / 100);
+    let expected = exchange(&mut m, "hello again", |n| n / 2);
+    assert!(matches!(expected.basis, Basis::Calibrated(..)));
     let mismatch = m.conversation.context_use(8192).mismatch.unwrap();
     assert!(mismatch.truncated());
+    assert_eq!(mismatch.estimate, expected.tokens);
 }
 
 #[test]
@@ -430,7 +458,11 @@ fn a_cassette_offers_its_prompts_in_turn_and_an_untouched_offer_is_not_work() {
     update(
         &mut m,
         Msg::Event(AppEvent::ProviderReady {
-            window: Some(4096),
+            probe: crate::llm::window::Probe {
+                server: crate::llm::window::Server::LlamaCpp,
+                window: Some(4096),
+            },
+            plan: crate::llm::count::Plan::offline("m"),
             prompts: vec!["one".into(), "two".into()],
         }),
     );
@@ -479,4 +511,145 @@ fn the_parts_follow_the_pin_and_the_latest_run() {
         usage.segments.get(SegmentKind::System),
         m.conversation.system.tokens
     );
+}
+
+/// The provider is ready: a llama.cpp server with a `window`-token window, counting.
+fn llama_cpp(m: &mut Model, window: u32) -> Vec<Cmd> {
+    use crate::llm::window::{Probe, Server};
+    update(
+        m,
+        Msg::Event(AppEvent::ProviderReady {
+            probe: Probe {
+                server: Server::LlamaCpp,
+                window: Some(window),
+            },
+            plan: crate::llm::count::Plan::new(
+                Server::LlamaCpp,
+                crate::llm::client::Wire::Openai,
+                "smollm2",
+            ),
+            prompts: Vec::new(),
+        }),
+    )
+}
+
+#[test]
+fn a_small_window_halves_the_reserve_with_a_warning_and_max_tokens_fits() {
+    let mut m = model();
+    assert_eq!(m.config.model.max_output_tokens, 8192);
+    let cmds = llama_cpp(&mut m, 8192);
+    assert!(
+        m.notice.as_ref().is_some_and(|n| n.text
+            == "Reply reserve 4096, not 8192: max_output_tokens would leave the request \
+                less than half of the 8192-token window"),
+        "{:?}",
+        m.notice
+    );
+    assert!(cmds.iter().any(|c| matches!(c, Cmd::ExpireNotice { .. })));
+    let usage = m.conversation.context_use(8192);
+    assert_eq!(
+        (usage.window, usage.reserve, usage.usable()),
+        (8192, 4096, 4096)
+    );
+    assert!(usage.percent() < 100, "never >999% with no warning");
+    let (_, request) = send(&mut m, "hello");
+    assert_eq!(request.max_tokens, 4096);
+}
+
+#[test]
+fn max_tokens_is_cut_to_the_room_left_and_a_request_without_room_is_not_sent() {
+    let mut m = model();
+    llama_cpp(&mut m, 2048);
+    // Exactly counted at 1,800 tokens: 248 left for the reply, under the 1,024 reserve.
+    key(&mut m, KeyCode::Char('i'));
+    type_text(&mut m, "hello");
+    let revision = m.conversation.revision;
+    update(
+        &mut m,
+        Msg::Event(AppEvent::Counted {
+            revision,
+            counter: crate::llm::count::Counter::LlamaCpp,
+            result: Ok(1800),
+        }),
+    );
+    let cmds = key(&mut m, KeyCode::Enter);
+    let Some(Cmd::Send { request, .. }) = cmds.iter().find(|c| matches!(c, Cmd::Send { .. }))
+    else {
+        panic!("sent: {cmds:?}");
+    };
+    assert_eq!(request.max_tokens, 248);
+    let turn = m.conversation.turn.as_ref().unwrap().id;
+    end(&mut m, turn, Err(LlmError::IdleTimeout { secs: 1 }));
+    // Over the window: not sent, the draft kept, and why.
+    let big = "word ".repeat(3000);
+    m.set_draft(&big);
+    let cmds = key(&mut m, KeyCode::Enter);
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Cmd::Send { .. })),
+        "{cmds:?}"
+    );
+    assert_eq!(m.draft(), big);
+    let notice = &m.notice.as_ref().unwrap().text;
+    assert!(
+        notice.starts_with("Not sent: the request (~") && notice.contains("2048-token window"),
+        "{notice}"
+    );
+}
+
+#[test]
+fn a_count_is_asked_once_per_pause_and_never_while_a_reply_streams() {
+    let mut m = model();
+    key(&mut m, KeyCode::Char('i'));
+    assert!(
+        !key(&mut m, KeyCode::Char('a'))
+            .iter()
+            .any(|c| matches!(c, Cmd::CountLater { .. })),
+        "not before the provider is ready"
+    );
+    let cmds = llama_cpp(&mut m, 8192);
+    assert!(cmds.iter().any(|c| matches!(c, Cmd::CountLater { .. })));
+    let cmds = key(&mut m, KeyCode::Char('b'));
+    let revision = m.conversation.revision;
+    assert!(cmds.contains(&Cmd::CountLater {
+        revision,
+        after: Duration::from_millis(300)
+    }));
+    // A stale pause asks nothing; the current one asks the server.
+    assert!(
+        update(
+            &mut m,
+            Msg::Event(AppEvent::CountDue {
+                revision: revision - 1
+            })
+        )
+        .is_empty()
+    );
+    let cmds = update(&mut m, Msg::Event(AppEvent::CountDue { revision }));
+    let Some(Cmd::Count { request, .. }) = cmds.first() else {
+        panic!("{cmds:?}");
+    };
+    assert_eq!(
+        request.messages.last().map(|m| m.content.starts_with("ab")),
+        Some(true)
+    );
+    let cmds = key(&mut m, KeyCode::Enter);
+    assert!(cmds.iter().any(|c| matches!(c, Cmd::Send { .. })));
+    let turn = m.conversation.turn.as_ref().unwrap().id;
+    let cmds = reply_cmds(&mut m, turn);
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Cmd::CountLater { .. })),
+        "{cmds:?}"
+    );
+}
+
+fn reply_cmds(m: &mut Model, turn: u64) -> Vec<Cmd> {
+    let event = ReplyEvent::Delta("streaming".into());
+    update(
+        m,
+        Msg::Event(AppEvent::Reply {
+            turn,
+            event,
+            at: Instant::now(),
+        }),
+    )
 }

@@ -144,7 +144,6 @@ impl Model {
 
     /// Sends the results of `turn`'s calls: the model continues as a new reply.
     fn continue_turn(&mut self, turn: Turn) -> Vec<Cmd> {
-        let reserve = self.config.model.max_output_tokens;
         let offered = self.offered_tools();
         let id = self.next_id();
         let step = self
@@ -162,7 +161,8 @@ impl Model {
         let mut request = turn.request;
         request.messages.push(asked);
         request.tools = offered;
-        let estimate = conv.context_use(reserve).used();
+        let raw = conv.raw_segments().total();
+        let expected = conv.figure(raw);
         let round = turn.round + 1;
         conv.messages.push(Message::new(
             Role::Assistant,
@@ -172,7 +172,8 @@ impl Model {
         conv.turn = Some(Turn {
             id,
             message: conv.messages.len() - 1,
-            estimate,
+            expected,
+            raw,
             usage: Usage::default(),
             retry: None,
             counted: None,
