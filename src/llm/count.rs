@@ -452,6 +452,50 @@ mod tests {
     }
 
     #[test]
+    fn openai_counts_the_tools_offered_and_the_tool_exchanges() {
+        let mut asked = ChatMessage::new(Role::Assistant, "");
+        asked.tool_calls = vec![crate::llm::ToolCall {
+            id: "c".into(),
+            name: "read_file".into(),
+            arguments: "{\"path\": \"a.py\"}".into(),
+        }];
+        asked.tool_results = vec![crate::llm::ToolResult {
+            call_id: "c".into(),
+            content: "1  x = 1".into(),
+            is_error: false,
+        }];
+        let plain = ChatRequest {
+            model: "gpt-4o".into(),
+            system: String::new(),
+            messages: vec![ChatMessage::new(Role::User, "q"), asked],
+            max_tokens: 10,
+            tools: Vec::new(),
+        };
+        let enc = Encoding::O200k;
+        let bare = ChatRequest {
+            messages: vec![
+                ChatMessage::new(Role::User, "q"),
+                ChatMessage::new(Role::Assistant, ""),
+            ],
+            ..plain.clone()
+        };
+        let exchange = tokens::count(enc, "read_file")
+            + tokens::count(enc, "{\"path\": \"a.py\"}")
+            + tokens::count(enc, "1  x = 1")
+            + 6;
+        assert_eq!(openai_chat(enc, &plain), openai_chat(enc, &bare) + exchange);
+        let offered = ChatRequest {
+            tools: crate::tools::definitions(),
+            ..plain.clone()
+        };
+        let json = serde_json::to_string(&offered.tools).unwrap();
+        assert_eq!(
+            openai_chat(enc, &offered),
+            openai_chat(enc, &plain) + tokens::count(enc, &json)
+        );
+    }
+
+    #[test]
     fn the_chat_body_keeps_what_shapes_the_prompt() {
         let request = ChatRequest {
             model: "m".into(),
