@@ -7,6 +7,7 @@ pub mod check;
 pub mod cli;
 pub mod code;
 pub mod config;
+pub mod context;
 pub mod demo;
 pub mod effects;
 pub mod headless;
