@@ -409,8 +409,20 @@ impl Lexer<'_> {
                 let word = &self.b[prev.start as usize..prev.end as usize];
                 matches!(
                     word,
-                    b"return" | b"typeof" | b"instanceof" | b"in" | b"of" | b"new" | b"delete"
-                        | b"void" | b"throw" | b"case" | b"do" | b"else" | b"yield" | b"await"
+                    b"return"
+                        | b"typeof"
+                        | b"instanceof"
+                        | b"in"
+                        | b"of"
+                        | b"new"
+                        | b"delete"
+                        | b"void"
+                        | b"throw"
+                        | b"case"
+                        | b"do"
+                        | b"else"
+                        | b"yield"
+                        | b"await"
                 )
             }
         }
@@ -510,10 +522,25 @@ mod tests {
         let src = "x = 'def a'  # def b\ny = \"\"\"\ndef c():\n\"\"\"\nz = rb'\\'' + f\"{d}\"\n";
         assert_eq!(
             texts(Lang::Python, src),
-            ["x", "=", "'def a'", "y", "=", "\"\"\"\ndef c():\n\"\"\"", "z", "=", "rb'\\''", "+", "f\"{d}\""]
+            [
+                "x",
+                "=",
+                "'def a'",
+                "y",
+                "=",
+                "\"\"\"\ndef c():\n\"\"\"",
+                "z",
+                "=",
+                "rb'\\''",
+                "+",
+                "f\"{d}\""
+            ]
         );
         let toks = tokens(Lang::Python, src);
-        assert_eq!(toks[6].line, 5, "lines counted through the triple-quoted string");
+        assert_eq!(
+            toks[6].line, 5,
+            "lines counted through the triple-quoted string"
+        );
         assert!(toks[6].first);
     }
 
@@ -537,8 +564,32 @@ mod tests {
         assert_eq!(
             texts(Lang::Rust, src),
             [
-                "fn", "a", "<", "'a", ">", "(", "x", ":", "&", "'a", "str", ")", "-", ">", "char",
-                "{", "'x'", "}", "let", "s", "=", "r#\"fn c() \"#", ";", "b'\\''", ";", "r#type"
+                "fn",
+                "a",
+                "<",
+                "'a",
+                ">",
+                "(",
+                "x",
+                ":",
+                "&",
+                "'a",
+                "str",
+                ")",
+                "-",
+                ">",
+                "char",
+                "{",
+                "'x'",
+                "}",
+                "let",
+                "s",
+                "=",
+                "r#\"fn c() \"#",
+                ";",
+                "b'\\''",
+                ";",
+                "r#type"
             ]
         );
         assert_eq!(tokens(Lang::Rust, "'\\u{1F600}' 'é'")[1].kind, Tok::Str);
@@ -550,8 +601,24 @@ mod tests {
         assert_eq!(
             texts(Lang::JavaScript, src),
             [
-                "const", "a", "=", "`x ${ {b: `}`} } y`", ";", "const", "r", "=", "/[/]function/g",
-                ";", "x", "=", "a", "/", "2", "/", "c", ";"
+                "const",
+                "a",
+                "=",
+                "`x ${ {b: `}`} } y`",
+                ";",
+                "const",
+                "r",
+                "=",
+                "/[/]function/g",
+                ";",
+                "x",
+                "=",
+                "a",
+                "/",
+                "2",
+                "/",
+                "c",
+                ";"
             ]
         );
     }
@@ -566,8 +633,16 @@ mod tests {
 
     #[test]
     fn unterminated_literals_end_without_a_panic() {
-        for lang in [Lang::Python, Lang::Rust, Lang::Go, Lang::JavaScript, Lang::TypeScript] {
-            for src in ["'", "\"", "`", "/*", "r#\"", "'''", "a = /x", "`${", "\\", "'\\"] {
+        for lang in [
+            Lang::Python,
+            Lang::Rust,
+            Lang::Go,
+            Lang::JavaScript,
+            Lang::TypeScript,
+        ] {
+            for src in [
+                "'", "\"", "`", "/*", "r#\"", "'''", "a = /x", "`${", "\\", "'\\",
+            ] {
                 let _ = tokens(lang, src);
             }
         }

@@ -5,3 +5,7 @@
 pub mod lang;
 pub mod lex;
 pub mod outline;
+pub mod set;
+
+/// A file larger than this goes neither into the context set nor into the map's outlines.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024;

@@ -275,7 +275,8 @@ impl<'a> Scanner<'a> {
         while k < self.t.len() {
             let t = self.t[k];
             // Attributes (`#[…]`, `#![…]`) leave a statement's start where it is.
-            if t.is(b'#') && (self.is(k + 1, b'[') || self.is(k + 1, b'!') && self.is(k + 2, b'[')) {
+            if t.is(b'#') && (self.is(k + 1, b'[') || self.is(k + 1, b'!') && self.is(k + 2, b'['))
+            {
                 k = self.close(k + 1 + usize::from(self.is(k + 1, b'!'))) + 1;
                 continue;
             }
@@ -335,9 +336,8 @@ impl<'a> Scanner<'a> {
             }
         }
         let header_end = |s: &Self| s.find(j, |t| t.is(b'{') || t.is(b';'));
-        let in_impl = parent.is_some_and(|p| {
-            matches!(self.defs[p].kind, DefKind::Impl | DefKind::Trait)
-        });
+        let in_impl =
+            parent.is_some_and(|p| matches!(self.defs[p].kind, DefKind::Impl | DefKind::Trait));
         let (name, kind) = match self.w(j) {
             "fn" if self.ident(j + 1) => {
                 let kind = if in_impl {
@@ -588,9 +588,14 @@ impl<'a> Scanner<'a> {
             "interface" if ts && self.ident(j + 1) => {
                 let end = self.find(j + 1, |t| t.is(b'{'));
                 self.push(j + 1, DefKind::Interface, (k, end), parent);
-                Some((end, Scope::Holds(Some(self.defs.len() - 1), Body::Interface)))
+                Some((
+                    end,
+                    Scope::Holds(Some(self.defs.len() - 1), Body::Interface),
+                ))
             }
-            "global" if ts && self.is(j + 1, b'{') => Some((j + 1, Scope::Holds(parent, Body::Items))),
+            "global" if ts && self.is(j + 1, b'{') => {
+                Some((j + 1, Scope::Holds(parent, Body::Items)))
+            }
             "namespace" | "module" if ts && self.ident(j + 1) => {
                 let end = self.find(j + 1, |t| t.is(b'{'));
                 self.push(j + 1, DefKind::Module, (k, end), parent);
@@ -649,16 +654,15 @@ impl<'a> Scanner<'a> {
             return Some((eq + 1, Scope::Holds(None, Body::Object)));
         }
         // `var a = exports.b = function…`: the last name assigned.
-        let mut next = eq + 1;
-        while self.ident(next) {
-            let mut last = next;
+        if self.ident(eq + 1) {
+            let mut last = eq + 1;
             while self.is(last + 1, b'.') && self.ident(last + 2) {
                 last += 2;
             }
-            if !self.is(last + 1, b'=') || self.is(last + 2, b'=') || self.is(last + 2, b'>') {
-                break;
+            let assigns = self.is(last + 1, b'=') && !self.is(last + 2, b'=');
+            if assigns && !self.is(last + 2, b'>') {
+                return self.js_assigned(k, last, last + 1, parent);
             }
-            return self.js_assigned(k, last, last + 1, parent);
         }
         let body = self.js_function_value(eq + 1)?;
         self.push(name, DefKind::Function, (k, body), parent);
@@ -690,9 +694,7 @@ impl<'a> Scanner<'a> {
         }
         if self.is(after, b':') {
             // A return type, then the arrow.
-            let end = self.find(after, |t| {
-                t.is(b';') || t.is(b'{') || t.is(b'=') || t.first
-            });
+            let end = self.find(after, |t| t.is(b';') || t.is(b'{') || t.is(b'=') || t.first);
             if arrow(end) {
                 return Some(end + 2);
             }
@@ -711,8 +713,18 @@ impl<'a> Scanner<'a> {
         let modifier = |s: &Self, x: usize| {
             matches!(
                 s.w(x),
-                "static" | "async" | "get" | "set" | "public" | "private" | "protected"
-                    | "readonly" | "abstract" | "override" | "declare" | "accessor"
+                "static"
+                    | "async"
+                    | "get"
+                    | "set"
+                    | "public"
+                    | "private"
+                    | "protected"
+                    | "readonly"
+                    | "abstract"
+                    | "override"
+                    | "declare"
+                    | "accessor"
             ) && (s.ident(x + 1) || s.is(x + 1, b'#') || s.is(x + 1, b'*') || s.is(x + 1, b'['))
         };
         while modifier(self, j) || self.is(j, b'*') {

@@ -10,7 +10,10 @@ fn show(lang: Lang, src: &str) -> Vec<String> {
                 .parent
                 .map(|p| format!(" < {}", o.defs[p].name))
                 .unwrap_or_default();
-            format!("{} {} {:?} `{}`{parent}", d.line, d.name, d.kind, d.signature)
+            format!(
+                "{} {} {:?} `{}`{parent}",
+                d.line, d.name, d.kind, d.signature
+            )
         })
         .collect()
 }
@@ -276,7 +279,11 @@ fn references_skip_keywords_strings_and_comments() {
     assert_eq!(refs.get("RateLimiter"), Some(&2));
     assert_eq!(refs.get("clock"), Some(&1));
     assert_eq!(refs.get("import"), None);
-    assert_eq!(refs.get("x"), None, "one-letter names are too common to link files");
+    assert_eq!(
+        refs.get("x"),
+        None,
+        "one-letter names are too common to link files"
+    );
 }
 
 #[test]
@@ -296,11 +303,39 @@ fn long_signatures_are_cut_on_a_character_boundary() {
 #[test]
 fn garbage_never_panics() {
     let samples = [
-        "def", "class (", "fn", "impl<", "impl", "func (", "type (", "function", "class {",
-        "const a =", "x.y =", "}}}}", "((((", "@", "#[", "macro_rules!", "interface", "pub(",
-        "export default", "get", "a = (b", "type X<", "module.exports = {", "'\\", "\u{feff}def f(): pass",
+        "def",
+        "class (",
+        "fn",
+        "impl<",
+        "impl",
+        "func (",
+        "type (",
+        "function",
+        "class {",
+        "const a =",
+        "x.y =",
+        "}}}}",
+        "((((",
+        "@",
+        "#[",
+        "macro_rules!",
+        "interface",
+        "pub(",
+        "export default",
+        "get",
+        "a = (b",
+        "type X<",
+        "module.exports = {",
+        "'\\",
+        "\u{feff}def f(): pass",
     ];
-    for lang in [Lang::Python, Lang::Rust, Lang::Go, Lang::JavaScript, Lang::TypeScript] {
+    for lang in [
+        Lang::Python,
+        Lang::Rust,
+        Lang::Go,
+        Lang::JavaScript,
+        Lang::TypeScript,
+    ] {
         for s in samples {
             let _ = scan(lang, s);
         }
