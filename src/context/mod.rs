@@ -2,8 +2,10 @@
 //! outline of the rest (the repository map, ranked and within a budget), and the index of the
 //! workspace's definitions both are built from, kept up to date file by file as files change.
 
+pub mod index;
 pub mod lang;
 pub mod lex;
+pub mod map;
 pub mod outline;
 pub mod set;
 
