@@ -11,3 +11,115 @@ pub mod set;
 
 /// A file larger than this goes neither into the context set nor into the map's outlines.
 pub const MAX_FILE_BYTES: u64 = 256 * 1024;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use index::Index;
+use map::RepoMap;
+use set::{Budget, ContextSet, Sources, Unavailable};
+
+/// What a request carries of the code: the set in full and the map of the rest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Context {
+    pub set: ContextSet,
+    pub map: RepoMap,
+}
+
+/// Chooses the set among `scope` from `sources` within `budget`, then maps the rest within
+/// `map_budget` tokens, ranked by relevance to the set and to the identifiers `mentioned`;
+/// `count` counts tokens. Reads only the files whose size it does not know yet.
+pub fn choose(
+    index: &mut Index,
+    root: &Path,
+    scope: &[PathBuf],
+    sources: &Sources,
+    (budget, map_budget): (Budget, u32),
+    mentioned: &HashSet<String>,
+    count: &dyn Fn(&str) -> u32,
+) -> Context {
+    let set = set::select(scope, sources, budget, |p| index.size(root, p, count));
+    let map = if set.all {
+        RepoMap::default()
+    } else {
+        let in_set: HashSet<&Path> = set.members.iter().map(|m| m.path.as_path()).collect();
+        let ranking = map::rank(index, &in_set, mentioned);
+        map::render(index, &ranking, map_budget, count)
+    };
+    Context { set, map }
+}
+
+/// The text of each member of `set`, read now (a file deleted or changed into something that
+/// cannot be sent since the set was chosen says why instead).
+pub fn read_members(root: &Path, set: &ContextSet) -> Vec<(PathBuf, Result<String, Unavailable>)> {
+    let real_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    set.members
+        .iter()
+        .map(|m| (m.path.clone(), index::read(&real_root, &root.join(&m.path))))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> u32 {
+        text.split_whitespace().count() as u32
+    }
+
+    #[test]
+    fn a_small_workspace_goes_whole_a_larger_one_as_set_and_map() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(
+            root.join("limiter.py"),
+            "class Limiter:\n    def allow(self): pass\n",
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("app.py"),
+            "from limiter import Limiter\nLimiter().allow()\n",
+        )
+        .unwrap();
+        let scope = vec![PathBuf::from("app.py"), PathBuf::from("limiter.py")];
+        let mut index = Index::build(root, &scope);
+        let sources = Sources {
+            spec: vec![PathBuf::from("app.py")],
+            ..Sources::default()
+        };
+        let small = (
+            Budget {
+                all_below: 100,
+                code: 100,
+            },
+            100,
+        );
+        let none = HashSet::new();
+        let ctx = choose(&mut index, root, &scope, &sources, small, &none, &words);
+        assert!(ctx.set.all);
+        assert_eq!(ctx.set.members.len(), 2);
+        assert_eq!(ctx.map, RepoMap::default());
+
+        let tight = (
+            Budget {
+                all_below: 5,
+                code: 100,
+            },
+            100,
+        );
+        let ctx = choose(&mut index, root, &scope, &sources, tight, &none, &words);
+        assert!(!ctx.set.all);
+        assert_eq!(ctx.set.members.len(), 1);
+        assert_eq!(ctx.set.members[0].path, Path::new("app.py"));
+        assert!(
+            ctx.map
+                .text
+                .contains("limiter.py\n  class Limiter:\n    def allow(self):")
+        );
+        assert_eq!(ctx.map.files, [PathBuf::from("limiter.py")]);
+
+        std::fs::remove_file(root.join("app.py")).unwrap();
+        let read = read_members(root, &ctx.set);
+        assert_eq!(read, [(PathBuf::from("app.py"), Err(Unavailable::Deleted))]);
+    }
+}

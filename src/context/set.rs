@@ -103,6 +103,32 @@ pub struct Sources {
     pub dropped: Vec<PathBuf>,
 }
 
+/// The user's own steering of the set: files added and dropped, each at most once, a later
+/// choice undoing an earlier one for the same file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Choices {
+    pub added: Vec<PathBuf>,
+    pub dropped: Vec<PathBuf>,
+}
+
+impl Choices {
+    /// Adds `path` (and undoes a drop of it).
+    pub fn add_file(&mut self, path: PathBuf) {
+        self.dropped.retain(|p| *p != path);
+        if !self.added.contains(&path) {
+            self.added.push(path);
+        }
+    }
+
+    /// Drops `path` (and undoes an add of it).
+    pub fn drop_file(&mut self, path: PathBuf) {
+        self.added.retain(|p| *p != path);
+        if !self.dropped.contains(&path) {
+            self.dropped.push(path);
+        }
+    }
+}
+
 /// The token budgets the set is chosen within.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Budget {
