@@ -70,6 +70,11 @@ impl Index {
         self.symbols.get(sym as usize).map_or("", |s| s)
     }
 
+    /// How many symbols there are (each below this number).
+    pub fn symbols(&self) -> usize {
+        self.symbols.len()
+    }
+
     /// The symbol of `name`, if any file defines or names it.
     pub fn lookup(&self, name: &str) -> Option<Sym> {
         self.names.get(name).copied()

@@ -218,9 +218,8 @@ impl Lexer<'_> {
             let exponent_sign = matches!(c, b'+' | b'-')
                 && matches!(self.b[self.i - 1], b'e' | b'E')
                 && !self.b[start..self.i].starts_with(b"0x");
-            if c.is_ascii_alphanumeric() || c == b'_' || exponent_sign {
-                self.i += 1;
-            } else if c == b'.' && self.peek(1).is_ascii_digit() {
+            let fraction = c == b'.' && self.peek(1).is_ascii_digit();
+            if c.is_ascii_alphanumeric() || c == b'_' || exponent_sign || fraction {
                 self.i += 1;
             } else {
                 break;

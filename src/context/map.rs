@@ -8,7 +8,7 @@
 //! personalised to the set, ranks the files, and each file's rank flows along its edges to the
 //! definitions it uses. The best definitions fill the budget; files without any follow by path.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::index::{Index, Sym};
@@ -19,6 +19,10 @@ const MAX_DEFINERS: usize = 20;
 const DAMPING: f64 = 0.85;
 /// The share of the personalisation spread over every file.
 const BASE: f64 = 0.01;
+/// PageRank stops when the ranks (summing to 1) move less than this in a round...
+const TOLERANCE: f64 = 1e-6;
+/// ...or after this many rounds.
+const MAX_ROUNDS: usize = 30;
 
 /// The map as it goes into the request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -66,28 +70,50 @@ pub fn rank(index: &Index, set: &HashSet<&Path>, mentioned: &HashSet<String>) ->
     let paths: Vec<PathBuf> = index.files().map(|(p, _)| p.clone()).collect();
     let n = paths.len();
     let in_set: Vec<bool> = paths.iter().map(|p| set.contains(p.as_path())).collect();
-    // Who defines each name.
-    let mut definers: HashMap<Sym, Vec<u32>> = HashMap::new();
-    for (i, (_, entry)) in index.files().enumerate() {
-        let mut seen: Vec<Sym> = entry.def_syms.clone();
-        seen.sort_unstable();
-        seen.dedup();
-        for sym in seen {
-            definers.entry(sym).or_default().push(i as u32);
+    // Who defines each name: the files of symbol `s` are `definers[starts[s]..starts[s + 1]]`.
+    let symbols = index.symbols();
+    let mut starts = vec![0u32; symbols + 1];
+    let mut unique: Vec<Vec<Sym>> = Vec::with_capacity(n);
+    for (_, entry) in index.files() {
+        let mut syms = entry.def_syms.clone();
+        syms.sort_unstable();
+        syms.dedup();
+        for &sym in &syms {
+            starts[sym as usize + 1] += 1;
+        }
+        unique.push(syms);
+    }
+    for s in 0..symbols {
+        starts[s + 1] += starts[s];
+    }
+    let mut fill = starts.clone();
+    let mut definers = vec![0u32; starts[symbols] as usize];
+    for (i, syms) in unique.iter().enumerate() {
+        for &sym in syms {
+            definers[fill[sym as usize] as usize] = i as u32;
+            fill[sym as usize] += 1;
         }
     }
+    let files_of =
+        |sym: Sym| &definers[starts[sym as usize] as usize..starts[sym as usize + 1] as usize];
     let mentioned_syms: HashSet<Sym> = mentioned.iter().filter_map(|m| index.lookup(m)).collect();
-    // Edges: (from, to, name, weight).
+    let mut name_weights = vec![-1.0; symbols];
+    // Edges: (from, to, name, weight), grouped by `from`.
     let mut edges: Vec<(u32, u32, Sym, f64)> = Vec::new();
     for (i, (_, entry)) in index.files().enumerate() {
         for &(sym, count) in &entry.refs {
-            let Some(files) = definers.get(&sym) else {
-                continue;
-            };
-            if files.len() > MAX_DEFINERS || (files.len() == 1 && files[0] == i as u32) {
+            let files = files_of(sym);
+            if files.is_empty()
+                || files.len() > MAX_DEFINERS
+                || (files.len() == 1 && files[0] == i as u32)
+            {
                 continue;
             }
-            let mut weight = name_weight(index.symbol(sym), files.len());
+            let cached = &mut name_weights[sym as usize];
+            if *cached < 0.0 {
+                *cached = name_weight(index.symbol(sym), files.len());
+            }
+            let mut weight = *cached;
             if mentioned_syms.contains(&sym) {
                 weight *= 10.0;
             }
@@ -125,10 +151,20 @@ pub fn rank(index: &Index, set: &HashSet<&Path>, mentioned: &HashSet<String>) ->
     for &(from, _, _, w) in &edges {
         out_weight[from as usize] += w;
     }
-    let mut def_score: HashMap<(u32, Sym), f64> = HashMap::new();
+    let mut def_score: Vec<Vec<(Sym, f64)>> = vec![Vec::new(); n];
     for &(from, to, sym, w) in &edges {
         let from = from as usize;
-        *def_score.entry((to, sym)).or_default() += file_rank[from] * w / out_weight[from];
+        def_score[to as usize].push((sym, file_rank[from] * w / out_weight[from]));
+    }
+    for scores in &mut def_score {
+        scores.sort_unstable_by_key(|&(sym, _)| sym);
+        scores.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                kept.1 += later.1;
+            }
+            same
+        });
     }
     let mut defs: Vec<Entry> = Vec::new();
     let mut scored = vec![false; n];
@@ -137,7 +173,8 @@ pub fn rank(index: &Index, set: &HashSet<&Path>, mentioned: &HashSet<String>) ->
             continue;
         }
         for (d, &sym) in entry.def_syms.iter().enumerate() {
-            if let Some(&score) = def_score.get(&(i as u32, sym)).filter(|&&s| s > 0.0) {
+            let found = def_score[i].binary_search_by_key(&sym, |&(s, _)| s);
+            if let Some(score) = found.ok().map(|at| def_score[i][at].1).filter(|&s| s > 0.0) {
                 defs.push(Entry::Def {
                     file: i,
                     def: d,
@@ -192,7 +229,7 @@ fn name_weight(name: &str, definers: usize) -> f64 {
 }
 
 /// PageRank over weighted edges, personalised (teleports and dangling nodes go to
-/// `personal`), to a fixed tolerance or 50 rounds.
+/// `personal`), to [`TOLERANCE`] or [`MAX_ROUNDS`].
 fn pagerank(n: usize, edges: &[(u32, u32, Sym, f64)], personal: &[f64]) -> Vec<f64> {
     if n == 0 {
         return Vec::new();
@@ -202,15 +239,21 @@ fn pagerank(n: usize, edges: &[(u32, u32, Sym, f64)], personal: &[f64]) -> Vec<f
         out_weight[from as usize] += w;
     }
     // Edges between the same two files summed, as (from, to, share of from's weight).
-    let mut pairs: HashMap<(u32, u32), f64> = HashMap::new();
-    for &(from, to, _, w) in edges {
-        *pairs.entry((from, to)).or_default() += w / out_weight[from as usize];
-    }
-    let mut links: Vec<(u32, u32, f64)> = pairs.into_iter().map(|((f, t), s)| (f, t, s)).collect();
+    let mut links: Vec<(u32, u32, f64)> = edges
+        .iter()
+        .map(|&(from, to, _, w)| (from, to, w / out_weight[from as usize]))
+        .collect();
     links.sort_unstable_by_key(|&(f, t, _)| (f, t));
+    links.dedup_by(|later, kept| {
+        let same = (later.0, later.1) == (kept.0, kept.1);
+        if same {
+            kept.2 += later.2;
+        }
+        same
+    });
     let mut rank = personal.to_vec();
     let mut next = vec![0.0; n];
-    for _ in 0..50 {
+    for _ in 0..MAX_ROUNDS {
         let dangling: f64 = (0..n)
             .filter(|&i| out_weight[i] == 0.0)
             .map(|i| rank[i])
@@ -223,7 +266,7 @@ fn pagerank(n: usize, edges: &[(u32, u32, Sym, f64)], personal: &[f64]) -> Vec<f
         }
         let change: f64 = rank.iter().zip(&next).map(|(a, b)| (a - b).abs()).sum();
         std::mem::swap(&mut rank, &mut next);
-        if change < 1e-9 {
+        if change < TOLERANCE {
             break;
         }
     }

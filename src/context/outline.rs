@@ -473,15 +473,16 @@ impl<'a> Scanner<'a> {
             let t = self.t[k];
             let (scope, parens) = *stack.last().unwrap_or(&(Scope::Other, 0));
             let holds = stack.iter().all(|(s, _)| matches!(s, Scope::Holds(..)));
-            if (start || t.first) && parens == 0 && holds {
-                if let Scope::Holds(parent, body) = scope {
-                    if let Some((end, next)) = self.js_member(k, parent, body, ts) {
-                        pending = next;
-                        start = false;
-                        k = end;
-                        continue;
-                    }
-                }
+            if (start || t.first)
+                && parens == 0
+                && holds
+                && let Scope::Holds(parent, body) = scope
+                && let Some((end, next)) = self.js_member(k, parent, body, ts)
+            {
+                pending = next;
+                start = false;
+                k = end;
+                continue;
             }
             start = false;
             // A named function expression outside any function: `f(function named() {…})`.
