@@ -208,7 +208,7 @@ fn main() {
             .into_iter()
             .map(|(p, t)| (p, t.map_err(|e| e.to_string())))
             .collect();
-        let code = format!("{}\n{}", request::set_part(&files), c.map.text);
+        let code = format!("{}\n{}", request::set_part(&files, false), c.map.text);
         let parts = [
             request::Part {
                 kind: specbench::llm::context::SegmentKind::System,
@@ -300,7 +300,7 @@ fn real_package(config: &ContextConfig) {
             .into_iter()
             .map(|(p, t)| (p, t.map_err(|e| e.to_string())))
             .collect();
-        let set_tokens = count(&request::set_part(&files));
+        let set_tokens = count(&request::set_part(&files, false));
         println!(
             "  default settings, {label}: set {} file(s) {} tokens (budget {}, overflow {}), \
              map {} files {} tokens: {} code tokens per request ({ms:.0} ms)",

@@ -2,12 +2,14 @@
 //! outline of the rest (the repository map, ranked and within a budget), and the index of the
 //! workspace's definitions both are built from, kept up to date file by file as files change.
 
+pub mod fuzzy;
 pub mod index;
 pub mod lang;
 pub mod lex;
 pub mod map;
 pub mod outline;
 pub mod set;
+pub mod worker;
 
 /// A file larger than this goes neither into the context set nor into the map's outlines.
 pub const MAX_FILE_BYTES: u64 = 256 * 1024;
@@ -57,6 +59,31 @@ pub fn read_members(root: &Path, set: &ContextSet) -> Vec<(PathBuf, Result<Strin
         .iter()
         .map(|m| (m.path.clone(), index::read(&real_root, &root.join(&m.path))))
         .collect()
+}
+
+/// The request's code part for `context`: the set in full (all the code, for a small
+/// workspace, exactly as before there was a set), the files it could not include and why,
+/// then the map of the rest.
+pub fn request_text(root: &Path, context: &Context) -> String {
+    let mut files: Vec<(PathBuf, Result<String, String>)> = read_members(root, &context.set)
+        .into_iter()
+        .map(|(p, t)| (p, t.map_err(|e| e.to_string())))
+        .collect();
+    files.extend(
+        context
+            .set
+            .unavailable
+            .iter()
+            .map(|(p, _, why)| (p.clone(), Err(why.to_string()))),
+    );
+    let mut text = crate::llm::request::set_part(&files, context.set.all);
+    if !context.map.text.is_empty() {
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(&context.map.text);
+    }
+    text
 }
 
 #[cfg(test)]

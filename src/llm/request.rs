@@ -64,18 +64,19 @@ pub fn code_part<'a>(files: impl IntoIterator<Item = (&'a Path, &'a str)>) -> St
 }
 
 /// The context set's part: its files in full, each fenced with its path, then the files that
-/// should be there and cannot be, with why. (A small workspace's set is all of its code: that
-/// is [`code_part`].)
-pub fn set_part(files: &[(PathBuf, Result<String, String>)]) -> String {
+/// should be there and cannot be, with why. With `whole`, the set is all the code of a small
+/// workspace, headed as [`code_part`] heads it.
+pub fn set_part(files: &[(PathBuf, Result<String, String>)], whole: bool) -> String {
     let shown = files
         .iter()
         .filter_map(|(p, t)| t.as_ref().ok().map(|t| (p.as_path(), t.as_str())));
-    let mut out = code_part(shown).replacen(
-        "# The code in scope\n",
+    let heading = if whole {
+        "# The code in scope\n"
+    } else {
         "# The context set\n\nThese files are shown in full; the rest of the code is outlined in \
-         the repository map.\n",
-        1,
-    );
+         the repository map.\n"
+    };
+    let mut out = code_part(shown).replacen("# The code in scope\n", heading, 1);
     let missing: Vec<String> = files
         .iter()
         .filter_map(|(p, t)| {
@@ -86,7 +87,8 @@ pub fn set_part(files: &[(PathBuf, Result<String, String>)]) -> String {
         .collect();
     if !missing.is_empty() {
         if out.is_empty() {
-            out.push_str("# The context set\n");
+            out.push_str(heading.lines().next().unwrap_or_default());
+            out.push('\n');
         }
         out.push_str("\nNot included (cannot be sent):\n");
         out.push_str(&missing.join("\n"));
@@ -251,16 +253,20 @@ mod tests {
             (PathBuf::from("logo.py"), Err("binary".to_string())),
         ];
         assert_eq!(
-            set_part(&files),
+            set_part(&files, false),
             "# The context set\n\nThese files are shown in full; the rest of the code is \
              outlined in the repository map.\n\n```py path=a.py\nx = 1\n```\n\n\
              Not included (cannot be sent):\n- logo.py: binary\n"
         );
         assert_eq!(
-            set_part(&files[1..]),
+            set_part(&files[1..], false),
             "# The context set\n\nNot included (cannot be sent):\n- logo.py: binary\n"
         );
-        assert_eq!(set_part(&[]), "");
+        assert_eq!(set_part(&[], false), "");
+        assert_eq!(
+            set_part(&files[..1], true),
+            code_part([(Path::new("a.py"), "x = 1\n")])
+        );
     }
 
     #[test]
