@@ -40,6 +40,8 @@ impl Entry {
 #[derive(Debug, Default)]
 pub struct Index {
     files: BTreeMap<PathBuf, Entry>,
+    /// Grows whenever a file's definitions, names or status change, or a file goes.
+    generation: u64,
     names: HashMap<Box<str>, Sym>,
     symbols: Vec<Box<str>>,
 }
@@ -53,6 +55,11 @@ impl Index {
     /// The entry of `path`.
     pub fn get(&self, path: &Path) -> Option<&Entry> {
         self.files.get(path)
+    }
+
+    /// A number that grows whenever what the map is ranked from changes.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// The number of files.
@@ -118,20 +125,27 @@ impl Index {
             },
         };
         let before = self.files.insert(path, entry.clone());
-        before.is_none_or(|b| {
-            (b.outline, b.refs, b.status) != (entry.outline, entry.refs, entry.status)
-        })
+        // A new length alone changes nothing the map is ranked from.
+        let changed = before.is_none_or(|b| {
+            (b.outline, b.refs, b.status.err()) != (entry.outline, entry.refs, entry.status.err())
+        });
+        self.generation += u64::from(changed);
+        changed
     }
 
     /// Forgets `path`.
     pub fn remove(&mut self, path: &Path) {
-        self.files.remove(path);
+        if self.files.remove(path).is_some() {
+            self.generation += 1;
+        }
     }
 
     /// Keeps only the files of `scope` (a new list of the files in scope).
     pub fn retain(&mut self, scope: &[PathBuf]) {
         let keep: std::collections::HashSet<&Path> = scope.iter().map(PathBuf::as_path).collect();
+        let before = self.files.len();
         self.files.retain(|p, _| keep.contains(p.as_path()));
+        self.generation += u64::from(self.files.len() != before);
     }
 
     /// Indexes every file of `scope` under `root` (a cold build).

@@ -96,9 +96,12 @@ pub fn rank(index: &Index, set: &HashSet<&Path>, mentioned: &HashSet<String>) ->
     }
     let files_of =
         |sym: Sym| &definers[starts[sym as usize] as usize..starts[sym as usize + 1] as usize];
-    let mentioned_syms: HashSet<Sym> = mentioned.iter().filter_map(|m| index.lookup(m)).collect();
+    let mut is_mentioned = vec![false; symbols];
+    for sym in mentioned.iter().filter_map(|m| index.lookup(m)) {
+        is_mentioned[sym as usize] = true;
+    }
     let mut name_weights = vec![-1.0; symbols];
-    // Edges: (from, to, name, weight), grouped by `from`.
+    // Edges: (from, to, name, weight), grouped by `from` (in file order).
     let mut edges: Vec<(u32, u32, Sym, f64)> = Vec::new();
     for (i, (_, entry)) in index.files().enumerate() {
         for &(sym, count) in &entry.refs {
@@ -114,7 +117,7 @@ pub fn rank(index: &Index, set: &HashSet<&Path>, mentioned: &HashSet<String>) ->
                 *cached = name_weight(index.symbol(sym), files.len());
             }
             let mut weight = *cached;
-            if mentioned_syms.contains(&sym) {
+            if is_mentioned[sym as usize] {
                 weight *= 10.0;
             }
             if in_set[i] {
@@ -238,19 +241,25 @@ fn pagerank(n: usize, edges: &[(u32, u32, Sym, f64)], personal: &[f64]) -> Vec<f
     for &(from, _, _, w) in edges {
         out_weight[from as usize] += w;
     }
-    // Edges between the same two files summed, as (from, to, share of from's weight).
-    let mut links: Vec<(u32, u32, f64)> = edges
-        .iter()
-        .map(|&(from, to, _, w)| (from, to, w / out_weight[from as usize]))
-        .collect();
-    links.sort_unstable_by_key(|&(f, t, _)| (f, t));
-    links.dedup_by(|later, kept| {
-        let same = (later.0, later.1) == (kept.0, kept.1);
-        if same {
-            kept.2 += later.2;
+    // Edges between the same two files summed, as (from, to, share of from's weight); the
+    // edges come grouped by `from`, so each group is merged on its own.
+    let mut links: Vec<(u32, u32, f64)> = Vec::with_capacity(edges.len());
+    for group in edges.chunk_by(|a, b| a.0 == b.0) {
+        let start = links.len();
+        let from = group[0].0;
+        let share = 1.0 / out_weight[from as usize];
+        links.extend(group.iter().map(|&(_, to, _, w)| (from, to, w * share)));
+        links[start..].sort_unstable_by_key(|&(_, t, _)| t);
+        let mut merged: Vec<(u32, u32, f64)> = Vec::with_capacity(links.len() - start);
+        for &link in &links[start..] {
+            match merged.last_mut() {
+                Some(last) if last.1 == link.1 => last.2 += link.2,
+                _ => merged.push(link),
+            }
         }
-        same
-    });
+        links.truncate(start);
+        links.extend(merged);
+    }
     let mut rank = personal.to_vec();
     let mut next = vec![0.0; n];
     for _ in 0..MAX_ROUNDS {

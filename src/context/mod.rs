@@ -28,27 +28,55 @@ pub struct Context {
     pub map: RepoMap,
 }
 
-/// Chooses the set among `scope` from `sources` within `budget`, then maps the rest within
-/// `map_budget` tokens, ranked by relevance to the set and to the identifiers `mentioned`;
-/// `count` counts tokens. Reads only the files whose size it does not know yet.
-pub fn choose(
-    index: &mut Index,
-    root: &Path,
-    scope: &[PathBuf],
-    sources: &Sources,
-    (budget, map_budget): (Budget, u32),
-    mentioned: &HashSet<String>,
-    count: &dyn Fn(&str) -> u32,
-) -> Context {
-    let set = set::select(scope, sources, budget, |p| index.size(root, p, count));
-    let map = if set.all {
-        RepoMap::default()
-    } else {
-        let in_set: HashSet<&Path> = set.members.iter().map(|m| m.path.as_path()).collect();
-        let ranking = map::rank(index, &in_set, mentioned);
-        map::render(index, &ranking, map_budget, count)
-    };
-    Context { set, map }
+/// Chooses contexts, keeping the last ranking while the index's names, the set and the
+/// mentioned identifiers stay the same: a save that changes only code inside functions costs
+/// a render of the map, not a ranking.
+#[derive(Debug, Default)]
+pub struct Chooser {
+    last: Option<(u64, Vec<PathBuf>, Vec<String>, map::Ranking)>,
+}
+
+impl Chooser {
+    /// Chooses the set among `scope` from `sources` within `budget`, then maps the rest within
+    /// `map_budget` tokens, ranked by relevance to the set and to the identifiers `mentioned`;
+    /// `count` counts tokens. Reads only the files whose size it does not know yet.
+    #[allow(clippy::too_many_arguments)]
+    pub fn choose(
+        &mut self,
+        index: &mut Index,
+        root: &Path,
+        scope: &[PathBuf],
+        sources: &Sources,
+        (budget, map_budget): (Budget, u32),
+        mentioned: &HashSet<String>,
+        count: &dyn Fn(&str) -> u32,
+    ) -> Context {
+        let set = set::select(scope, sources, budget, |p| index.size(root, p, count));
+        if set.all {
+            return Context {
+                set,
+                map: RepoMap::default(),
+            };
+        }
+        let members: Vec<PathBuf> = set.members.iter().map(|m| m.path.clone()).collect();
+        let mut names: Vec<String> = mentioned.iter().cloned().collect();
+        names.sort();
+        let key = (index.generation(), members, names);
+        let fresh = match &self.last {
+            Some((g, m, n, _)) => (*g, m, n) != (key.0, &key.1, &key.2),
+            None => true,
+        };
+        if fresh {
+            let in_set: HashSet<&Path> = key.1.iter().map(PathBuf::as_path).collect();
+            let ranking = map::rank(index, &in_set, mentioned);
+            self.last = Some((key.0, key.1, key.2, ranking));
+        }
+        let map = match &self.last {
+            Some((_, _, _, ranking)) => map::render(index, ranking, map_budget, count),
+            None => RepoMap::default(),
+        };
+        Context { set, map }
+    }
 }
 
 /// The text of each member of `set`, read now (a file deleted or changed into something that
@@ -122,7 +150,8 @@ mod tests {
             100,
         );
         let none = HashSet::new();
-        let ctx = choose(&mut index, root, &scope, &sources, small, &none, &words);
+        let mut chooser = Chooser::default();
+        let ctx = chooser.choose(&mut index, root, &scope, &sources, small, &none, &words);
         assert!(ctx.set.all);
         assert_eq!(ctx.set.members.len(), 2);
         assert_eq!(ctx.map, RepoMap::default());
@@ -134,7 +163,7 @@ mod tests {
             },
             100,
         );
-        let ctx = choose(&mut index, root, &scope, &sources, tight, &none, &words);
+        let ctx = chooser.choose(&mut index, root, &scope, &sources, tight, &none, &words);
         assert!(!ctx.set.all);
         assert_eq!(ctx.set.members.len(), 1);
         assert_eq!(ctx.set.members[0].path, Path::new("app.py"));

@@ -10,7 +10,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 
 use super::index::Index;
 use super::set::{Budget, Sources};
-use super::{Context, choose, request_text};
+use super::{Chooser, Context, request_text};
 
 /// What the set and the map are chosen from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +76,7 @@ impl Worker {
 
 fn run(root: &std::path::Path, count: &Counter, rx: &Receiver<Job>, report: impl Fn(Outcome)) {
     let mut index = Index::default();
+    let mut chooser = Chooser::default();
     let mut scope: Vec<PathBuf> = Vec::new();
     let mut inputs: Option<(u64, Inputs)> = None;
     while let Ok(first) = rx.recv() {
@@ -122,7 +123,7 @@ fn run(root: &std::path::Path, count: &Counter, rx: &Receiver<Job>, report: impl
             continue;
         }
         let count: &dyn Fn(&str) -> u32 = &**count;
-        let context = choose(
+        let context = chooser.choose(
             &mut index,
             root,
             &scope,
