@@ -1,4 +1,4 @@
-//! Context benchmarks (issue 15's budgets): on a generated 10,000-file workspace, building the
+//! ChosenContext benchmarks (issue 15's budgets): on a generated 10,000-file workspace, building the
 //! index and the map cold, updating them after one saved file, and assembling a request from
 //! the set and the map; then, on a real Python package fetched from PyPI with pip (requests
 //! 2.34.2, about 390 KB of Python with its tests; skipped when pip cannot fetch it), the tokens
@@ -120,7 +120,7 @@ fn main() {
     let root = dir.path();
     let scope = workspace(root, 10_000);
     let config = ContextConfig::default();
-    let budgets = config.budgets(119_808);
+    let budgets = ctx::budgets(&config, 119_808);
     let sources = Sources {
         spec: vec![scope[0].clone()],
         failing: vec![scope[1].clone(), scope[2].clone()],
@@ -305,7 +305,7 @@ fn real_package(config: &ContextConfig) {
             &root,
             &scope,
             &sources,
-            config.budgets(usable),
+            ctx::budgets(config, usable),
             &map::identifiers(spec_text),
             &count,
         );

@@ -157,20 +157,6 @@ impl Default for ContextConfig {
     }
 }
 
-impl ContextConfig {
-    /// The budgets in force for a usable window of `usable` tokens (window less the reply's
-    /// reserve): the set's at most a quarter of it, the map's at most an eighth, and "all the
-    /// code" never more than the set's budget.
-    pub fn budgets(&self, usable: u32) -> (crate::context::set::Budget, u32) {
-        let code = self.code_tokens.min(usable / 4);
-        let budget = crate::context::set::Budget {
-            all_below: self.all_below_tokens.min(code),
-            code,
-        };
-        (budget, self.map_tokens.min(usable / 8))
-    }
-}
-
 /// `[check]`: what makes `specbench check` (and `run`) fail.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -631,13 +617,7 @@ mod tests {
     }
 
     #[test]
-    fn context_budgets_follow_the_usable_window() {
-        let config = ContextConfig::default();
-        let (set, map) = config.budgets(119_808);
-        assert_eq!((set.all_below, set.code, map), (8000, 16_000, 1500));
-        // An 8k window with a 1k reply reserve: a quarter and an eighth of 7168.
-        let (set, map) = config.budgets(7168);
-        assert_eq!((set.all_below, set.code, map), (1792, 1792, 896));
+    fn context_keys_parse_and_unknown_ones_are_named() {
         let parsed = parse_layer(
             Path::new("specbench.toml"),
             "[context]\nall_below_tokens = 0\ncode_tokens = 4000\nmap_tokens = 0\n",

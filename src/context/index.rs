@@ -16,7 +16,7 @@ pub type Sym = u32;
 
 /// What the index knows of one file.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Entry {
+pub struct IndexEntry {
     /// Its definitions; empty for a file that cannot be read or whose language is not known.
     pub outline: Outline,
     /// The interned name of each definition, as `outline.defs`.
@@ -29,7 +29,7 @@ pub struct Entry {
     pub tokens: Option<u32>,
 }
 
-impl Entry {
+impl IndexEntry {
     /// Whether its language is one the outline knows.
     pub fn parsed(&self, path: &Path) -> bool {
         self.status.is_ok() && Lang::of(path).is_some()
@@ -39,7 +39,7 @@ impl Entry {
 /// The index: every code file in scope, by path.
 #[derive(Debug, Default)]
 pub struct Index {
-    files: BTreeMap<PathBuf, Entry>,
+    files: BTreeMap<PathBuf, IndexEntry>,
     /// Grows whenever a file's definitions, names or status change, or a file goes.
     generation: u64,
     names: HashMap<Box<str>, Sym>,
@@ -48,12 +48,12 @@ pub struct Index {
 
 impl Index {
     /// The files, in path order.
-    pub fn files(&self) -> impl ExactSizeIterator<Item = (&PathBuf, &Entry)> {
+    pub fn files(&self) -> impl ExactSizeIterator<Item = (&PathBuf, &IndexEntry)> {
         self.files.iter()
     }
 
     /// The entry of `path`.
-    pub fn get(&self, path: &Path) -> Option<&Entry> {
+    pub fn get(&self, path: &Path) -> Option<&IndexEntry> {
         self.files.get(path)
     }
 
@@ -108,7 +108,7 @@ impl Index {
                 let mut refs: Vec<(Sym, u32)> =
                     refs.into_iter().map(|(n, c)| (self.intern(n), c)).collect();
                 refs.sort_unstable();
-                Entry {
+                IndexEntry {
                     outline,
                     def_syms,
                     refs,
@@ -116,7 +116,7 @@ impl Index {
                     tokens: None,
                 }
             }
-            (text, _) => Entry {
+            (text, _) => IndexEntry {
                 outline: Outline::default(),
                 def_syms: Vec::new(),
                 refs: Vec::new(),

@@ -25,7 +25,7 @@ pub enum Tok {
 
 /// One token: a byte range of the text and where it sits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Token {
+pub struct LexToken {
     pub kind: Tok,
     pub start: u32,
     pub end: u32,
@@ -39,7 +39,7 @@ pub struct Token {
     pub space: bool,
 }
 
-impl Token {
+impl LexToken {
     /// The token's text in `text`.
     pub fn text<'a>(&self, text: &'a str) -> &'a str {
         text.get(self.start as usize..self.end as usize)
@@ -54,7 +54,7 @@ impl Token {
 
 /// Splits `text` into tokens for `lang`. Never fails: an unterminated string or comment ends
 /// at the end of the text (or of the line, for the literals that cannot span lines).
-pub fn tokens(lang: Lang, text: &str) -> Vec<Token> {
+pub fn tokens(lang: Lang, text: &str) -> Vec<LexToken> {
     let mut lexer = Lexer {
         lang,
         b: text.as_bytes(),
@@ -80,7 +80,7 @@ struct Lexer<'a> {
     indent: u32,
     /// Space or a comment since the last token.
     space: bool,
-    out: Vec<Token>,
+    out: Vec<LexToken>,
 }
 
 fn is_ident_start(c: u8, lang: Lang) -> bool {
@@ -98,7 +98,7 @@ impl Lexer<'_> {
 
     fn push(&mut self, kind: Tok, start: usize, line: u32) {
         let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        self.out.push(Token {
+        self.out.push(LexToken {
             kind,
             start: to_u32(start),
             end: to_u32(self.i),

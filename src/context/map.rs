@@ -37,7 +37,7 @@ pub struct RepoMap {
 
 /// One thing the map may show, best first: a definition, or a file by its path alone.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Entry {
+pub enum MapEntry {
     /// The `def`-th definition of the `file`-th file (in path order), with its score.
     Def { file: usize, def: usize, score: f64 },
     /// A file shown by path only.
@@ -52,7 +52,7 @@ pub struct Ranking {
     /// Each file's PageRank.
     pub file_rank: Vec<f64>,
     /// What the map may show, best first.
-    pub entries: Vec<Entry>,
+    pub entries: Vec<MapEntry>,
 }
 
 /// Identifier-like words of `text` (three characters or more): the names a spec or a message
@@ -169,7 +169,7 @@ pub fn rank(index: &Index, set: &HashSet<&Path>, mentioned: &HashSet<String>) ->
             same
         });
     }
-    let mut defs: Vec<Entry> = Vec::new();
+    let mut defs: Vec<MapEntry> = Vec::new();
     let mut scored = vec![false; n];
     for (i, (_, entry)) in index.files().enumerate() {
         if in_set[i] {
@@ -178,7 +178,7 @@ pub fn rank(index: &Index, set: &HashSet<&Path>, mentioned: &HashSet<String>) ->
         for (d, &sym) in entry.def_syms.iter().enumerate() {
             let found = def_score[i].binary_search_by_key(&sym, |&(s, _)| s);
             if let Some(score) = found.ok().map(|at| def_score[i][at].1).filter(|&s| s > 0.0) {
-                defs.push(Entry::Def {
+                defs.push(MapEntry::Def {
                     file: i,
                     def: d,
                     score,
@@ -189,12 +189,12 @@ pub fn rank(index: &Index, set: &HashSet<&Path>, mentioned: &HashSet<String>) ->
     }
     defs.sort_by(|a, b| match (a, b) {
         (
-            Entry::Def {
+            MapEntry::Def {
                 file: fa,
                 def: da,
                 score: sa,
             },
-            Entry::Def {
+            MapEntry::Def {
                 file: fb,
                 def: db,
                 score: sb,
@@ -205,7 +205,7 @@ pub fn rank(index: &Index, set: &HashSet<&Path>, mentioned: &HashSet<String>) ->
     // Then every other file by path, the best ranked first.
     let mut rest: Vec<usize> = (0..n).filter(|&i| !in_set[i] && !scored[i]).collect();
     rest.sort_by(|&a, &b| file_rank[b].total_cmp(&file_rank[a]).then(a.cmp(&b)));
-    defs.extend(rest.into_iter().map(|file| Entry::Path { file }));
+    defs.extend(rest.into_iter().map(|file| MapEntry::Path { file }));
     Ranking {
         paths,
         file_rank,
@@ -303,8 +303,8 @@ pub fn render(
     let mut chosen: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
     for entry in &ranking.entries {
         let (file, def) = match *entry {
-            Entry::Def { file, def, .. } => (file, Some(def)),
-            Entry::Path { file } => (file, None),
+            MapEntry::Def { file, def, .. } => (file, Some(def)),
+            MapEntry::Path { file } => (file, None),
         };
         let shown = chosen.get(&file);
         let mut cost = 0;
@@ -365,7 +365,7 @@ pub fn render(
 }
 
 /// How deep `def` sits among its containers.
-fn depth(entry: &super::index::Entry, def: usize) -> usize {
+fn depth(entry: &super::index::IndexEntry, def: usize) -> usize {
     let mut depth = 0;
     let mut at = entry.outline.defs[def].parent;
     while let Some(p) = at {

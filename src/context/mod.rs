@@ -21,9 +21,21 @@ use index::Index;
 use map::RepoMap;
 use set::{Budget, ContextSet, Sources, Unavailable};
 
+/// The budgets in force for a usable window of `usable` tokens (window less the reply's
+/// reserve): the set's at most a quarter of it, the map's at most an eighth, and "all the code"
+/// never more than the set's budget.
+pub fn budgets(config: &crate::config::ContextConfig, usable: u32) -> (Budget, u32) {
+    let code = config.code_tokens.min(usable / 4);
+    let budget = Budget {
+        all_below: config.all_below_tokens.min(code),
+        code,
+    };
+    (budget, config.map_tokens.min(usable / 8))
+}
+
 /// What a request carries of the code: the set in full and the map of the rest.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Context {
+pub struct ChosenContext {
     pub set: ContextSet,
     pub map: RepoMap,
 }
@@ -50,10 +62,10 @@ impl Chooser {
         (budget, map_budget): (Budget, u32),
         mentioned: &HashSet<String>,
         count: &dyn Fn(&str) -> u32,
-    ) -> Context {
+    ) -> ChosenContext {
         let set = set::select(scope, sources, budget, |p| index.size(root, p, count));
         if set.all {
-            return Context {
+            return ChosenContext {
                 set,
                 map: RepoMap::default(),
             };
@@ -75,7 +87,7 @@ impl Chooser {
             Some((_, _, _, ranking)) => map::render(index, ranking, map_budget, count),
             None => RepoMap::default(),
         };
-        Context { set, map }
+        ChosenContext { set, map }
     }
 }
 
@@ -92,7 +104,7 @@ pub fn read_members(root: &Path, set: &ContextSet) -> Vec<(PathBuf, Result<Strin
 /// The request's code part for `context`: the set in full (all the code, for a small
 /// workspace, exactly as before there was a set), the files it could not include and why,
 /// then the map of the rest.
-pub fn request_text(root: &Path, context: &Context) -> String {
+pub fn request_text(root: &Path, context: &ChosenContext) -> String {
     let mut files: Vec<(PathBuf, Result<String, String>)> = read_members(root, &context.set)
         .into_iter()
         .map(|(p, t)| (p, t.map_err(|e| e.to_string())))
@@ -120,6 +132,16 @@ mod tests {
 
     fn words(text: &str) -> u32 {
         text.split_whitespace().count() as u32
+    }
+
+    #[test]
+    fn budgets_follow_the_usable_window() {
+        let config = crate::config::ContextConfig::default();
+        let (set, map) = budgets(&config, 119_808);
+        assert_eq!((set.all_below, set.code, map), (8000, 16_000, 1500));
+        // An 8k window with a 1k reply reserve: a quarter and an eighth of 7168.
+        let (set, map) = budgets(&config, 7168);
+        assert_eq!((set.all_below, set.code, map), (1792, 1792, 896));
     }
 
     #[test]

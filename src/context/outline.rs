@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use super::lang::Lang;
-use super::lex::{Tok, Token, tokens};
+use super::lex::{LexToken, Tok, tokens};
 
 /// What a definition defines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -96,7 +96,7 @@ pub fn scan(lang: Lang, text: &str) -> (Outline, HashMap<&str, u32>) {
 
 struct Scanner<'a> {
     s: &'a str,
-    t: &'a [Token],
+    t: &'a [LexToken],
     defs: Vec<Def>,
 }
 
@@ -160,7 +160,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// The first token from `k` at bracket depth 0 that `stop` accepts (or the end).
-    fn find(&self, k: usize, stop: impl Fn(&Token) -> bool) -> usize {
+    fn find(&self, k: usize, stop: impl Fn(&LexToken) -> bool) -> usize {
         let mut depth = 0i32;
         for (j, t) in self.t.iter().enumerate().skip(k) {
             if depth == 0 && stop(t) {
@@ -570,7 +570,7 @@ impl<'a> Scanner<'a> {
         {
             j += 1;
         }
-        let brace_or_semi = |t: &Token| t.is(b'{') || t.is(b';');
+        let brace_or_semi = |t: &LexToken| t.is(b'{') || t.is(b';');
         match self.w(j) {
             "function" => {
                 let name = if self.is(j + 1, b'*') { j + 2 } else { j + 1 };

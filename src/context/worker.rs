@@ -10,7 +10,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 
 use super::index::Index;
 use super::set::{Budget, Sources};
-use super::{Chooser, Context, request_text};
+use super::{Chooser, ChosenContext, request_text};
 
 /// What the set and the map are chosen from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,7 +38,7 @@ pub enum Job {
 pub struct Outcome {
     /// The id of the [`Job::Choose`] whose inputs it used.
     pub id: u64,
-    pub context: Context,
+    pub context: ChosenContext,
     /// The request's code part: the set (or all the code) and the map.
     pub text: String,
     /// The tokens of `text`.
@@ -46,7 +46,7 @@ pub struct Outcome {
 }
 
 /// Counts tokens.
-pub type Counter = Arc<dyn Fn(&str) -> u32 + Send + Sync>;
+pub type TokenCounter = Arc<dyn Fn(&str) -> u32 + Send + Sync>;
 
 /// The handle of a running worker; dropping it ends the thread.
 #[derive(Debug, Clone)]
@@ -58,7 +58,7 @@ impl Worker {
     /// Starts a worker on the workspace `root`; `report` receives each outcome.
     pub fn spawn(
         root: PathBuf,
-        count: Counter,
+        count: TokenCounter,
         report: impl Fn(Outcome) + Send + 'static,
     ) -> std::io::Result<Worker> {
         let (jobs, rx) = channel();
@@ -74,7 +74,7 @@ impl Worker {
     }
 }
 
-fn run(root: &std::path::Path, count: &Counter, rx: &Receiver<Job>, report: impl Fn(Outcome)) {
+fn run(root: &std::path::Path, count: &TokenCounter, rx: &Receiver<Job>, report: impl Fn(Outcome)) {
     let mut index = Index::default();
     let mut chooser = Chooser::default();
     let mut scope: Vec<PathBuf> = Vec::new();

@@ -55,7 +55,7 @@ fn definitions_the_set_uses_rank_first() {
         .entries
         .iter()
         .map(|e| match *e {
-            Entry::Def { file, def, .. } => {
+            MapEntry::Def { file, def, .. } => {
                 let entry = index.get(&ranking.paths[file]).unwrap();
                 format!(
                     "{}:{}",
@@ -63,7 +63,7 @@ fn definitions_the_set_uses_rank_first() {
                     entry.outline.defs[def].name
                 )
             }
-            Entry::Path { file } => ranking.paths[file].display().to_string(),
+            MapEntry::Path { file } => ranking.paths[file].display().to_string(),
         })
         .collect();
     // `RateLimiter` and `monotonic_now` are long, distinctive names the set uses: they come
@@ -173,10 +173,10 @@ fn ranking_is_deterministic_and_a_mentioned_file_comes_first_among_the_rest() {
     let first = ranking
         .entries
         .iter()
-        .find(|e| matches!(e, Entry::Path { .. }))
+        .find(|e| matches!(e, MapEntry::Path { .. }))
         .copied();
     assert!(
-        matches!(first, Some(Entry::Path { file }) if ranking.paths[file] == Path::new("app/util.py")),
+        matches!(first, Some(MapEntry::Path { file }) if ranking.paths[file] == Path::new("app/util.py")),
         "{first:?}"
     );
 }
