@@ -146,6 +146,7 @@ fn main() {
                 crossterm::event::KeyModifiers::NONE,
             )),
         );
+        specbench::model::prepare_frame(&mut model);
         terminal.draw(|f| specbench::ui::draw(f, &model)).unwrap();
         frames.push(t.elapsed().as_secs_f64() * 1e3);
     }

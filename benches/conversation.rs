@@ -88,7 +88,7 @@ fn conversation(target: u32) -> Model {
         model.on_reply_ended(turn, Ok(()));
         i += 1;
     }
-    model.layout_conversation();
+    specbench::model::prepare_frame(&mut model);
     model
 }
 
@@ -130,7 +130,7 @@ fn open_big_file(model: &mut Model) {
 
 fn frame(model: &mut Model, terminal: &mut Terminal<TestBackend>, msg: Msg) {
     update(model, msg);
-    model.layout_conversation();
+    specbench::model::prepare_frame(model);
     terminal.draw(|f| specbench::ui::draw(f, model)).unwrap();
 }
 
@@ -165,7 +165,7 @@ fn frames() {
         // A resize re-renders every message once.
         let t = Instant::now();
         update(&mut model, Msg::Resize(COLS - 1, ROWS));
-        model.layout_conversation();
+        specbench::model::prepare_frame(&mut model);
         let relayout = t.elapsed().as_secs_f64() * 1e3;
         println!(
             "  (built in {:.0} ms; re-layout after a resize {relayout:.1} ms)",
@@ -305,7 +305,7 @@ fn sse_throughput() {
             .map(bytes::Bytes::copy_from_slice)
             .collect();
         let t = Instant::now();
-        let mut parser = specbench::llm::sse::Parser::default();
+        let mut parser = specbench::llm::sse::SseParser::default();
         let mut items = Vec::new();
         let mut text_len = 0;
         for piece in &pieces {

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use specbench::runner::result::{TestResult, TestStatus};
 use specbench::spec::eval::{Status, Tests, evaluate};
-use specbench::spec::scan::{Plan, ScanIndex, Scope, rescan, scan_all};
+use specbench::spec::scan::{ScanIndex, ScanPlan, Scope, rescan, scan_all};
 use specbench::spec::{CheckKind, Spec, parse};
 
 const DEMO_SPEC: &str = include_str!("../assets/demo/SPEC.md");
@@ -369,14 +369,14 @@ fn cpu_model() -> Option<String> {
         .map(|(_, m)| m.trim().to_string())
 }
 
-fn entry_of(spec: &Spec, plan: &Plan, id: &str, kind: CheckKind) -> usize {
+fn entry_of(spec: &Spec, plan: &ScanPlan, id: &str, kind: CheckKind) -> usize {
     plan.entries
         .iter()
         .position(|e| spec.clauses[e.clause].id == id && e.kind == kind)
         .expect("entry")
 }
 
-fn check_index(spec: &Spec, plan: &Plan, index: &ScanIndex) {
+fn check_index(spec: &Spec, plan: &ScanPlan, index: &ScanIndex) {
     assert_eq!(index.files().len(), CODE_FILES, "code files scanned");
     assert!(index.skipped().is_empty(), "skipped: {:?}", index.skipped());
     assert!(
@@ -424,7 +424,7 @@ fn main() {
     let include = ["**/*.py".to_string()];
     let tests = specbench::config::CodeConfig::default().tests;
     let scope = Scope::new(&include, &tests).expect("scope");
-    let plan = Plan::new(&spec, scope);
+    let plan = ScanPlan::new(&spec, scope);
     let results = test_results();
     println!(
         "spec: {} clauses, {} forbid/require checks; {} test results\n",

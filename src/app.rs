@@ -18,8 +18,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::Instant;
 
 use crate::effects::Effects;
-use crate::model::Model;
-use crate::model::{AppEvent, Cmd, Msg, update};
+use crate::model::{AppEvent, Cmd, Model, Msg, prepare_frame, update};
 
 /// At most this many frames a second.
 const MIN_FRAME_INTERVAL: Duration = Duration::from_micros(16_667);
@@ -138,7 +137,13 @@ where
         let now = Instant::now();
         let next_frame = last_draw.map(|t| t + MIN_FRAME_INTERVAL);
         if dirty && (urgent || next_frame.is_none_or(|t| t <= now)) {
-            model.layout_conversation();
+            // The frame is drawn at the size the model laid out: a resize the terminal has
+            // not reported yet is taken in first.
+            let size = terminal.size().map_err(io::Error::other)?;
+            if (size.width, size.height) != model.size {
+                update(&mut model, Msg::Resize(size.width, size.height));
+            }
+            prepare_frame(&mut model);
             host.begin_frame()?;
             terminal
                 .draw(|frame| crate::ui::draw(frame, &model))

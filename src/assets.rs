@@ -16,6 +16,9 @@ pub const DEFAULT_CONFIG: &str = include_str!("../assets/default-config.toml");
 /// The `SPEC.md` that `init` writes: the essay's checklist with example clauses and checks.
 pub const SPEC_TEMPLATE: &str = include_str!("../assets/spec-template.md");
 
+/// The system prompt: role, edit formats, rules.
+pub const PROMPT_SYSTEM: &str = include_str!("../assets/prompts/system.md");
+
 /// The prompt of the Tests step: tests of the pinned clauses, failing for the right reason.
 pub const PROMPT_TESTS: &str = include_str!("../assets/prompts/step-tests.md");
 /// The prompt of the Implement step: the code that makes the tests pass.

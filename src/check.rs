@@ -1,25 +1,22 @@
 //! `specbench check`: evaluate every clause of the pinned spec against the code and one test
 //! run, print the report (human or JSON), exit 0 when nothing drifts and the tests pass.
 
-use std::io::IsTerminal;
 use std::path::Path;
-use std::process::ExitCode;
 
 use serde::Serialize;
 
 use std::path::PathBuf;
 
-use crate::cli::{CheckFormat, StartError, workspace_root};
-use crate::config::{self, Config, Overrides};
-use crate::effects::Effects;
+use crate::config::Config;
 use crate::runner::process::{self, Counts, RunReport};
 use crate::runner::result::{TestResult, TestStatus, display_names};
 use crate::spec::diff::{ChangeKind, SpecDiff, diff};
 use crate::spec::eval::{CheckReport, Evaluation, Status, Tests, evaluate};
 use crate::spec::pin::PinStore;
-use crate::spec::scan::{self, Plan, Scope};
+use crate::spec::scan::{self, ScanPlan, Scope};
 use crate::spec::{Spec, parse, parse_reusing};
-use crate::stdio::{errln, out, outln};
+use crate::startup::StartError;
+use crate::stdio::errln;
 use crate::workspace;
 
 /// The `tests` object of DESIGN.md section 6.
@@ -192,7 +189,7 @@ pub fn evaluate_with(
             message,
         }
     })?;
-    let plan = Plan::new(&spec, scope);
+    let plan = ScanPlan::new(&spec, scope);
     let scan = scan::scan_all(root, &plan);
     let tests = match &run {
         Some(report) if !report.cancelled => Tests::Current(&report.results),
@@ -248,75 +245,13 @@ fn run_tests(root: &Path, config: &Config) -> Result<RunReport, StartError> {
         .enable_all()
         .build()?;
     let report = runtime.block_on(async {
-        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-        let request = Effects::new(root.to_path_buf(), config.clone(), tx).run_request();
+        let request = process::RunRequest::new(root, config, &config.tests);
         // Never cancelled: the sender lives until the run ends.
         let (_cancel, cancel_rx) = tokio::sync::oneshot::channel();
         process::run(request, cancel_rx, |_| {}).await
     });
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     Ok(report)
-}
-
-/// Prints the report in `format` to stdout (a closed pipe ends the output, not the command)
-/// and returns the exit code: 0 when [`Findings::ok`], else 1.
-pub fn print(findings: &Findings, format: CheckFormat) -> ExitCode {
-    match format {
-        CheckFormat::Json => match serde_json::to_string_pretty(&json(findings)) {
-            Ok(text) => outln!("{text}"),
-            Err(e) => errln!("specbench: cannot write the JSON report: {e}"),
-        },
-        CheckFormat::Human => {
-            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            out!("{}", human_report(findings, color));
-        }
-    }
-    if findings.ok() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    }
-}
-
-/// Runs `check` on a workspace.
-pub fn run(
-    dir: &Path,
-    overrides: &Overrides,
-    format: CheckFormat,
-    no_run: bool,
-    strict: bool,
-) -> Result<ExitCode, StartError> {
-    let root = workspace_root(dir)?;
-    let mut config = config::load(&root, overrides)?;
-    config.check.strict |= strict;
-    require_spec(&root, &config)?;
-    if !no_run {
-        // Ctrl-C and the like end the test run before the process dies.
-        crate::runner::groups::end_on_signals()?;
-    }
-    let findings = evaluate_workspace(&root, &config, no_run)?;
-    Ok(print(&findings, format))
-}
-
-/// `check` has a spec to check against: a pin, or the spec file. With neither (the file missing
-/// or unreadable and nothing pinned) there is nothing to report drift from: a usage error,
-/// before the tests run.
-fn require_spec(root: &Path, config: &Config) -> Result<(), StartError> {
-    let store = PinStore::new(root);
-    let pinned = store.load().map_err(|e| StartError::Workspace {
-        path: store.dir().to_path_buf(),
-        message: e.to_string(),
-    })?;
-    match workspace::read_spec(root, &config.spec) {
-        Err(why) if pinned.latest.is_none() => Err(StartError::Workspace {
-            path: root.join(&config.spec),
-            message: format!(
-                "{why} Nothing is pinned either, so there is nothing to check against: write \
-                 the spec (specbench init writes a template) or set `spec` in specbench.toml."
-            ),
-        }),
-        _ => Ok(()),
-    }
 }
 
 /// The JSON report of DESIGN.md section 6, fields in the documented order.

@@ -77,7 +77,7 @@ pub struct CodeConfig {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ModelConfig {
-    pub provider: Provider,
+    pub provider: ProviderKind,
     pub model: String,
     pub base_url: String,
     /// The name of the environment variable holding the key; never the key itself.
@@ -106,7 +106,7 @@ pub struct ModelConfig {
 /// Which model API to talk to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Provider {
+pub enum ProviderKind {
     Openai,
     Anthropic,
     Replay,
@@ -241,7 +241,7 @@ impl Default for CodeConfig {
 impl Default for ModelConfig {
     fn default() -> Self {
         Self {
-            provider: Provider::Openai,
+            provider: ProviderKind::Openai,
             model: "gpt-4.1-mini".into(),
             base_url: "https://api.openai.com/v1".into(),
             api_key_env: "OPENAI_API_KEY".into(),
@@ -272,7 +272,7 @@ impl Default for LoopConfig {
 impl Default for UiConfig {
     fn default() -> Self {
         Self {
-            theme: crate::theme::DEFAULT_THEME.into(),
+            theme: DEFAULT_THEME.into(),
             gauge_warn: 60,
             gauge_critical: 85,
         }
@@ -307,7 +307,7 @@ pub struct Overrides {
     /// `--theme NAME`.
     pub theme: Option<String>,
     /// `--provider NAME`.
-    pub provider: Option<Provider>,
+    pub provider: Option<ProviderKind>,
     /// `--model NAME`.
     pub model: Option<String>,
     /// `--replay CASSETTE`: the replay provider on this cassette.
@@ -333,7 +333,7 @@ impl Overrides {
             config.model.model = model.clone();
         }
         if let Some(cassette) = &self.replay {
-            config.model.provider = Provider::Replay;
+            config.model.provider = ProviderKind::Replay;
             config.model.cassette = Some(cassette.clone());
         }
         if let Some(record) = &self.record {
@@ -347,6 +347,9 @@ impl Overrides {
         }
     }
 }
+
+/// The theme used when none is named, and the fallback when a named one is broken.
+pub const DEFAULT_THEME: &str = "default";
 
 /// The user config directory: `$SPECBENCH_CONFIG_DIR`, else `<platform config dir>/specbench`.
 pub fn user_config_dir() -> Option<PathBuf> {
@@ -684,7 +687,7 @@ strict = true
         assert!(!Config::default().check.strict);
         assert_eq!(config.tests.format, TestFormat::GoJson);
         assert_eq!(config.tests.on_change, OnChange::Queue);
-        assert_eq!(config.model.provider, Provider::Anthropic);
+        assert_eq!(config.model.provider, ProviderKind::Anthropic);
         assert_eq!(config.loop_.fresh_after, 3);
     }
 
@@ -755,7 +758,7 @@ strict = true
             ..Overrides::default()
         };
         overrides.apply(&mut config);
-        assert_eq!(config.model.provider, Provider::Replay);
+        assert_eq!(config.model.provider, ProviderKind::Replay);
         assert_eq!(config.model.cassette, Some(PathBuf::from("/ws/c.jsonl")));
         assert_eq!(config.model.replay_speed, 0.0);
         assert_eq!(config.model.model, "qwen2.5-coder");

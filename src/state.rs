@@ -14,8 +14,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 use rustix::io::Errno;
 
-use crate::code::safety;
-
 /// The workspace's state directory.
 pub const STATE_DIR: &str = ".specbench";
 
@@ -271,7 +269,7 @@ impl StateDir {
         let mut attempt = 0;
         loop {
             let salt = u64::from(nanos) ^ COUNTER.fetch_add(1, Ordering::Relaxed).rotate_left(32);
-            let tmp = safety::temp_name(name, salt);
+            let tmp = crate::files::temp_name(name, salt);
             match rustix::fs::openat(&self.fd, &tmp, flags, Mode::from_raw_mode(0o600)) {
                 Ok(fd) => {
                     let mut file = File::from(fd);
@@ -317,10 +315,10 @@ impl StateDir {
     }
 
     /// Removes the temp files a write in this directory left when specbench was stopped
-    /// midway (see [`safety::leftover_temp`]).
-    pub fn sweep_temp_files(&self, sweep: &mut safety::Sweep) {
+    /// midway (see [`crate::files::leftover_temp`]).
+    pub fn sweep_temp_files(&self, sweep: &mut crate::files::Sweep) {
         for name in self.names().unwrap_or_default() {
-            let Some(verdict) = safety::leftover_temp(&name) else {
+            let Some(verdict) = crate::files::leftover_temp(&name) else {
                 continue;
             };
             let is_file = rustix::fs::statat(&self.fd, name.as_str(), AtFlags::SYMLINK_NOFOLLOW)

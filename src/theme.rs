@@ -8,6 +8,7 @@ use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 
 use crate::assets;
+use crate::config::{DEFAULT_THEME, user_config_dir};
 use crate::text_pos::line_col;
 
 /// The scope names the UI draws with. Every shipped theme defines each of them (tested).
@@ -184,9 +185,6 @@ pub mod scope {
     ];
 }
 
-/// The theme used when none is named, and the fallback when a named one is broken.
-pub const DEFAULT_THEME: &str = "default";
-
 /// A resolved theme: styles by scope plus the syntect theme for code.
 #[derive(Debug, Clone)]
 pub struct Theme {
@@ -254,7 +252,7 @@ impl ThemeSource {
     /// The user theme directory from the platform config dir, and `NO_COLOR` from the environment.
     pub fn from_env() -> Self {
         Self {
-            user_dir: crate::config::user_config_dir().map(|d| d.join("themes")),
+            user_dir: user_config_dir().map(|d| d.join("themes")),
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         }
     }

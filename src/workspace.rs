@@ -29,7 +29,7 @@ impl FileText {
                 .map(|l| l.trim_end_matches('\r').replace('\t', "    "))
                 .collect(),
             note: None,
-            hash: Some(crate::code::safety::hash(text)),
+            hash: Some(crate::files::hash(text)),
         }
     }
 
@@ -99,7 +99,7 @@ pub fn read_code_file(root: &Path, rel: &Path) -> Result<FileText, String> {
     let mut shown = FileText::from_text(&text);
     if let std::borrow::Cow::Owned(_) = text {
         // Not UTF-8: the hash is of the bytes on disk, not of their repaired text.
-        shown.hash = Some(crate::code::safety::hash_bytes(&bytes));
+        shown.hash = Some(crate::files::hash_bytes(&bytes));
     }
     Ok(shown)
 }

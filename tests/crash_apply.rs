@@ -12,8 +12,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::sse_server::{Reply, Server, openai_stream};
-use specbench::code::safety::TEMP_SUFFIX;
-use specbench::model::changes::UndoOutcome;
+use specbench::files::TEMP_SUFFIX;
+use specbench::model::review::UndoOutcome;
 use specbench::model::{AppEvent, Cmd, Msg};
 
 const FILES: usize = 8;
@@ -92,10 +92,7 @@ fn code(root: &Path, with_temp: bool) -> BTreeMap<String, String> {
         .filter(|(p, _)| with_temp || !p.to_string_lossy().ends_with(TEMP_SUFFIX))
         .map(|(p, bytes)| {
             let rel = p.strip_prefix(root).unwrap().display().to_string();
-            (
-                rel,
-                specbench::code::safety::hash_bytes(&bytes)[..12].to_string(),
-            )
+            (rel, specbench::files::hash_bytes(&bytes)[..12].to_string())
         })
         .collect()
 }

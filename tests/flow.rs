@@ -72,7 +72,7 @@ where
 {
     let config = config::load(root, &Overrides::default()).unwrap();
     let mut model = Model::new(root.to_path_buf(), "~/demo".into(), config.clone(), theme);
-    let opening = specbench::cli::opening_notices(&mut model, None, theme_error.as_ref());
+    let opening = specbench::commands::tui::opening_notices(&mut model, None, theme_error.as_ref());
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let (watch_tx, mut watch_rx) = tokio::sync::mpsc::unbounded_channel();
     let _watcher =

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::sse_server::{Chunking, End, Reply, Server};
 use secrecy::SecretString;
-use specbench::config::{ModelConfig, Provider as Kind};
+use specbench::config::{ModelConfig, ProviderKind as Kind};
 use specbench::llm::client::{LlmError, Patience, ReplyEvent};
 use specbench::llm::provider::Provider;
 use specbench::llm::{ChatMessage, ChatRequest, Role, Usage};

@@ -714,7 +714,7 @@ fn code_pane_search_prompt_and_match_80x24() {
 
 #[test]
 fn checkpoint_list_80x24() {
-    use specbench::model::changes::CheckpointItem;
+    use specbench::model::CheckpointItem;
     let mut model = demo_model("default", 80, 24);
     let items = vec![
         CheckpointItem {
@@ -754,7 +754,7 @@ fn an_apply_cut_short_by_a_crash_is_reported_on_open_120x40() {
 
 #[test]
 fn a_restore_meeting_a_hand_edit_asks_80x24() {
-    use specbench::model::changes::UndoOutcome;
+    use specbench::model::review::UndoOutcome;
     let mut model = demo_model("default", 80, 24);
     let outcome = UndoOutcome::ChangedSince {
         paths: vec!["rate_limiter.py".into()],
@@ -775,7 +775,7 @@ fn a_restore_meeting_a_hand_edit_asks_80x24() {
 fn poisoned_model(theme: &str, cols: u16, rows: u16) -> Model {
     use specbench::llm::Role;
     use specbench::model::conversation::{Message, MessageStatus};
-    use specbench::model::session::{FixLoop, Verdict};
+    use specbench::model::workflow::{FixLoop, Verdict};
     use specbench::session::PromptKind;
     use specbench::session::signature::Signature;
     let mut model = demo_model(theme, cols, rows);

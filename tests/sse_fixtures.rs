@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::sse_server::{Chunking, End, Reply, Server};
 use futures::StreamExt;
-use specbench::llm::sse::{Item, Parser};
+use specbench::llm::sse::{Item, SseParser};
 use specbench::llm::{ApiError, Decoded, ErrorKind, Usage, anthropic, client, openai};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -45,7 +45,7 @@ async fn fetch(reply: Reply, decode: Decode) -> Vec<Result<Decoded, String>> {
         .unwrap();
     assert_eq!(response.status(), 200);
     let mut body = response.bytes_stream();
-    let mut parser = Parser::default();
+    let mut parser = SseParser::default();
     let mut items = Vec::new();
     let mut out = Vec::new();
     while let Some(piece) = body.next().await {
@@ -338,7 +338,7 @@ async fn a_hanging_stream_times_out_between_reads() {
         .unwrap();
     let mut body = response.bytes_stream();
     let mut items = Vec::new();
-    Parser::default().feed(&body.next().await.unwrap().unwrap(), &mut items);
+    SseParser::default().feed(&body.next().await.unwrap().unwrap(), &mut items);
     let [
         Item::Event {
             data: Some(data), ..

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use similar::{ChangeTag, TextDiff};
 
 use super::checkpoint::{Checkpoint, CheckpointError, CheckpointStore, Touched};
-use super::extract::{Edit, Problem, apply_search_replace};
+use super::extract::{BlockProblem, Edit, apply_search_replace};
 use super::safety;
 
 /// Lines of context around each change in the diff view.
@@ -179,7 +179,7 @@ pub fn prepare(
     root: &Path,
     turn: u64,
     edits: &[Edit],
-    problems: &[Problem],
+    problems: &[BlockProblem],
     allowed: Option<&globset::GlobSet>,
 ) -> ChangeSet {
     let mut refused: Vec<Refused> = problems
@@ -273,11 +273,11 @@ pub enum ApplyError {
 /// An apply checked and ready to write: each file's place, the content the change was made
 /// against, and the new content.
 #[derive(Debug, Clone)]
-pub struct Plan {
+pub struct ChangePlan {
     targets: Vec<(safety::Target, Option<String>, String)>,
 }
 
-impl Plan {
+impl ChangePlan {
     /// The files it writes, relative to the workspace.
     pub fn files(&self) -> Vec<PathBuf> {
         self.targets.iter().map(|(t, ..)| t.rel.clone()).collect()
@@ -291,7 +291,7 @@ pub fn plan(
     root: &Path,
     files: &[(PathBuf, Option<String>, String)],
     allowed: Option<&globset::GlobSet>,
-) -> Result<Plan, ApplyError> {
+) -> Result<ChangePlan, ApplyError> {
     let mut targets = Vec::new();
     for (rel, before, after) in files {
         let path = rel.to_string_lossy();
@@ -304,7 +304,7 @@ pub fn plan(
         }
         targets.push((target, before.clone(), after.clone()));
     }
-    Ok(Plan { targets })
+    Ok(ChangePlan { targets })
 }
 
 /// Writes a planned apply as one checkpoint, crash-safe: the checkpoint, with every file's
@@ -312,7 +312,7 @@ pub fn plan(
 /// replaced atomically, and the checkpoint is marked done after the last. Killed in between,
 /// the next open finds it ([`CheckpointStore::recover`]) and undo puts everything back. Should
 /// a write fail midway, the files already written are put back and the checkpoint dropped.
-pub fn execute(root: &Path, label: &str, plan: &Plan) -> Result<Checkpoint, ApplyError> {
+pub fn execute(root: &Path, label: &str, plan: &ChangePlan) -> Result<Checkpoint, ApplyError> {
     execute_with(root, label, plan, safety::write_atomic)
 }
 
@@ -320,7 +320,7 @@ pub fn execute(root: &Path, label: &str, plan: &Plan) -> Result<Checkpoint, Appl
 fn execute_with(
     root: &Path,
     label: &str,
-    plan: &Plan,
+    plan: &ChangePlan,
     mut write: impl FnMut(&Path, &str) -> std::io::Result<()>,
 ) -> Result<Checkpoint, ApplyError> {
     let store = CheckpointStore::new(root);
@@ -468,7 +468,7 @@ mod tests {
         assert_eq!(store.recover().unwrap(), None);
         assert_eq!(
             store.written().unwrap()[Path::new("f1.py")],
-            Some(safety::hash("new 1\n"))
+            Some(crate::files::hash("new 1\n"))
         );
         store.undo(false).unwrap();
         assert_eq!(code(&root), before);

@@ -249,7 +249,7 @@ impl CheckpointStore {
         for touched in &checkpoint.files {
             state.written.insert(
                 touched.rel.clone(),
-                touched.after.as_deref().map(safety::hash),
+                touched.after.as_deref().map(crate::files::hash),
             );
         }
         write_json(&dir, STATE_FILE, &state)?;
@@ -330,7 +330,7 @@ impl CheckpointStore {
             let current = read_current(&abs, sides)?;
             if current.is(touched.after.as_deref()) && !current.is(touched.before.as_deref()) {
                 written.push(touched.rel.clone());
-                let hash = touched.after.as_deref().map(safety::hash);
+                let hash = touched.after.as_deref().map(crate::files::hash);
                 state.written.insert(touched.rel.clone(), hash);
             }
         }
@@ -477,7 +477,7 @@ impl CheckpointStore {
                 Direction::Undo => touched.before.as_deref(),
                 Direction::Redo => touched.after.as_deref(),
             };
-            written.insert(touched.rel.clone(), target.map(safety::hash));
+            written.insert(touched.rel.clone(), target.map(crate::files::hash));
         }
         Ok(())
     }

@@ -7,6 +7,9 @@
 //! names the blocks that look like edits but cannot be used; [`apply_search_replace`] applies
 //! one search/replace to a file, exactly or tolerating whitespace-only differences, never by
 //! guess.
+//!
+//! Long file: one reader over the reply's lines for both edit formats and their near misses;
+//! the forms share a cursor and the problems they report, and read best side by side.
 
 /// One edit the reply proposes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +54,7 @@ impl Edit {
 
 /// A block that looks like an edit but cannot be used, with where and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
+pub struct BlockProblem {
     /// 1-based line of the reply where the block starts.
     pub line: usize,
     /// What is wrong, for the user (and the model).
@@ -64,7 +67,7 @@ pub struct Extracted {
     /// The usable edits, in reply order.
     pub edits: Vec<Edit>,
     /// The blocks that could not be read, in reply order.
-    pub problems: Vec<Problem>,
+    pub problems: Vec<BlockProblem>,
 }
 
 /// The edits in a model reply, in order, and the blocks that could not be read.
@@ -513,7 +516,7 @@ impl<'a> Parser<'a> {
 
     /// Notes a problem with the block at index `at`.
     fn problem(&mut self, at: usize, message: String) {
-        self.out.problems.push(Problem {
+        self.out.problems.push(BlockProblem {
             line: at + 1,
             message,
         });
@@ -914,11 +917,11 @@ z = 2
         assert_eq!(
             got.problems,
             [
-                Problem {
+                BlockProblem {
                     line: 3,
                     message: "the SEARCH block at line 3 has no `=======` line".into()
                 },
-                Problem {
+                BlockProblem {
                     line: 10,
                     message: "the SEARCH block at line 10 has no `>>>>>>> REPLACE` line".into()
                 },
@@ -949,7 +952,7 @@ z = 2
         assert!(got.edits.is_empty());
         assert_eq!(
             got.problems,
-            [Problem {
+            [BlockProblem {
                 line: 3,
                 message:
                     "the block starting at line 3 is not closed: the reply may have been cut off"

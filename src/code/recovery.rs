@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::checkpoint::{CheckpointStore, Written};
-use super::safety::{self, Sweep};
+use super::safety;
+use crate::files::Sweep;
 use crate::state::StateDir;
 
 /// The state folders whose files are written atomically (temp file, then rename).
@@ -105,7 +106,7 @@ pub fn recover(root: &Path, unfinished: Option<(String, Vec<String>)>) -> Recove
             .strip_prefix(root)
             .is_ok_and(|rel| safety::locate(root, &rel.join("x").to_string_lossy()).is_ok());
         if inside {
-            safety::sweep_temp_files(&abs, &mut out.sweep);
+            crate::files::sweep_temp_files(&abs, &mut out.sweep);
         }
     }
     for sub in STATE_FOLDERS {

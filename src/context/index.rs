@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::MAX_FILE_BYTES;
 use super::lang::Lang;
 use super::outline::{Outline, scan};
+use super::set::MAX_FILE_BYTES;
 use super::set::{Size, Unavailable};
 
 /// An interned identifier.

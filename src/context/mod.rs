@@ -11,8 +11,7 @@ pub mod outline;
 pub mod set;
 pub mod worker;
 
-/// A file larger than this goes neither into the context set nor into the map's outlines.
-pub const MAX_FILE_BYTES: u64 = 256 * 1024;
+pub use set::MAX_FILE_BYTES;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

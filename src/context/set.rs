@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 use crate::runner::result::{TestResult, TestStatus};
 use crate::spec::{CheckKind, Matcher, Spec};
 
+/// A file larger than this goes neither into the context set nor into the map's outlines.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024;
+
 /// Why a file is in the context set, in the order the sources are consulted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -79,7 +82,7 @@ impl std::fmt::Display for Unavailable {
                 f,
                 "{} KiB, over the {} KiB cap",
                 bytes.div_ceil(1024),
-                super::MAX_FILE_BYTES / 1024
+                MAX_FILE_BYTES / 1024
             ),
             Unavailable::OutsideWorkspace => write!(f, "leads out of the workspace"),
             Unavailable::Deleted => write!(f, "deleted"),

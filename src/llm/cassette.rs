@@ -37,7 +37,7 @@ pub enum End {
 
 /// One recorded exchange.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Entry {
+pub struct Exchange {
     pub v: u32,
     /// [`fingerprint`] of `prompt`.
     pub fingerprint: String,
@@ -64,7 +64,7 @@ pub fn fingerprint(prompt: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cassette {
     pub path: PathBuf,
-    pub entries: Vec<Entry>,
+    pub entries: Vec<Exchange>,
 }
 
 impl Cassette {
@@ -89,7 +89,7 @@ impl Cassette {
                 line: i + 1,
                 message,
             };
-            let entry: Entry = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
+            let entry: Exchange = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
             if entry.v != VERSION {
                 return Err(bad(format!(
                     "cassette version {} (this specbench reads {VERSION})",
@@ -112,9 +112,9 @@ impl Cassette {
         prompt: &str,
         nth: usize,
         fix_nth: Option<usize>,
-    ) -> Result<&Entry, LlmError> {
+    ) -> Result<&Exchange, LlmError> {
         let fp = fingerprint(prompt);
-        let matching: Vec<&Entry> = self
+        let matching: Vec<&Exchange> = self
             .entries
             .iter()
             .filter(|e| e.fingerprint == fp)
@@ -184,7 +184,7 @@ fn pause(gap_ms: u64, speed: f64) -> Duration {
 /// Plays `entry` through `emit`, paced by `pace`; in step mode every line waits for a permit
 /// of `steps`. A recording that was cut off ends in the same error.
 pub async fn play(
-    entry: &Entry,
+    entry: &Exchange,
     pace: Pace,
     steps: &tokio::sync::Semaphore,
     emit: &mut (dyn FnMut(ReplyEvent) + Send),
@@ -244,13 +244,13 @@ impl Recorder {
 
     /// Adds `entry` at the end of the cassette, its secrets redacted (the fingerprint is the
     /// redacted message's, as a replay redacts the message it looks up).
-    pub fn append(&self, entry: &Entry) -> std::io::Result<()> {
+    pub fn append(&self, entry: &Exchange) -> std::io::Result<()> {
         let prompt = self.secrets.redact(&entry.prompt);
         let fingerprinted;
         let entry = if matches!(prompt, std::borrow::Cow::Borrowed(_)) {
             entry
         } else {
-            fingerprinted = Entry {
+            fingerprinted = Exchange {
                 fingerprint: fingerprint(&prompt),
                 ..entry.clone()
             };
@@ -325,8 +325,8 @@ impl Tape {
     }
 
     /// The finished entry (`fix`: the prompt was a fix round's).
-    pub fn finish(self, prompt: &str, fix: bool, model: &str, end: End) -> Entry {
-        Entry {
+    pub fn finish(self, prompt: &str, fix: bool, model: &str, end: End) -> Exchange {
+        Exchange {
             v: VERSION,
             fingerprint: fingerprint(prompt),
             prompt: prompt.to_string(),
@@ -344,7 +344,7 @@ mod tests {
     use crate::llm::Usage;
     use crate::secrets::REDACTED;
 
-    fn entry(prompt: &str, text: &str) -> Entry {
+    fn entry(prompt: &str, text: &str) -> Exchange {
         let mut tape = Tape::new();
         tape.note(&ReplyEvent::Delta(text.into()));
         tape.note(&ReplyEvent::Usage(Usage {
@@ -370,7 +370,7 @@ mod tests {
         rec.append(&entry("other", "three")).unwrap();
         let c = Cassette::load(&path).unwrap();
         assert_eq!(c.entries.len(), 3);
-        let text = |e: &Entry| match &e.events[0].event {
+        let text = |e: &Exchange| match &e.events[0].event {
             ReplyEvent::Delta(t) => t.clone(),
             other => panic!("{other:?}"),
         };

@@ -3,6 +3,9 @@
 //! the origin, retries with backoff that honour `Retry-After` (up to a bound) but only before
 //! the first content arrives, and the streamed reply decoded into [`ReplyEvent`]s, an event
 //! that cannot be read kept as damage rather than dropped.
+//!
+//! Long file: the client, its error type and its retry policy are one contract (what is
+//! retried, when, and how each failure reads); apart they would hide that contract.
 
 use std::time::Duration;
 
@@ -462,7 +465,7 @@ impl Endpoint {
             ));
         }
         let mut body = response.bytes_stream();
-        let mut parser = sse::Parser::default();
+        let mut parser = sse::SseParser::default();
         let mut items = Vec::new();
         // The start of the body, to say what came back when it was no event stream at all.
         let mut start = Vec::new();

@@ -16,6 +16,24 @@ pub mod window;
 
 use serde::{Deserialize, Serialize};
 
+/// Why a user turn was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum PromptKind {
+    /// Typed (or accepted) by the user.
+    #[default]
+    Message,
+    /// A fix round of the auto-test loop: the parsed failures, sent by specbench.
+    Fix { round: u32, of: u32 },
+}
+
+impl PromptKind {
+    /// Whether specbench wrote the message (a fix round).
+    pub fn is_fix(self) -> bool {
+        matches!(self, PromptKind::Fix { .. })
+    }
+}
+
 /// Who wrote a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
+use super::PromptKind;
 use super::cassette::{self, Cassette, End, Pace, Recorder, Tape};
 use super::client::{self, Endpoint, LlmError, Patience, ReplyEvent, Wire};
 use super::{ChatRequest, window};
-use crate::config::{ModelConfig, Provider as Kind};
+use crate::config::{ModelConfig, ProviderKind as Kind};
 use crate::secrets::{Secrets, StreamRedactor};
-use crate::session::PromptKind;
 
 /// Where replies come from.
 #[derive(Debug)]

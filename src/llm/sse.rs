@@ -25,7 +25,7 @@ pub enum Item {
 
 /// An incremental SSE parser: feed it the body's bytes as they arrive, cut anywhere.
 #[derive(Debug, Default)]
-pub struct Parser {
+pub struct SseParser {
     /// The start of a line whose end has not arrived.
     line: Vec<u8>,
     /// The current line outgrew [`MAX_LINE`]: its bytes are dropped until it ends.
@@ -41,7 +41,7 @@ pub struct Parser {
     open: bool,
 }
 
-impl Parser {
+impl SseParser {
     /// Parses `bytes`, the next piece of the body, adding what it completes to `out`.
     pub fn feed(&mut self, mut bytes: &[u8], out: &mut Vec<Item>) {
         if std::mem::take(&mut self.after_cr) && bytes.first() == Some(&b'\n') {
@@ -160,16 +160,16 @@ mod tests {
     /// The items of `body` fed whole, byte by byte, and at every split into two pieces.
     fn parse_every_way(body: &[u8]) -> Vec<Item> {
         let mut whole = Vec::new();
-        Parser::default().feed(body, &mut whole);
+        SseParser::default().feed(body, &mut whole);
         let mut bytewise = Vec::new();
-        let mut p = Parser::default();
+        let mut p = SseParser::default();
         for b in body {
             p.feed(std::slice::from_ref(b), &mut bytewise);
         }
         assert_eq!(bytewise, whole, "byte by byte");
         for cut in 0..=body.len() {
             let mut split = Vec::new();
-            let mut p = Parser::default();
+            let mut p = SseParser::default();
             p.feed(&body[..cut], &mut split);
             p.feed(&body[cut..], &mut split);
             assert_eq!(split, whole, "cut at {cut}");
@@ -237,7 +237,7 @@ mod tests {
 
     #[test]
     fn an_endless_line_is_skipped_in_bounded_memory() {
-        let mut p = Parser::default();
+        let mut p = SseParser::default();
         let mut out = Vec::new();
         let piece = vec![b'x'; 1 << 20];
         p.feed(b"data: ", &mut out);

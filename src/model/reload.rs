@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use super::results::Trigger;
-use super::update::rerun_with;
 use super::{Cmd, Model, NoticeKind};
 use crate::config::Config;
 
@@ -83,7 +82,7 @@ impl Model {
         cmds.push(self.notify(NoticeKind::Info, text));
         if tests || code {
             self.reruns.resume();
-            cmds.extend(rerun_with(self, Trigger::Config, false, None));
+            cmds.extend(self.rerun_with(Trigger::Config, false, None));
         }
         cmds
     }

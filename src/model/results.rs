@@ -8,6 +8,14 @@ use tokio::time::Instant;
 use crate::runner::process::{Counts, Progress, RunReport};
 use crate::runner::result::{TestStatus, colliding};
 
+/// Lines above the test list: the summary and the history.
+pub const HEADER_LINES: u16 = 2;
+
+/// Rows the test list gets in a body of `body_height`.
+pub fn list_height(body_height: u16) -> u16 {
+    body_height.saturating_sub(HEADER_LINES)
+}
+
 /// How many finished runs the history keeps.
 pub const HISTORY: usize = 30;
 

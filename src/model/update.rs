@@ -1,21 +1,21 @@
-//! `update`: the pure state machine. Every behaviour here is unit-testable without a terminal.
+//! `update`: the pure state machine's entry. It routes: a key to the open overlay's file, or
+//! through the keymap to an action and the file that carries it out; an effect's result to the
+//! file it answers; then it lays the screen out again and keeps every offset in range. Every
+//! behaviour is unit-testable through it without a terminal.
 
 use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
-
-use std::path::PathBuf;
 
 use tokio::time::Instant;
 
 use super::keymap::{Action, KeyCombo};
-use super::reruns::{LOOP_ROUNDS, Seen};
+use super::layout::Arrangement;
 use super::results::Trigger;
 use super::{
     AppEvent, Cmd, Loaded, Mode, Model, Msg, NoticeKind, Overlay, Pane, SPLIT_MAX, SPLIT_MIN,
     SPLIT_STEP,
 };
-use crate::config::OnChange;
-use crate::ui::layout::{self, Arrangement};
-use crate::watch::{Content, ContentChange, WatchEvent};
+use super::{checkpoints, confirm, help, inspector, lessons};
+use crate::watch::WatchEvent;
 
 /// Lines scrolled by one mouse-wheel step.
 const WHEEL_LINES: usize = 3;
@@ -25,7 +25,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
     let cmds = match msg {
         Msg::Key(key) => on_key(model, key),
         Msg::Mouse(mouse) => on_mouse(model, mouse),
-        Msg::Paste(text) => on_paste(model, &text),
+        Msg::Paste(text) => model.paste(&text),
         Msg::Resize(cols, rows) => {
             model.size = (cols, rows);
             Vec::new()
@@ -42,8 +42,25 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Event(event) => on_event(model, event),
     };
-    relayout(model);
+    model.sync_layout();
+    model.keep_in_view();
     cmds
+}
+
+impl Model {
+    /// The commands that load the workspace and run the tests once.
+    pub fn init(&mut self) -> Vec<Cmd> {
+        let run = self.start_run(Trigger::Startup);
+        self.session.opened = false;
+        vec![
+            Cmd::Prepare,
+            Cmd::OpenSession,
+            Cmd::LoadSpec,
+            Cmd::ScanCode,
+            Cmd::LoadCodeContext,
+            run,
+        ]
+    }
 }
 
 fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
@@ -79,163 +96,30 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     }
 }
 
+/// A key while an overlay is up: the overlay's own file handles it.
 fn on_overlay_key(model: &mut Model, overlay: Overlay, combo: KeyCombo) -> Vec<Cmd> {
-    use crossterm::event::KeyCode as K;
     match overlay {
-        Overlay::Fresh => return on_fresh_key(model, combo),
-        Overlay::ConfirmQuit { .. } => match combo.code {
-            K::Char('y') | K::Enter => model.should_quit = true,
-            K::Char('c') if combo == KeyCombo::ctrl('c') => model.should_quit = true,
-            K::Char('n') | K::Esc | K::Char('q') => model.overlay = None,
-            _ => {}
-        },
+        Overlay::Help { scroll } => help::on_key(model, scroll, combo),
+        Overlay::Inspector { scroll } => inspector::on_key(model, scroll, combo),
         Overlay::Checkpoints {
             items,
             applied,
             selected,
-        } => {
-            let last = items.len().saturating_sub(1);
-            let selected = match model.keymap.normal(combo, Pane::Spec) {
-                Some(Action::ScrollUp) => selected.saturating_sub(1),
-                Some(Action::ScrollDown) => (selected + 1).min(last),
-                Some(Action::Top) => 0,
-                Some(Action::Bottom) => last,
-                _ if combo.code == K::Enter => return model.travel_to(applied, selected),
-                Some(Action::Quit) if combo == KeyCombo::ctrl('c') => {
-                    return apply(model, Action::Quit);
-                }
-                Some(Action::CancelReply | Action::Quit | Action::Checkpoints) => {
-                    model.overlay = None;
-                    return Vec::new();
-                }
-                _ => selected,
-            };
-            model.overlay = Some(Overlay::Checkpoints {
-                items,
-                applied,
-                selected,
-            });
-        }
-        Overlay::ConfirmUndo { redo, steps, .. } => match combo.code {
-            K::Char('y') | K::Enter => {
-                model.overlay = None;
-                if steps > 1 {
-                    let steps = isize::try_from(steps).unwrap_or(isize::MAX);
-                    let steps = if redo { steps } else { -steps };
-                    return vec![Cmd::Travel { steps, force: true }];
-                }
-                return vec![Cmd::Undo { redo, force: true }];
-            }
-            K::Char('n') | K::Esc | K::Char('q') => model.overlay = None,
-            _ => {}
-        },
-        Overlay::Inspector { scroll } => {
-            let page = help_page(model);
-            let new_scroll = match model.keymap.normal(combo, Pane::Spec) {
-                Some(Action::ScrollDown) => scroll + 1,
-                Some(Action::ScrollUp) => scroll.saturating_sub(1),
-                Some(Action::PageDown) => scroll + page,
-                Some(Action::PageUp) => scroll.saturating_sub(page),
-                Some(Action::Top) => 0,
-                Some(Action::Bottom) => usize::MAX,
-                Some(Action::Quit) if combo == KeyCombo::ctrl('c') => {
-                    return apply(model, Action::Quit);
-                }
-                Some(Action::Inspector | Action::Quit | Action::CancelReply) => {
-                    model.overlay = None;
-                    return Vec::new();
-                }
-                _ => scroll,
-            };
-            let max = crate::ui::inspector::line_count(model).saturating_sub(page);
-            model.overlay = Some(Overlay::Inspector {
-                scroll: new_scroll.min(max),
-            });
-        }
-        Overlay::Help { scroll } => {
-            let page = help_page(model);
-            let new_scroll = match model
-                .keymap
-                .anywhere(combo)
-                .or(model.keymap.normal(combo, model.focus))
-            {
-                Some(Action::ScrollDown) => scroll + 1,
-                Some(Action::ScrollUp) => scroll.saturating_sub(1),
-                Some(Action::PageDown) => scroll + page,
-                Some(Action::PageUp) => scroll.saturating_sub(page),
-                Some(Action::Top) => 0,
-                Some(Action::Bottom) => usize::MAX,
-                Some(Action::Quit) if combo == KeyCombo::ctrl('c') => {
-                    return apply(model, Action::Quit);
-                }
-                Some(Action::Help | Action::Quit) => {
-                    model.overlay = None;
-                    return Vec::new();
-                }
-                _ if combo.code == K::Esc => {
-                    model.overlay = None;
-                    return Vec::new();
-                }
-                _ => scroll,
-            };
-            let max = crate::ui::help::line_count(&model.keymap).saturating_sub(page);
-            model.overlay = Some(Overlay::Help {
-                scroll: new_scroll.min(max),
-            });
-        }
+        } => checkpoints::on_key(model, items, applied, selected, combo),
+        Overlay::ConfirmQuit { .. } => confirm::on_quit_key(model, combo),
+        Overlay::ConfirmUndo { redo, steps, .. } => confirm::on_undo_key(model, redo, steps, combo),
+        Overlay::Fresh => lessons::on_key(model, combo),
     }
-    Vec::new()
-}
-
-/// Keys in the lessons review of a fresh session: `Enter` starts it, `Esc` cancels, the rest
-/// edits the lessons (`Alt-Enter` / `Shift-Enter` for a new line).
-fn on_fresh_key(model: &mut Model, combo: KeyCombo) -> Vec<Cmd> {
-    use crossterm::event::{KeyCode as K, KeyModifiers as M};
-    if combo == KeyCombo::ctrl('c') {
-        return apply(model, Action::Quit);
-    }
-    match (combo.code, combo.modifiers) {
-        (K::Enter, M::NONE) => return model.confirm_fresh(),
-        (K::Esc, _) => {
-            model.overlay = None;
-            model.session.lessons_editor = None;
-        }
-        (K::Enter, _) => {
-            if let Some(editor) = &mut model.session.lessons_editor {
-                editor.insert_newline();
-            }
-        }
-        (code, modifiers) => {
-            if let Some(editor) = &mut model.session.lessons_editor
-                && editor.input(KeyEvent::new(code, modifiers))
-            {
-                model.recount_seed();
-            }
-        }
-    }
-    Vec::new()
-}
-
-/// Rows the help overlay shows at once for the current size.
-fn help_page(model: &Model) -> usize {
-    crate::ui::help::visible_rows(model.size) as usize
 }
 
 fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
     match action {
-        Action::Quit => {
-            let reasons = model.pending_work();
-            if reasons.is_empty() {
-                model.should_quit = true;
-            } else {
-                model.overlay = Some(Overlay::ConfirmQuit { reasons });
-            }
-        }
+        Action::Quit => confirm::ask_to_quit(model),
         Action::Suspend => return vec![Cmd::Suspend],
         Action::Help => model.overlay = Some(Overlay::Help { scroll: 0 }),
-        Action::NextPane => model.focus = model.focus.cycle(true),
-        Action::PrevPane => model.focus = model.focus.cycle(false),
-        Action::Focus(pane) => model.focus = pane,
+        Action::NextPane => model.set_focus(model.focus.cycle(true)),
+        Action::PrevPane => model.set_focus(model.focus.cycle(false)),
+        Action::Focus(pane) => model.set_focus(pane),
         Action::Zoom => model.zoomed = !model.zoomed,
         Action::SplitLeft | Action::SplitRight => return move_split(model, action),
         Action::ScrollUp | Action::ScrollDown
@@ -254,31 +138,23 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
                 && model.results.rows() > 0
                 && !model.results.detail =>
         {
-            move_selection(model, action);
+            model.move_selection(action);
         }
-        Action::ScrollUp => scroll_by(model, model.focus, -1),
-        Action::ScrollDown => scroll_by(model, model.focus, 1),
+        Action::ScrollUp => model.scroll_by(model.focus, -1),
+        Action::ScrollDown => model.scroll_by(model.focus, 1),
         Action::PageUp => {
-            let page = page_size(model, model.focus);
-            scroll_by(model, model.focus, -(page as isize));
+            let page = model.page_size(model.focus);
+            model.scroll_by(model.focus, -(page as isize));
         }
         Action::PageDown => {
-            let page = page_size(model, model.focus);
-            scroll_by(model, model.focus, page as isize);
+            let page = model.page_size(model.focus);
+            model.scroll_by(model.focus, page as isize);
         }
-        Action::Top => scroll_by(model, model.focus, isize::MIN),
-        Action::Bottom => scroll_by(model, model.focus, isize::MAX),
-        Action::Compose => enter_compose(model),
-        Action::Rerun => return rerun(model, Trigger::Manual),
-        Action::CancelRun => {
-            return match &model.results.running {
-                Some(run) => vec![
-                    Cmd::CancelRun { id: run.id },
-                    model.notify(NoticeKind::Info, format!("Cancelling run #{}…", run.number)),
-                ],
-                None => vec![model.notify(NoticeKind::Info, "No test run to cancel")],
-            };
-        }
+        Action::Top => model.scroll_by(model.focus, isize::MIN),
+        Action::Bottom => model.scroll_by(model.focus, isize::MAX),
+        Action::Compose => model.enter_compose(),
+        Action::Rerun => return model.rerun(Trigger::Manual),
+        Action::CancelRun => return model.cancel_run(),
         Action::ToggleDetail => {
             model.results.detail = !model.results.detail && model.results.rows() > 0;
         }
@@ -287,8 +163,8 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::EditSpec => return vec![Cmd::EditSpec],
         Action::PrevFile | Action::NextFile
             if model.select_change(if action == Action::PrevFile { -1 } else { 1 }) => {}
-        Action::PrevFile => return select_file(model, -1),
-        Action::NextFile => return select_file(model, 1),
+        Action::PrevFile => return model.select_file(-1),
+        Action::NextFile => return model.select_file(1),
         Action::Send => return model.send(),
         Action::NewLine => {
             model.composer.insert_newline();
@@ -299,7 +175,7 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::CancelReply => return model.stop_fix_loop(),
         Action::NextStep => return model.move_step(true),
         Action::PrevStep => return model.move_step(false),
-        Action::FreshSession => return model.open_fresh(),
+        Action::FreshSession => return lessons::open(model),
         Action::MarkCorrection => return model.toggle_correction_mark(),
         Action::StepReply if model.conversation.streaming() => return vec![Cmd::StepReply],
         Action::ApplyFile => return model.apply_changes(false),
@@ -334,201 +210,8 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
     Vec::new()
 }
 
-/// Starts a run now; a run in flight is restarted (`restart`) or followed by one more (`queue`).
-pub(crate) fn rerun(model: &mut Model, trigger: Trigger) -> Vec<Cmd> {
-    rerun_with(model, trigger, true, None)
-}
-
-/// Starts a run now. A run in flight is restarted when `on_change = "restart"` and `kill`
-/// allows it, else one more run is queued behind it; `files`: the run in flight changed these
-/// and they alone ask for the rerun (it is dropped if they end the run as they began it).
-pub(crate) fn rerun_with(
-    model: &mut Model,
-    trigger: Trigger,
-    kill: bool,
-    files: Option<&[PathBuf]>,
-) -> Vec<Cmd> {
-    match (&model.results.running, model.config.tests.on_change) {
-        (Some(run), OnChange::Restart) if kill => {
-            let old = run.id;
-            vec![Cmd::CancelRun { id: old }, model.start_run(trigger)]
-        }
-        (Some(_), _) => {
-            let already = model.results.queued.is_some();
-            model.results.queued = Some(trigger);
-            model.reruns.queued(already, files);
-            Vec::new()
-        }
-        (None, _) => vec![model.start_run(trigger)],
-    }
-}
-
-fn move_selection(model: &mut Model, action: Action) {
-    let rows = model.results.rows();
-    let page = page_size(model, Pane::Results);
-    let sel = model.results.selected;
-    model.results.selected = match action {
-        Action::ScrollUp => sel.saturating_sub(1),
-        Action::ScrollDown => sel + 1,
-        Action::PageUp => sel.saturating_sub(page),
-        Action::PageDown => sel + page,
-        Action::Top => 0,
-        _ => rows,
-    }
-    .min(rows.saturating_sub(1));
-}
-
-/// Files changed on disk: reload what shows them (the config included), and rerun the tests
-/// unless the changes are the run's own (see `reruns`).
-fn on_changes(
-    model: &mut Model,
-    paths: Vec<PathBuf>,
-    content: Vec<ContentChange>,
-    first: Instant,
-) -> Vec<Cmd> {
-    let mut cmds = model.reload_changed(&paths);
-    // The run that may have made these changes, by when it started: the one going, or the
-    // last one when they began before it ended.
-    let culprit = match (&model.results.running, &model.results.last) {
-        (Some(run), _) => Some(run.started),
-        (None, Some(last)) if first <= last.report.ended => {
-            Some(last.report.ended.checked_sub(last.report.duration))
-        }
-        _ => None,
-    };
-    let unknown = ContentChange {
-        before: Content::Unknown,
-        after: Content::Unknown,
-    };
-    let mut asking = Vec::new();
-    // A run in flight may be killed for these changes.
-    let mut kill = true;
-    let mut config_changed = false;
-    for (i, path) in paths.into_iter().enumerate() {
-        let change = content.get(i).copied().unwrap_or(unknown);
-        if model.is_config_file(&path) {
-            // Reloaded, unless it was just emptied (a write under way: its end comes next);
-            // whether the tests rerun depends on what changed in it.
-            config_changed |= !change.after.is_empty();
-            continue;
-        }
-        let Some(started) = culprit else {
-            asking.push(path);
-            continue;
-        };
-        let is_spec = path == model.config.spec;
-        // Files other than the code in scope and the spec are the run's own output (caches,
-        // snapshots, reports).
-        if !is_spec && !model.code_globs.is_match(&path) {
-            continue;
-        }
-        let offset = started.map(|s| first.saturating_duration_since(s));
-        let rounds = match model.reruns.touch(&path, change, offset) {
-            Seen::Again => continue,
-            Seen::First { rounds } => rounds,
-        };
-        if model.reruns.is_paused(&path) {
-            continue;
-        }
-        if rounds >= LOOP_ROUNDS {
-            model.reruns.pause(&path);
-            cmds.push(pause_notice(model, &path, rounds));
-            continue;
-        }
-        // Never kill a run that may be writing the spec, or a file it has just emptied.
-        if is_spec || change.after.is_empty() {
-            kill = false;
-        }
-        asking.push(path);
-    }
-    if config_changed {
-        cmds.push(Cmd::LoadConfig);
-    }
-    let trigger = match asking.as_slice() {
-        [] => return cmds,
-        [one] => Trigger::Saved(one.clone()),
-        many => Trigger::Changes(many.len()),
-    };
-    if culprit.is_none() {
-        // No run can have made these changes: they are the user's, and auto-rerun resumes.
-        model.reruns.resume();
-        cmds.extend(rerun(model, trigger));
-    } else {
-        cmds.extend(rerun_with(model, trigger, kill, Some(&asking)));
-    }
-    cmds
-}
-
-/// The status-bar notice that auto-rerun paused for `path`.
-fn pause_notice(model: &mut Model, path: &std::path::Path, rounds: u32) -> Cmd {
-    let command = &model.config.tests.command;
-    tracing::warn!(path = %path.display(), %command, rounds, "auto-rerun paused: the test command rewrites a file it reads");
-    let shown: String = if command.chars().count() > 40 {
-        command.chars().take(39).chain(['…']).collect()
-    } else {
-        command.clone()
-    };
-    let text = format!(
-        "{} is rewritten by `{shown}` on every run: auto-rerun paused · r runs the tests · a \
-         save resumes",
-        path.display()
-    );
-    model.notify(NoticeKind::Error, text)
-}
-
-impl Model {
-    /// Files changed on disk: reread what shows them (the spec, the scan of the pin's checks,
-    /// the code list, the request's code part, the file on screen).
-    pub(crate) fn reload_changed(&mut self, paths: &[PathBuf]) -> Vec<Cmd> {
-        let mut cmds = Vec::new();
-        if paths.contains(&self.config.spec) {
-            cmds.push(Cmd::LoadSpec);
-        }
-        cmds.extend(self.rescan_changed(paths));
-        let globs = &self.code_globs;
-        let mut reload = None;
-        if let Loaded::Ready(files) = &self.code.files {
-            if paths
-                .iter()
-                .any(|p| globs.is_match(p) && !files.contains(p))
-            {
-                cmds.push(Cmd::ScanCode);
-            }
-            if paths.iter().any(|p| globs.is_match(p)) {
-                cmds.push(Cmd::LoadCodeContext);
-            }
-            reload = files
-                .get(self.code.selected)
-                .filter(|f| paths.contains(f))
-                .cloned();
-        }
-        if let Some(path) = reload {
-            let id = self.next_id();
-            self.code.load_id = id;
-            self.code.highlighted = Loaded::Loading;
-            let syntax = self.theme.syntax().to_string();
-            cmds.push(Cmd::LoadFile { id, path, syntax });
-        }
-        cmds
-    }
-}
-
-impl Model {
-    /// Starts in compose mode on the Conversation pane (the demo: Enter sends the offer).
-    pub fn start_composing(&mut self) {
-        enter_compose(self);
-    }
-}
-
-fn enter_compose(model: &mut Model) {
-    model.mode = Mode::Compose;
-    model.focus = Pane::Conversation;
-    model.sync_composer_placeholder();
-}
-
 fn move_split(model: &mut Model, action: Action) -> Vec<Cmd> {
-    let current = layout::screen(model.area(), model.focus, model.zoomed, model.split);
-    if current.arrangement != Arrangement::Grid || model.zoomed {
+    if model.layout.screen.arrangement != Arrangement::Grid || model.zoomed {
         let why = if model.zoomed {
             "The split applies when all panes show: press z to unzoom"
         } else {
@@ -543,39 +226,11 @@ fn move_split(model: &mut Model, action: Action) -> Vec<Cmd> {
     Vec::new()
 }
 
-fn select_file(model: &mut Model, delta: isize) -> Vec<Cmd> {
-    let Loaded::Ready(files) = &model.code.files else {
-        return Vec::new();
-    };
-    if files.is_empty() {
-        return Vec::new();
-    }
-    let n = files.len() as isize;
-    let next = (model.code.selected as isize + delta).rem_euclid(n) as usize;
-    if next == model.code.selected {
-        return Vec::new();
-    }
-    model.code.selected = next;
-    model.code.mark = None;
-    let path = files[next].clone();
-    vec![load_file(model, path)]
-}
-
-fn load_file(model: &mut Model, path: std::path::PathBuf) -> Cmd {
-    let id = model.next_id();
-    model.code.load_id = id;
-    model.code.content = Loaded::Loading;
-    model.code.highlighted = Loaded::Loading;
-    model.code.scroll = 0;
-    let syntax = model.theme.syntax().to_string();
-    Cmd::LoadFile { id, path, syntax }
-}
-
 fn on_mouse(model: &mut Model, mouse: MouseEvent) -> Vec<Cmd> {
     if model.overlay.is_some() {
         return Vec::new();
     }
-    let screen = layout::screen(model.area(), model.focus, model.zoomed, model.split);
+    let screen = &model.layout.screen;
     let hit = |x: u16, y: u16| {
         screen
             .panes
@@ -596,19 +251,19 @@ fn on_mouse(model: &mut Model, mouse: MouseEvent) -> Vec<Cmd> {
                         Action::ScrollUp
                     };
                     for _ in 0..WHEEL_LINES {
-                        move_selection(model, step);
+                        model.move_selection(step);
                     }
                 }
                 Some(pane) => {
                     let lines = WHEEL_LINES as isize;
-                    scroll_by(model, pane, if down { lines } else { -lines });
+                    model.scroll_by(pane, if down { lines } else { -lines });
                 }
                 None => {}
             }
         }
         MouseEventKind::Down(MouseButton::Left) => {
             if let Some(pane) = hit(mouse.column, mouse.row) {
-                model.focus = pane;
+                model.set_focus(pane);
                 if pane != Pane::Conversation && model.mode == Mode::Compose {
                     model.mode = Mode::Normal;
                     model.sync_composer_placeholder();
@@ -617,17 +272,6 @@ fn on_mouse(model: &mut Model, mouse: MouseEvent) -> Vec<Cmd> {
         }
         _ => {}
     }
-    Vec::new()
-}
-
-fn on_paste(model: &mut Model, text: &str) -> Vec<Cmd> {
-    if model.overlay.is_some() {
-        return Vec::new();
-    }
-    enter_compose(model);
-    let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    model.composer.insert_str(text);
-    model.recount_draft();
     Vec::new()
 }
 
@@ -667,7 +311,7 @@ fn on_event(model: &mut Model, event: AppEvent) -> Vec<Cmd> {
         AppEvent::Reply { turn, event, at } => model.on_reply(turn, event, at),
         AppEvent::ReplyEnded { turn, result } => return model.on_reply_ended(turn, result),
         AppEvent::DraftEdited(Ok(text)) => {
-            enter_compose(model);
+            model.enter_compose();
             model.set_draft(text.trim_end_matches('\n'));
         }
         AppEvent::DraftEdited(Err(e)) => {
@@ -678,81 +322,21 @@ fn on_event(model: &mut Model, event: AppEvent) -> Vec<Cmd> {
             cmds.extend(model.after_settle());
             return cmds;
         }
-        AppEvent::CodeFilesFound(Ok(files)) => {
-            let previous = match &model.code.files {
-                Loaded::Ready(old) => old.get(model.code.selected).cloned(),
-                _ => None,
-            };
-            model.code.selected = previous
-                .and_then(|p| files.iter().position(|f| *f == p))
-                .unwrap_or(0);
-            let first = files.get(model.code.selected).cloned();
-            model.code.files = Loaded::Ready(files);
-            if let Some(path) = first {
-                return vec![load_file(model, path)];
-            }
-            model.code.content = Loaded::Failed(String::new());
-        }
+        AppEvent::CodeFilesFound(Ok(files)) => return model.on_code_files(files),
         AppEvent::CodeFilesFound(Err(e)) => model.code.files = Loaded::Failed(e),
         AppEvent::FileLoaded { id, path, content } => {
-            if id != model.code.load_id {
-                tracing::debug!(?path, id, "dropping a stale file load");
-                return Vec::new();
-            }
-            let mut cmds = Vec::new();
-            if let Ok(text) = &content {
-                cmds.extend(model.check_authorship(&path, text.hash.as_deref()));
-            }
-            model.code.content = match content {
-                Ok(text) => Loaded::Ready(text),
-                Err(e) => Loaded::Failed(e),
-            };
-            model.reveal_code_mark();
-            return cmds;
+            return model.on_file_loaded(id, path, content);
         }
-        AppEvent::RunStarted { id, at } => {
-            if let Some(run) = model.results.running.as_mut().filter(|r| r.id == id) {
-                run.started = Some(at);
-                model.now = Some(at);
-                // The last results no longer describe the code: test checks are pending.
-                model.reevaluate();
-            }
-        }
-        AppEvent::RunProgress { id, progress } => {
-            if let Some(run) = model.results.running.as_mut().filter(|r| r.id == id) {
-                run.progress = progress;
-            }
-        }
-        AppEvent::RunFinished { id, report } => {
-            if model.results.current != Some(id) {
-                tracing::debug!(id, "dropping a stale run report");
-                return Vec::new();
-            }
-            if !report.cancelled {
-                model.reruns.run_ended();
-            }
-            model.results.finish(*report);
-            model.rebuild_tests_part();
-            let mut cmds: Vec<Cmd> = model.run_record().into_iter().collect();
-            if let Some(trigger) = model.results.queued.take() {
-                if model.reruns.queue_is_moot() {
-                    tracing::debug!("the run put back what it changed: no rerun");
-                } else {
-                    cmds.push(model.start_run(trigger));
-                    return cmds;
-                }
-            }
-            model.reevaluate();
-            cmds.extend(model.after_settle());
-            return cmds;
-        }
+        AppEvent::RunStarted { id, at } => model.on_run_started(id, at),
+        AppEvent::RunProgress { id, progress } => model.on_run_progress(id, progress),
+        AppEvent::RunFinished { id, report } => return model.on_run_finished(id, *report),
         AppEvent::Watch(WatchEvent::Changed {
             paths,
             content,
             first,
             ..
         }) => {
-            return on_changes(model, paths, content, Instant::from_std(first));
+            return model.on_files_changed(paths, content, Instant::from_std(first));
         }
         AppEvent::ConfigLoaded(loaded) => return model.on_config_loaded(loaded),
         AppEvent::Watch(WatchEvent::Rescan { reason }) => {
@@ -761,7 +345,7 @@ fn on_event(model: &mut Model, event: AppEvent) -> Vec<Cmd> {
                 Cmd::LoadSpec,
                 Cmd::ScanCode,
             ];
-            cmds.extend(rerun(model, Trigger::Rescan));
+            cmds.extend(model.rerun(Trigger::Rescan));
             return cmds;
         }
         AppEvent::EditorClosed(result) => {
@@ -775,82 +359,25 @@ fn on_event(model: &mut Model, event: AppEvent) -> Vec<Cmd> {
         AppEvent::Applied(result) => return model.on_applied(result),
         AppEvent::Recovered(recovery) => return model.on_recovered(recovery),
         AppEvent::Undone { redo, outcome } => return model.on_undone(redo, outcome),
-        AppEvent::CheckpointsListed(listed) => return model.on_checkpoints(listed),
-        AppEvent::FileHighlighted { id, lines } => {
-            if id == model.code.load_id {
-                model.code.highlighted = match lines {
-                    Some(lines) => Loaded::Ready(lines),
-                    None => Loaded::Failed("too long to highlight".into()),
-                };
-            }
-        }
+        AppEvent::CheckpointsListed(listed) => return checkpoints::on_listed(model, listed),
+        AppEvent::FileHighlighted { id, lines } => model.on_file_highlighted(id, lines),
         AppEvent::NoticeExpired(id) => return model.expire_notice(id),
     }
     Vec::new()
 }
 
-fn scroll_mut(model: &mut Model, pane: Pane) -> &mut usize {
-    match pane {
-        Pane::Spec => &mut model.spec.scroll,
-        Pane::Conversation => &mut model.conversation.scroll,
-        Pane::Code => &mut model.code.scroll,
-        Pane::Results => &mut model.results.scroll,
-    }
-}
-
-fn scroll_by(model: &mut Model, pane: Pane, delta: isize) {
-    let scroll = scroll_mut(model, pane);
-    *scroll = scroll.saturating_add_signed(delta);
-    if pane == Pane::Conversation {
-        // The user's own scrolling decides whether the view follows the end: away from the
-        // end it stops, back at the end it follows again.
-        let len = model.content_len(pane);
-        let height = model.body_area(pane).map_or(0, |r| r.height as usize);
-        model.conversation.follow = model.conversation.scroll >= len.saturating_sub(height);
-    }
-}
-
-/// A page: the pane body's height less one line of overlap.
-fn page_size(model: &Model, pane: Pane) -> usize {
-    model
-        .body_area(pane)
-        .map_or(1, |r| (r.height as usize).saturating_sub(1).max(1))
-}
-
-/// Rewraps cached lines for the current widths and clamps every scroll offset.
-fn relayout(model: &mut Model) {
-    if let Some(body) = model.body_area(Pane::Spec) {
-        model.spec.wrapped.ensure(&model.spec.lines, body.width);
-    }
-    let rows = model.results.rows();
-    model.results.selected = model.results.selected.min(rows.saturating_sub(1));
-    if let Some(body) = model.body_area(Pane::Results) {
-        let height = crate::ui::results::list_height(body.height) as usize;
-        let sel = model.results.selected;
-        let scroll = &mut model.results.scroll;
-        if sel < *scroll {
-            *scroll = sel;
-        } else if height > 0 && sel >= *scroll + height {
-            *scroll = sel + 1 - height;
-        }
-    }
-    for pane in [Pane::Spec, Pane::Conversation, Pane::Code] {
-        let len = model.content_len(pane);
-        let height = model.body_area(pane).map_or(0, |r| r.height as usize);
-        let scroll = scroll_mut(model, pane);
-        *scroll = (*scroll).min(len.saturating_sub(height));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
+    use crate::config::{Config, OnChange};
+    use crate::model::layout;
+    use crate::model::results::Trigger;
     use crate::runner::process::RunReport;
     use crate::runner::result::{TestResult, TestStatus};
     use crate::theme::ThemeSource;
     use crate::workspace::FileText;
     use crossterm::event::{KeyCode, KeyModifiers};
+    use std::path::PathBuf;
 
     fn model() -> Model {
         let theme = ThemeSource::default().load("default").unwrap();

@@ -5,7 +5,7 @@
 //! parsed into results as it streams. A JUnit report is read after the run ([`junit::read_report`]).
 
 use std::os::fd::OwnedFd;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -20,7 +20,7 @@ use super::groups::{Group, KILL_GRACE};
 use super::output::{LineSplitter, OutputLog};
 use super::parse::{self, junit};
 use super::result::{Format, Parser, Stream, TestResult, TestStatus};
-use crate::config::TestFormat;
+use crate::config::{Config, TestFormat, TestsConfig};
 
 /// How long the pipes may stay open after the command exited (a grandchild holding them).
 const DRAIN_AFTER_EXIT: Duration = Duration::from_millis(500);
@@ -48,6 +48,21 @@ pub struct RunRequest {
     pub junit_path: Option<PathBuf>,
     /// Variables taken out of the command's environment (the API keys).
     pub hidden_env: Vec<String>,
+}
+
+impl RunRequest {
+    /// The run of `tests`'s command in `root`, without the variables `config` withholds from it
+    /// (the API keys).
+    pub fn new(root: &Path, config: &Config, tests: &TestsConfig) -> Self {
+        Self {
+            command: tests.command.clone(),
+            cwd: root.to_path_buf(),
+            timeout: Duration::from_secs(tests.timeout_secs),
+            format: tests.format,
+            junit_path: tests.junit_path.clone(),
+            hidden_env: config.withheld_env_with(tests),
+        }
+    }
 }
 
 /// Passed / failed / skipped.

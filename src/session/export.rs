@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Serialize;
 
-use super::journal::{Entry, Record};
+use super::journal::{JournalEntry, Record};
 use super::restore::{Restored, RestoredStatus};
 use super::{PromptKind, format_utc};
 use crate::llm::Usage;
@@ -112,7 +112,7 @@ pub struct Transcript {
 /// redacting `secrets`.
 pub fn transcript(
     restored: &Restored,
-    entries: &[Entry],
+    entries: &[JournalEntry],
     spec: Option<String>,
     secrets: &Secrets,
 ) -> Transcript {

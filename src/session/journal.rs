@@ -141,7 +141,7 @@ impl Record {
 
 /// A journal line: when, and what.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Entry {
+pub struct JournalEntry {
     /// Milliseconds since the Unix epoch.
     pub at: u64,
     #[serde(flatten)]
@@ -233,7 +233,7 @@ impl Journal {
     /// Appends one record stamped `at`, its secrets redacted.
     pub fn append_at(&self, at: u64, record: Record) -> Result<(), JournalError> {
         let mut line = (self.secrets)
-            .to_json_line(&Entry { at, record })
+            .to_json_line(&JournalEntry { at, record })
             .map_err(|e| io_error(&self.path)(io::Error::other(e)))?;
         line.push(b'\n');
         let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
@@ -256,7 +256,7 @@ impl Journal {
 /// A journal as read: its entries and the lines that had to be skipped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReadJournal {
-    pub entries: Vec<Entry>,
+    pub entries: Vec<JournalEntry>,
     /// (1-based line, why) of every line skipped.
     pub skipped: Vec<(usize, String)>,
 }
@@ -276,7 +276,7 @@ pub fn parse(bytes: &[u8]) -> ReadJournal {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match serde_json::from_slice::<Entry>(line) {
+        match serde_json::from_slice::<JournalEntry>(line) {
             Ok(entry) => out.entries.push(entry),
             Err(e) => {
                 let why = if i + 1 == last {

@@ -3,7 +3,6 @@
 //! pins, steps), bound to one pin. A session that got poisoned is archived and a fresh one is
 //! seeded from the spec, the code, the latest results and the lessons the user kept.
 
-pub mod commands;
 pub mod export;
 pub mod journal;
 pub mod restore;
@@ -65,23 +64,7 @@ impl Step {
     }
 }
 
-/// Why a user turn was sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum PromptKind {
-    /// Typed (or accepted) by the user.
-    #[default]
-    Message,
-    /// A fix round of the auto-test loop: the parsed failures, sent by specbench.
-    Fix { round: u32, of: u32 },
-}
-
-impl PromptKind {
-    /// Whether specbench wrote the message (a fix round).
-    pub fn is_fix(self) -> bool {
-        matches!(self, PromptKind::Fix { .. })
-    }
-}
+pub use crate::llm::PromptKind;
 
 /// Who made a correction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

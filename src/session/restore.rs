@@ -106,8 +106,8 @@ impl Restored {
     }
 
     /// The line `specbench sessions` prints for it.
-    pub fn summary(&self) -> super::store::Summary {
-        super::store::Summary {
+    pub fn summary(&self) -> Summary {
+        Summary {
             id: self.id.clone(),
             started: self.started,
             pin: self.pin.as_ref().map(|p| p.version),
@@ -236,9 +236,24 @@ pub fn fold(id: &str, read: &ReadJournal) -> Restored {
     out
 }
 
+/// One session as `specbench sessions` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub id: String,
+    /// Start time, milliseconds since the Unix epoch.
+    pub started: u64,
+    /// The pin version it is bound to.
+    pub pin: Option<u32>,
+    /// User turns sent.
+    pub turns: usize,
+    /// The conversation's size: reported usage where known, else an estimate.
+    pub tokens: u64,
+    pub status: &'static str,
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::journal::{Entry, VERSION};
+    use super::super::journal::{JournalEntry, VERSION};
     use super::*;
     use crate::session::CorrectionSource;
     use std::path::PathBuf;
@@ -248,7 +263,7 @@ mod tests {
             entries: records
                 .into_iter()
                 .enumerate()
-                .map(|(i, record)| Entry {
+                .map(|(i, record)| JournalEntry {
                     at: 1000 + i as u64,
                     record,
                 })

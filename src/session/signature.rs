@@ -211,6 +211,27 @@ fn check_broken(check: &crate::spec::eval::CheckReport) -> bool {
     }
 }
 
+impl Signature {
+    /// The class as the journal stores it: the whole subject and the kind.
+    pub fn key(&self) -> String {
+        format!("{} · {}", self.subject, self.kind)
+    }
+
+    /// The class a journal key names.
+    pub fn from_key(key: &str) -> Signature {
+        match key.rsplit_once(" · ") {
+            Some((subject, kind)) => Signature {
+                subject: subject.to_string(),
+                kind: kind.to_string(),
+            },
+            None => Signature {
+                subject: key.to_string(),
+                kind: "correction".into(),
+            },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

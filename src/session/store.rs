@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use super::journal::{self, Journal, JournalError};
-use super::restore::{self, Restored};
+use super::restore::{self, Restored, Summary};
+
 use crate::state::{STATE_DIR, StateDir};
 
 /// The sessions folder inside the workspace's state folder.
@@ -46,21 +47,6 @@ fn archived(mut file: std::fs::File) -> std::io::Result<bool> {
 pub struct SessionStore {
     root: PathBuf,
     dir: PathBuf,
-}
-
-/// One session as `specbench sessions` lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Summary {
-    pub id: String,
-    /// Start time, milliseconds since the Unix epoch.
-    pub started: u64,
-    /// The pin version it is bound to.
-    pub pin: Option<u32>,
-    /// User turns sent.
-    pub turns: usize,
-    /// The conversation's size: reported usage where known, else an estimate.
-    pub tokens: u64,
-    pub status: &'static str,
 }
 
 impl SessionStore {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::scan::{Plan, ScanIndex};
+use super::scan::{ScanIndex, ScanPlan};
 use super::{CheckKind, Spec};
 use crate::runner::result::{TestResult, TestStatus, display_names};
 
@@ -153,7 +153,12 @@ impl Evaluation {
 
 /// Evaluates every clause of `spec`. `scan` is `None` until the first scan of the code is in;
 /// `plan` must have been built from `spec`.
-pub fn evaluate(spec: &Spec, plan: &Plan, scan: Option<&ScanIndex>, tests: Tests) -> Evaluation {
+pub fn evaluate(
+    spec: &Spec,
+    plan: &ScanPlan,
+    scan: Option<&ScanIndex>,
+    tests: Tests,
+) -> Evaluation {
     let results = tests.results();
     let links = link_tests(spec, plan, results);
     let names = display_names(results);
@@ -373,7 +378,7 @@ struct Links {
     by_id: Vec<Vec<usize>>,
 }
 
-fn link_tests(spec: &Spec, plan: &Plan, results: &[TestResult]) -> Links {
+fn link_tests(spec: &Spec, plan: &ScanPlan, results: &[TestResult]) -> Links {
     let mut by_glob: Vec<Vec<Vec<usize>>> = spec
         .clauses
         .iter()
@@ -439,13 +444,13 @@ mod tests {
 - [R5] Bad. `forbid: (`
 ";
 
-    fn plan(spec: &Spec) -> Plan {
+    fn plan(spec: &Spec) -> ScanPlan {
         let scope = Scope::new(&["**/*.py".into()], &["**/test_*".into()]).unwrap();
-        Plan::new(spec, scope)
+        ScanPlan::new(spec, scope)
     }
 
     /// A scan where `lib.py` prints on line 3 and holds a deque on line 7.
-    fn scan(plan: &Plan) -> ScanIndex {
+    fn scan(plan: &ScanPlan) -> ScanIndex {
         let mut file = FileScan::default();
         for (i, entry) in plan.entries.iter().enumerate() {
             let hit = |line, text: &str| Hit {

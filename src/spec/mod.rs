@@ -23,6 +23,21 @@ pub struct Spec {
     pub clauses: Vec<Clause>,
 }
 
+impl Spec {
+    /// The compiled regexes of its checks, by source text, for a later parse to reuse.
+    pub fn compiled_patterns(
+        &self,
+    ) -> impl Iterator<Item = (&str, std::sync::Arc<pattern::Pattern>)> {
+        self.clauses
+            .iter()
+            .flat_map(|clause| &clause.checks)
+            .filter_map(|check| match &check.matcher {
+                Matcher::Regex(p) => Some((check.arg.as_str(), p.clone())),
+                Matcher::Glob(_) => None,
+            })
+    }
+}
+
 /// One clause: a list item of the spec.
 #[derive(Debug, Clone)]
 pub struct Clause {

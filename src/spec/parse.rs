@@ -4,6 +4,9 @@
 //! items (the clauses, nested ones included), fenced code blocks and HTML comment blocks (skipped)
 //! and inline code spans (the checks). Positions are 1-based and count characters; indentation
 //! widths, which only decide the structure, expand tabs to stops of 4 as CommonMark does.
+//!
+//! Long file: one pass over the spec's lines whose state (fences, comments, list nesting,
+//! ids, checks) every rule needs; split, each part would carry all of it.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -21,7 +24,7 @@ pub fn parse(text: &str) -> Spec {
 /// [`parse`], reusing the compiled checks of `earlier` (a parse of the same or an older text)
 /// for the patterns it shares with it.
 pub fn parse_reusing(text: &str, earlier: Option<&Spec>) -> Spec {
-    let mut compiler = Compiler::new(earlier);
+    let mut compiler = Compiler::new(earlier.into_iter().flat_map(Spec::compiled_patterns));
     let mut reader = Reader::default();
     for (index, line) in text.split('\n').enumerate() {
         reader.line(index + 1, line.strip_suffix('\r').unwrap_or(line));

@@ -12,8 +12,6 @@ use regex_automata::MatchKind;
 use regex_automata::meta::{self, Regex};
 use regex_automata::util::syntax;
 
-use super::{Matcher, Spec};
-
 /// The heap the compiled checks of one spec may take, whole-file regexes included.
 pub const BUDGET: usize = 64 << 20;
 
@@ -82,25 +80,19 @@ pub struct Compiler<'a> {
 }
 
 impl<'a> Compiler<'a> {
-    /// A compiler with the whole [`BUDGET`], reusing the compiled checks of `earlier`.
-    pub fn new(earlier: Option<&'a Spec>) -> Self {
+    /// A compiler with the whole [`BUDGET`], reusing `earlier` patterns (by source text).
+    pub fn new(earlier: impl IntoIterator<Item = (&'a str, Arc<Pattern>)>) -> Self {
         Self::with_budget(BUDGET, earlier)
     }
 
     /// A compiler with `budget` bytes.
-    pub fn with_budget(budget: usize, earlier: Option<&'a Spec>) -> Self {
-        let earlier = earlier
-            .into_iter()
-            .flat_map(|spec| &spec.clauses)
-            .flat_map(|clause| &clause.checks)
-            .filter_map(|check| match &check.matcher {
-                Matcher::Regex(p) => Some((check.arg.as_str(), p.clone())),
-                Matcher::Glob(_) => None,
-            })
-            .collect();
+    pub fn with_budget(
+        budget: usize,
+        earlier: impl IntoIterator<Item = (&'a str, Arc<Pattern>)>,
+    ) -> Self {
         Self {
             left: budget,
-            earlier,
+            earlier: earlier.into_iter().collect(),
         }
     }
 
@@ -245,7 +237,7 @@ mod tests {
 
     #[test]
     fn the_whole_file_regex_is_the_line_one_unless_lines_are_anchored() {
-        let mut c = Compiler::new(None);
+        let mut c = Compiler::new([]);
         let plain = c.compile(r"\bprint\(").unwrap();
         let file = plain.file().unwrap();
         assert!(file.is_match("x = 1\nprint(2)\n") && !file.is_match("x = 1\n"));
@@ -259,7 +251,7 @@ mod tests {
 
     #[test]
     fn errors_are_one_line() {
-        let mut c = Compiler::new(None);
+        let mut c = Compiler::new([]);
         assert_eq!(
             c.compile("ab(").unwrap_err(),
             "bad regex `ab(`: unclosed group"
@@ -275,7 +267,7 @@ mod tests {
 
     #[test]
     fn the_budget_runs_out_in_order_and_says_so() {
-        let mut c = Compiler::with_budget(400 << 10, None);
+        let mut c = Compiler::with_budget(400 << 10, []);
         let cost = c.compile(r"\bname_0\w+").unwrap().bytes;
         assert!(cost > 40 << 10, "Unicode classes are not cheap: {cost}");
         let outcomes: Vec<bool> = (1..12)
@@ -297,7 +289,9 @@ mod tests {
         let super::super::Matcher::Regex(first) = &spec.clauses[0].checks[0].matcher else {
             panic!("a regex check");
         };
-        let again = Compiler::new(Some(&spec)).compile(r"\bfoo\w+").unwrap();
+        let again = Compiler::new(spec.compiled_patterns())
+            .compile(r"\bfoo\w+")
+            .unwrap();
         assert!(Arc::ptr_eq(first, &again));
     }
 }

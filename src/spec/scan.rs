@@ -56,7 +56,7 @@ fn glob_set(patterns: &[String]) -> Result<GlobSet, String> {
 
 /// One forbid or require check, ready to scan.
 #[derive(Debug, Clone)]
-pub struct Entry {
+pub struct ScanCheck {
     /// Index of the clause in `Spec::clauses`.
     pub clause: usize,
     /// Index of the check in `Clause::checks`.
@@ -71,8 +71,8 @@ pub struct Entry {
 
 /// The forbid/require checks of a spec with their scopes, and its `test:` globs.
 #[derive(Debug, Clone)]
-pub struct Plan {
-    pub entries: Vec<Entry>,
+pub struct ScanPlan {
+    pub entries: Vec<ScanCheck>,
     scope: Scope,
     /// Every `test:` glob of the valid clauses in one set, built once per spec (not per
     /// evaluation: ten thousand globs take a large share of a second and tens of MB to build).
@@ -81,9 +81,9 @@ pub struct Plan {
     pub test_owners: Vec<(usize, usize)>,
 }
 
-impl Plan {
+impl ScanPlan {
     /// The forbid and require checks of every valid clause of `spec`, in source order.
-    pub fn new(spec: &Spec, scope: Scope) -> Plan {
+    pub fn new(spec: &Spec, scope: Scope) -> ScanPlan {
         let mut entries = Vec::new();
         for (ci, clause) in spec.clauses.iter().enumerate() {
             if clause.is_invalid() {
@@ -96,7 +96,7 @@ impl Plan {
                 else {
                     continue;
                 };
-                entries.push(Entry {
+                entries.push(ScanCheck {
                     clause: ci,
                     check: ki,
                     kind: check.kind,
@@ -123,7 +123,7 @@ impl Plan {
             test_owners.clear();
             GlobSet::empty()
         });
-        Plan {
+        ScanPlan {
             entries,
             scope,
             test_globs: Arc::new(test_globs),
@@ -308,7 +308,7 @@ impl ScanIndex {
 
 /// Scans one file, `rel` relative to `root`, for every entry in whose scope it lies. Symlinks
 /// are not followed: they are `Gone`, like missing paths and paths no entry wants.
-pub fn scan_file(root: &Path, rel: &Path, plan: &Plan) -> FileOutcome {
+pub fn scan_file(root: &Path, rel: &Path, plan: &ScanPlan) -> FileOutcome {
     let scoped: Vec<usize> = plan.scoped(rel).collect();
     if scoped.is_empty() {
         return FileOutcome::Gone;
@@ -383,7 +383,7 @@ fn has_lone_cr(bytes: &[u8]) -> bool {
 
 /// The lines of `text` that `entry.pattern` matches: up to `MAX_HITS_PER_FILE` for a forbid
 /// entry, the first for a require entry.
-fn line_hits(entry: &Entry, text: &str) -> Vec<Hit> {
+fn line_hits(entry: &ScanCheck, text: &str) -> Vec<Hit> {
     let limit = if entry.kind == CheckKind::Require {
         1
     } else {
@@ -408,7 +408,7 @@ fn cut(s: &str, max: usize) -> &str {
 
 /// Scans every file of the workspace that some entry wants, honouring `.gitignore` and skipping
 /// hidden files, `.git/` and `.specbench/`. Walks and scans on every available core.
-pub fn scan_all(root: &Path, plan: &Plan) -> ScanIndex {
+pub fn scan_all(root: &Path, plan: &ScanPlan) -> ScanIndex {
     let mut index = ScanIndex::default();
     if plan.is_empty() {
         return index;
@@ -456,7 +456,7 @@ pub fn scan_all(root: &Path, plan: &Plan) -> ScanIndex {
 }
 
 /// Rescans changed files, given relative to `root` (already filtered by the ignore rules).
-pub fn rescan(root: &Path, plan: &Plan, paths: &[PathBuf]) -> Vec<(PathBuf, FileOutcome)> {
+pub fn rescan(root: &Path, plan: &ScanPlan, paths: &[PathBuf]) -> Vec<(PathBuf, FileOutcome)> {
     paths
         .iter()
         .map(|rel| (rel.clone(), scan_file(root, rel, plan)))
@@ -475,7 +475,7 @@ mod tests {
 
     fn check(kind: CheckKind, arg: &str) -> Check {
         let matcher = match kind {
-            Forbid | Require => Matcher::Regex(Compiler::new(None).compile(arg).unwrap()),
+            Forbid | Require => Matcher::Regex(Compiler::new([]).compile(arg).unwrap()),
             CheckKind::Test | In => Matcher::Glob(Glob::new(arg).unwrap()),
         };
         Check {
@@ -501,7 +501,7 @@ mod tests {
 
     /// A spec of one clause per item, and its plan with the default scope: the Python files
     /// but the tests.
-    fn plan(clauses: &[&[(CheckKind, &str)]]) -> Plan {
+    fn plan(clauses: &[&[(CheckKind, &str)]]) -> ScanPlan {
         let spec = Spec {
             title: None,
             clauses: clauses
@@ -510,7 +510,7 @@ mod tests {
                 .map(|(i, c)| clause(i + 1, c))
                 .collect(),
         };
-        Plan::new(&spec, scope())
+        ScanPlan::new(&spec, scope())
     }
 
     fn scope() -> Scope {
@@ -903,7 +903,7 @@ mod tests {
             title: None,
             clauses: vec![bad, clause(2, &[(CheckKind::Test, "*x*"), (Require, "z")])],
         };
-        let plan = Plan::new(&spec, scope());
+        let plan = ScanPlan::new(&spec, scope());
         assert_eq!(plan.entries.len(), 1);
         let entry = &plan.entries[0];
         assert_eq!((entry.clause, entry.check, entry.kind), (1, 1, Require));

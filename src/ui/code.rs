@@ -8,10 +8,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-use super::layout::pane_areas;
-use super::{draw_scrollbar, pane_block, placeholder};
+use super::widgets::{draw_scrollbar, pane_block, placeholder};
 use crate::code::changes::{ChangeState, DiffTag};
-use crate::model::changes::ChangeView;
+use crate::model::layout::PaneAreas;
+use crate::model::review::ChangeView;
 use crate::model::{Loaded, Model, Pane};
 use crate::runner::result::TestStatus;
 use crate::theme::{Theme, scope};
@@ -37,7 +37,9 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
         _ => None,
     };
     frame.render_widget(pane_block(Pane::Code, focused, note, theme), rect);
-    let areas = pane_areas(Pane::Code, rect, 0);
+    let Some(areas) = model.layout.areas(Pane::Code) else {
+        return;
+    };
     let files = match &code.files {
         Loaded::Loading => {
             frame.render_widget(
@@ -172,7 +174,7 @@ fn draw_changes(
     model: &Model,
     view: &ChangeView,
     rect: Rect,
-    areas: &super::layout::PaneAreas,
+    areas: &PaneAreas,
 ) {
     let theme = &model.theme;
     let mut tabs = vec![Span::styled("changes ", theme.style(scope::TEXT_ACCENT))];
@@ -203,7 +205,7 @@ fn draw_changes(
     let notes: Vec<Line> = notes
         .flat_map(|note| {
             let line = Line::styled(note, theme.style(scope::CODE_MARKER));
-            crate::ui::wrap::wrap_line(&line, width)
+            crate::render::wrap::wrap_line(&line, width)
         })
         .collect();
     let (scroll, height) = (model.code.scroll, usize::from(areas.body.height));

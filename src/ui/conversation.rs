@@ -5,12 +5,11 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::draw_scrollbar;
-use super::gauge::{self, GaugeProps};
-use super::layout::pane_areas;
-use super::{pane_block, placeholder};
+use super::widgets::draw_scrollbar;
+use super::widgets::{pane_block, placeholder};
 use crate::model::keymap::{Action, Context};
 use crate::model::{Mode, Model, Pane};
+use crate::render::gauge::{self, GaugeProps};
 use crate::theme::scope;
 
 /// Draws the Conversation pane.
@@ -24,8 +23,9 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
         pane_block(Pane::Conversation, focused, Some(note), theme),
         rect,
     );
-    let rows = model.composer_rows(rect.width.saturating_sub(2));
-    let areas = pane_areas(Pane::Conversation, rect, rows);
+    let Some(areas) = model.layout.areas(Pane::Conversation) else {
+        return;
+    };
     let props = GaugeProps {
         usage: model
             .conversation
@@ -37,7 +37,7 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
         ratatui::layout::Constraint::Length(1),
     ]));
     frame.render_widget(gauge::line(props, gauge_row.width, theme), gauge_row);
-    frame.render_widget(super::session::loop_line(model, loop_row.width), loop_row);
+    frame.render_widget(super::stepper::loop_line(model, loop_row.width), loop_row);
 
     let conv = &model.conversation;
     if conv.messages.is_empty() {

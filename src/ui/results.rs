@@ -9,21 +9,14 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{draw_scrollbar, pane_block};
-use crate::model::results::{FinishedRun, LiveRun, RunSummary};
+use super::widgets::{draw_scrollbar, pane_block};
+use crate::model::results::{FinishedRun, HEADER_LINES, LiveRun, RunSummary, list_height};
 use crate::model::{Model, Pane};
 use crate::runner::result::{TestResult, TestStatus};
 use crate::theme::{Theme, scope};
 
-/// Lines above the test list: the summary and the history.
-const HEADER_LINES: u16 = 2;
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 const BARS: [&str; 8] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"];
-
-/// Rows the test list gets in a body of `body_height`.
-pub fn list_height(body_height: u16) -> u16 {
-    body_height.saturating_sub(HEADER_LINES)
-}
 
 /// Draws the Results pane.
 pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
@@ -304,7 +297,8 @@ fn draw_finished(frame: &mut Frame, model: &Model, last: &FinishedRun, rect: Rec
     if last.order.is_empty() {
         // Nothing parsed: the verdict (a sentence when something went wrong: wrapped, so the
         // reason is never cut off) and the output are all there is.
-        let mut lines = crate::ui::wrap::wrap_line(&summary(model, last), usize::from(body.width));
+        let mut lines =
+            crate::render::wrap::wrap_line(&summary(model, last), usize::from(body.width));
         lines.push(head);
         let room = usize::from(body.height).saturating_sub(lines.len());
         let out: Vec<&str> = last.report.output.last(room);

@@ -11,7 +11,7 @@ use crate::theme::scope;
 
 /// Draws the status bar: the stepper on the right, the rest on the left.
 pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
-    let stepper = super::session::stepper(model, usize::from(area.width) * 2 / 5);
+    let stepper = super::stepper::stepper(model, usize::from(area.width) * 2 / 5);
     let width: u16 = stepper.iter().map(|s| s.width() as u16).sum();
     let [left, right] = area.layout(&ratatui::layout::Layout::horizontal([
         ratatui::layout::Constraint::Fill(1),

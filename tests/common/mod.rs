@@ -114,9 +114,9 @@ pub fn scan_demo(model: &mut Model, cmds: Vec<Cmd>, overrides: &[(&str, &str)]) 
 
 /// Draws the model once on a `TestBackend` of the model's size.
 pub fn render(model: &Model) -> Terminal<TestBackend> {
-    // The loop lays the conversation out before each frame; so does this.
+    // The loop prepares each frame; so does this.
     let mut model = model.clone();
-    model.layout_conversation();
+    specbench::model::prepare_frame(&mut model);
     let mut terminal = Terminal::new(TestBackend::new(model.size.0, model.size.1)).unwrap();
     terminal
         .draw(|frame| specbench::ui::draw(frame, &model))

@@ -18,6 +18,9 @@
 //! short summary names; the counts of the final `N failed, N passed in 0.1s` line are kept
 //! right with `(unnamed passed test 1)` results, as are a verbose run's modules skipped while
 //! collecting (`collected 20 items / 2 skipped`).
+//!
+//! Long file: pytest's output forms (progress, `-q`, `-rA`, tracebacks, doctests, subtests,
+//! xfail) are read by one line state machine; each form refines what another left.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;

@@ -1,0 +1,217 @@
+//! The request inspector (`Ctrl-O`): its keys, its text and its measures: the gauge's detail,
+//! then exactly what the next request will send, segment by segment, each headed by its token count. Only the
+//! visible lines are built, so a request with a megabyte of code scrolls as fast as a small one.
+
+use ratatui::text::{Line, Span};
+
+use super::conversation::Counted;
+use super::keymap::{Action, KeyCombo};
+use super::{Cmd, Model, Overlay, Pane, confirm};
+use crate::llm::Role;
+use crate::llm::context::{SegmentKind, fmt_tokens};
+use crate::render::gauge::{self, GaugeProps};
+use crate::theme::scope;
+
+/// One segment of the next request: its kind, tokens, and text in pieces (the history is
+/// its messages, each with a role line).
+struct Segment<'a> {
+    kind: SegmentKind,
+    tokens: u32,
+    pieces: Vec<&'a str>,
+}
+
+impl Segment<'_> {
+    /// The segment's text lines.
+    fn lines(&self) -> impl Iterator<Item = &str> {
+        self.pieces.iter().flat_map(|p| p.lines())
+    }
+
+    /// Rows in the inspector: a blank, the heading, then the text (or "(empty)").
+    fn rows(&self) -> usize {
+        2 + self.lines().count().max(1)
+    }
+}
+
+/// A part of the request that is one text.
+fn part(kind: SegmentKind, c: &Counted) -> Segment<'_> {
+    Segment {
+        kind,
+        tokens: c.tokens,
+        pieces: vec![c.text.as_str()],
+    }
+}
+
+fn segments(model: &Model) -> Vec<Segment<'_>> {
+    let conv = &model.conversation;
+    let mut history = Vec::new();
+    for m in conv.history_messages() {
+        history.push(match m.role {
+            Role::User => "[user]",
+            Role::Assistant => "[assistant]",
+        });
+        history.push(m.text.as_str());
+    }
+    // In the request's own order (a fresh session ends its seed with the spec); lessons only
+    // where a fresh session has them.
+    let mut history = Some(history);
+    conv.order()
+        .iter()
+        .filter(|&&kind| kind != SegmentKind::Lessons || conv.seeded)
+        .map(|&kind| match conv.part(kind) {
+            Some(c) => part(kind, c),
+            None => Segment {
+                kind,
+                tokens: conv.history_tokens(),
+                pieces: history.take().unwrap_or_default(),
+            },
+        })
+        .collect()
+}
+
+/// The gauge detail at the top.
+fn header(model: &Model) -> Vec<Line<'static>> {
+    let theme = &model.theme;
+    let props = GaugeProps {
+        usage: model
+            .conversation
+            .context_use(model.config.model.max_output_tokens),
+        thresholds: model.thresholds(),
+    };
+    let mut out = gauge::detail(props, model.conversation.encoding, theme);
+    let (window, source) = model.conversation.window;
+    out.push(Line::styled(
+        format!(
+            "window {} ({}) · model {}",
+            fmt_tokens(window),
+            source.label(),
+            model.config.model.model
+        ),
+        theme.style(scope::TEXT_DIM),
+    ));
+    out
+}
+
+/// How many lines the inspector holds.
+pub fn line_count(model: &Model) -> usize {
+    header(model).len() + segments(model).iter().map(Segment::rows).sum::<usize>()
+}
+
+/// The lines from `skip` on, at most `take` of them.
+pub fn visible(model: &Model, skip: usize, take: usize) -> Vec<Line<'static>> {
+    let theme = &model.theme;
+    let approx = if model.conversation.tokenizer_ready {
+        ""
+    } else {
+        "~"
+    };
+    let header = header(model);
+    let mut to_skip = skip.saturating_sub(header.len());
+    let mut out: Vec<Line<'static>> = header.into_iter().skip(skip).take(take).collect();
+    let text = theme.style(scope::TEXT);
+    for seg in segments(model) {
+        if out.len() >= take {
+            break;
+        }
+        let rows = seg.rows();
+        if to_skip >= rows {
+            to_skip -= rows;
+            continue;
+        }
+        let heading = Line::from(vec![
+            Span::styled(
+                format!("── {} ", seg.kind.label()),
+                theme.style(seg.kind.scope()),
+            ),
+            Span::styled(
+                format!("· {approx}{} tokens ──", seg.tokens),
+                theme.style(scope::TEXT_DIM),
+            ),
+        ]);
+        let empty = (seg.lines().next().is_none())
+            .then(|| Line::styled("(empty)", theme.style(scope::TEXT_DIM)));
+        let body = seg
+            .lines()
+            .map(|l| Line::styled(l.replace('\t', "    "), text));
+        let need = take - out.len();
+        out.extend(
+            [Line::default(), heading]
+                .into_iter()
+                .chain(empty)
+                .chain(body)
+                .skip(to_skip)
+                .take(need),
+        );
+        to_skip = 0;
+    }
+    out
+}
+
+/// Keys in the inspector: scroll it, close it (`Ctrl-O`, `Esc`, `q`), or quit (`Ctrl-C`).
+pub(crate) fn on_key(model: &mut Model, scroll: usize, combo: KeyCombo) -> Vec<Cmd> {
+    // It pages as the help overlay does.
+    let page = super::help::page(model.size);
+    let new_scroll = match model.keymap.normal(combo, Pane::Spec) {
+        Some(Action::ScrollDown) => scroll + 1,
+        Some(Action::ScrollUp) => scroll.saturating_sub(1),
+        Some(Action::PageDown) => scroll + page,
+        Some(Action::PageUp) => scroll.saturating_sub(page),
+        Some(Action::Top) => 0,
+        Some(Action::Bottom) => usize::MAX,
+        Some(Action::Quit) if combo == KeyCombo::ctrl('c') => {
+            confirm::ask_to_quit(model);
+            return Vec::new();
+        }
+        Some(Action::Inspector | Action::Quit | Action::CancelReply) => {
+            model.overlay = None;
+            return Vec::new();
+        }
+        _ => scroll,
+    };
+    let max = line_count(model).saturating_sub(page);
+    model.overlay = Some(Overlay::Inspector {
+        scroll: new_scroll.min(max),
+    });
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::model::{Msg, update};
+    use std::path::PathBuf;
+
+    #[test]
+    fn pages_through_the_request_line_by_line_and_end_with_the_reanchor() {
+        let theme = crate::theme::ThemeSource::default()
+            .load("default")
+            .unwrap();
+        let mut m = Model::new(PathBuf::from("/w"), "w".into(), Config::default(), theme);
+        update(&mut m, Msg::Resize(120, 40));
+        m.on_code_context(
+            "# The code in scope\n\n```py path=a.py\nx = 1\n```\n".into(),
+            12,
+        );
+        m.conversation.reanchor.text = "(Reminder: R1 holds.)".into();
+        m.set_draft("two\nlines");
+        let text = |lines: Vec<Line>| lines.iter().map(|l| l.to_string()).collect::<Vec<_>>();
+        let total = line_count(&m);
+        let all = text(visible(&m, 0, usize::MAX));
+        assert_eq!(all.len(), total);
+        let mut paged = Vec::new();
+        for start in (0..total).step_by(7) {
+            paged.extend(text(visible(&m, start, 7)));
+        }
+        assert_eq!(paged, all);
+        assert_eq!(
+            all.last().map(String::as_str),
+            Some("(Reminder: R1 holds.)")
+        );
+        assert!(all.iter().any(|l| l == "x = 1"));
+        assert!(all.iter().any(|l| l.starts_with("── tests · ")));
+        assert_eq!(
+            text(visible(&m, total - 1, 5)),
+            vec!["(Reminder: R1 holds.)"]
+        );
+    }
+}

@@ -1,0 +1,75 @@
+//! The auto-test-and-fix loop: after an applied reply is judged, the failures go back to the
+//! model for up to `[loop].fix_rounds` rounds, until green, out of rounds, or poisoned.
+
+use super::prompts::fix_prompt;
+use super::state::{Attempt, FixLoop, Judging};
+use crate::model::{Cmd, Model, NoticeKind};
+use crate::session::signature::{Failure, Signature};
+use crate::session::{PromptKind, Step};
+
+impl Model {
+    /// The fix loop after a judged apply: the next round, or the end (green, out of rounds,
+    /// poisoned).
+    pub(crate) fn continue_fix_loop(&mut self, judging: Judging, failures: &[Failure]) -> Vec<Cmd> {
+        if self.session.poisoned.is_some() {
+            self.session.fix = None;
+            return Vec::new();
+        }
+        if failures.is_empty() {
+            return match self.session.fix.take() {
+                Some(fix) => vec![self.notify(
+                    NoticeKind::Info,
+                    format!(
+                        "Green after {} fix round{}",
+                        fix.round,
+                        if fix.round == 1 { "" } else { "s" }
+                    ),
+                )],
+                None => Vec::new(),
+            };
+        }
+        // New tests are meant to fail; and the loop needs the tests to run.
+        let max = self.config.loop_.fix_rounds;
+        if judging.step == Step::Tests || !self.config.loop_.auto_test || max == 0 {
+            return Vec::new();
+        }
+        let round = self.session.fix.map_or(1, |f| f.round + 1);
+        if round > max {
+            self.session.fix = None;
+            return vec![self.notify(
+                NoticeKind::Error,
+                format!("Still failing after {max} fix rounds: over to you (F starts fresh)"),
+            )];
+        }
+        self.session.fix = Some(FixLoop { round, max });
+        let prompt = fix_prompt(round, max, failures);
+        let targets: Vec<Signature> = failures.iter().map(|f| f.signature.clone()).collect();
+        let corrects = targets.iter().map(Signature::key).collect();
+        let mut cmds = self.send_turn(prompt, PromptKind::Fix { round, of: max }, corrects);
+        if let Some(turn) = &self.conversation.turn {
+            self.session.attempt = Some(Attempt {
+                turn: turn.id,
+                targets,
+            });
+        }
+        cmds.insert(
+            0,
+            self.notify(
+                NoticeKind::Info,
+                format!("Fix round {round}/{max}: the failures go back to the model · Esc stops"),
+            ),
+        );
+        cmds
+    }
+
+    /// `Esc` with no reply streaming: stop the fix loop.
+    pub(crate) fn stop_fix_loop(&mut self) -> Vec<Cmd> {
+        match self.session.fix.take() {
+            Some(fix) => vec![self.notify(
+                NoticeKind::Info,
+                format!("Fix loop stopped after round {}", fix.round),
+            )],
+            None => Vec::new(),
+        }
+    }
+}
