@@ -441,9 +441,33 @@ fn conversation_model(cols: u16, rows: u16) -> Model {
         ),
     ]);
     let tokens = specbench::llm::tokens::count(model.conversation.encoding, &code);
+    // The demo's code is small: the context worker sends all of it, as it always was.
+    let members = ["rate_limiter.py", "test_rate_limiter.py"]
+        .iter()
+        .map(|p| specbench::context::set::Member {
+            path: p.into(),
+            reasons: vec![specbench::context::set::Reason::All],
+            tokens: 0,
+        })
+        .collect();
+    let outcome = specbench::context::worker::Outcome {
+        id: 0,
+        context: specbench::context::ChosenContext {
+            set: specbench::context::set::ContextSet {
+                all: true,
+                members,
+                unavailable: Vec::new(),
+                dropped: Vec::new(),
+                budget: 16_000,
+            },
+            map: Default::default(),
+        },
+        text: code,
+        tokens,
+    };
     update(
         &mut model,
-        Msg::Event(AppEvent::CodeContext { text: code, tokens }),
+        Msg::Event(AppEvent::ContextChosen(Box::new(outcome))),
     );
     let prompts = demo_replies().into_iter().map(|(p, _)| p).collect();
     update(

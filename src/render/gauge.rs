@@ -16,6 +16,19 @@ pub struct GaugeProps {
     pub usage: ContextUse,
     /// Where the warning and critical zones begin.
     pub thresholds: Thresholds,
+    /// The code part as a context set and a map (`None`: all the code goes).
+    pub code: Option<GaugeCode>,
+}
+
+/// The code part when it is a context set and a map: what the gauge says of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GaugeCode {
+    /// Files in the set, in full.
+    pub files: usize,
+    /// Files outlined in the map.
+    pub map: usize,
+    /// Files of the set past its budget (the code segment turns the critical colour).
+    pub over: usize,
 }
 
 /// The smallest bar worth drawing.
@@ -54,7 +67,7 @@ pub fn line(props: GaugeProps, width: u16, theme: &Theme) -> Line<'static> {
     let bar = bar_width(width);
     let room = width - fixed - bar;
     let markers = marker_variants(&usage, theme);
-    let tails = tail_variants(&usage, theme);
+    let tails = tail_variants(&usage, props.code, theme);
     // Every description with the longest marker, then the shorter markers alone: the marker
     // outlives the descriptions.
     let candidates = (0..tails.len())
@@ -66,7 +79,7 @@ pub fn line(props: GaugeProps, width: u16, theme: &Theme) -> Line<'static> {
         .map(|(marker, tail)| (marker.clone(), tail.clone()))
         .unwrap_or_default();
     let mut spans = head;
-    spans.extend(bar_spans(&usage, bar, theme));
+    spans.extend(bar_spans(&usage, props.code, bar, theme));
     spans.extend(marker);
     spans.extend(tail);
     Line::from(spans)
@@ -202,7 +215,11 @@ fn marker_variants(usage: &ContextUse, theme: &Theme) -> Vec<Vec<Span<'static>>>
 }
 
 /// The descriptions after the bar, longest first, the last one empty.
-fn tail_variants(usage: &ContextUse, theme: &Theme) -> Vec<Vec<Span<'static>>> {
+fn tail_variants(
+    usage: &ContextUse,
+    code: Option<GaugeCode>,
+    theme: &Theme,
+) -> Vec<Vec<Span<'static>>> {
     let label = theme.style(scope::GAUGE_LABEL);
     let usable = fmt_tokens(usage.usable());
     let window = fmt_tokens(usage.window);
@@ -244,6 +261,7 @@ fn tail_variants(usage: &ContextUse, theme: &Theme) -> Vec<Vec<Span<'static>>> {
             label,
         ));
     }
+    pieces.extend(code_piece(code, theme));
     pieces.push((4, format!("{window} window"), label));
     let mut priorities: Vec<u8> = pieces.iter().map(|p| p.0).collect();
     priorities.sort_unstable();
@@ -265,6 +283,40 @@ fn tail_variants(usage: &ContextUse, theme: &Theme) -> Vec<Vec<Span<'static>>> {
         .collect()
 }
 
+/// The code's piece of the description: `code 3 files · map 41`, with the overflow in the
+/// critical colour (kept longer than the spec's span when it overflows).
+fn code_piece(code: Option<GaugeCode>, theme: &Theme) -> Option<(u8, String, Style)> {
+    let code = code?;
+    let files = |n: usize| format!("{n} file{}", if n == 1 { "" } else { "s" });
+    Some(if code.over > 0 {
+        (
+            1,
+            format!(
+                "code {} ({} over budget) · map {}",
+                files(code.files),
+                code.over,
+                code.map
+            ),
+            theme.style(scope::GAUGE_CRITICAL),
+        )
+    } else {
+        (
+            2,
+            format!("code {} · map {}", files(code.files), code.map),
+            theme.style(scope::GAUGE_LABEL),
+        )
+    })
+}
+
+/// A segment's colour in the bar: the code's turns critical when the set overflows.
+fn segment_scope(kind: SegmentKind, code: Option<GaugeCode>) -> &'static str {
+    if kind == SegmentKind::Code && code.is_some_and(|c| c.over > 0) {
+        scope::GAUGE_CRITICAL
+    } else {
+        kind.scope()
+    }
+}
+
 /// `1–9.3k` (one unit when both ends share it), `850–9.3k`, `0–1.2k`.
 fn span_text(start: u32, end: u32) -> String {
     let (start, end) = (fmt_tokens(start), fmt_tokens(end));
@@ -281,7 +333,12 @@ fn span_text(start: u32, end: u32) -> String {
 /// cell. A cell two segments share shows the first as a partial block over the second's
 /// colour (a third one in the same cell is not drawn); a tiny segment is a thin sliver, never
 /// a whole cell.
-fn bar_spans(usage: &ContextUse, bar: usize, theme: &Theme) -> Vec<Span<'static>> {
+fn bar_spans(
+    usage: &ContextUse,
+    code: Option<GaugeCode>,
+    bar: usize,
+    theme: &Theme,
+) -> Vec<Span<'static>> {
     let eighths = cells(usage, bar);
     // The runs in order: (segment index, or FREE, and its eighths).
     let runs: Vec<(usize, usize)> = eighths
@@ -295,7 +352,7 @@ fn bar_spans(usage: &ContextUse, bar: usize, theme: &Theme) -> Vec<Span<'static>
         if run == FREE {
             theme.style(scope::GAUGE_FREE)
         } else {
-            theme.style(order[run].scope())
+            theme.style(segment_scope(order[run], code))
         }
     };
     let mut spans: Vec<Span<'static>> = Vec::new();
@@ -461,6 +518,7 @@ mod tests {
 
     fn estimate(segments: Segments) -> GaugeProps {
         GaugeProps {
+            code: None,
             usage: ContextUse {
                 segments,
                 window: WINDOW,
@@ -474,6 +532,7 @@ mod tests {
 
     fn exact(props: GaugeProps) -> GaugeProps {
         GaugeProps {
+            code: None,
             usage: ContextUse {
                 exact: true,
                 ..props.usage
@@ -486,6 +545,7 @@ mod tests {
     fn reported(reported: u32) -> GaugeProps {
         let sent = request(12_000);
         GaugeProps {
+            code: None,
             usage: ContextUse {
                 segments: scale(sent, reported),
                 exact: true,
@@ -657,6 +717,7 @@ mod tests {
             estimate(seven([0, 0, 0, 0, 0, 1, 0])),
             estimate(seven([1, 1, 1, 1, 1, 1, 1])),
             GaugeProps {
+                code: None,
                 usage: props_of([10, 0, 0, 0, 0, 0, 0], 100, 8192),
                 thresholds: Thresholds::default(),
             },
