@@ -256,13 +256,13 @@ fn tail_variants(
             theme.style(scope::GAUGE_SPEC),
         ));
         pieces.push((
-            3,
+            4,
             format!("{} after spec", fmt_tokens(usage.after_spec())),
             label,
         ));
     }
     pieces.extend(code_piece(code, theme));
-    pieces.push((4, format!("{window} window"), label));
+    pieces.push((5, format!("{window} window"), label));
     let mut priorities: Vec<u8> = pieces.iter().map(|p| p.0).collect();
     priorities.sort_unstable();
     priorities
@@ -283,8 +283,9 @@ fn tail_variants(
         .collect()
 }
 
-/// The code's piece of the description: `code 3 files · map 41`, with the overflow in the
-/// critical colour (kept longer than the spec's span when it overflows).
+/// The code's piece of the description: `code 3 files · map 41` (kept after the spec's span,
+/// before what follows the spec), an overflow in the critical colour (kept as long as the
+/// used tokens).
 fn code_piece(code: Option<GaugeCode>, theme: &Theme) -> Option<(u8, String, Style)> {
     let code = code?;
     let files = |n: usize| format!("{n} file{}", if n == 1 { "" } else { "s" });
@@ -301,7 +302,7 @@ fn code_piece(code: Option<GaugeCode>, theme: &Theme) -> Option<(u8, String, Sty
         )
     } else {
         (
-            2,
+            3,
             format!("code {} · map {}", files(code.files), code.map),
             theme.style(scope::GAUGE_LABEL),
         )

@@ -117,11 +117,11 @@ impl Model {
             String::new()
         };
         format!(
-            "Context set {} over its {} budget: {}{more} overflow · - drops the shown file · \
-             Enter again sends anyway",
+            "{}{more} over the code budget (+{} of {}) · - drops the file shown · Enter again \
+             sends anyway · Ctrl-O lists the set",
+            names.join(", "),
             fmt_tokens(set.tokens().saturating_sub(set.budget)),
             fmt_tokens(set.budget),
-            names.join(", ")
         )
     }
 

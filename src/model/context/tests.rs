@@ -159,7 +159,7 @@ fn an_overflow_is_named_and_a_send_waits_for_the_users_say() {
     assert!(
         notice
             .text
-            .starts_with("Context set 20 over its 100 budget: b.py overflow"),
+            .starts_with("b.py over the code budget (+20 of 100) · - drops the file shown"),
         "{}",
         notice.text
     );
