@@ -113,7 +113,7 @@ fn context_lines(model: &Model) -> Vec<Line<'static>> {
     };
     let mut out = heading(
         format!(
-            "context set · {} file{} · {} of {} tokens",
+            "context set · {} file{} · {} tokens, budget {}",
             set.members.len(),
             if set.members.len() == 1 { "" } else { "s" },
             fmt_tokens(set.tokens()),

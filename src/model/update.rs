@@ -22,7 +22,9 @@ const WHEEL_LINES: usize = 3;
 
 /// Applies one message to the model and returns the effects it asks for.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
-    let cmds = match msg {
+    // An animation frame changes nothing the context is chosen from.
+    let frame = matches!(msg, Msg::Tick(_));
+    let mut cmds = match msg {
         Msg::Key(key) => on_key(model, key),
         Msg::Mouse(mouse) => on_mouse(model, mouse),
         Msg::Paste(text) => model.paste(&text),
@@ -43,8 +45,9 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Event(event) => on_event(model, event),
     };
     // Whatever changed the set's inputs (a pin, a run, an apply, an add), it is chosen again.
-    let mut cmds = cmds;
-    cmds.extend(model.refresh_context());
+    if !frame {
+        cmds.extend(model.refresh_context());
+    }
     model.sync_layout();
     model.keep_in_view();
     cmds

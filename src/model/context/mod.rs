@@ -138,7 +138,7 @@ impl Model {
             return None;
         }
         self.context.held = overflow;
-        let text = self.overflow_words();
+        let text = format!("Not sent: {}", self.overflow_words());
         Some(self.notify(NoticeKind::Error, text))
     }
 

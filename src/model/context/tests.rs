@@ -171,6 +171,14 @@ fn an_overflow_is_named_and_a_send_waits_for_the_users_say() {
     m.set_draft("go");
     let held = m.send();
     assert!(!held.iter().any(|c| matches!(c, Cmd::Send { .. })));
+    let notice = m.notice.clone().unwrap();
+    assert!(
+        notice
+            .text
+            .starts_with("Not sent: b.py over the code budget"),
+        "{}",
+        notice.text
+    );
     assert_eq!(m.draft(), "go", "the draft is kept");
     let sent = m.send();
     assert!(
