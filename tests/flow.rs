@@ -848,3 +848,49 @@ async fn a_failing_test_pulls_the_file_its_traceback_names_into_the_next_request
         specbench::model::context::FileMark::InSet(specbench::context::set::Reason::Failing)
     );
 }
+
+/// The next message the effects report, within 10 s.
+async fn next_msg(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Msg>) -> Msg {
+    tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("an answer")
+        .expect("the channel is open")
+}
+
+#[tokio::test]
+async fn a_fresh_session_starts_with_the_users_adds_and_drops() {
+    use specbench::context::set::Choices;
+    use specbench::model::Cmd;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    specbench::demo::write_into(root).unwrap();
+    let config = config::load(root, &Overrides::default()).unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let effects = Effects::new(root.to_path_buf(), config, tx);
+    effects.run(Cmd::OpenSession);
+    loop {
+        if let Msg::Event(AppEvent::SessionOpened { .. }) = next_msg(&mut rx).await {
+            break;
+        }
+    }
+    let context = Choices {
+        added: vec!["rate_limiter.py".into()],
+        dropped: vec!["test_rate_limiter.py".into()],
+    };
+    effects.run(Cmd::FreshSession {
+        lessons: vec!["R4: keep the window sliding".into()],
+        step: specbench::session::Step::Implement,
+        pin: None,
+        context: context.clone(),
+    });
+    let id = loop {
+        if let Msg::Event(AppEvent::SessionStarted(started)) = next_msg(&mut rx).await {
+            break started.expect("the fresh session's journal");
+        }
+    };
+    let restored = specbench::session::store::SessionStore::new(root)
+        .load(&id)
+        .unwrap();
+    assert_eq!(restored.context, context);
+    assert_eq!(restored.lessons, ["R4: keep the window sliding"]);
+}
