@@ -6,7 +6,8 @@
 //! a file that names an identifier to the files that define it, weighted up for names the spec
 //! or the set use and for distinctive names, down for private and common ones; PageRank,
 //! personalised to the set, ranks the files, and each file's rank flows along its edges to the
-//! definitions it uses. The best definitions fill the budget; files without any follow by path.
+//! definitions it uses. The best definitions fill the budget; then the top-level definitions
+//! nothing uses, the best ranked files first; files without any follow by path.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
@@ -202,7 +203,35 @@ pub fn rank(index: &Index, set: &HashSet<&Path>, mentioned: &HashSet<String>) ->
         ) => sb.total_cmp(sa).then(fa.cmp(fb)).then(da.cmp(db)),
         _ => std::cmp::Ordering::Equal,
     });
-    // Then every other file by path, the best ranked first.
+    // Then the top-level definitions nothing uses yet, file by file, the best ranked file
+    // first (an outline of the rest where the budget allows)...
+    let mut unused: Vec<(usize, usize)> = Vec::new();
+    for (i, (_, entry)) in index.files().enumerate() {
+        if in_set[i] {
+            continue;
+        }
+        for (d, &sym) in entry.def_syms.iter().enumerate() {
+            let used = def_score[i]
+                .binary_search_by_key(&sym, |&(s, _)| s)
+                .is_ok_and(|at| def_score[i][at].1 > 0.0);
+            if !used && entry.outline.defs[d].parent.is_none() {
+                unused.push((i, d));
+                scored[i] = true;
+            }
+        }
+    }
+    unused.sort_by(|&(fa, da), &(fb, db)| {
+        file_rank[fb]
+            .total_cmp(&file_rank[fa])
+            .then(fa.cmp(&fb))
+            .then(da.cmp(&db))
+    });
+    defs.extend(unused.into_iter().map(|(file, def)| MapEntry::Def {
+        file,
+        def,
+        score: 0.0,
+    }));
+    // ...then every other file by path, the best ranked first.
     let mut rest: Vec<usize> = (0..n).filter(|&i| !in_set[i] && !scored[i]).collect();
     rest.sort_by(|&a, &b| file_rank[b].total_cmp(&file_rank[a]).then(a.cmp(&b)));
     defs.extend(rest.into_iter().map(|file| MapEntry::Path { file }));

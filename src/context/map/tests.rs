@@ -67,7 +67,8 @@ fn definitions_the_set_uses_rank_first() {
         })
         .collect();
     // `RateLimiter` and `monotonic_now` are long, distinctive names the set uses: they come
-    // first (equal, so by path), then `allow`, short and plain; anything else comes by path.
+    // first (equal, so by path), then `allow`, short and plain; then the top-level definitions
+    // nothing uses; files without any come by path, last.
     assert_eq!(
         &names[..3],
         [
@@ -82,16 +83,17 @@ fn definitions_the_set_uses_rank_first() {
     );
     let last: Vec<&str> = names[3..].iter().map(String::as_str).collect();
     assert!(
-        last.contains(&"app/report.py"),
-        "used only by itself: by path: {last:?}"
+        last.contains(&"app/report.py:render_report"),
+        "used only by itself: outlined after what the set uses: {last:?}"
     );
     assert!(
-        last.contains(&"app/util.py"),
-        "a file nothing uses comes by path: {last:?}"
+        last.contains(&"app/util.py:slugify"),
+        "a file nothing uses is outlined too: {last:?}"
     );
-    assert!(
-        last.contains(&"app/logo.py") && last.contains(&"README.txt"),
-        "{last:?}"
+    assert_eq!(
+        &last[last.len() - 2..],
+        ["README.txt", "app/logo.py"],
+        "files without definitions come by path, last"
     );
 }
 
@@ -102,8 +104,10 @@ fn the_map_fits_its_budget_with_members_under_their_class() {
     assert_eq!(
         full.text,
         format!(
-            "{HEADING}\nREADME.txt\napp/clock.py\n  def monotonic_now():\napp/limiter.py\n  \
-             class RateLimiter:\n    def allow(self, user, now):\napp/logo.py\napp/report.py\napp/util.py\n"
+            "{HEADING}\nREADME.txt\napp/clock.py\n  def monotonic_now():\n  def wall_time():\n\
+             app/limiter.py\n  class RateLimiter:\n    def allow(self, user, now):\n  \
+             class Unused:\napp/logo.py\napp/report.py\n  def render_report(rows):\n  \
+             def format_rows(rows):\napp/util.py\n  def slugify(text):\n"
         )
     );
     assert_eq!(full.tokens, words(&full.text));
@@ -170,13 +174,14 @@ fn ranking_is_deterministic_and_a_mentioned_file_comes_first_among_the_rest() {
         assert_eq!(map(&index, &["app/report.py"], "util", 45), a);
     }
     let ranking = rank(&index, &set(&["app/report.py"]), &identifiers("see util"));
+    // Among what the set does not use, the mentioned file is outlined first.
     let first = ranking
         .entries
         .iter()
-        .find(|e| matches!(e, MapEntry::Path { .. }))
+        .find(|e| matches!(e, MapEntry::Path { .. } | MapEntry::Def { score: 0.0, .. }))
         .copied();
     assert!(
-        matches!(first, Some(MapEntry::Path { file }) if ranking.paths[file] == Path::new("app/util.py")),
+        matches!(first, Some(MapEntry::Def { file, .. }) if ranking.paths[file] == Path::new("app/util.py")),
         "{first:?}"
     );
 }
