@@ -29,7 +29,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "the domain",
         &[
-            "spec", "runner", "llm", "code", "session", "watch", "theme", "check",
+            "spec", "runner", "llm", "code", "session", "watch", "theme", "check", "context",
         ],
     ),
     (

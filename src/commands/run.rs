@@ -100,7 +100,6 @@ struct RunReportJson<T: Serialize> {
 /// Where the step stands, from what the loop has seen.
 #[derive(Debug, Default)]
 struct Progress {
-    code_context: bool,
     provider: Option<Result<(), String>>,
     sent: bool,
     /// A reply's edits are being read, or its changes written.
@@ -124,7 +123,7 @@ impl Progress {
             && spec
             && m.results.last.is_some()
             && m.results.running.is_none()
-            && self.code_context
+            && m.context_settled()
             && self.provider.is_some()
     }
 
@@ -186,6 +185,18 @@ pub fn run(dir: &Path, overrides: &Overrides, step: RunOptions) -> Result<ExitCo
                     return Err(StartError::Usage(format!("the model provider: {why}")));
                 }
                 pending = model.set_step(step.step);
+                // Nobody is there to choose: an overflowing set is sent, and said so.
+                if model.gauge_code().is_some_and(|c| c.over > 0) {
+                    errln!(
+                        "specbench: {}; sent anyway",
+                        model
+                            .overflow_words()
+                            .split(" · ")
+                            .next()
+                            .unwrap_or_default()
+                    );
+                    model.accept_overflow();
+                }
                 model.set_draft(&step.message);
                 first_message = model.conversation.messages.len();
                 pending.extend(model.send());
@@ -377,7 +388,6 @@ fn observe(
                 errln!("\nspecbench: the reply is damaged: {words}");
             }
         }
-        AppEvent::CodeContext { .. } => progress.code_context = true,
         AppEvent::ChangesReady(set) => {
             progress.preparing = false;
             // What the cockpit lists under the diffs: every edit refused, and why.

@@ -55,6 +55,9 @@ pub enum Action {
     PrevStep,
     FreshSession,
     MarkCorrection,
+    AddToContext,
+    DropFromContext,
+    PickFile,
 }
 
 impl Action {
@@ -114,6 +117,9 @@ impl Action {
                 "fresh session: archive this one, seed a new one with the spec, code, results and lessons"
             }
             Action::MarkCorrection => "mark the message as a correction (name the clause: R4)",
+            Action::AddToContext => "add the file shown to the context set (sent in full)",
+            Action::DropFromContext => "drop the file shown from the context set",
+            Action::PickFile => "find a file (fuzzy) and add it to the context set",
             Action::SearchPrev => "previous match",
         }
     }
@@ -337,6 +343,7 @@ impl Default for Keymap {
             b(normal, vec![c('s')], A::NextStep, false),
             b(normal, vec![c('S')], A::PrevStep, false),
             b(normal, vec![c('F')], A::FreshSession, false),
+            b(normal, vec![c('f')], A::PickFile, false),
             b(normal, vec![c('?')], A::Help, true),
             b(normal, vec![c('q')], A::Quit, true),
             b(
@@ -390,6 +397,18 @@ impl Default for Keymap {
                 false,
             ),
             b(C::Normal(Some(Pane::Code)), vec![c('d')], A::Discard, false),
+            b(
+                C::Normal(Some(Pane::Code)),
+                vec![c('+')],
+                A::AddToContext,
+                false,
+            ),
+            b(
+                C::Normal(Some(Pane::Code)),
+                vec![c('-')],
+                A::DropFromContext,
+                false,
+            ),
             b(
                 C::Normal(Some(Pane::Code)),
                 vec![p(K::Enter)],

@@ -101,11 +101,8 @@ pub enum AppEvent {
     },
     /// The provider cannot be used (a bad cassette, say); why in words.
     ProviderFailed(String),
-    /// The code files in scope, as the request's code part, and its tokens.
-    CodeContext {
-        text: String,
-        tokens: u32,
-    },
+    /// The context worker chose the set and the map (and made the request's code part).
+    ContextChosen(Box<crate::context::worker::Outcome>),
     /// A piece of the reply to `turn`, stamped with when it arrived.
     Reply {
         turn: u64,
@@ -184,8 +181,9 @@ pub enum Cmd {
     /// Set the provider up (what its server is, its window, who counts), then load the
     /// tokenizer if the estimates need one; load the highlighter; all in the background.
     Prepare,
-    /// Read the code files in scope into the request's code part.
-    LoadCodeContext,
+    /// A job for the context worker (off the UI task): the code files in scope, files
+    /// changed on disk, or the inputs to choose the set and the map with.
+    Context(crate::context::worker::Job),
     /// Send `request` as turn `turn`; `prompt` is the user's message as typed (or the fix
     /// round's summary, as `kind` says).
     Send {
@@ -234,6 +232,8 @@ pub enum Cmd {
         lessons: Vec<String>,
         step: crate::session::Step,
         pin: Option<(u32, String)>,
+        /// The user's adds to and drops from the context set, carried into the new journal.
+        context: crate::context::set::Choices,
     },
     /// Read the config files again (the user's, the workspace's, `--config`), with the command
     /// line's overrides.

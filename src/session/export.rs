@@ -127,6 +127,8 @@ pub fn transcript(
             Record::Start { .. }
             | Record::Applying { .. }
             | Record::Archived { .. }
+            | Record::ContextAdded { .. }
+            | Record::ContextDropped { .. }
             | Record::Chunk { .. }
             | Record::End { .. } => {}
             Record::User { .. } => {

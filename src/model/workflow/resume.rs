@@ -2,6 +2,8 @@
 //! the corrections and the lessons as they were.
 
 use super::prompts::lessons_part;
+use std::path::PathBuf;
+
 use crate::llm::Role;
 use crate::model::conversation::{Message, MessageStatus};
 use crate::model::{Cmd, Model, NoticeKind};
@@ -86,6 +88,8 @@ impl Model {
             self.conversation.seeded = true;
         }
         self.session.lessons = r.lessons;
+        self.context.edited = r.edited.iter().map(PathBuf::from).collect();
+        self.context.choices = r.context;
         self.session.pin = r.pin.map(|p| (p.version, p.hash));
         let turns = self
             .conversation
