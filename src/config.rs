@@ -1,6 +1,10 @@
 //! Configuration: `specbench.toml` in the workspace over a user file over the defaults of
 //! `assets/default-config.toml`, then CLI overrides. Unknown keys and bad values are errors
 //! that name the file, the line and the key.
+//!
+//! Long file: every section's keys, their defaults and their checks are one contract (the
+//! README's config block and `assets/default-config.toml`); split, a key's check would drift
+//! from its default.
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +29,7 @@ pub struct Config {
     #[serde(rename = "loop")]
     pub loop_: LoopConfig,
     pub ui: UiConfig,
+    pub context: ContextConfig,
     pub check: CheckConfig,
 }
 
@@ -147,6 +152,30 @@ pub struct UiConfig {
     pub gauge_critical: u8,
 }
 
+/// `[context]`: how much of the code goes into a request (DESIGN.md section 7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ContextConfig {
+    /// A workspace whose code in scope fits this many tokens sends all of it.
+    pub all_below_tokens: u32,
+    /// The context set's budget; in force: the smaller of this and a quarter of the usable
+    /// window.
+    pub code_tokens: u32,
+    /// The repository map's budget; in force: the smaller of this and an eighth of the usable
+    /// window.
+    pub map_tokens: u32,
+}
+
+impl Default for ContextConfig {
+    fn default() -> Self {
+        Self {
+            all_below_tokens: 8000,
+            code_tokens: 16_000,
+            map_tokens: 1500,
+        }
+    }
+}
+
 /// `[check]`: what makes `specbench check` (and `run`) fail.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -164,6 +193,7 @@ impl Default for Config {
             model: ModelConfig::default(),
             loop_: LoopConfig::default(),
             ui: UiConfig::default(),
+            context: ContextConfig::default(),
             check: CheckConfig::default(),
         }
     }
@@ -612,6 +642,32 @@ mod tests {
             .to_string();
         assert!(
             err.ends_with("specbench.toml:2:20: not UTF-8 (byte 0xe9); save the file as UTF-8"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn context_keys_parse_and_unknown_ones_are_named() {
+        let parsed = parse_layer(
+            Path::new("specbench.toml"),
+            "[context]\nall_below_tokens = 0\ncode_tokens = 4000\nmap_tokens = 0\n",
+        )
+        .unwrap();
+        let config = Config::deserialize(toml::Value::Table(parsed))
+            .unwrap()
+            .context;
+        assert_eq!(
+            (
+                config.all_below_tokens,
+                config.code_tokens,
+                config.map_tokens
+            ),
+            (0, 4000, 0)
+        );
+        let err = parse_layer(Path::new("specbench.toml"), "[context]\nmap = 3\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("specbench.toml:2:1: `context.map`"),
             "{err}"
         );
     }

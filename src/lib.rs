@@ -8,6 +8,7 @@ pub mod cli;
 pub mod code;
 pub mod commands;
 pub mod config;
+pub mod context;
 pub mod demo;
 pub mod effects;
 pub mod files;

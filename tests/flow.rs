@@ -713,3 +713,184 @@ async fn a_50000_line_file_does_not_block_the_loop() {
     assert!(screen.contains("x_49999 = 49999"), "{screen}");
     assert!(screen.contains("plain: too long to highlight"), "{screen}");
 }
+
+/// A shop whose spec names `shop/cart.py`; its test lives in another file, and a bug in
+/// `shop/tax.py` (a third file, only mapped at first) is what a failing test points to.
+fn shop_workspace(root: &Path, url: &str) {
+    let files = [
+        (
+            "specbench.toml".to_string(),
+            format!(
+                "spec = \"SPEC.md\"\n[tests]\ncommand = \"python3 -m unittest -v\"\n\
+                 [code]\ninclude = [\"**/*.py\"]\n\
+                 [model]\nprovider = \"openai\"\nmodel = \"gpt-4o-mini\"\n\
+                 base_url = \"{url}/v1\"\napi_key_env = \"SPECBENCH_FLOW_NO_KEY\"\n\
+                 context_window = 16000\nmax_output_tokens = 1000\n\
+                 [context]\nall_below_tokens = 50\n"
+            ),
+        ),
+        (
+            "SPEC.md".into(),
+            "# Cart\n\nThe cart in `shop/cart.py` totals its lines and adds the region's tax.\n\n\
+             - R1: a cart of one 100 apple in `eu` totals 120.\n"
+                .into(),
+        ),
+        (
+            "shop/cart.py".into(),
+            "from shop.tax import tax_for\n\n\nclass Cart:\n    def __init__(self, region):\n        \
+             self.region = region\n        self.lines = []\n\n    def add(self, price):\n        \
+             self.lines.append(price)\n\n    def total(self):\n        net = sum(self.lines)\n        \
+             return net + tax_for(self.region, net)\n"
+                .into(),
+        ),
+        (
+            "shop/tax.py".into(),
+            "RATES = {\"eu\": 20, \"us\": 7}\n\n\ndef tax_for(region, net):\n    \
+             return net * RATES[region] // 100\n"
+                .into(),
+        ),
+        (
+            "shop/report.py".into(),
+            "import csv\n\n\ndef write_report(rows, path):\n    with open(path, \"w\") as f:\n        \
+             csv.writer(f).writerows(rows)\n"
+                .into(),
+        ),
+        (
+            "test_cart.py".into(),
+            "import unittest\n\nfrom shop.cart import Cart\n\n\nclass CartTest(unittest.TestCase):\n    \
+             def test_r1_eu_total(self):\n        cart = Cart(\"eu\")\n        cart.add(100)\n        \
+             self.assertEqual(cart.total(), 120)\n"
+                .into(),
+        ),
+    ];
+    for (rel, text) in files {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_failing_test_pulls_the_file_its_traceback_names_into_the_next_request() {
+    use common::sse_server::{Reply, Server, openai_stream};
+    let server = Server::start_chat(vec![Reply::sse(openai_stream("Noted.", 8))]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    shop_workspace(&root, &server.url());
+    let chats = |server: &Server| {
+        server
+            .requests()
+            .into_iter()
+            .filter(|r| r.path.ends_with("/chat/completions"))
+            .map(|r| r.body)
+            .collect::<Vec<_>>()
+    };
+    let run = run_in(&root, 120, 40, |tx| {
+        let (root, server) = (root.clone(), &server);
+        async move {
+            // The run on open passes; the set is the spec's file, the rest is mapped.
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            type_str(&tx, "2iFirst");
+            press(&tx, KeyCode::Enter, KeyModifiers::NONE);
+            wait_for(10, || chats(server).len() == 1).await;
+            settle().await;
+            // A bug in the tax: the test in test_cart.py fails, its traceback in shop/tax.py.
+            std::fs::write(
+                root.join("shop/tax.py"),
+                "RATES = {\"eu\": 20, \"us\": 7}\n\n\ndef tax_for(region, net):\n    \
+                 return net * RATES[region] // 0\n",
+            )
+            .unwrap();
+            tokio::time::sleep(Duration::from_secs(4)).await;
+            type_str(&tx, "Second");
+            press(&tx, KeyCode::Enter, KeyModifiers::NONE);
+            wait_for(10, || chats(server).len() == 2).await;
+            settle().await;
+            press(&tx, KeyCode::Esc, KeyModifiers::NONE);
+            type_str(&tx, "q");
+        }
+    })
+    .await;
+    let bodies = chats(&server);
+    assert_eq!(bodies.len(), 2, "two requests reached the server");
+    let request: Vec<serde_json::Value> = bodies
+        .iter()
+        .map(|b| serde_json::from_str(b).unwrap())
+        .collect();
+    let system = |r: &serde_json::Value| r["messages"][0]["content"].as_str().unwrap().to_string();
+    let (first, second) = (system(&request[0]), system(&request[1]));
+    // First: the spec's file in full; tax.py and the test only outlined in the map.
+    assert!(first.contains("```py path=shop/cart.py\n"), "{first}");
+    assert!(!first.contains("path=shop/tax.py"), "{first}");
+    assert!(!first.contains("path=test_cart.py"), "{first}");
+    assert!(first.contains("# Repository map"), "{first}");
+    assert!(
+        first.contains("shop/tax.py\n  def tax_for(region, net):"),
+        "{first}"
+    );
+    // Second: the failing test's file and the file its traceback names, in full.
+    assert!(second.contains("```py path=shop/cart.py\n"), "{second}");
+    assert!(
+        second.contains("```py path=test_cart.py\n"),
+        "the failing test's file: {second}"
+    );
+    assert!(
+        second.contains("```py path=shop/tax.py\nRATES = {\"eu\": 20, \"us\": 7}"),
+        "the file the traceback names: {second}"
+    );
+    assert!(
+        second.contains("ZeroDivisionError"),
+        "the failure: {second}"
+    );
+    assert!(!second.contains("path=shop/report.py"), "{second}");
+    assert_eq!(
+        run.model.file_mark(Path::new("shop/tax.py")),
+        specbench::model::context::FileMark::InSet(specbench::context::set::Reason::Failing)
+    );
+}
+
+/// The next message the effects report, within 10 s.
+async fn next_msg(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Msg>) -> Msg {
+    tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("an answer")
+        .expect("the channel is open")
+}
+
+#[tokio::test]
+async fn a_fresh_session_starts_with_the_users_adds_and_drops() {
+    use specbench::context::set::Choices;
+    use specbench::model::Cmd;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    specbench::demo::write_into(root).unwrap();
+    let config = config::load(root, &Overrides::default()).unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let effects = Effects::new(root.to_path_buf(), config, tx);
+    effects.run(Cmd::OpenSession);
+    loop {
+        if let Msg::Event(AppEvent::SessionOpened { .. }) = next_msg(&mut rx).await {
+            break;
+        }
+    }
+    let context = Choices {
+        added: vec!["rate_limiter.py".into()],
+        dropped: vec!["test_rate_limiter.py".into()],
+    };
+    effects.run(Cmd::FreshSession {
+        lessons: vec!["R4: keep the window sliding".into()],
+        step: specbench::session::Step::Implement,
+        pin: None,
+        context: context.clone(),
+    });
+    let id = loop {
+        if let Msg::Event(AppEvent::SessionStarted(started)) = next_msg(&mut rx).await {
+            break started.expect("the fresh session's journal");
+        }
+    };
+    let restored = specbench::session::store::SessionStore::new(root)
+        .load(&id)
+        .unwrap();
+    assert_eq!(restored.context, context);
+    assert_eq!(restored.lessons, ["R4: keep the window sliding"]);
+}

@@ -29,7 +29,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "the domain",
         &[
-            "spec", "runner", "llm", "code", "session", "watch", "theme", "check", "tools",
+            "spec", "runner", "llm", "code", "session", "watch", "theme", "check", "context",
+            "tools",
         ],
     ),
     (

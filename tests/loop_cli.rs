@@ -434,3 +434,56 @@ async fn a_closed_stdout_ends_run_and_export_quietly_and_the_step_still_happens(
         assert!(err.is_empty(), "{args:?}: {err}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_seeds_the_request_with_the_set_and_the_map_and_says_when_it_overflows() {
+    let server = Server::start_chat(vec![Reply::sse(openai_stream("Noted.", 8))]).await;
+    let dir = workspace(&server.url());
+    let root = dir.path().to_path_buf();
+    // More code than the all-the-code threshold, and a set larger than its budget.
+    std::fs::write(
+        root.join("geometry.py"),
+        "class Point:\n    def __init__(self, x, y):\n        self.x = x\n        self.y = y\n\n\n\
+         def distance(a, b):\n    return ((a.x - b.x) ** 2 + (a.y - b.y) ** 2) ** 0.5\n",
+    )
+    .unwrap();
+    let config = root.join("specbench.toml");
+    let mut toml = std::fs::read_to_string(&config).unwrap();
+    toml.push_str("\n[context]\nall_below_tokens = 10\ncode_tokens = 12\n");
+    std::fs::write(&config, toml).unwrap();
+    let run_root = root.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        specbench(
+            &run_root,
+            &["run", "-m", "What is add?", "--step", "verify"],
+        )
+        .output()
+        .unwrap()
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("over the code budget") && stderr.contains("sent anyway"),
+        "{stderr}"
+    );
+    let chats: Vec<String> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/chat/completions"))
+        .map(|r| r.body)
+        .collect();
+    assert_eq!(chats.len(), 1, "{stderr}");
+    let request: serde_json::Value = serde_json::from_str(&chats[0]).unwrap();
+    let system = request["messages"][0]["content"].as_str().unwrap();
+    // The spec names no file; the failing tests (the stub raises) pull in their file and
+    // calc.py, whose traceback they name; geometry.py is only mapped.
+    assert!(system.contains("# The context set"), "{system}");
+    assert!(system.contains("```py path=test_calc.py\n"), "{system}");
+    assert!(system.contains("```py path=calc.py\n"), "{system}");
+    assert!(!system.contains("path=geometry.py"), "{system}");
+    assert!(
+        system.contains("geometry.py\n  class Point:"),
+        "the map outlines the rest: {system}"
+    );
+}

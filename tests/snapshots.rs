@@ -441,9 +441,33 @@ fn conversation_model(cols: u16, rows: u16) -> Model {
         ),
     ]);
     let tokens = specbench::llm::tokens::count(model.conversation.encoding, &code);
+    // The demo's code is small: the context worker sends all of it, as it always was.
+    let members = ["rate_limiter.py", "test_rate_limiter.py"]
+        .iter()
+        .map(|p| specbench::context::set::Member {
+            path: p.into(),
+            reasons: vec![specbench::context::set::Reason::All],
+            tokens: 0,
+        })
+        .collect();
+    let outcome = specbench::context::worker::Outcome {
+        id: 0,
+        context: specbench::context::ChosenContext {
+            set: specbench::context::set::ContextSet {
+                all: true,
+                members,
+                unavailable: Vec::new(),
+                dropped: Vec::new(),
+                budget: 16_000,
+            },
+            map: Default::default(),
+        },
+        text: code,
+        tokens,
+    };
     update(
         &mut model,
-        Msg::Event(AppEvent::CodeContext { text: code, tokens }),
+        Msg::Event(AppEvent::ContextChosen(Box::new(outcome))),
     );
     let prompts = demo_replies().into_iter().map(|(p, _)| p).collect();
     let plan = specbench::llm::count::Plan::offline(&model.config.model.model);
@@ -1011,4 +1035,201 @@ fn gauge_estimate_then_exact_from_the_server_120x40() {
     counted(&mut model, Err(garbage));
     key(&mut model, KeyCode::Char('o'), KeyModifiers::CONTROL);
     insta::assert_snapshot!("counts_4_inspector_fallback", render(&model).backend());
+}
+
+/// A small shop package, larger than `all_below_tokens` in the tests below: the spec names
+/// `shop/cart.py`; the other files are mapped or left out.
+const SHOP: &[(&str, &str)] = &[
+    (
+        "SPEC.md",
+        "# Cart\n\nThe cart in `shop/cart.py` totals its lines with `price_of` and applies \
+         `tax_for` the customer's region.\n\n- R1: an empty cart totals 0.\n",
+    ),
+    (
+        "shop/cart.py",
+        "from shop.prices import price_of\nfrom shop.tax import tax_for\n\n\nclass Cart:\n    \
+         def __init__(self, region):\n        self.region = region\n        self.lines = []\n\n    \
+         def add(self, sku, qty=1):\n        self.lines.append((sku, qty))\n\n    \
+         def total(self):\n        net = sum(price_of(s) * q for s, q in self.lines)\n        \
+         return net + tax_for(self.region, net)\n",
+    ),
+    (
+        "shop/prices.py",
+        "PRICES = {\"apple\": 3, \"pear\": 4}\n\n\ndef price_of(sku: str) -> int:\n    \
+         return PRICES[sku]\n\n\ndef discount(price: int, percent: int) -> int:\n    \
+         return price - price * percent // 100\n",
+    ),
+    (
+        "shop/tax.py",
+        "RATES = {\"eu\": 20, \"us\": 7}\n\n\ndef tax_for(region: str, net: int) -> int:\n    \
+         return net * RATES.get(region, 0) // 100\n",
+    ),
+    (
+        "shop/report.py",
+        "import csv\n\n\ndef write_report(rows, path):\n    with open(path, \"w\") as f:\n        \
+         csv.writer(f).writerows(rows)\n",
+    ),
+    (
+        "tests/test_cart.py",
+        "from shop.cart import Cart\n\n\ndef test_empty_cart_totals_zero():\n    \
+         assert Cart(\"eu\").total() == 0\n",
+    ),
+];
+
+/// The shop's code files, in scope order.
+fn shop_files() -> Vec<std::path::PathBuf> {
+    let mut files: Vec<std::path::PathBuf> = SHOP
+        .iter()
+        .filter(|(p, _)| p.ends_with(".py"))
+        .map(|(p, _)| p.into())
+        .collect();
+    files.sort();
+    files
+}
+
+/// The shop opened in the cockpit with `context` settings: the spec pinned, the code listed,
+/// and the set and the map chosen by the real context worker from the inputs the model sent
+/// it (counted with the real tokenizer). The temp dir is returned to keep the files.
+fn shop_model(cols: u16, rows: u16, context: &str) -> (Model, tempfile::TempDir) {
+    use specbench::context::worker::{Job, Worker};
+    let dir = tempfile::tempdir().unwrap();
+    for (rel, text) in SHOP {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let theme = ThemeSource {
+        user_dir: None,
+        no_color: false,
+    }
+    .load("default")
+    .unwrap();
+    let config: specbench::config::Config = toml::from_str(&format!(
+        "[tests]\ncommand = \"python3 -m pytest\"\n[model]\ncontext_window = 4096\n\
+         max_output_tokens = 512\n[context]\n{context}\n"
+    ))
+    .unwrap();
+    let mut model = Model::new(dir.path().to_path_buf(), "~/shop".into(), config, theme);
+    update(&mut model, Msg::Resize(cols, rows));
+    update(&mut model, Msg::Event(AppEvent::TokenizerReady));
+    let spec = SHOP[0].1;
+    let mut cmds = common::load_spec(&mut model, spec, Some(spec));
+    cmds.extend(update(
+        &mut model,
+        Msg::Event(AppEvent::CodeFilesFound(Ok(shop_files()))),
+    ));
+    let encoding = model.conversation.encoding;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let count = std::sync::Arc::new(move |t: &str| specbench::llm::tokens::count(encoding, t));
+    let worker = Worker::spawn(dir.path().to_path_buf(), count, move |o| {
+        let _ = tx.send(o);
+    })
+    .unwrap();
+    let mut last = None;
+    for cmd in cmds {
+        match cmd {
+            Cmd::Context(job) => {
+                if let Job::Choose { id, .. } = &job {
+                    last = Some(*id);
+                }
+                assert!(worker.send(job));
+            }
+            Cmd::LoadFile { id, path, .. } => {
+                let text = std::fs::read_to_string(dir.path().join(&path)).unwrap();
+                let content = Ok(specbench::workspace::FileText::from_text(&text));
+                update(
+                    &mut model,
+                    Msg::Event(AppEvent::FileLoaded { id, path, content }),
+                );
+            }
+            _ => {}
+        }
+    }
+    let last = last.expect("the model asked for a choice");
+    loop {
+        let outcome = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the worker chose");
+        let id = outcome.id;
+        update(
+            &mut model,
+            Msg::Event(AppEvent::ContextChosen(Box::new(outcome))),
+        );
+        if id == last {
+            break;
+        }
+    }
+    assert!(model.context_settled());
+    (model, dir)
+}
+
+const SHOP_CONTEXT: &str = "all_below_tokens = 50";
+
+#[test]
+fn code_pane_marks_the_set_the_map_and_the_rest_120x40() {
+    let (mut model, _dir) = shop_model(120, 40, SHOP_CONTEXT);
+    keys(&mut model, "3");
+    assert_eq!(
+        model.file_mark(std::path::Path::new("shop/cart.py")),
+        specbench::model::context::FileMark::InSet(specbench::context::set::Reason::Spec)
+    );
+    insta::assert_snapshot!(render(&model).backend());
+}
+
+#[test]
+fn file_picker_filters_fuzzily_and_marks_each_file_80x24() {
+    let (mut model, _dir) = shop_model(80, 24, SHOP_CONTEXT);
+    keys(&mut model, "fshp");
+    insta::assert_snapshot!(render(&model).backend());
+}
+
+#[test]
+fn request_inspector_lists_the_set_then_the_map_120x40() {
+    let (mut model, _dir) = shop_model(120, 40, SHOP_CONTEXT);
+    key(&mut model, KeyCode::Char('o'), KeyModifiers::CONTROL);
+    insta::assert_snapshot!(render(&model).backend());
+}
+
+#[test]
+fn gauge_says_the_set_and_the_map_at_80_and_200_columns() {
+    let (model, _dir) = shop_model(200, 60, SHOP_CONTEXT);
+    let props = specbench::render::gauge::GaugeProps {
+        usage: model
+            .conversation
+            .context_use(model.config.model.max_output_tokens),
+        thresholds: model.thresholds(),
+        code: model.gauge_code(),
+    };
+    let mut out = String::new();
+    for width in [80u16, 200] {
+        let line = specbench::render::gauge::line(props, width, &model.theme);
+        out.push_str(&format!("=== width {width}\n{line}|\n"));
+    }
+    insta::assert_snapshot!(out);
+    insta::assert_snapshot!("gauge_with_a_set_200x60", render(&model).backend());
+}
+
+#[test]
+fn an_overflowing_set_turns_the_code_segment_and_names_the_files_80x24() {
+    let (mut model, _dir) = shop_model(80, 24, "all_below_tokens = 50\ncode_tokens = 60");
+    keys(&mut model, "2");
+    insta::assert_snapshot!(render(&model).backend());
+    let props = specbench::render::gauge::GaugeProps {
+        usage: model
+            .conversation
+            .context_use(model.config.model.max_output_tokens),
+        thresholds: model.thresholds(),
+        code: model.gauge_code(),
+    };
+    let line = specbench::render::gauge::line(props, 80, &model.theme);
+    let critical = model
+        .theme
+        .style(specbench::theme::scope::GAUGE_CRITICAL)
+        .fg;
+    assert!(
+        line.spans
+            .iter()
+            .any(|s| s.content.chars().any(|c| "█▉▊▋▌▍▎▏".contains(c)) && s.style.fg == critical),
+        "the code segment is drawn in the critical colour: {line:?}"
+    );
 }

@@ -242,12 +242,28 @@ async fn the_model_reads_a_file_then_its_edit_is_applied_and_tested() {
     let server = Server::start_chat(vec![
         Reply::sse(reading_reply("Let me read the note.")).chunking(Chunking::Odd),
         Reply::sse(text_reply(EDIT)).chunking(Chunking::Odd),
+        Reply::sse(text_reply("Done.")),
     ])
     .await;
     let dir = workspace(&live_model(&server));
     let root = dir.path();
     let keys = [KeyCode::Char('z'), KeyCode::Char('t')];
-    let ended = session(root, Overrides::default(), tested, &keys).await;
+    let count = || {
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.path == "/v1/chat/completions")
+            .count()
+    };
+    let ended = session_then(
+        root,
+        Overrides::default(),
+        tested,
+        &keys,
+        Some("Thanks"),
+        || count() >= 3,
+    )
+    .await;
 
     // Applied and tested: the test that needed the note's number passes.
     assert_eq!(
@@ -263,7 +279,22 @@ async fn the_model_reads_a_file_then_its_edit_is_applied_and_tested() {
     // Two requests: the message with the tools offered, then the same request with the call and
     // its result after it, in that order, under the call's id.
     let sent = chats(&server);
-    assert_eq!(sent.len(), 2, "{sent:#?}");
+    assert_eq!(sent.len(), 3, "{sent:#?}");
+    // The file the model read joined the context set: the next message's request carries it
+    // in full, as read by the model, and the history still has the call and its result.
+    let system = |i: usize| {
+        sent[i]["messages"][0]["content"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(!system(0).contains("The agreed limit is 7 requests."));
+    assert!(
+        system(2).contains("notes/limit.txt")
+            && system(2).contains("The agreed limit is 7 requests."),
+        "{}",
+        system(2)
+    );
     let names: Vec<&str> = sent[0]["tools"]
         .as_array()
         .unwrap()
@@ -323,7 +354,16 @@ async fn the_model_reads_a_file_then_its_edit_is_applied_and_tested() {
         .collect();
     assert_eq!(
         kinds,
-        ["user", "tool_call", "end", "tool_result", "continue", "end"]
+        [
+            "user",
+            "tool_call",
+            "end",
+            "tool_result",
+            "continue",
+            "end",
+            "user",
+            "end"
+        ]
     );
     let result = records.iter().find(|r| r["type"] == "tool_result").unwrap();
     assert_eq!(result["id"], CALL_ID);
@@ -343,7 +383,7 @@ async fn the_model_reads_a_file_then_its_edit_is_applied_and_tested() {
         ended.screen
     );
     let conv = &ended.model.conversation;
-    assert_eq!(conv.tools.read, [PathBuf::from("notes/limit.txt")]);
+    assert_eq!(ended.model.context.read, [PathBuf::from("notes/limit.txt")]);
     let tools = &conv.messages[1].tools;
     assert_eq!(tools.len(), 1);
     assert_eq!(tools[0].label, "read notes/limit.txt");
@@ -508,7 +548,7 @@ async fn without_tools_a_file_the_reply_mentions_is_offered_and_added() {
         system(1)
     );
     assert_eq!(
-        ended.model.conversation.tools.added,
+        ended.model.context.choices.added,
         [PathBuf::from("notes/limit.txt")]
     );
 }

@@ -4,6 +4,10 @@
 //! `--auto-test N` fix rounds, everything is journaled, and the exit code is `check`'s. With
 //! `--format json`, stdout gets one JSON report instead: the turns, the applied and refused
 //! edits, each run's counts and the final check report.
+//!
+//! Long file: the step's loop, what it prints for each event (replies, tool calls, retries,
+//! applies, runs) and the JSON report it builds are one contract with the user's terminal and
+//! scripts; apart they would hide which event says what.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -119,7 +123,6 @@ struct RunReportJson<T: Serialize> {
 /// Where the step stands, from what the loop has seen.
 #[derive(Debug, Default)]
 struct Progress {
-    code_context: bool,
     provider: Option<Result<(), String>>,
     sent: bool,
     /// A reply's edits are being read, or its changes written.
@@ -143,7 +146,7 @@ impl Progress {
             && spec
             && m.results.last.is_some()
             && m.results.running.is_none()
-            && self.code_context
+            && m.context_settled()
             && self.provider.is_some()
     }
 
@@ -205,6 +208,18 @@ pub fn run(dir: &Path, overrides: &Overrides, step: RunOptions) -> Result<ExitCo
                     return Err(StartError::Usage(format!("the model provider: {why}")));
                 }
                 pending = model.set_step(step.step);
+                // Nobody is there to choose: an overflowing set is sent, and said so.
+                if model.gauge_code().is_some_and(|c| c.over > 0) {
+                    errln!(
+                        "specbench: {}; sent anyway",
+                        model
+                            .overflow_words()
+                            .split(" · ")
+                            .next()
+                            .unwrap_or_default()
+                    );
+                    model.accept_overflow();
+                }
                 model.set_draft(&step.message);
                 first_message = model.conversation.messages.len();
                 pending.extend(model.send());
@@ -489,7 +504,6 @@ fn observe(
                 "specbench: the server's chat template takes no tools: tools are off for this session"
             );
         }
-        AppEvent::CodeContext { .. } => progress.code_context = true,
         AppEvent::ChangesReady(set) => {
             progress.preparing = false;
             // What the cockpit lists under the diffs: every edit refused, and why.

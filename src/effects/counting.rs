@@ -32,6 +32,23 @@ impl Effects {
         }
     }
 
+    /// [`Self::estimator_later`] for a thread outside the runtime (the context worker): the
+    /// first call waits for the plan there, later calls answer at once. Called on the runtime.
+    pub(super) fn estimator_blocking(&self) -> impl Fn() -> Estimator + Send + Sync + 'static {
+        let handle = tokio::runtime::Handle::current();
+        let later: std::sync::Mutex<
+            Option<std::pin::Pin<Box<dyn Future<Output = Estimator> + Send>>>,
+        > = std::sync::Mutex::new(Some(Box::pin(self.estimator_later())));
+        let fallback = Estimator::Tokenizer(tokens::Encoding::for_model(&self.config.model.model));
+        let known = std::sync::OnceLock::new();
+        move || {
+            *known.get_or_init(|| {
+                let later = later.lock().ok().and_then(|mut f| f.take());
+                later.map_or(fallback, |f| handle.block_on(f))
+            })
+        }
+    }
+
     /// Reports `CountDue` for `revision` after `after`, replacing a count still waiting.
     pub(super) fn count_later(&self, revision: u64, after: Duration) {
         let tx = self.tx.clone();

@@ -19,7 +19,7 @@ use crate::llm::ChatRequest;
 use crate::llm::client::LlmError;
 use crate::llm::count::{Estimator, Plan};
 use crate::llm::provider::Provider;
-use crate::llm::{request, tokens};
+use crate::llm::tokens;
 use crate::model::{AppEvent, Cmd, Msg, ScanOutcome, SharedPlan};
 use crate::runner::process::{self, RunRequest};
 use crate::secrets::Secrets;
@@ -60,10 +60,10 @@ pub struct Effects {
     /// The scan worker's queue: scans run one at a time, in order, so a rescan of a changed
     /// file never lands before the full scan that preceded it.
     scans: Arc<OnceLock<tokio::sync::mpsc::UnboundedSender<ScanJob>>>,
+    /// The context worker (its own thread), started with the first job.
+    context: Arc<OnceLock<Option<crate::context::worker::Worker>>>,
     /// The model provider, or why there is none.
     provider: Arc<Result<Provider, String>>,
-    /// Files the user added to the request from a reply's mentions (tools off).
-    added: Arc<Mutex<Vec<PathBuf>>>,
     /// Replies streaming, by turn id, to abort on cancel.
     replies: Arc<Mutex<HashMap<u64, tokio::task::AbortHandle>>>,
     /// The session journal, once open.
@@ -88,11 +88,6 @@ const MAX_HIGHLIGHT_LINES: usize = 20_000;
 fn file_lines(content: &Result<workspace::FileText, String>) -> usize {
     content.as_ref().map_or(0, |f| f.lines.len())
 }
-
-/// The most bytes of one code file put in the request.
-const MAX_CONTEXT_FILE: u64 = 256 * 1024;
-/// The most bytes of code in the request, all files together.
-const MAX_CONTEXT_TOTAL: usize = 1024 * 1024;
 
 impl Effects {
     /// Effects for `root`, reporting on `tx`.
@@ -127,9 +122,9 @@ impl Effects {
             tx,
             runs: Arc::default(),
             scans: Arc::default(),
+            context: Arc::default(),
             provider: Arc::new(provider),
             replies: Arc::default(),
-            added: Arc::default(),
             journal: Arc::default(),
             writes: Arc::default(),
             estimator: Arc::new(tokio::sync::watch::Sender::new(None)),
@@ -279,37 +274,23 @@ impl Effects {
         }
     }
 
-    /// Reads the code files in scope into the request's code part, counted.
-    fn load_code_context(&self) {
-        let (root, include) = (self.root.clone(), self.live().code.include.clone());
-        let estimator = self.estimator_later();
-        let tx = self.tx.clone();
-        let added = self.added_files();
-        tokio::task::spawn_blocking(move || {
-            let estimator = tokio::runtime::Handle::current().block_on(estimator);
-            let files = workspace::scan_code_files(&root, &include).unwrap_or_default();
-            let added = Self::read_added(&root, &files, &added);
-            let mut texts = Vec::new();
-            let mut total = 0;
-            for path in files {
-                let full = root.join(&path);
-                let small = std::fs::metadata(&full).is_ok_and(|m| m.len() <= MAX_CONTEXT_FILE);
-                let Some(text) = small.then(|| std::fs::read_to_string(&full).ok()).flatten()
-                else {
-                    continue;
-                };
-                total += text.len();
-                if total > MAX_CONTEXT_TOTAL {
-                    tracing::warn!(?path, "code context full; later files left out");
-                    break;
-                }
-                texts.push((path, text));
-            }
-            texts.extend(added);
-            let text = request::code_part(texts.iter().map(|(p, t)| (p.as_path(), t.as_str())));
-            let tokens = estimator.count(&text);
-            let _ = tx.send(Msg::Event(AppEvent::CodeContext { text, tokens }));
+    /// Hands `job` to the context worker, which indexes the code, chooses the set and the map
+    /// and makes the request's code part off the UI task, reporting each choice.
+    fn context(&self, job: crate::context::worker::Job) {
+        let worker = self.context.get_or_init(|| {
+            let estimator = self.estimator_blocking();
+            let tx = self.tx.clone();
+            let count: crate::context::worker::TokenCounter =
+                Arc::new(move |text: &str| estimator().count(text));
+            crate::context::worker::Worker::spawn(self.root.clone(), count, move |outcome| {
+                let _ = tx.send(Msg::Event(AppEvent::ContextChosen(Box::new(outcome))));
+            })
+            .inspect_err(|e| tracing::error!(error = %e, "the context worker cannot start"))
+            .ok()
         });
+        if !worker.as_ref().is_some_and(|w| w.send(job)) {
+            tracing::warn!("the context worker has stopped");
+        }
     }
 
     /// The paths edits may write: the code files and the test files in scope.
@@ -484,13 +465,13 @@ impl Effects {
                 }
             }
             Cmd::Prepare => self.prepare(),
-            Cmd::LoadCodeContext => self.load_code_context(),
             Cmd::CountLater { revision, after } => self.count_later(revision, after),
             Cmd::Count {
                 revision,
                 counter,
                 request,
             } => self.count(revision, counter, *request),
+            Cmd::Context(job) => self.context(job),
             Cmd::Send {
                 turn,
                 request,
@@ -499,7 +480,12 @@ impl Effects {
             } => self.send(turn, *request, prompt, kind),
             Cmd::OpenSession => self.open_session(),
             Cmd::Journal(record) => self.write_journal(record),
-            Cmd::FreshSession { lessons, step, pin } => self.fresh_session(lessons, step, pin),
+            Cmd::FreshSession {
+                lessons,
+                step,
+                pin,
+                context,
+            } => self.fresh_session(lessons, step, pin, context),
             Cmd::PrepareChanges { turn, reply } => {
                 let root = self.root.clone();
                 let allowed = self.allowed();
@@ -572,7 +558,7 @@ impl Effects {
                     provider.step();
                 }
             }
-            cmd @ (Cmd::RunTools { .. } | Cmd::FindMentions { .. } | Cmd::AddFiles { .. }) => {
+            cmd @ (Cmd::RunTools { .. } | Cmd::FindMentions { .. }) => {
                 self.run_tool_cmd(cmd);
             }
 

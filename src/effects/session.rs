@@ -150,6 +150,7 @@ impl Effects {
         lessons: Vec<String>,
         step: Step,
         pin: Option<(u32, String)>,
+        context: crate::context::set::Choices,
     ) {
         let store = SessionStore::new(&self.root);
         let old = self.current_journal();
@@ -171,6 +172,16 @@ impl Effects {
                 return;
             }
         };
+        // The user's adds and drops carry over: the new session's set starts as this one's.
+        let choices = context
+            .added
+            .iter()
+            .map(|p| Record::ContextAdded {
+                path: p.display().to_string(),
+            })
+            .chain(context.dropped.iter().map(|p| Record::ContextDropped {
+                path: p.display().to_string(),
+            }));
         let records = [
             Record::Start {
                 v: journal::VERSION,
@@ -182,7 +193,7 @@ impl Effects {
             },
             Record::Step { step },
         ];
-        for record in records {
+        for record in records.into_iter().chain(choices) {
             if let Err(e) = journal.append(record) {
                 let _ = self
                     .tx

@@ -2,7 +2,7 @@
 //! (a crash mid-round loses nothing), the calls run off the UI task.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -21,8 +21,7 @@ impl Drop for StopOnDrop {
 }
 
 impl Effects {
-    /// Carries out a command of the tools' side: a round of calls, a search for mentions, or
-    /// the files the user added.
+    /// Carries out a command of the tools' side: a round of calls, or a search for mentions.
     pub(super) fn run_tool_cmd(&self, cmd: Cmd) {
         match cmd {
             Cmd::RunTools { turn, calls } => self.run_tools(turn, calls),
@@ -31,12 +30,6 @@ impl Effects {
                 reply,
                 carried,
             } => self.find_mentions(turn, reply, carried),
-            Cmd::AddFiles { paths } => {
-                if let Ok(mut added) = self.added.lock() {
-                    *added = paths;
-                }
-                self.load_code_context();
-            }
             other => tracing::error!(cmd = ?other, "not a tools command"),
         }
     }
@@ -127,48 +120,14 @@ impl Effects {
     }
 
     /// The files a reply mentions that the request did not carry (tools off), off the UI
-    /// task: the workspace's files matched against the reply, less the code in scope and
-    /// `carried`.
+    /// task: the workspace's files matched against the reply, less `carried`.
     pub(super) fn find_mentions(&self, turn: u64, reply: String, carried: Vec<PathBuf>) {
-        let (root, include, tx) = (
-            self.root.clone(),
-            self.live().code.include.clone(),
-            self.tx.clone(),
-        );
+        let (root, tx) = (self.root.clone(), self.tx.clone());
         tokio::task::spawn_blocking(move || {
-            let mut have: HashSet<PathBuf> = crate::workspace::scan_code_files(&root, &include)
-                .unwrap_or_default()
-                .into_iter()
-                .collect();
-            have.extend(carried);
+            let have: HashSet<PathBuf> = carried.into_iter().collect();
             let files = crate::tools::workspace_files(&root);
             let files = crate::tools::mentions::mentioned(&reply, &files, &have);
             let _ = tx.send(Msg::Event(AppEvent::Mentioned { turn, files }));
         });
-    }
-
-    /// The files the user added, to read into the request's code part.
-    pub(super) fn added_files(&self) -> Vec<PathBuf> {
-        self.added.lock().map(|a| a.clone()).unwrap_or_default()
-    }
-
-    /// The text of each added file not already in `in_scope`, read through the tools'
-    /// confinement; one that cannot be read is left out (and logged).
-    pub(super) fn read_added(
-        root: &Path,
-        in_scope: &[PathBuf],
-        added: &[PathBuf],
-    ) -> Vec<(PathBuf, String)> {
-        added
-            .iter()
-            .filter(|p| !in_scope.contains(p))
-            .filter_map(|p| match crate::tools::read_confined(root, p) {
-                Ok(text) => Some((p.clone(), text)),
-                Err(why) => {
-                    tracing::warn!(%why, "an added file is left out");
-                    None
-                }
-            })
-            .collect()
     }
 }

@@ -6,7 +6,7 @@
 //! System prompt, spec, code and failures travel as the system message; the history follows as
 //! alternating turns; the user's message and the re-anchor make the last user turn.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::context::SegmentKind;
 use super::{ChatMessage, ChatRequest, Role};
@@ -59,6 +59,40 @@ pub fn code_part<'a>(files: impl IntoIterator<Item = (&'a Path, &'a str)>) -> St
             path.display(),
             text.trim_end_matches('\n')
         ));
+    }
+    out
+}
+
+/// The context set's part: its files in full, each fenced with its path, then the files that
+/// should be there and cannot be, with why. With `whole`, the set is all the code of a small
+/// workspace, headed as [`code_part`] heads it.
+pub fn set_part(files: &[(PathBuf, Result<String, String>)], whole: bool) -> String {
+    let shown = files
+        .iter()
+        .filter_map(|(p, t)| t.as_ref().ok().map(|t| (p.as_path(), t.as_str())));
+    let heading = if whole {
+        "# The code in scope\n"
+    } else {
+        "# The context set\n\nThese files are shown in full; the rest of the code is outlined in \
+         the repository map.\n"
+    };
+    let mut out = code_part(shown).replacen("# The code in scope\n", heading, 1);
+    let missing: Vec<String> = files
+        .iter()
+        .filter_map(|(p, t)| {
+            t.as_ref()
+                .err()
+                .map(|why| format!("- {}: {why}", p.display()))
+        })
+        .collect();
+    if !missing.is_empty() {
+        if out.is_empty() {
+            out.push_str(heading.lines().next().unwrap_or_default());
+            out.push('\n');
+        }
+        out.push_str("\nNot included (cannot be sent):\n");
+        out.push_str(&missing.join("\n"));
+        out.push('\n');
     }
     out
 }
@@ -199,6 +233,29 @@ mod tests {
             "# The code in scope\n\n```py path=a.py\nx = 1\n```\n\n````md path=doc.md\n```\ninner\n```\n````\n"
         );
         assert_eq!(code_part(std::iter::empty()), "");
+    }
+
+    #[test]
+    fn the_set_names_what_it_could_not_include() {
+        let files = vec![
+            (PathBuf::from("a.py"), Ok("x = 1\n".to_string())),
+            (PathBuf::from("logo.py"), Err("binary".to_string())),
+        ];
+        assert_eq!(
+            set_part(&files, false),
+            "# The context set\n\nThese files are shown in full; the rest of the code is \
+             outlined in the repository map.\n\n```py path=a.py\nx = 1\n```\n\n\
+             Not included (cannot be sent):\n- logo.py: binary\n"
+        );
+        assert_eq!(
+            set_part(&files[1..], false),
+            "# The context set\n\nNot included (cannot be sent):\n- logo.py: binary\n"
+        );
+        assert_eq!(set_part(&[], false), "");
+        assert_eq!(
+            set_part(&files[..1], true),
+            code_part([(Path::new("a.py"), "x = 1\n")])
+        );
     }
 
     #[test]

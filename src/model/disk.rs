@@ -110,7 +110,7 @@ impl Model {
     }
 
     /// Files changed on disk: reread what shows them (the spec, the scan of the pin's checks,
-    /// the code list, the request's code part, the file on screen).
+    /// the code list, the context index behind the request's code part, the file on screen).
     pub(crate) fn reload_changed(&mut self, paths: &[PathBuf]) -> Vec<Cmd> {
         let mut cmds = Vec::new();
         if paths.contains(&self.config.spec) {
@@ -126,8 +126,14 @@ impl Model {
             {
                 cmds.push(Cmd::ScanCode);
             }
-            if paths.iter().any(|p| globs.is_match(p)) {
-                cmds.push(Cmd::LoadCodeContext);
+            let code: Vec<PathBuf> = paths
+                .iter()
+                .filter(|p| globs.is_match(p))
+                .cloned()
+                .collect();
+            if !code.is_empty() {
+                // The worker reindexes them and chooses again (incrementally, off the UI task).
+                cmds.push(Cmd::Context(crate::context::worker::Job::Changed(code)));
             }
             reload = files
                 .get(self.code.selected)

@@ -99,10 +99,12 @@ fn header(model: &Model) -> Vec<Line<'static>> {
     let props = GaugeProps {
         usage: conv.context_use(model.config.model.max_output_tokens),
         thresholds: model.thresholds(),
+        code: model.gauge_code(),
     };
     let figure = conv.figure(conv.raw_segments().total());
     let mut out = gauge::detail(props, &figure.basis.describe(), theme);
     out.extend(provenance(model));
+    out.extend(context_lines(model));
     out
 }
 
@@ -165,6 +167,105 @@ fn provenance(model: &Model) -> Vec<Line<'static>> {
         .warning(window)
     {
         out.push(Line::styled(format!("⚠ {warning}"), warn));
+    }
+    out
+}
+
+/// The context set, file by file with its tokens and why, the files that cannot go in and
+/// why, the files the user dropped, then the map's files. Nothing while all the code goes
+/// (the code segment below shows it all).
+fn context_lines(model: &Model) -> Vec<Line<'static>> {
+    let Some(chosen) = model.context.chosen.as_ref().filter(|c| !c.set.all) else {
+        return Vec::new();
+    };
+    let theme = &model.theme;
+    let (dim, text) = (theme.style(scope::TEXT_DIM), theme.style(scope::TEXT));
+    let code = theme.style(SegmentKind::Code.scope());
+    let critical = theme.style(scope::GAUGE_CRITICAL);
+    let set = &chosen.set;
+    let heading = |title: String, style| {
+        vec![
+            Line::default(),
+            Line::styled(format!("── {title} ──"), style),
+        ]
+    };
+    let mut out = heading(
+        format!(
+            "context set · {} file{} · {} tokens, budget {}",
+            set.members.len(),
+            if set.members.len() == 1 { "" } else { "s" },
+            fmt_tokens(set.tokens()),
+            fmt_tokens(set.budget)
+        ),
+        code,
+    );
+    let width = set
+        .members
+        .iter()
+        .map(|m| m.path.display().to_string().chars().count())
+        .max()
+        .unwrap_or(0);
+    let over = set.overflow().len();
+    let first_over = set.members.len() - over;
+    for (i, m) in set.members.iter().enumerate() {
+        let reasons: Vec<&str> = m.reasons.iter().map(|r| r.label()).collect();
+        let mut spans = vec![
+            Span::styled(
+                format!(
+                    "  {:<width$} {:>7}  ",
+                    m.path.display(),
+                    fmt_tokens(m.tokens)
+                ),
+                text,
+            ),
+            Span::styled(reasons.join(", "), dim),
+        ];
+        if i >= first_over {
+            spans.push(Span::styled(" · over budget", critical));
+        }
+        out.push(Line::from(spans));
+    }
+    if set.members.is_empty() {
+        out.push(Line::styled("  (no file)", dim));
+    }
+    if !set.unavailable.is_empty() {
+        out.push(Line::styled("not included:", dim));
+        for (path, reasons, why) in &set.unavailable {
+            let reasons: Vec<&str> = reasons.iter().map(|r| r.label()).collect();
+            out.push(Line::from(vec![
+                Span::styled(format!("  ✗ {}  ", path.display()), text),
+                Span::styled(format!("{why} ({})", reasons.join(", ")), critical),
+            ]));
+        }
+    }
+    if !set.dropped.is_empty() {
+        let names: Vec<String> = set
+            .dropped
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        out.push(Line::styled(
+            format!("dropped by you: {}", names.join(", ")),
+            dim,
+        ));
+    }
+    let map = &chosen.map;
+    out.extend(heading(
+        format!(
+            "map · {} file{} · {} tokens",
+            map.files.len(),
+            if map.files.len() == 1 { "" } else { "s" },
+            fmt_tokens(map.tokens)
+        ),
+        code,
+    ));
+    out.extend(
+        map.files
+            .iter()
+            .map(|p| Line::styled(format!("  {}", p.display()), text)),
+    );
+    if map.files.is_empty() {
+        out.push(Line::styled("  (nothing outlined)", dim));
     }
     out
 }

@@ -57,6 +57,9 @@ pub enum Action {
     MarkCorrection,
     ToolResults,
     AddMentioned,
+    AddToContext,
+    DropFromContext,
+    PickFile,
 }
 
 impl Action {
@@ -120,6 +123,9 @@ impl Action {
             Action::AddMentioned => {
                 "add the files the last reply mentions to the request (a model without tools)"
             }
+            Action::AddToContext => "add the file shown to the context set (sent in full)",
+            Action::DropFromContext => "drop the file shown from the context set",
+            Action::PickFile => "find a file (fuzzy) and add it to the context set",
             Action::SearchPrev => "previous match",
         }
     }
@@ -343,6 +349,7 @@ impl Default for Keymap {
             b(normal, vec![c('s')], A::NextStep, false),
             b(normal, vec![c('S')], A::PrevStep, false),
             b(normal, vec![c('F')], A::FreshSession, false),
+            b(normal, vec![c('f')], A::PickFile, false),
             b(normal, vec![c('?')], A::Help, true),
             b(normal, vec![c('q')], A::Quit, true),
             b(
@@ -406,6 +413,18 @@ impl Default for Keymap {
                 C::Normal(Some(Pane::Conversation)),
                 vec![c('+')],
                 A::AddMentioned,
+                false,
+            ),
+            b(
+                C::Normal(Some(Pane::Code)),
+                vec![c('+')],
+                A::AddToContext,
+                false,
+            ),
+            b(
+                C::Normal(Some(Pane::Code)),
+                vec![c('-')],
+                A::DropFromContext,
                 false,
             ),
             b(

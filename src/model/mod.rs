@@ -11,13 +11,15 @@
 //!   proposed changes), `results` (with `runs`, `reruns`, and `disk`: files changed on disk).
 //! - The loop's workflow: `workflow/` (stepper, fix loop, corrections, fresh sessions).
 //! - Overlays, keys and text, each drawn by the `ui/` file of the same name: `help`,
-//!   `inspector`, `checkpoints`, `confirm`, `lessons`.
+//!   `inspector`, `checkpoints`, `confirm`, `lessons`, `picker`.
+//! - `context`: the context set and the map as the cockpit steers them.
 //! - `reload`: the config read again while open.
 
 mod checkpoints;
 pub mod code;
 mod composer;
 mod confirm;
+pub mod context;
 pub mod conversation;
 mod disk;
 mod frame;
@@ -30,6 +32,7 @@ mod msg;
 mod notice;
 mod overlay;
 mod pane;
+pub(crate) mod picker;
 mod reload;
 pub mod reruns;
 pub mod results;

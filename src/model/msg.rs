@@ -101,11 +101,8 @@ pub enum AppEvent {
     },
     /// The provider cannot be used (a bad cassette, say); why in words.
     ProviderFailed(String),
-    /// The code files in scope, as the request's code part, and its tokens.
-    CodeContext {
-        text: String,
-        tokens: u32,
-    },
+    /// The context worker chose the set and the map (and made the request's code part).
+    ContextChosen(Box<crate::context::worker::Outcome>),
     /// A piece of the reply to `turn`, stamped with when it arrived.
     Reply {
         turn: u64,
@@ -197,8 +194,9 @@ pub enum Cmd {
     /// Set the provider up (what its server is, its window, who counts), then load the
     /// tokenizer if the estimates need one; load the highlighter; all in the background.
     Prepare,
-    /// Read the code files in scope into the request's code part.
-    LoadCodeContext,
+    /// A job for the context worker (off the UI task): the code files in scope, files
+    /// changed on disk, or the inputs to choose the set and the map with.
+    Context(crate::context::worker::Job),
     /// Send `request` as turn `turn`; `prompt` is the user's message as typed (or the fix
     /// round's summary, as `kind` says).
     Send {
@@ -227,14 +225,12 @@ pub enum Cmd {
         calls: Vec<crate::llm::ToolCall>,
     },
     /// Find the workspace files the reply to `turn` mentions that its request did not carry
-    /// (the code in scope and `carried`), for a model without tools.
+    /// (`carried`: the context set's files), for a model without tools.
     FindMentions {
         turn: u64,
         reply: String,
         carried: Vec<PathBuf>,
     },
-    /// Carry these files (added by the user) in the request's code part from now on.
-    AddFiles { paths: Vec<PathBuf> },
     /// Lend the terminal to `$EDITOR` on the draft.
     EditDraft { text: String },
     /// Release the next line of a reply replayed in step mode.
@@ -263,6 +259,8 @@ pub enum Cmd {
         lessons: Vec<String>,
         step: crate::session::Step,
         pin: Option<(u32, String)>,
+        /// The user's adds to and drops from the context set, carried into the new journal.
+        context: crate::context::set::Choices,
     },
     /// Read the config files again (the user's, the workspace's, `--config`), with the command
     /// line's overrides.

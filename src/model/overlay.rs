@@ -1,6 +1,6 @@
 //! Which modal layer is over the panes, with its state. Each overlay's keys, text and measures
-//! live in its own file (`help`, `inspector`, `checkpoints`, `confirm`, `lessons`), drawn by the
-//! file of the same name in `ui/`.
+//! live in its own file (`help`, `inspector`, `checkpoints`, `confirm`, `lessons`, `picker`),
+//! drawn by the file of the same name in `ui/`.
 
 use std::path::PathBuf;
 
@@ -30,6 +30,8 @@ pub enum Overlay {
     /// The lessons to carry into a fresh session, under review (the editor is in
     /// `Model::session`), with the seed's size.
     Fresh,
+    /// The file picker (`f`): the query typed so far and the selected match.
+    Picker { query: String, selected: usize },
 }
 
 /// One checkpoint as the list shows it.

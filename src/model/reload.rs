@@ -50,6 +50,7 @@ impl Model {
             (code, "[code]"),
             (new.loop_ != old.loop_, "[loop]"),
             (new.ui != old.ui, "[ui]"),
+            (new.context != old.context, "[context]"),
         ] {
             if changed {
                 now.push(name);
@@ -69,7 +70,8 @@ impl Model {
         if code {
             self.code_globs = crate::workspace::glob_set(&self.config.code.include)
                 .unwrap_or_else(|_| globset::GlobSet::empty());
-            cmds.extend([Cmd::ScanCode, Cmd::LoadCodeContext]);
+            // The scan gives the context worker its scope; the set is chosen again.
+            cmds.push(Cmd::ScanCode);
             cmds.extend(self.rescope());
         }
         let mut text = match now.as_slice() {

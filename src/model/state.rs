@@ -55,6 +55,8 @@ pub struct Model {
     pub authorship: Authorship,
     /// `/` search in the Code pane.
     pub search: Search,
+    /// The context set and the map: their inputs, the latest choice, the user's steering.
+    pub context: super::context::ContextState,
     /// The session: stepper, fix loop, corrections, fresh-session handoff.
     pub session: Workflow,
     /// Whether a file watcher reports the workspace's changes (else applies rescan, reload
@@ -122,6 +124,7 @@ impl Model {
             },
             authorship: Authorship::default(),
             search: Search::default(),
+            context: Default::default(),
             session: Workflow::default(),
             watching: false,
             reruns: reruns::Reruns::default(),

@@ -14,7 +14,7 @@ use super::{
     AppEvent, Cmd, Loaded, Mode, Model, Msg, NoticeKind, Overlay, Pane, SPLIT_MAX, SPLIT_MIN,
     SPLIT_STEP,
 };
-use super::{checkpoints, confirm, help, inspector, lessons};
+use super::{checkpoints, confirm, help, inspector, lessons, picker};
 use crate::watch::WatchEvent;
 
 /// Lines scrolled by one mouse-wheel step.
@@ -22,6 +22,8 @@ const WHEEL_LINES: usize = 3;
 
 /// Applies one message to the model and returns the effects it asks for.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
+    // An animation frame changes nothing the context is chosen from.
+    let frame = matches!(msg, Msg::Tick(_));
     let mut cmds = match msg {
         Msg::Key(key) => on_key(model, key),
         Msg::Mouse(mouse) => on_mouse(model, mouse),
@@ -43,6 +45,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         Msg::Event(event) => on_event(model, event),
     };
     cmds.extend(model.count_if_changed());
+    // Whatever changed the set's inputs (a pin, a run, an apply, an add), it is chosen again.
+    if !frame {
+        cmds.extend(model.refresh_context());
+    }
     model.sync_layout();
     model.keep_in_view();
     cmds
@@ -58,7 +64,6 @@ impl Model {
             Cmd::OpenSession,
             Cmd::LoadSpec,
             Cmd::ScanCode,
-            Cmd::LoadCodeContext,
             run,
         ]
     }
@@ -110,6 +115,7 @@ fn on_overlay_key(model: &mut Model, overlay: Overlay, combo: KeyCombo) -> Vec<C
         Overlay::ConfirmQuit { .. } => confirm::on_quit_key(model, combo),
         Overlay::ConfirmUndo { redo, steps, .. } => confirm::on_undo_key(model, redo, steps, combo),
         Overlay::Fresh => lessons::on_key(model, combo),
+        Overlay::Picker { query, selected } => picker::on_key(model, query, selected, combo),
     }
 }
 
@@ -194,6 +200,9 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::SearchNext => return model.search_again(true),
         Action::SearchPrev => return model.search_again(false),
         Action::Checkpoints => return vec![Cmd::ListCheckpoints],
+        Action::AddToContext => return model.add_shown_file(),
+        Action::DropFromContext => return model.drop_shown_file(),
+        Action::PickFile => picker::open(model),
         Action::Undo => return model.undo(false),
         Action::Redo => return model.undo(true),
 
@@ -321,7 +330,7 @@ fn on_event(model: &mut Model, event: AppEvent) -> Vec<Cmd> {
         AppEvent::ProviderFailed(why) => {
             return vec![model.notify(NoticeKind::Error, format!("Model provider: {why}"))];
         }
-        AppEvent::CodeContext { text, tokens } => model.on_code_context(text, tokens),
+        AppEvent::ContextChosen(outcome) => return model.on_context_chosen(*outcome),
         AppEvent::Reply { turn, event, at } => model.on_reply(turn, event, at),
         AppEvent::ReplyEnded { turn, result } => return model.on_reply_ended(turn, result),
         AppEvent::ToolsRan { turn, outcomes } => return model.on_tools_ran(turn, outcomes),
@@ -706,7 +715,13 @@ mod tests {
         let mut m = model();
         let files = vec!["a.py".into(), "b.py".into()];
         let cmds = update(&mut m, Msg::Event(AppEvent::CodeFilesFound(Ok(files))));
-        let [Cmd::LoadFile { id, path, .. }] = cmds.as_slice() else {
+        // With the file to show: the scope for the context worker, and its first choice.
+        let [
+            Cmd::LoadFile { id, path, .. },
+            Cmd::Context(_),
+            Cmd::Context(_),
+        ] = cmds.as_slice()
+        else {
             panic!("{cmds:?}")
         };
         assert_eq!(path.to_str(), Some("a.py"));
@@ -1116,7 +1131,10 @@ mod tests {
             tests: Box::new(m.config.tests.clone()),
             code: Box::new(m.config.code.clone()),
         }));
-        assert!(cmds.contains(&Cmd::ScanCode) && cmds.contains(&Cmd::LoadCodeContext));
+        assert!(
+            cmds.contains(&Cmd::ScanCode),
+            "the scan gives the context worker its scope"
+        );
         assert!(!cancels(&cmds), "a config change never kills a run");
         assert_eq!(m.results.queued, Some(Trigger::Config));
         assert_eq!(

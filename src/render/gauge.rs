@@ -15,6 +15,19 @@ pub struct GaugeProps {
     pub usage: ContextUse,
     /// Where the warning and critical zones begin.
     pub thresholds: Thresholds,
+    /// The code part as a context set and a map (`None`: all the code goes).
+    pub code: Option<GaugeCode>,
+}
+
+/// The code part when it is a context set and a map: what the gauge says of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GaugeCode {
+    /// Files in the set, in full.
+    pub files: usize,
+    /// Files outlined in the map.
+    pub map: usize,
+    /// Files of the set past its budget (the code segment turns the critical colour).
+    pub over: usize,
 }
 
 /// The smallest bar worth drawing.
@@ -27,9 +40,12 @@ const USED_CELL: &str = "█";
 const FREE_CELL: &str = "░";
 /// Between the texts after the bar.
 const SEPARATOR: &str = " · ";
+/// Partial cells, filled from the left: one to seven eighths.
+const PARTIAL: [&str; 7] = ["▏", "▎", "▍", "▌", "▋", "▊", "▉"];
 
 /// The gauge as one line of at most `width` columns: the percentage in the zone's colour, a bar
-/// of the request's segments, a mismatch marker if any, then as much description as fits.
+/// of the request's segments, a mismatch marker if any, then as much description as fits. The
+/// bar's width depends on `width` alone, so it never jumps when the texts around it change.
 pub fn line(props: GaugeProps, width: u16, theme: &Theme) -> Line<'static> {
     let width = usize::from(width);
     let usage = props.usage;
@@ -38,9 +54,19 @@ pub fn line(props: GaugeProps, width: u16, theme: &Theme) -> Line<'static> {
         Span::styled(percent_text(&usage), zone_style(props, theme)),
         Span::styled(" ", label),
     ];
-    let markers = marker_variants(&usage, theme);
-    let tails = tail_variants(&usage, theme);
     let fixed = spans_width(&head);
+    if fixed + MIN_BAR > width {
+        // Not even the smallest bar fits: the percentage alone, if it does.
+        return if fixed <= width {
+            Line::from(head)
+        } else {
+            Line::default()
+        };
+    }
+    let bar = bar_width(width);
+    let room = width - fixed - bar;
+    let markers = marker_variants(&usage, theme);
+    let tails = tail_variants(&usage, props.code, theme);
     // Every description with the longest marker, then the shorter markers alone: the marker
     // outlives the descriptions.
     let candidates = (0..tails.len())
@@ -48,23 +74,20 @@ pub fn line(props: GaugeProps, width: u16, theme: &Theme) -> Line<'static> {
         .chain((1..markers.len()).map(|m| (m, tails.len() - 1)));
     let (marker, tail) = candidates
         .map(|(m, t)| (&markers[m], &tails[t]))
-        .find(|(marker, tail)| fixed + MIN_BAR + spans_width(marker) + spans_width(tail) <= width)
+        .find(|(marker, tail)| spans_width(marker) + spans_width(tail) <= room)
         .map(|(marker, tail)| (marker.clone(), tail.clone()))
         .unwrap_or_default();
-    let room = width.saturating_sub(fixed + spans_width(&marker) + spans_width(&tail));
-    if room == 0 {
-        // Not even a cell of bar fits: the percentage alone, if it does.
-        return if fixed <= width {
-            Line::from(head)
-        } else {
-            Line::default()
-        };
-    }
     let mut spans = head;
-    spans.extend(bar_spans(&usage, room.min(MAX_BAR), theme));
+    spans.extend(bar_spans(&usage, props.code, bar, theme));
     spans.extend(marker);
     spans.extend(tail);
     Line::from(spans)
+}
+
+/// The bar's width on a line `width` columns wide: a sixth of it, between [`MIN_BAR`] and
+/// [`MAX_BAR`].
+fn bar_width(width: usize) -> usize {
+    (width / 6).clamp(MIN_BAR, MAX_BAR)
 }
 
 /// The inspector's view of the gauge: a line per segment, then the exact totals, the reserve,
@@ -187,7 +210,11 @@ fn marker_variants(usage: &ContextUse, theme: &Theme) -> Vec<Vec<Span<'static>>>
 }
 
 /// The descriptions after the bar, longest first, the last one empty.
-fn tail_variants(usage: &ContextUse, theme: &Theme) -> Vec<Vec<Span<'static>>> {
+fn tail_variants(
+    usage: &ContextUse,
+    code: Option<GaugeCode>,
+    theme: &Theme,
+) -> Vec<Vec<Span<'static>>> {
     let label = theme.style(scope::GAUGE_LABEL);
     let usable = fmt_tokens(usage.usable());
     let window = fmt_tokens(usage.window);
@@ -224,12 +251,13 @@ fn tail_variants(usage: &ContextUse, theme: &Theme) -> Vec<Vec<Span<'static>>> {
             theme.style(scope::GAUGE_SPEC),
         ));
         pieces.push((
-            3,
+            4,
             format!("{} after spec", fmt_tokens(usage.after_spec())),
             label,
         ));
     }
-    pieces.push((4, format!("{window} window"), label));
+    pieces.extend(code_piece(code, theme));
+    pieces.push((5, format!("{window} window"), label));
     let mut priorities: Vec<u8> = pieces.iter().map(|p| p.0).collect();
     priorities.sort_unstable();
     priorities
@@ -250,6 +278,41 @@ fn tail_variants(usage: &ContextUse, theme: &Theme) -> Vec<Vec<Span<'static>>> {
         .collect()
 }
 
+/// The code's piece of the description: `code 3 files · map 41` (kept after the spec's span,
+/// before what follows the spec), an overflow in the critical colour (kept as long as the
+/// used tokens).
+fn code_piece(code: Option<GaugeCode>, theme: &Theme) -> Option<(u8, String, Style)> {
+    let code = code?;
+    let files = |n: usize| format!("{n} file{}", if n == 1 { "" } else { "s" });
+    Some(if code.over > 0 {
+        (
+            1,
+            format!(
+                "code {} ({} over budget) · map {}",
+                files(code.files),
+                code.over,
+                code.map
+            ),
+            theme.style(scope::GAUGE_CRITICAL),
+        )
+    } else {
+        (
+            3,
+            format!("code {} · map {}", files(code.files), code.map),
+            theme.style(scope::GAUGE_LABEL),
+        )
+    })
+}
+
+/// A segment's colour in the bar: the code's turns critical when the set overflows.
+fn segment_scope(kind: SegmentKind, code: Option<GaugeCode>) -> &'static str {
+    if kind == SegmentKind::Code && code.is_some_and(|c| c.over > 0) {
+        scope::GAUGE_CRITICAL
+    } else {
+        kind.scope()
+    }
+}
+
 /// `1–9.3k` (one unit when both ends share it), `850–9.3k`, `0–1.2k`.
 fn span_text(start: u32, end: u32) -> String {
     let (start, end) = (fmt_tokens(start), fmt_tokens(end));
@@ -262,60 +325,97 @@ fn span_text(start: u32, end: u32) -> String {
     }
 }
 
-/// The bar's spans: each segment's cells in its own colour, then the free cells.
-fn bar_spans(usage: &ContextUse, bar: usize, theme: &Theme) -> Vec<Span<'static>> {
-    let cells = cells(usage, bar);
-    let mut spans: Vec<Span<'static>> = usage
-        .segments
-        .order()
+/// The bar's spans: each segment in its own colour, then the free cells, to an eighth of a
+/// cell. A cell two segments share shows the first as a partial block over the second's
+/// colour (a third one in the same cell is not drawn); a tiny segment is a thin sliver, never
+/// a whole cell.
+fn bar_spans(
+    usage: &ContextUse,
+    code: Option<GaugeCode>,
+    bar: usize,
+    theme: &Theme,
+) -> Vec<Span<'static>> {
+    let eighths = cells(usage, bar);
+    // The runs in order: (segment index, or FREE, and its eighths).
+    let runs: Vec<(usize, usize)> = eighths
         .iter()
-        .zip(cells)
-        .filter(|(_, n)| *n > 0)
-        .map(|(kind, n)| Span::styled(USED_CELL.repeat(n), theme.style(kind.scope())))
+        .enumerate()
+        .filter(|(_, n)| **n > 0)
+        .map(|(i, &n)| (i, n))
         .collect();
-    if cells[FREE] > 0 {
-        spans.push(Span::styled(
-            FREE_CELL.repeat(cells[FREE]),
-            theme.style(scope::GAUGE_FREE),
-        ));
+    let order = usage.segments.order();
+    let color = |run: usize| {
+        if run == FREE {
+            theme.style(scope::GAUGE_FREE)
+        } else {
+            theme.style(segment_scope(order[run], code))
+        }
+    };
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    let mut push = |text: &str, style: Style| match spans.last_mut() {
+        Some(last) if last.style == style => last.content.to_mut().push_str(text),
+        _ => spans.push(Span::styled(text.to_string(), style)),
+    };
+    // Walk the cells, each the eighths [8c, 8c + 8).
+    let (mut run, mut used) = (0, 0);
+    for _ in 0..bar {
+        let mut portions: Vec<(usize, usize)> = Vec::new();
+        let mut need = EIGHTHS;
+        while need > 0 && run < runs.len() {
+            let (id, n) = runs[run];
+            let take = (n - used).min(need);
+            portions.push((id, take));
+            need -= take;
+            used += take;
+            if used == n {
+                run += 1;
+                used = 0;
+            }
+        }
+        match portions.as_slice() {
+            [] => {}
+            [(id, _)] if *id == FREE => push(FREE_CELL, color(FREE)),
+            [(id, _)] => push(USED_CELL, color(*id)),
+            [(first, k), (second, _), ..] => {
+                let mut style = color(*first);
+                if *second != FREE
+                    && let Some(fg) = color(*second).fg
+                {
+                    style = style.bg(fg);
+                }
+                push(PARTIAL[k - 1], style);
+            }
+        }
     }
     spans
 }
 
-/// The index of the free cells in [`cells`]' answer, after the segments.
+/// The index of the free eighths in [`cells`]' answer, after the segments.
 const FREE: usize = SEGMENTS;
+/// The bar's resolution: eighths of a cell.
+const EIGHTHS: usize = 8;
 
-/// Splits a bar of `bar` cells among the segments (in request order) and the free tokens,
-/// proportionally to their tokens against the usable window (against the request when it is
-/// larger), by largest remainder so the cells add up to exactly `bar`. The used cells are
-/// settled first, then split among the segments; a non-empty segment gets at least one cell,
-/// taken from the free ones if need be, and if there are more of them than cells, the spec
-/// keeps its cell and the smallest segments lose theirs.
+/// Splits a bar of `bar` cells, in eighths, among the segments (in request order) and the free
+/// tokens, in proportion to their tokens against the usable window (against the request when
+/// it is larger), by largest remainder so the eighths add up to exactly `8 × bar`. The spec
+/// gets at least one eighth; a segment smaller than half an eighth may get none.
 fn cells(usage: &ContextUse, bar: usize) -> [usize; SEGMENTS + 1] {
-    let mut weights = [0u64; SEGMENTS];
+    let mut weights = [0u64; SEGMENTS + 1];
     for (w, &t) in weights.iter_mut().zip(usage.segments.tokens()) {
         *w = u64::from(t);
     }
-    // The segments promised a cell: the spec first, then the largest.
+    weights[FREE] = u64::from(usage.free());
+    // The spec always shows, if only as a sliver: where it sits is the point of the gauge.
+    let mut min = [0usize; SEGMENTS + 1];
     let spec = usage.segments.position(SegmentKind::Spec);
-    let mut by_claim: Vec<usize> = (0..FREE).filter(|&i| weights[i] > 0).collect();
-    by_claim.sort_by_key(|&i| (i != spec, std::cmp::Reverse(weights[i]), i));
-    let mut min = [0usize; SEGMENTS];
-    for &i in by_claim.iter().take(bar) {
-        min[i] = 1;
+    min[spec] = usize::from(weights[spec] > 0);
+    let mut out = [0usize; SEGMENTS + 1];
+    if weights.iter().all(|&w| w == 0) {
+        out[FREE] = bar * EIGHTHS;
+        return out;
     }
-    for (w, &m) in weights.iter_mut().zip(&min) {
-        if m == 0 {
-            *w = 0;
-        }
-    }
-    let used: u64 = weights.iter().sum();
-    let split = apportion(&[used, u64::from(usage.free())], bar, &[0, 0]);
-    let used_cells = split[0].max(by_claim.len().min(bar));
-    let mut cells = [0usize; SEGMENTS + 1];
-    cells[..FREE].copy_from_slice(&apportion(&weights, used_cells, &min));
-    cells[FREE] = bar - used_cells;
-    cells
+    out.copy_from_slice(&apportion(&weights, bar * EIGHTHS, &min));
+    out
 }
 
 /// `cells` split in proportion to `weights` by largest remainder (ties to the larger weight,
@@ -414,6 +514,7 @@ mod tests {
 
     fn estimate(segments: Segments) -> GaugeProps {
         GaugeProps {
+            code: None,
             usage: ContextUse {
                 segments,
                 window: WINDOW,
@@ -427,6 +528,7 @@ mod tests {
 
     fn exact(props: GaugeProps) -> GaugeProps {
         GaugeProps {
+            code: None,
             usage: ContextUse {
                 exact: true,
                 ..props.usage
@@ -439,6 +541,7 @@ mod tests {
     fn reported(reported: u32) -> GaugeProps {
         let sent = request(12_000);
         GaugeProps {
+            code: None,
             usage: ContextUse {
                 segments: scale(sent, reported),
                 exact: true,
@@ -618,6 +721,7 @@ mod tests {
             estimate(seven([0, 0, 0, 0, 0, 1, 0])),
             estimate(seven([1, 1, 1, 1, 1, 1, 1])),
             GaugeProps {
+                code: None,
                 usage: props_of([10, 0, 0, 0, 0, 0, 0], 100, 8192),
                 thresholds: Thresholds::default(),
             },
@@ -627,12 +731,12 @@ mod tests {
                 let l = line(props, width, &theme);
                 assert!(l.width() <= usize::from(width), "{width}: {l}");
                 if width >= 20 {
+                    let glyphs =
+                        |c: char| "█░".contains(c) || PARTIAL.iter().any(|p| p.starts_with(c));
                     let bar = l
                         .spans
                         .iter()
-                        .filter(|s| {
-                            s.content.starts_with(USED_CELL) || s.content.starts_with(FREE_CELL)
-                        })
+                        .filter(|s| s.content.chars().all(glyphs))
                         .map(Span::width)
                         .sum::<usize>();
                     assert!((MIN_BAR..=MAX_BAR).contains(&bar), "{width}: {l}");
@@ -646,13 +750,13 @@ mod tests {
         let theme = theme();
         let at = |props, width| line(props, width, &theme).to_string();
         let truncated = reported(30_000);
-        assert_eq!(at(truncated, 20), "25% ███████░░░░░░░ ⚠");
+        assert_eq!(at(truncated, 20), "25% ▎▏░░░░ ⚠");
         assert!(at(truncated, 30).ends_with("⚠ truncated?"));
         assert!(at(truncated, 58).contains("⚠ truncated? 30k/119.8k · spec"));
         let off = reported(70_000);
         assert!(at(off, 30).ends_with("⚠ count off"), "{}", at(off, 30));
         let plain = estimate(request(12_000));
-        assert_eq!(at(plain, 20), "~45% ███████░░░░░░░░");
+        assert_eq!(at(plain, 20), "~45% ▏█▏░░░");
         assert!(
             at(plain, 100).ends_with("54k/119.8k · spec 1–9.3k · 44.7k after spec · 128k window")
         );
@@ -670,42 +774,34 @@ mod tests {
     }
 
     #[test]
-    fn cells_follow_the_tokens_and_add_up() {
-        // The cells without the (empty) lessons segment.
+    fn cells_follow_the_tokens_to_an_eighth_and_add_up() {
+        // The eighths without the (empty) lessons segment.
         let without_lessons =
             |c: [usize; SEGMENTS + 1]| [c[0], c[1], c[2], c[3], c[5], c[6], c[7], c[8]];
         let tiny = |tokens, bar| without_lessons(cells(&props_of(tokens, 1000, 0), bar));
-        assert_eq!(tiny([0; 7], 10), [0, 0, 0, 0, 0, 0, 0, 10]);
-        assert_eq!(tiny([0, 0, 500, 0, 0, 0, 0], 10), [0, 0, 5, 0, 0, 0, 0, 5]);
-        // One token still shows.
-        assert_eq!(tiny([1, 0, 0, 0, 0, 0, 0], 10), [1, 0, 0, 0, 0, 0, 0, 9]);
-        // A third each: the remaining cell goes to the largest remainder.
+        assert_eq!(tiny([0; 7], 10), [0, 0, 0, 0, 0, 0, 0, 80]);
+        assert_eq!(
+            tiny([0, 0, 500, 0, 0, 0, 0], 10),
+            [0, 0, 40, 0, 0, 0, 0, 40]
+        );
+        // 2% of a 24-cell bar is 3.84 eighths: four, half a cell, never a whole one.
+        assert_eq!(tiny([0, 0, 20, 0, 0, 0, 0], 24), [0, 0, 4, 0, 0, 0, 0, 188]);
+        // One token of spec still shows; one token of anything else is below the resolution.
+        assert_eq!(tiny([0, 1, 0, 0, 0, 0, 0], 10), [0, 1, 0, 0, 0, 0, 0, 79]);
+        assert_eq!(tiny([1, 0, 0, 0, 0, 0, 0], 10), [0, 0, 0, 0, 0, 0, 0, 80]);
+        // A third each: the remaining eighths go to the largest remainders.
         assert_eq!(
             tiny([0, 333, 333, 0, 0, 0, 334], 10),
-            [0, 3, 3, 0, 0, 0, 4, 0]
+            [0, 27, 26, 0, 0, 0, 27, 0]
         );
         // Over the window: all segments, in proportion to the request.
         assert_eq!(
             tiny([1000, 1000, 0, 0, 0, 0, 0], 6),
-            [3, 3, 0, 0, 0, 0, 0, 0]
+            [24, 24, 0, 0, 0, 0, 0, 0]
         );
-        // More segments than cells: the spec keeps its cell, the smallest loses it.
-        assert_eq!(
-            tiny([10, 1, 20, 30, 40, 50, 60], 6),
-            [0, 1, 1, 1, 1, 1, 1, 0]
-        );
-        // A nearly full window rounds to no free cells, a nearly empty one to one used.
-        assert_eq!(tiny([0, 0, 999, 0, 0, 0, 0], 10), [0, 0, 10, 0, 0, 0, 0, 0]);
-        // The used cells are settled before the segments share them.
-        let request = estimate(request(12_000)).usage;
-        assert_eq!(cells(&request, 24)[FREE], 13, "45% of 24 cells is 11 used");
-        assert_eq!(
-            cells(&request, 10)[FREE],
-            3,
-            "seven segments need seven cells"
-        );
+        // The empty usable window of a request: all of it is the request.
         let empty_usable = without_lessons(cells(&props_of([5, 0, 0, 0, 0, 0, 0], 10, 20), 8));
-        assert_eq!(empty_usable, [8, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(empty_usable, [64, 0, 0, 0, 0, 0, 0, 0]);
         for bar in MIN_BAR..=MAX_BAR {
             for tokens in [
                 [1, 2, 3, 4, 5, 6, 7],
@@ -715,12 +811,67 @@ mod tests {
                 [100, 200, 300, 0, 0, 0, 0],
             ] {
                 let c = tiny(tokens, bar);
-                assert_eq!(c.iter().sum::<usize>(), bar, "{tokens:?} in {bar}");
-                let shown = c[..7].iter().filter(|&&n| n > 0).count();
-                let present = tokens.iter().filter(|&&n| n > 0).count();
-                assert_eq!(shown, present.min(bar), "{tokens:?} in {bar}");
+                assert_eq!(
+                    c.iter().sum::<usize>(),
+                    bar * EIGHTHS,
+                    "{tokens:?} in {bar}"
+                );
+                assert_eq!(
+                    c[1] > 0,
+                    tokens[1] > 0,
+                    "the spec shows: {tokens:?} in {bar}"
+                );
             }
         }
+    }
+
+    #[test]
+    fn the_bar_is_proportional_and_fuller_means_fuller() {
+        // A fresh session at 2% and a poisoned one at 4%, each with all seven segments.
+        let at = |percent: u32| {
+            let used = 119_808 * percent / 100;
+            let part = used / 7;
+            estimate(seven([part, part, part, part, part, part, used - 6 * part]))
+        };
+        let filled = |props: GaugeProps, bar: usize| {
+            let c = cells(&props.usage, bar);
+            bar * EIGHTHS - c[FREE]
+        };
+        for bar in MIN_BAR..=MAX_BAR {
+            assert!(filled(at(2), bar) < filled(at(4), bar), "{bar}");
+            let two = filled(at(2), bar) as f64 / (bar * EIGHTHS) as f64;
+            assert!(
+                (0.01..=0.04).contains(&two),
+                "2% draws about 2% ({two}) of {bar}"
+            );
+        }
+        let theme = theme();
+        let bar_text = |props: GaugeProps, width: u16| {
+            let l = line(props, width, &theme).to_string();
+            l.chars()
+                .filter(|c| "█░".contains(*c) || PARTIAL.iter().any(|p| p.starts_with(*c)))
+                .count()
+        };
+        // The bar keeps its width whatever the texts beside it say.
+        for width in [20u16, 40, 58, 80, 100, 200] {
+            let widths: Vec<usize> = [at(2), at(4), estimate(request(12_000)), reported(30_000)]
+                .into_iter()
+                .map(|p| bar_text(p, width))
+                .collect();
+            assert!(
+                widths.windows(2).all(|w| w[0] == w[1]),
+                "{width}: {widths:?}"
+            );
+            assert_eq!(widths[0], bar_width(usize::from(width)));
+        }
+        // 2% at 24 cells: half a cell of code, the rest free.
+        let code = estimate(seven([0, 0, 2396, 0, 0, 0, 0]));
+        let text = line(code, 150, &theme).to_string();
+        assert_eq!(
+            text.split(' ').nth(1),
+            Some("▌░░░░░░░░░░░░░░░░░░░░░░░"),
+            "{text}"
+        );
     }
 
     #[test]

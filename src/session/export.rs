@@ -182,6 +182,8 @@ pub fn transcript(
             Record::Start { .. }
             | Record::Applying { .. }
             | Record::Archived { .. }
+            | Record::ContextAdded { .. }
+            | Record::ContextDropped { .. }
             | Record::Chunk { .. }
             | Record::ToolCall { .. }
             | Record::ToolResult { .. }

@@ -143,6 +143,11 @@ pub enum Record {
     Step { step: Step },
     /// The session was archived; a fresh one carries on.
     Archived { successor: String },
+    /// The user added a file to the context set (a fresh session starts with the adds and
+    /// drops of the one before).
+    ContextAdded { path: String },
+    /// The user dropped a file from the context set.
+    ContextDropped { path: String },
 }
 
 impl Record {

@@ -90,6 +90,10 @@ pub struct Restored {
     pub unfinished_apply: Option<(String, Vec<String>)>,
     /// The files the model read with its tools, first read first.
     pub read: Vec<String>,
+    /// The files the model's applied changes wrote, first write first.
+    pub edited: Vec<String>,
+    /// The files the user added to and dropped from the context set.
+    pub context: crate::context::set::Choices,
 }
 
 impl Restored {
@@ -296,11 +300,19 @@ pub fn fold(id: &str, read: &ReadJournal) -> Restored {
             Record::Applying { label, files } => {
                 out.unfinished_apply = Some((label.clone(), files.clone()));
             }
-            Record::Applied { .. }
-            | Record::ApplyFailed { .. }
-            | Record::ApplyInterrupted { .. } => {
+            Record::Applied { files, .. } => {
+                out.unfinished_apply = None;
+                for file in files {
+                    if !out.edited.contains(file) {
+                        out.edited.push(file.clone());
+                    }
+                }
+            }
+            Record::ApplyFailed { .. } | Record::ApplyInterrupted { .. } => {
                 out.unfinished_apply = None;
             }
+            Record::ContextAdded { path } => out.context.add_file(path.into()),
+            Record::ContextDropped { path } => out.context.drop_file(path.into()),
             Record::Undone { .. } | Record::Run { .. } => {}
         }
     }
@@ -341,6 +353,7 @@ mod tests {
     use super::super::journal::{JournalEntry, VERSION};
     use super::*;
     use crate::session::CorrectionSource;
+    use std::path::PathBuf;
 
     fn entries(records: Vec<Record>) -> ReadJournal {
         ReadJournal {
@@ -549,6 +562,34 @@ mod tests {
         );
         assert_eq!(r.status(), "archived");
     }
+    #[test]
+    fn edits_and_the_users_context_choices_come_back() {
+        let applied = |files: &[&str]| Record::Applied {
+            label: "reply".into(),
+            files: files.iter().map(|f| f.to_string()).collect(),
+        };
+        let add = |p: &str| Record::ContextAdded { path: p.into() };
+        let drop = |p: &str| Record::ContextDropped { path: p.into() };
+        let read = entries(vec![
+            applied(&["b.py", "a.py"]),
+            add("x.py"),
+            drop("y.py"),
+            add("y.py"),
+            drop("x.py"),
+            add("z.py"),
+            applied(&["a.py", "c.py"]),
+        ]);
+        let r = fold("s", &read);
+        assert_eq!(r.edited, ["b.py", "a.py", "c.py"]);
+        assert_eq!(
+            r.context.added,
+            [PathBuf::from("y.py"), PathBuf::from("z.py")]
+        );
+        assert_eq!(r.context.dropped, [PathBuf::from("x.py")]);
+        let line = serde_json::to_string(&add("x.py")).unwrap();
+        assert_eq!(line, r#"{"type":"context_added","path":"x.py"}"#);
+    }
+
     #[test]
     fn an_apply_that_began_and_never_ended_is_unfinished() {
         let applying = |label: &str| Record::Applying {

@@ -14,7 +14,7 @@ use crate::model::layout::PaneAreas;
 use crate::model::review::ChangeView;
 use crate::model::{Loaded, Model, Pane};
 use crate::runner::result::TestStatus;
-use crate::theme::{Theme, scope};
+use crate::theme::scope;
 
 /// Draws the Code pane.
 pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
@@ -31,7 +31,12 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
             theme.style(scope::TEXT_ACCENT),
         )),
         Loaded::Ready(files) if !files.is_empty() => Some(Line::styled(
-            format!(" {plain}{}/{} ", code.selected + 1, files.len()),
+            format!(
+                " {plain}{}{}/{} ",
+                mark_note(model, files.get(code.selected)),
+                code.selected + 1,
+                files.len()
+            ),
             theme.style(scope::TEXT_DIM),
         )),
         _ => None,
@@ -68,7 +73,7 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
         return;
     }
     frame.render_widget(
-        file_list(files, code.selected, areas.header.width, theme),
+        file_list(model, files, code.selected, areas.header.width),
         areas.header,
     );
     match &code.content {
@@ -291,14 +296,34 @@ fn failure_markers<'a>(model: &'a Model, path: &Path) -> Vec<(usize, &'a str)> {
         .collect()
 }
 
-/// The file names on one line, the selected one highlighted and kept in view.
+/// Where the shown file stands in the next request, for the pane's title: `set: spec · `,
+/// `map only · `, `out · `; nothing while all the code goes.
+fn mark_note(model: &Model, path: Option<&std::path::PathBuf>) -> String {
+    let words = path.map(|p| model.file_mark(p).words()).unwrap_or_default();
+    if words.is_empty() {
+        words
+    } else {
+        format!("{words} · ")
+    }
+}
+
+/// The file names on one line, each after its context mark (● in the set, ◐ in the map only,
+/// ○ out, ✗ dropped or unavailable; none while all the code goes), the selected one
+/// highlighted and kept in view.
 fn file_list<'a>(
+    model: &Model,
     files: &'a [std::path::PathBuf],
     selected: usize,
     width: u16,
-    theme: &Theme,
 ) -> Line<'a> {
-    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    let theme = &model.theme;
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| match model.file_mark(f).glyph() {
+            "" => f.display().to_string(),
+            glyph => format!("{glyph} {}", f.display()),
+        })
+        .collect();
     // Start early enough that the selected name fits.
     let mut start = selected;
     let mut used = names[selected].width() + 2;

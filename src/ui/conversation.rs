@@ -36,6 +36,7 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
             .conversation
             .context_use(model.config.model.max_output_tokens),
         thresholds: model.thresholds(),
+        code: model.gauge_code(),
     };
     let [gauge_row, loop_row] = areas.header.layout(&ratatui::layout::Layout::vertical([
         ratatui::layout::Constraint::Length(1),

@@ -42,9 +42,10 @@ pub fn draw(frame: &mut Frame, model: &Model) {
         ),
         Line::styled(
             format!(
-                "The new conversation starts empty. Its requests open with the code in scope, \
+                "The new conversation starts empty. Its requests open with {}, \
                  the latest test results, these lessons, and {pin} last. Nothing the model \
-                 wrote is carried over."
+                 wrote is carried over.",
+                model.seed_code_words()
             ),
             theme.style(scope::DIALOG),
         ),

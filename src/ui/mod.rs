@@ -7,6 +7,7 @@ pub mod conversation;
 pub mod help;
 pub mod inspector;
 pub mod lessons;
+pub mod picker;
 pub mod results;
 pub mod spec;
 pub mod status;
@@ -58,6 +59,7 @@ pub fn draw(frame: &mut Frame, model: &Model) {
             confirm::draw_undo(frame, *redo, paths, *steps, theme);
         }
         Some(Overlay::Fresh) => lessons::draw(frame, model),
+        Some(Overlay::Picker { query, selected }) => picker::draw(frame, model, query, *selected),
         None => {}
     }
 }

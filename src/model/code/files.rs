@@ -49,12 +49,14 @@ impl Model {
             .and_then(|p| files.iter().position(|f| *f == p))
             .unwrap_or(0);
         let first = files.get(self.code.selected).cloned();
+        // The context worker indexes the new scope (only the files it does not know yet).
+        let scope = Cmd::Context(crate::context::worker::Job::Scope(files.clone()));
         self.code.files = Loaded::Ready(files);
         if let Some(path) = first {
-            return vec![self.load_file(path)];
+            return vec![self.load_file(path), scope];
         }
         self.code.content = Loaded::Failed(String::new());
-        Vec::new()
+        vec![scope]
     }
 
     /// The file of load `id` arrived (or could not be read).

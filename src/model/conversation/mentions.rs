@@ -1,6 +1,6 @@
 //! A model without tools (off by config, or refused by the server) cannot open the files it
 //! needs: when its reply names workspace files the request did not carry, specbench offers to
-//! add them (aider's way), and `+` does; the request carries them from then on.
+//! add them (aider's way), and `+` adds them to the context set ("added by you").
 
 use std::path::PathBuf;
 
@@ -18,8 +18,14 @@ impl Model {
             return None;
         }
         self.conversation.tools.looking = Some(turn);
-        let tools = &self.conversation.tools;
-        let carried = tools.added.iter().chain(&tools.read).cloned().collect();
+        // What the request carried in full: the context set's members (all the code, in a
+        // small workspace).
+        let carried = self
+            .context
+            .chosen
+            .as_ref()
+            .map(|c| c.set.members.iter().map(|m| m.path.clone()).collect())
+            .unwrap_or_default();
         Some(Cmd::FindMentions {
             turn,
             reply: reply.to_string(),
@@ -51,27 +57,20 @@ impl Model {
         )]
     }
 
-    /// `+`: the files offered join the request.
+    /// `+`: the files offered join the context set, as added by the user.
     pub fn add_mentioned(&mut self) -> Vec<Cmd> {
-        let tools = &mut self.conversation.tools;
-        let offered = std::mem::take(&mut tools.offered);
+        let offered = std::mem::take(&mut self.conversation.tools.offered);
         if offered.is_empty() {
             return vec![self.notify(
                 NoticeKind::Info,
                 "No files to add: + adds the files a reply mentions that the request lacks",
             )];
         }
-        for path in &offered {
-            if !tools.added.contains(path) {
-                tools.added.push(path.clone());
-            }
+        let mut cmds = Vec::new();
+        for path in offered {
+            cmds.extend(self.add_to_context(path));
         }
-        let paths = tools.added.clone();
-        let notice = self.notify(
-            NoticeKind::Info,
-            format!("Added {}: the next requests carry it", named(&offered)),
-        );
-        vec![Cmd::AddFiles { paths }, notice]
+        cmds
     }
 }
 

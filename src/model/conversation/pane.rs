@@ -58,14 +58,10 @@ pub struct ToolState {
     pub off: Option<String>,
     /// Whether the tool lines show their results (`t`).
     pub expanded: bool,
-    /// The files the model read with its tools, first read first.
-    pub read: Vec<std::path::PathBuf>,
     /// Why the last user turn's tool rounds stopped early (`run` prints it).
     pub stopped: Option<String>,
     /// Files the last reply mentioned that the request did not carry, offered (`+` adds them).
     pub offered: Vec<std::path::PathBuf>,
-    /// Files the user added from the offers: the request carries them.
-    pub added: Vec<std::path::PathBuf>,
     /// The reply whose mentions are being looked for.
     pub looking: Option<u64>,
 }
@@ -230,14 +226,12 @@ impl ConversationPane {
     }
 
     /// Forgets the conversation for a fresh session: the messages, the reply in flight and
-    /// the reported usage go, with the files the model read and the offers; the parts, the
-    /// tokenizer, the composer's history, the files the user added and whether the server
-    /// takes tools stay.
+    /// the reported usage go, with the offers; the parts, the tokenizer, the composer's
+    /// history and whether the server takes tools stay.
     pub fn clear(&mut self) {
         self.tools = ToolState {
             off: self.tools.off.take(),
             expanded: self.tools.expanded,
-            added: std::mem::take(&mut self.tools.added),
             ..ToolState::default()
         };
         self.messages.clear();

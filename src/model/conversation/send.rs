@@ -31,6 +31,10 @@ impl Model {
                 "The session is still being read back; the draft is kept",
             )];
         }
+        // A set over its budget is never sent without the user's say: the first Enter holds.
+        if let Some(held) = self.hold_for_overflow() {
+            return vec![held];
+        }
         // The user takes over: a fix loop in progress ends, an unjudged attempt is dropped.
         self.session.fix = None;
         self.session.attempt = None;

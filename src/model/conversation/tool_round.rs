@@ -123,6 +123,7 @@ impl Model {
         };
         let counter = conv.counter();
         let m = &mut conv.messages[turn.message];
+        let mut read = Vec::new();
         for outcome in outcomes {
             if let Some(t) = m
                 .tools
@@ -131,14 +132,15 @@ impl Model {
             {
                 t.answer(outcome.result, &counter);
             }
-            if let Some(path) = outcome.read
-                && !conv.tools.read.contains(&path)
-            {
-                conv.tools.read.push(path);
-            }
+            read.extend(outcome.read);
         }
         m.touch();
         conv.revision += 1;
+        // A file the model read joins the context set ("read by the model"), so the requests
+        // after this turn carry it and it is not fetched again and again.
+        for path in read {
+            self.note_read(path);
+        }
         self.continue_turn(turn)
     }
 

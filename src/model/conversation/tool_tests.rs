@@ -118,7 +118,7 @@ fn results_go_back_after_the_call_and_the_model_continues() {
     assert_eq!(asked.role, Role::Assistant);
     assert_eq!(asked.tool_calls, [call("a", "x.py")]);
     assert_eq!(asked.tool_results[0].content, "1  x = 1");
-    assert_eq!(m.conversation.tools.read, [PathBuf::from("x.py")]);
+    assert_eq!(m.context.read, [PathBuf::from("x.py")]);
     // Results that arrive for a turn no longer running are dropped.
     assert!(results(&mut m, turn, vec![outcome("a", "late", None)]).is_empty());
 }
@@ -277,7 +277,7 @@ fn a_resumed_session_shows_its_calls_and_sends_them_back() {
     let t = &again.conversation.messages[1].tools[0];
     assert_eq!(t.label, "read x.py");
     assert!(t.tokens > 0 && t.result.is_some());
-    assert_eq!(again.conversation.tools.read, [PathBuf::from("x.py")]);
+    assert_eq!(again.context.read, [PathBuf::from("x.py")]);
     let (_, request) = send(&mut again, "next");
     let asked = &request.messages[1];
     assert_eq!(asked.tool_calls, [call("a", "x.py")]);
@@ -318,10 +318,10 @@ fn without_tools_a_reply_naming_files_offers_them_and_plus_adds_them() {
     );
     key(&mut m, KeyCode::Char('2'));
     let cmds = key(&mut m, KeyCode::Char('+'));
-    assert!(cmds.contains(&Cmd::AddFiles {
-        paths: files.clone()
-    }));
-    assert_eq!(m.conversation.tools.added, files);
+    assert!(cmds.contains(&Cmd::Journal(Record::ContextAdded {
+        path: "notes/a.txt".into()
+    })));
+    assert_eq!(m.context.choices.added, files);
     // A late answer for a reply already followed by another message offers nothing.
     let (next, _) = send(&mut m, "r");
     update(

@@ -63,6 +63,7 @@ impl Model {
         };
         self.authorship.wrote(&done.files);
         let applied = done.paths();
+        self.note_edited(&applied);
         let mut cmds = Vec::new();
         if !self.watching {
             cmds.extend(self.reload_changed(&applied));

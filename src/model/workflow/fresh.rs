@@ -33,6 +33,9 @@ impl Model {
         self.conversation.clear();
         self.conversation.lessons = self.conversation.counted(lessons_part(&lessons));
         self.conversation.seeded = true;
+        // The new session's own edits and reads start afresh; the user's adds and drops stay.
+        self.context.edited.clear();
+        self.context.read.clear();
         let step = self.session.step;
         self.session = Workflow {
             predecessor: predecessor.clone(),
@@ -58,6 +61,7 @@ impl Model {
                 lessons,
                 step,
                 pin: self.session.pin.clone(),
+                context: self.context.choices.clone(),
             },
             self.notify(NoticeKind::Info, text),
         ]

@@ -2,6 +2,8 @@
 //! the corrections and the lessons as they were.
 
 use super::prompts::lessons_part;
+use std::path::PathBuf;
+
 use crate::llm::Role;
 use crate::model::conversation::{Message, MessageStatus, ToolUse};
 use crate::model::{Cmd, Model, NoticeKind};
@@ -69,7 +71,9 @@ impl Model {
             }
             self.conversation.messages.push(message);
         }
-        self.conversation.tools.read = r.read.iter().map(Into::into).collect();
+        for path in &r.read {
+            self.note_read(path.into());
+        }
         self.conversation.revision += 1;
         self.conversation.follow = true;
         self.bump_ids(r.max_turn);
@@ -88,6 +92,8 @@ impl Model {
             self.conversation.seeded = true;
         }
         self.session.lessons = r.lessons;
+        self.context.edited = r.edited.iter().map(PathBuf::from).collect();
+        self.context.choices = r.context;
         self.session.pin = r.pin.map(|p| (p.version, p.hash));
         let turns = self
             .conversation
