@@ -35,7 +35,26 @@ pub struct ScreenLayout {
     pub tabs: Vec<(Pane, Rect)>,
     /// The visible panes.
     pub panes: Vec<(Pane, Rect)>,
+    /// The presenter's caption, above the status bar (no rows outside presenter mode).
+    pub caption: Rect,
+    /// The status bar: one row, more while a notice needs them.
     pub status: Rect,
+}
+
+/// The rows under the panes: the presenter's caption and the status bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BottomRows {
+    pub caption: u16,
+    pub status: u16,
+}
+
+impl Default for BottomRows {
+    fn default() -> Self {
+        Self {
+            caption: 0,
+            status: 1,
+        }
+    }
 }
 
 impl ScreenLayout {
@@ -50,19 +69,27 @@ pub fn tab_label(pane: Pane) -> String {
     format!(" {} {} ", pane.index() + 1, pane.title())
 }
 
-/// Lays out the screen for a terminal `area`.
-pub fn screen(area: Rect, focus: Pane, zoomed: bool, split: u16) -> ScreenLayout {
+/// Lays out the screen for a terminal `area`, `bottom` rows under the panes.
+pub fn screen(
+    area: Rect,
+    focus: Pane,
+    zoomed: bool,
+    split: u16,
+    bottom: BottomRows,
+) -> ScreenLayout {
     if area.width < MIN_COLS || area.height < MIN_ROWS {
         return ScreenLayout {
             arrangement: Arrangement::TooSmall,
             tabs: Vec::new(),
             panes: Vec::new(),
+            caption: Rect::default(),
             status: Rect::default(),
         };
     }
-    let [body, status] = area.layout(&Split::vertical([
+    let [body, caption, status] = area.layout(&Split::vertical([
         Constraint::Fill(1),
-        Constraint::Length(1),
+        Constraint::Length(bottom.caption),
+        Constraint::Length(bottom.status),
     ]));
     if area.width < GRID_MIN_COLS {
         let [tab_bar, pane] = body.layout(&Split::vertical([
@@ -83,6 +110,7 @@ pub fn screen(area: Rect, focus: Pane, zoomed: bool, split: u16) -> ScreenLayout
             arrangement: Arrangement::Tabs,
             tabs,
             panes: vec![(focus, pane)],
+            caption,
             status,
         };
     }
@@ -107,6 +135,7 @@ pub fn screen(area: Rect, focus: Pane, zoomed: bool, split: u16) -> ScreenLayout
         arrangement: Arrangement::Grid,
         tabs: Vec::new(),
         panes,
+        caption,
         status,
     }
 }
@@ -114,8 +143,9 @@ pub fn screen(area: Rect, focus: Pane, zoomed: bool, split: u16) -> ScreenLayout
 /// The screen as the model last laid it out, with each visible pane's parts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Layout {
-    /// What it was laid out for: the area, the focus, the zoom, the split, the composer's rows.
-    key: Option<(Rect, Pane, bool, u16, usize)>,
+    /// What it was laid out for: the area, the focus, the zoom, the split, the rows under the
+    /// panes, the composer's rows.
+    key: Option<(Rect, Pane, bool, u16, BottomRows, usize)>,
     pub screen: ScreenLayout,
     areas: Vec<(Pane, PaneAreas)>,
 }
@@ -126,22 +156,21 @@ impl Layout {
     pub fn arrange(
         &mut self,
         area: Rect,
-        focus: Pane,
-        zoomed: bool,
-        split: u16,
+        (focus, zoomed, split): (Pane, bool, u16),
+        bottom: BottomRows,
         composer_rows: impl Fn(u16) -> usize,
     ) {
-        let same_screen = self
-            .key
-            .is_some_and(|(a, f, z, s, _)| (a, f, z, s) == (area, focus, zoomed, split));
+        let same_screen = self.key.is_some_and(|(a, f, z, s, b, _)| {
+            (a, f, z, s, b) == (area, focus, zoomed, split, bottom)
+        });
         if !same_screen {
-            self.screen = screen(area, focus, zoomed, split);
+            self.screen = screen(area, focus, zoomed, split, bottom);
         }
         let rows = self
             .screen
             .pane(Pane::Conversation)
             .map_or(0, |r| composer_rows(r.width.saturating_sub(2)));
-        let key = Some((area, focus, zoomed, split, rows));
+        let key = Some((area, focus, zoomed, split, bottom, rows));
         if key == self.key {
             return;
         }
@@ -229,7 +258,13 @@ mod tests {
 
     #[test]
     fn grid_covers_the_body_without_overlap() {
-        let s = screen(Rect::new(0, 0, 120, 40), Pane::Spec, false, 50);
+        let s = screen(
+            Rect::new(0, 0, 120, 40),
+            Pane::Spec,
+            false,
+            50,
+            BottomRows::default(),
+        );
         assert_eq!(s.arrangement, Arrangement::Grid);
         let total: u32 = s.panes.iter().map(|(_, r)| r.area()).sum();
         assert_eq!(total, 120 * 39);
@@ -239,14 +274,26 @@ mod tests {
 
     #[test]
     fn split_sets_the_left_column_width() {
-        let s = screen(Rect::new(0, 0, 200, 60), Pane::Spec, false, 30);
+        let s = screen(
+            Rect::new(0, 0, 200, 60),
+            Pane::Spec,
+            false,
+            30,
+            BottomRows::default(),
+        );
         assert_eq!(s.pane(Pane::Spec).unwrap().width, 60);
         assert_eq!(s.pane(Pane::Conversation).unwrap().x, 60);
     }
 
     #[test]
     fn tabs_show_only_the_focused_pane() {
-        let s = screen(Rect::new(0, 0, 80, 24), Pane::Code, false, 50);
+        let s = screen(
+            Rect::new(0, 0, 80, 24),
+            Pane::Code,
+            false,
+            50,
+            BottomRows::default(),
+        );
         assert_eq!(s.arrangement, Arrangement::Tabs);
         assert_eq!(s.panes.len(), 1);
         assert_eq!(s.panes[0], (Pane::Code, Rect::new(0, 1, 80, 22)));

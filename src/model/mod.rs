@@ -13,6 +13,7 @@
 //! - Overlays, keys and text, each drawn by the `ui/` file of the same name: `help`,
 //!   `inspector`, `checkpoints`, `confirm`, `lessons`.
 //! - `reload`: the config read again while open.
+//! - `presenter`: `demo --present`, the story stopping at each beat with a caption.
 
 mod checkpoints;
 pub mod code;
@@ -30,6 +31,7 @@ mod msg;
 mod notice;
 mod overlay;
 mod pane;
+pub mod presenter;
 mod reload;
 pub mod reruns;
 pub mod results;

@@ -22,6 +22,9 @@ const WHEEL_LINES: usize = 3;
 
 /// Applies one message to the model and returns the effects it asks for.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
+    if let Some(cmds) = model.presenter_takes(&msg) {
+        return finish(model, cmds);
+    }
     let cmds = match msg {
         Msg::Key(key) => on_key(model, key),
         Msg::Mouse(mouse) => on_mouse(model, mouse),
@@ -42,8 +45,14 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Event(event) => on_event(model, event),
     };
+    finish(model, cmds)
+}
+
+/// After a message: the layout and offsets kept up to date, and a presenter's next beat.
+fn finish(model: &mut Model, mut cmds: Vec<Cmd>) -> Vec<Cmd> {
     model.sync_layout();
     model.keep_in_view();
+    cmds.extend(model.presenter_watches());
     cmds
 }
 
@@ -436,7 +445,7 @@ mod tests {
         ch(&mut m, '3');
         ch(&mut m, 'z');
         assert!(m.zoomed);
-        let screen = layout::screen(m.area(), m.focus, m.zoomed, m.split);
+        let screen = layout::screen(m.area(), m.focus, m.zoomed, m.split, m.bottom_rows());
         assert_eq!(screen.panes.len(), 1);
         assert_eq!(screen.panes[0].0, Pane::Code);
         ch(&mut m, 'z');
@@ -462,8 +471,9 @@ mod tests {
     #[test]
     fn layout_switches_with_the_terminal_size() {
         let mut m = model();
-        let arrangement =
-            |m: &Model| layout::screen(m.area(), m.focus, m.zoomed, m.split).arrangement;
+        let arrangement = |m: &Model| {
+            layout::screen(m.area(), m.focus, m.zoomed, m.split, m.bottom_rows()).arrangement
+        };
         assert_eq!(arrangement(&m), Arrangement::Grid);
         update(&mut m, Msg::Resize(99, 30));
         assert_eq!(arrangement(&m), Arrangement::Tabs);

@@ -1,5 +1,6 @@
 //! Pure views: `draw` reads the model and paints a frame; it never changes state.
 
+pub mod caption;
 pub mod checkpoints;
 pub mod code;
 pub mod confirm;
@@ -44,6 +45,7 @@ pub fn draw(frame: &mut Frame, model: &Model) {
             Pane::Results => results::draw(frame, model, rect, focused),
         }
     }
+    caption::draw(frame, model, screen.caption);
     status::draw(frame, model, screen.status);
     match &model.overlay {
         Some(Overlay::Help { scroll }) => help::draw(frame, model, *scroll),

@@ -68,7 +68,10 @@ impl Model {
             cmds.extend(self.set_step(next));
             cmds.push(self.notify(NoticeKind::Info, text));
         }
-        cmds.extend(self.continue_fix_loop(judging, &failures));
+        match self.presenter_holds_fix(judging, &failures) {
+            Some(arrived) => cmds.extend(arrived),
+            None => cmds.extend(self.continue_fix_loop(judging, &failures)),
+        }
         cmds
     }
 
