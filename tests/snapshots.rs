@@ -944,3 +944,44 @@ fn auto_rerun_paused_by_a_loop_says_so_120x40_and_80x24() {
     keys(&mut model, "4");
     insta::assert_snapshot!("auto_rerun_paused_80x24", render(&model).backend());
 }
+
+/// The first row of a styled dump (the tab bar) and its style runs.
+fn first_row_styles(buffer: &ratatui::buffer::Buffer) -> String {
+    let dump = styled_dump(buffer);
+    let text = dump.lines().next().unwrap_or_default().to_string();
+    let styles = dump
+        .lines()
+        .find(|l| l.starts_with(" 0: "))
+        .unwrap_or_default()
+        .to_string();
+    format!("{text}\n{styles}\n")
+}
+
+#[test]
+fn tab_badges_carry_each_panes_state_80x24() {
+    let mut model = every_status_model(80, 24);
+    insta::assert_snapshot!("tab_badges", render(&model).backend());
+    // A run going shows as a dot.
+    keys(&mut model, "r");
+    insta::assert_snapshot!(
+        "tab_badges_busy_styles",
+        first_row_styles(render(&model).backend().buffer())
+    );
+    // Every tab's rectangle (what a click hits) is as wide as its label with its badge.
+    let widths = model.tab_widths();
+    let tabs = &model.layout.screen.tabs;
+    assert_eq!(
+        tabs.iter().map(|(_, r)| r.width).collect::<Vec<_>>(),
+        widths
+    );
+}
+
+#[test]
+fn tab_badges_in_high_contrast_80x24() {
+    let mut model = every_status_model(80, 24);
+    model.theme = ThemeSource::default().load("high-contrast").unwrap();
+    insta::assert_snapshot!(
+        "tab_badges_high_contrast_styles",
+        first_row_styles(render(&model).backend().buffer())
+    );
+}

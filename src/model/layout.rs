@@ -41,16 +41,19 @@ pub struct ScreenLayout {
     pub status: Rect,
 }
 
-/// The rows under the panes: the presenter's caption and the status bar.
+/// What is laid out around the panes: the tab bar's label widths (narrow layout), the
+/// presenter's caption rows and the status bar's rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BottomRows {
+pub struct Chrome {
+    pub tabs: [u16; 4],
     pub caption: u16,
     pub status: u16,
 }
 
-impl Default for BottomRows {
+impl Default for Chrome {
     fn default() -> Self {
         Self {
+            tabs: Pane::ALL.map(|p| tab_label(p).chars().count() as u16),
             caption: 0,
             status: 1,
         }
@@ -64,19 +67,13 @@ impl ScreenLayout {
     }
 }
 
-/// The label of a pane in the tab bar.
+/// The label of a pane in the tab bar, without its badge.
 pub fn tab_label(pane: Pane) -> String {
     format!(" {} {} ", pane.index() + 1, pane.title())
 }
 
-/// Lays out the screen for a terminal `area`, `bottom` rows under the panes.
-pub fn screen(
-    area: Rect,
-    focus: Pane,
-    zoomed: bool,
-    split: u16,
-    bottom: BottomRows,
-) -> ScreenLayout {
+/// Lays out the screen for a terminal `area`, with `chrome` around the panes.
+pub fn screen(area: Rect, focus: Pane, zoomed: bool, split: u16, chrome: Chrome) -> ScreenLayout {
     if area.width < MIN_COLS || area.height < MIN_ROWS {
         return ScreenLayout {
             arrangement: Arrangement::TooSmall,
@@ -88,8 +85,8 @@ pub fn screen(
     }
     let [body, caption, status] = area.layout(&Split::vertical([
         Constraint::Fill(1),
-        Constraint::Length(bottom.caption),
-        Constraint::Length(bottom.status),
+        Constraint::Length(chrome.caption),
+        Constraint::Length(chrome.status),
     ]));
     if area.width < GRID_MIN_COLS {
         let [tab_bar, pane] = body.layout(&Split::vertical([
@@ -99,8 +96,8 @@ pub fn screen(
         let mut x = tab_bar.x;
         let tabs = Pane::ALL
             .iter()
-            .map(|&p| {
-                let width = tab_label(p).chars().count() as u16;
+            .zip(chrome.tabs)
+            .map(|(&p, width)| {
                 let rect = Rect::new(x, tab_bar.y, width, 1).intersection(tab_bar);
                 x = x.saturating_add(width + 1);
                 (p, rect)
@@ -145,7 +142,7 @@ pub fn screen(
 pub struct Layout {
     /// What it was laid out for: the area, the focus, the zoom, the split, the rows under the
     /// panes, the composer's rows.
-    key: Option<(Rect, Pane, bool, u16, BottomRows, usize)>,
+    key: Option<(Rect, Pane, bool, u16, Chrome, usize)>,
     pub screen: ScreenLayout,
     areas: Vec<(Pane, PaneAreas)>,
 }
@@ -157,20 +154,20 @@ impl Layout {
         &mut self,
         area: Rect,
         (focus, zoomed, split): (Pane, bool, u16),
-        bottom: BottomRows,
+        chrome: Chrome,
         composer_rows: impl Fn(u16) -> usize,
     ) {
         let same_screen = self.key.is_some_and(|(a, f, z, s, b, _)| {
-            (a, f, z, s, b) == (area, focus, zoomed, split, bottom)
+            (a, f, z, s, b) == (area, focus, zoomed, split, chrome)
         });
         if !same_screen {
-            self.screen = screen(area, focus, zoomed, split, bottom);
+            self.screen = screen(area, focus, zoomed, split, chrome);
         }
         let rows = self
             .screen
             .pane(Pane::Conversation)
             .map_or(0, |r| composer_rows(r.width.saturating_sub(2)));
-        let key = Some((area, focus, zoomed, split, bottom, rows));
+        let key = Some((area, focus, zoomed, split, chrome, rows));
         if key == self.key {
             return;
         }
@@ -263,7 +260,7 @@ mod tests {
             Pane::Spec,
             false,
             50,
-            BottomRows::default(),
+            Chrome::default(),
         );
         assert_eq!(s.arrangement, Arrangement::Grid);
         let total: u32 = s.panes.iter().map(|(_, r)| r.area()).sum();
@@ -279,7 +276,7 @@ mod tests {
             Pane::Spec,
             false,
             30,
-            BottomRows::default(),
+            Chrome::default(),
         );
         assert_eq!(s.pane(Pane::Spec).unwrap().width, 60);
         assert_eq!(s.pane(Pane::Conversation).unwrap().x, 60);
@@ -292,7 +289,7 @@ mod tests {
             Pane::Code,
             false,
             50,
-            BottomRows::default(),
+            Chrome::default(),
         );
         assert_eq!(s.arrangement, Arrangement::Tabs);
         assert_eq!(s.panes.len(), 1);

@@ -13,6 +13,7 @@
 //! - Overlays, keys and text, each drawn by the `ui/` file of the same name: `help`,
 //!   `inspector`, `checkpoints`, `confirm`, `lessons`.
 //! - `reload`: the config read again while open.
+//! - `tabs`: the narrow layout's tab labels with their badges.
 //! - `presenter`: `demo --present`, the story stopping at each beat with a caption.
 
 mod checkpoints;
@@ -40,6 +41,7 @@ mod runs;
 mod scroll;
 pub mod spec;
 mod state;
+pub mod tabs;
 pub(crate) mod update;
 pub mod workflow;
 

@@ -248,9 +248,12 @@ impl Model {
         self.layout.body(pane)
     }
 
-    /// The rows under the panes: the presenter's caption and the status bar.
-    pub fn bottom_rows(&self) -> layout::BottomRows {
-        layout::BottomRows {
+    /// What is laid out around the panes: the tabs (narrow layout), the presenter's caption
+    /// and the status bar.
+    pub fn chrome(&self) -> layout::Chrome {
+        let narrow = self.size.0 < layout::GRID_MIN_COLS;
+        layout::Chrome {
+            tabs: if narrow { self.tab_widths() } else { [0; 4] },
             caption: self.caption_rows(),
             status: self.status_rows(),
         }
@@ -259,7 +262,7 @@ impl Model {
     /// Lays the screen out again if the size, the focus, the zoom, the split or the composer's
     /// rows changed since it was last laid out.
     pub fn sync_layout(&mut self) {
-        let bottom = self.bottom_rows();
+        let bottom = self.chrome();
         let composer = &self.composer;
         self.layout.arrange(
             Rect::new(0, 0, self.size.0, self.size.1),

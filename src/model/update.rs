@@ -445,7 +445,7 @@ mod tests {
         ch(&mut m, '3');
         ch(&mut m, 'z');
         assert!(m.zoomed);
-        let screen = layout::screen(m.area(), m.focus, m.zoomed, m.split, m.bottom_rows());
+        let screen = layout::screen(m.area(), m.focus, m.zoomed, m.split, m.chrome());
         assert_eq!(screen.panes.len(), 1);
         assert_eq!(screen.panes[0].0, Pane::Code);
         ch(&mut m, 'z');
@@ -472,7 +472,7 @@ mod tests {
     fn layout_switches_with_the_terminal_size() {
         let mut m = model();
         let arrangement = |m: &Model| {
-            layout::screen(m.area(), m.focus, m.zoomed, m.split, m.bottom_rows()).arrangement
+            layout::screen(m.area(), m.focus, m.zoomed, m.split, m.chrome()).arrangement
         };
         assert_eq!(arrangement(&m), Arrangement::Grid);
         update(&mut m, Msg::Resize(99, 30));
