@@ -260,9 +260,9 @@ fn results_pane_after_a_timeout_in_the_narrow_layout() {
     let fail = model.theme.style(specbench::theme::scope::RESULTS_FAIL).fg;
     let buffer = render(&model).backend().buffer().clone();
     assert_eq!(buffer[(1, 2)].fg, fail.unwrap_or_default(), "the verdict");
-    assert_eq!(buffer[(9, 3)].symbol(), "▁");
+    assert_eq!(buffer[(10, 3)].symbol(), "▁");
     assert_eq!(
-        buffer[(9, 3)].fg,
+        buffer[(10, 3)].fg,
         fail.unwrap_or_default(),
         "the history bar"
     );
@@ -984,4 +984,28 @@ fn tab_badges_in_high_contrast_80x24() {
         "tab_badges_high_contrast_styles",
         first_row_styles(render(&model).backend().buffer())
     );
+}
+
+#[test]
+fn help_overlay_at_200_columns_shows_every_entry_whole() {
+    let mut model = demo_model("default", 200, 60);
+    keys(&mut model, "?");
+    let terminal = render(&model);
+    let buffer = terminal.backend().buffer();
+    let text: Vec<String> = (0..buffer.area.height)
+        .map(|y| {
+            (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect()
+        })
+        .collect();
+    // No entry runs into the box's right border: the column inside it is blank on every row.
+    let top = text.iter().position(|r| r.contains('╭')).unwrap();
+    let bottom = text.iter().position(|r| r.contains('╰')).unwrap();
+    let right = text[top].chars().position(|c| c == '╮').unwrap();
+    for row in &text[top + 1..bottom] {
+        let inside = row.chars().nth(right - 1).unwrap();
+        assert_eq!(inside, ' ', "an entry is cut: {}", row.trim());
+    }
+    insta::assert_snapshot!("help_200x60", terminal.backend());
 }
