@@ -1009,3 +1009,21 @@ fn help_overlay_at_200_columns_shows_every_entry_whole() {
     }
     insta::assert_snapshot!("help_200x60", terminal.backend());
 }
+
+#[test]
+fn a_long_notice_takes_a_row_of_its_own_and_the_list_keeps_it_80x24() {
+    let mut model = demo_model("default", 80, 24);
+    model.notify(
+        NoticeKind::Error,
+        "Session likely poisoned: R4 · violated corrected 2×. F starts a fresh session, \
+         seeded with the spec, the code and what was learned",
+    );
+    let terminal = render(&model);
+    insta::assert_snapshot!("long_notice_80x24", terminal.backend());
+    // Whole: its last words are on screen.
+    let text = format!("{:?}", terminal.backend());
+    assert!(text.contains("what was learned"), "{text}");
+    model.notify(NoticeKind::Info, "Pinned SPEC.md as v2 (1c2d3e4f)");
+    keys(&mut model, "!");
+    insta::assert_snapshot!("recent_notices_80x24", render(&model).backend());
+}

@@ -55,6 +55,7 @@ pub enum Action {
     PrevStep,
     FreshSession,
     MarkCorrection,
+    Notices,
 }
 
 impl Action {
@@ -115,6 +116,7 @@ impl Action {
             }
             Action::MarkCorrection => "mark the message as a correction (name the clause: R4)",
             Action::SearchPrev => "previous match",
+            Action::Notices => "the recent notices, whole (newest last)",
         }
     }
 
@@ -150,6 +152,7 @@ impl Action {
             Action::NextStep => "step",
             Action::FreshSession => "fresh",
             Action::MarkCorrection => "correction",
+            Action::Notices => "notices",
             Action::ScrollDown | Action::ScrollUp => "scroll",
             _ => "",
         }
@@ -337,6 +340,7 @@ impl Default for Keymap {
             b(normal, vec![c('s')], A::NextStep, false),
             b(normal, vec![c('S')], A::PrevStep, false),
             b(normal, vec![c('F')], A::FreshSession, false),
+            b(normal, vec![c('!')], A::Notices, false),
             b(normal, vec![c('?')], A::Help, true),
             b(normal, vec![c('q')], A::Quit, true),
             b(

@@ -13,6 +13,7 @@
 //! - Overlays, keys and text, each drawn by the `ui/` file of the same name: `help`,
 //!   `inspector`, `checkpoints`, `confirm`, `lessons`.
 //! - `reload`: the config read again while open.
+//! - `notices`: the recent notices' overlay (`!`).
 //! - `tabs`: the narrow layout's tab labels with their badges.
 //! - `presenter`: `demo --present`, the story stopping at each beat with a caption.
 
@@ -30,6 +31,7 @@ pub mod layout;
 mod lessons;
 mod msg;
 mod notice;
+pub mod notices;
 mod overlay;
 mod pane;
 pub mod presenter;

@@ -14,7 +14,7 @@ use super::{
     AppEvent, Cmd, Loaded, Mode, Model, Msg, NoticeKind, Overlay, Pane, SPLIT_MAX, SPLIT_MIN,
     SPLIT_STEP,
 };
-use super::{checkpoints, confirm, help, inspector, lessons};
+use super::{checkpoints, confirm, help, inspector, lessons, notices};
 use crate::watch::WatchEvent;
 
 /// Lines scrolled by one mouse-wheel step.
@@ -109,6 +109,7 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
 fn on_overlay_key(model: &mut Model, overlay: Overlay, combo: KeyCombo) -> Vec<Cmd> {
     match overlay {
         Overlay::Help { scroll } => help::on_key(model, scroll, combo),
+        Overlay::Notices { scroll } => notices::on_key(model, scroll, combo),
         Overlay::Inspector { scroll } => inspector::on_key(model, scroll, combo),
         Overlay::Checkpoints {
             items,
@@ -126,6 +127,7 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::Quit => confirm::ask_to_quit(model),
         Action::Suspend => return vec![Cmd::Suspend],
         Action::Help => model.overlay = Some(Overlay::Help { scroll: 0 }),
+        Action::Notices => notices::open(model),
         Action::NextPane => model.set_focus(model.focus.cycle(true)),
         Action::PrevPane => model.set_focus(model.focus.cycle(false)),
         Action::Focus(pane) => model.set_focus(pane),

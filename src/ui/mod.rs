@@ -8,6 +8,7 @@ pub mod conversation;
 pub mod help;
 pub mod inspector;
 pub mod lessons;
+pub mod notices;
 pub mod results;
 pub mod spec;
 pub mod status;
@@ -50,6 +51,7 @@ pub fn draw(frame: &mut Frame, model: &Model) {
     status::draw(frame, model, screen.status);
     match &model.overlay {
         Some(Overlay::Help { scroll }) => help::draw(frame, model, *scroll),
+        Some(Overlay::Notices { scroll }) => notices::draw(frame, model, *scroll),
         Some(Overlay::ConfirmQuit { reasons }) => confirm::draw_quit(frame, reasons, theme),
         Some(Overlay::Inspector { scroll }) => inspector::draw(frame, model, *scroll),
         Some(Overlay::Checkpoints {
