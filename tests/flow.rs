@@ -713,3 +713,105 @@ async fn a_50000_line_file_does_not_block_the_loop() {
     assert!(screen.contains("x_49999 = 49999"), "{screen}");
     assert!(screen.contains("plain: too long to highlight"), "{screen}");
 }
+
+#[tokio::test]
+async fn after_ctrl_e_the_edited_draft_shows_at_once() {
+    let dir = demo_at_speed(0.0);
+    let root = dir.path();
+    let config = config::load(root, &Overrides::default()).unwrap();
+    let theme = ThemeSource::default().load("default").unwrap();
+    let model = Model::new(root.to_path_buf(), "~/demo".into(), config.clone(), theme);
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let effects = Effects::new(root.to_path_buf(), config, tx);
+    let (keys, keys_rx) = unbounded();
+    let (backend, frame) = common::frames::FrameBackend::new(120, 40);
+    let mut terminal = Terminal::new(backend).unwrap();
+    let mut host = NoHost {
+        writes: Some("Edited in the editor\n".into()),
+        ..NoHost::default()
+    };
+    let script = async move {
+        // Idle first: the first run in, nothing left to wake the loop.
+        let first = frame.clone();
+        wait_for(10, move || first.text().contains("no tests ran")).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        type_str(&keys, "i");
+        press(&keys, KeyCode::Char('e'), KeyModifiers::CONTROL);
+        // No other key: the loop shows the edited draft by itself.
+        settle().await;
+        let shown = frame.text();
+        press(&keys, KeyCode::Esc, KeyModifiers::NONE);
+        press(&keys, KeyCode::Char('c'), KeyModifiers::CONTROL);
+        type_str(&keys, "y");
+        shown
+    };
+    let (model, shown) = tokio::join!(
+        app::run(&mut terminal, keys_rx, &mut host, model, &effects, rx),
+        script
+    );
+    assert!(shown.contains("Edited in the editor"), "{shown}");
+    assert_eq!(model.unwrap().draft(), "Edited in the editor");
+}
+
+#[tokio::test]
+async fn the_offered_prompt_is_a_suggestion_typing_replaces() {
+    let dir = demo_at_speed(0.0);
+    let run = run_in(dir.path(), 120, 40, |tx| async move {
+        settle().await;
+        type_str(&tx, "2");
+        press(&tx, KeyCode::Enter, KeyModifiers::NONE); // compose: the step's prompt offered
+        type_str(&tx, "Only R1, please");
+        settle().await;
+        press(&tx, KeyCode::Esc, KeyModifiers::NONE);
+        press(&tx, KeyCode::Char('c'), KeyModifiers::CONTROL);
+        type_str(&tx, "y");
+    })
+    .await;
+    assert_eq!(run.model.draft(), "Only R1, please", "typing replaced it");
+    assert!(run.model.draft_is_own());
+}
+
+#[tokio::test]
+async fn tab_takes_the_suggestion_and_readline_keys_edit_the_line() {
+    let dir = demo_at_speed(0.0);
+    let run = run_in(dir.path(), 120, 40, |tx| async move {
+        settle().await;
+        type_str(&tx, "2");
+        press(&tx, KeyCode::Enter, KeyModifiers::NONE);
+        press(&tx, KeyCode::Tab, KeyModifiers::NONE); // taken: typing now appends
+        type_str(&tx, " Also R9");
+        press(&tx, KeyCode::Char('w'), KeyModifiers::CONTROL); // the word R9 goes
+        type_str(&tx, "R4");
+        settle().await;
+        press(&tx, KeyCode::Esc, KeyModifiers::NONE);
+        press(&tx, KeyCode::Char('c'), KeyModifiers::CONTROL);
+        type_str(&tx, "y");
+    })
+    .await;
+    let draft = run.model.draft();
+    assert!(draft.starts_with("Write the tests"), "{draft}");
+    assert!(draft.ends_with(" Also R4"), "{draft}");
+}
+
+#[tokio::test]
+async fn ctrl_u_clears_to_the_start_ctrl_a_and_end_move() {
+    let dir = demo_at_speed(0.0);
+    let run = run_in(dir.path(), 120, 40, |tx| async move {
+        settle().await;
+        type_str(&tx, "2");
+        press(&tx, KeyCode::Enter, KeyModifiers::NONE);
+        type_str(&tx, "first draft");
+        press(&tx, KeyCode::Char('u'), KeyModifiers::CONTROL);
+        type_str(&tx, "keep R4");
+        press(&tx, KeyCode::Char('a'), KeyModifiers::CONTROL);
+        type_str(&tx, "Please ");
+        press(&tx, KeyCode::End, KeyModifiers::NONE);
+        type_str(&tx, ".");
+        settle().await;
+        press(&tx, KeyCode::Esc, KeyModifiers::NONE);
+        press(&tx, KeyCode::Char('c'), KeyModifiers::CONTROL);
+        type_str(&tx, "y");
+    })
+    .await;
+    assert_eq!(run.model.draft(), "Please keep R4.");
+}

@@ -1027,3 +1027,22 @@ fn a_long_notice_takes_a_row_of_its_own_and_the_list_keeps_it_80x24() {
     keys(&mut model, "!");
     insta::assert_snapshot!("recent_notices_80x24", render(&model).backend());
 }
+
+#[test]
+fn composer_suggestion_before_and_after_typing_80x24() {
+    let mut model = demo_model("default", 80, 24);
+    model.start_composing();
+    assert!(model.is_suggestion(), "the step's prompt is offered");
+    insta::assert_snapshot!("composer_suggestion", render(&model).backend());
+    insta::assert_snapshot!(
+        "composer_suggestion_styles",
+        styled_dump(render(&model).backend().buffer())
+            .lines()
+            .filter(|l| l.starts_with("17:") || l.starts_with("18:"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    keys(&mut model, "Only R1");
+    assert!(!model.is_suggestion());
+    insta::assert_snapshot!("composer_suggestion_replaced", render(&model).backend());
+}

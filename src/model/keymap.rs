@@ -56,6 +56,11 @@ pub enum Action {
     FreshSession,
     MarkCorrection,
     Notices,
+    LineStart,
+    LineEnd,
+    DeleteWord,
+    ClearToLineStart,
+    ClearToLineEnd,
 }
 
 impl Action {
@@ -117,6 +122,11 @@ impl Action {
             Action::MarkCorrection => "mark the message as a correction (name the clause: R4)",
             Action::SearchPrev => "previous match",
             Action::Notices => "the recent notices, whole (newest last)",
+            Action::LineStart => "to the start of the line",
+            Action::LineEnd => "to the end of the line",
+            Action::DeleteWord => "delete the word before the cursor",
+            Action::ClearToLineStart => "delete to the start of the line",
+            Action::ClearToLineEnd => "delete to the end of the line",
         }
     }
 
@@ -416,6 +426,26 @@ impl Default for Keymap {
                 C::Compose,
                 vec![KeyCombo::ctrl('r')],
                 A::MarkCorrection,
+                false,
+            ),
+            b(
+                C::Compose,
+                vec![KeyCombo::ctrl('a'), p(K::Home)],
+                A::LineStart,
+                false,
+            ),
+            b(C::Compose, vec![p(K::End)], A::LineEnd, false),
+            b(C::Compose, vec![KeyCombo::ctrl('w')], A::DeleteWord, false),
+            b(
+                C::Compose,
+                vec![KeyCombo::ctrl('u')],
+                A::ClearToLineStart,
+                false,
+            ),
+            b(
+                C::Compose,
+                vec![KeyCombo::ctrl('k')],
+                A::ClearToLineEnd,
                 false,
             ),
             b(C::Compose, vec![p(K::Up)], A::OlderMessage, false),

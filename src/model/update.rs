@@ -83,6 +83,9 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     if model.search.editing.is_some() && combo != KeyCombo::ctrl('c') {
         return model.search_key(key);
     }
+    if let Some(cmds) = model.suggestion_key(key) {
+        return cmds;
+    }
     let action = match model.mode {
         Mode::Normal => model.keymap.normal(combo, model.focus),
         Mode::Compose => model.keymap.compose(combo),
@@ -181,6 +184,11 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
             model.composer.insert_newline();
             model.recount_draft();
         }
+        Action::LineStart
+        | Action::LineEnd
+        | Action::DeleteWord
+        | Action::ClearToLineStart
+        | Action::ClearToLineEnd => model.edit_line(action),
         Action::Inspector => model.overlay = Some(Overlay::Inspector { scroll: 0 }),
         Action::CancelReply if model.conversation.streaming() => return model.cancel_reply(),
         Action::CancelReply => return model.stop_fix_loop(),

@@ -60,7 +60,9 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
     } else {
         scope::BORDER
     };
+    let suggestion = composing && model.is_suggestion();
     let title = match (composing, model.session.marked) {
+        _ if suggestion => " suggested · Enter sends it · Tab edits it · typing replaces it ",
         (true, true) => " correction · Enter send · Ctrl-R unmark · Esc done ",
         (true, false) => " message · Enter send · Alt-Enter new line · Esc done ",
         (false, true) => " correction ",
@@ -79,7 +81,13 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
         ));
     let inner = block.inner(areas.footer);
     frame.render_widget(block, areas.footer);
-    if composing {
+    if suggestion {
+        // Shown as a suggestion: dim, until it is taken or replaced.
+        let mut composer = model.composer.clone();
+        composer.set_style(theme.style(scope::COMPOSER_PLACEHOLDER));
+        composer.set_cursor_line_style(theme.style(scope::COMPOSER_PLACEHOLDER));
+        frame.render_widget(&composer, inner);
+    } else if composing {
         frame.render_widget(&model.composer, inner);
     } else if model.composer.is_empty() {
         frame.render_widget(
