@@ -275,7 +275,7 @@ async fn saving_a_file_reruns_the_tests_and_shows_each_fate() {
     let screen = screen_text(&run.terminal);
     assert!(screen.contains("failed"), "{screen}");
     assert!(
-        screen.contains("in test_rate_limiter.RateLimiterTest."),
+        screen.contains("· tests in test_rate_limiter.RateLimiterTest"),
         "{screen}"
     );
     assert!(

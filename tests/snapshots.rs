@@ -260,9 +260,9 @@ fn results_pane_after_a_timeout_in_the_narrow_layout() {
     let fail = model.theme.style(specbench::theme::scope::RESULTS_FAIL).fg;
     let buffer = render(&model).backend().buffer().clone();
     assert_eq!(buffer[(1, 2)].fg, fail.unwrap_or_default(), "the verdict");
-    assert_eq!(buffer[(10, 3)].symbol(), "▁");
+    assert_eq!(buffer[(6, 3)].symbol(), "▁");
     assert_eq!(
-        buffer[(10, 3)].fg,
+        buffer[(6, 3)].fg,
         fail.unwrap_or_default(),
         "the history bar"
     );

@@ -62,7 +62,7 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
     };
     let suggestion = composing && model.is_suggestion();
     let title = match (composing, model.session.marked) {
-        _ if suggestion => " suggested · Enter sends it · Tab edits it · typing replaces it ",
+        _ if suggestion => " suggested · Enter sends · Tab edits · type to replace ",
         (true, true) => " correction · Enter send · Ctrl-R unmark · Esc done ",
         (true, false) => " message · Enter send · Alt-Enter new line · Esc done ",
         (false, true) => " correction ",

@@ -288,11 +288,7 @@ fn history(runs: &[RunSummary], theme: &Theme) -> Line<'static> {
         .max()
         .unwrap_or(0)
         .max(1);
-    let label = match runs.len() {
-        1 => "last run ".to_string(),
-        n => format!("last {n} runs "),
-    };
-    let mut spans = vec![Span::styled(label, theme.style(scope::TEXT_DIM))];
+    let mut spans = vec![Span::styled("runs ", theme.style(scope::TEXT_DIM))];
     for run in runs {
         let level = (run.counts.total() * (BARS.len() - 1)).div_ceil(max);
         let style = if run.passed {
@@ -325,7 +321,7 @@ fn draw_finished(frame: &mut Frame, model: &Model, last: &FinishedRun, rect: Rec
         // The names below are shown without their common prefix: say which.
         let prefix = last.prefix().trim_end_matches(['.', ':', '/', ' ', '>']);
         head.push_span(Span::styled(
-            format!("  · tests in {prefix}"),
+            format!(" · tests in {prefix}"),
             theme.style(scope::TEXT_DIM),
         ));
     }
