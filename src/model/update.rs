@@ -224,6 +224,11 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::LeaveCompose => {
             model.mode = Mode::Normal;
             model.sync_composer_placeholder();
+            // During the fix loop Esc stops it, as the status bar says (a draft of one's own
+            // only leaves the composer).
+            if model.session.fix.is_some() && !model.draft_is_own() {
+                return apply(model, Action::CancelReply);
+            }
         }
     }
     Vec::new()
@@ -422,6 +427,28 @@ mod tests {
                 disk: Ok(text),
                 pins: Ok(Default::default()),
             }),
+        );
+    }
+
+    #[test]
+    fn esc_in_the_composer_stops_the_fix_loop_unless_the_draft_is_ones_own() {
+        let mut m = model();
+        m.session.fix = Some(crate::model::workflow::FixLoop { round: 1, max: 3 });
+        m.start_composing();
+        ch(&mut m, 'x');
+        key(&mut m, KeyCode::Esc);
+        assert_eq!(m.mode, Mode::Normal);
+        assert!(
+            m.session.fix.is_some(),
+            "a draft of one's own only leaves the composer"
+        );
+        m.set_draft("");
+        m.start_composing();
+        key(&mut m, KeyCode::Esc);
+        assert_eq!(m.mode, Mode::Normal);
+        assert_eq!(
+            m.session.fix, None,
+            "the loop stops, as the status bar says"
         );
     }
 

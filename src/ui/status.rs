@@ -46,9 +46,14 @@ pub fn draw(frame: &mut Frame, model: &Model, area: Rect) {
 fn draw_left(frame: &mut Frame, model: &Model, area: Rect) {
     let theme = &model.theme;
     let bar = theme.style(scope::STATUSBAR);
-    let (mode, mode_style) = match model.mode {
-        Mode::Normal => (" NORMAL ", scope::MODE_NORMAL),
-        Mode::Compose => (" COMPOSE ", scope::MODE_COMPOSE),
+    // While the fix loop runs, the loop has the floor, not the composer.
+    let (mode, mode_style) = match (model.session.fix, model.mode) {
+        (Some(fix), _) => (
+            format!(" FIX {}/{} ", fix.round, fix.max),
+            scope::MODE_COMPOSE,
+        ),
+        (None, Mode::Normal) => (" NORMAL ".to_string(), scope::MODE_NORMAL),
+        (None, Mode::Compose) => (" COMPOSE ".to_string(), scope::MODE_COMPOSE),
     };
     let mut left = vec![
         Span::styled(mode, theme.style(mode_style)),
@@ -74,7 +79,7 @@ fn draw_left(frame: &mut Frame, model: &Model, area: Rect) {
                 notice_style(model, notice.kind),
             ));
         }
-        None if model.conversation.turn.is_some() => {
+        None if model.conversation.turn.is_some() || model.session.fix.is_some() => {
             left.push(Span::styled(
                 reply_status(model),
                 theme.style(scope::STATUS_INFO),
@@ -108,8 +113,15 @@ fn notice_style(model: &Model, kind: NoticeKind) -> ratatui::style::Style {
 
 /// What the reply in flight is doing: streaming, or waiting to retry (with the countdown).
 fn reply_status(model: &Model) -> String {
+    if model.beat().is_some() {
+        return "│ ⏸ the story waits for the presenter: Space goes on".to_string();
+    }
     let Some(turn) = &model.conversation.turn else {
-        return String::new();
+        return match model.session.fix {
+            // The mode says the round.
+            Some(_) => "│ ● applying the fix, retesting · Esc stops".to_string(),
+            None => String::new(),
+        };
     };
     match &turn.retry {
         Some((attempt, of, until, reason)) => {
@@ -120,6 +132,9 @@ fn reply_status(model: &Model) -> String {
         }
         None if model.config.model.replay_step => {
             "│ ● replaying step by step · Ctrl-N next line · Esc cancels".to_string()
+        }
+        None if model.session.fix.is_some() => {
+            "│ ● the model answers the failures · Esc stops".to_string()
         }
         None => "│ ● the model is replying · Esc cancels".to_string(),
     }
