@@ -66,16 +66,16 @@ impl Beat {
         }
     }
 
-    /// What `Space` does at this beat.
+    /// What `Space` does at this beat ("Space to ...").
     pub fn next(self) -> &'static str {
         match self {
-            Beat::Opening => "sends the Tests prompt",
-            Beat::TestsFail | Beat::Fresh => "asks for the code",
-            Beat::Breaks => "the loop sends it back",
-            Beat::FixRound1 | Beat::FixRound2 => "applies it",
-            Beat::Poisoned => "starts afresh (F)",
-            Beat::Lessons => "starts the fresh session",
-            Beat::Green => "ends the story",
+            Beat::Opening => "send the Tests prompt",
+            Beat::TestsFail | Beat::Fresh => "ask for the code",
+            Beat::Breaks => "let the loop send it back",
+            Beat::FixRound1 | Beat::FixRound2 => "apply it",
+            Beat::Poisoned => "start afresh (F)",
+            Beat::Lessons => "start the fresh session",
+            Beat::Green => "end the story",
         }
     }
 

@@ -21,7 +21,7 @@ impl Model {
     pub fn caption(&self) -> Option<String> {
         let beat = self.beat()?;
         Some(format!(
-            "▶ {}/{}  {} · Space {}",
+            "▶ {}/{}  {} · Space to {}",
             beat.number(),
             Beat::ALL.len(),
             beat.caption(),
