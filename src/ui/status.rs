@@ -114,12 +114,12 @@ fn notice_style(model: &Model, kind: NoticeKind) -> ratatui::style::Style {
 /// What the reply in flight is doing: streaming, or waiting to retry (with the countdown).
 fn reply_status(model: &Model) -> String {
     if model.beat().is_some() {
-        return "│ ⏸ the story waits for the presenter: Space goes on".to_string();
+        return "│ ⏸ the story waits · Space goes on".to_string();
     }
     let Some(turn) = &model.conversation.turn else {
         return match model.session.fix {
             // The mode says the round.
-            Some(_) => "│ ● applying the fix, retesting · Esc stops".to_string(),
+            Some(_) => "│ ● retesting the fix · Esc stops".to_string(),
             None => String::new(),
         };
     };
@@ -133,9 +133,7 @@ fn reply_status(model: &Model) -> String {
         None if model.config.model.replay_step => {
             "│ ● replaying step by step · Ctrl-N next line · Esc cancels".to_string()
         }
-        None if model.session.fix.is_some() => {
-            "│ ● the model answers the failures · Esc stops".to_string()
-        }
+        None if model.session.fix.is_some() => "│ ● the model answers · Esc stops".to_string(),
         None => "│ ● the model is replying · Esc cancels".to_string(),
     }
 }
