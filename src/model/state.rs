@@ -294,14 +294,14 @@ impl Model {
 
 /// How many rows `composer`'s draft takes, soft-wrapped at `width` columns.
 fn composer_rows(composer: &TextArea<'static>, width: u16) -> usize {
+    // Word-wrapped, as the composer shows it: a row per wrapped line.
     let width = usize::from(width.max(1));
     composer
         .lines()
         .iter()
         .map(|l| {
-            unicode_width::UnicodeWidthStr::width(l.as_str())
-                .div_ceil(width)
-                .max(1)
+            let line = ratatui::text::Line::raw(l.clone());
+            crate::render::wrap::wrap_line(&line, width).len().max(1)
         })
         .sum()
 }

@@ -10,6 +10,7 @@ use super::widgets::{pane_block, placeholder};
 use crate::model::keymap::{Action, Context};
 use crate::model::{Mode, Model, Pane};
 use crate::render::gauge::{self, GaugeProps};
+use crate::render::wrap::wrap_line;
 use crate::theme::scope;
 
 /// Draws the Conversation pane.
@@ -81,12 +82,19 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
         ));
     let inner = block.inner(areas.footer);
     frame.render_widget(block, areas.footer);
+    // A suggestion, and a draft out of compose mode, wrap with the panes' word wrapper (no
+    // leading space on a wrapped row); the text box draws the draft being edited.
+    let wrapped = |style: ratatui::style::Style| -> Vec<Line<'static>> {
+        model
+            .composer
+            .lines()
+            .iter()
+            .flat_map(|l| wrap_line(&Line::styled(l.clone(), style), usize::from(inner.width)))
+            .collect()
+    };
     if suggestion {
-        // Shown as a suggestion: dim, until it is taken or replaced.
-        let mut composer = model.composer.clone();
-        composer.set_style(theme.style(scope::COMPOSER_PLACEHOLDER));
-        composer.set_cursor_line_style(theme.style(scope::COMPOSER_PLACEHOLDER));
-        frame.render_widget(&composer, inner);
+        let style = theme.style(scope::COMPOSER_PLACEHOLDER);
+        frame.render_widget(Paragraph::new(wrapped(style)).style(style), inner);
     } else if composing {
         frame.render_widget(&model.composer, inner);
     } else if model.composer.is_empty() {
@@ -96,18 +104,8 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
             inner,
         );
     } else {
-        let lines: Vec<Line> = model
-            .composer
-            .lines()
-            .iter()
-            .map(|l| Line::raw(l.as_str()))
-            .collect();
-        frame.render_widget(
-            Paragraph::new(lines)
-                .style(theme.style(scope::COMPOSER))
-                .wrap(ratatui::widgets::Wrap { trim: false }),
-            inner,
-        );
+        let style = theme.style(scope::COMPOSER);
+        frame.render_widget(Paragraph::new(wrapped(style)).style(style), inner);
     }
 }
 
