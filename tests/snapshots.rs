@@ -1060,3 +1060,66 @@ fn composer_suggestion_before_and_after_typing_80x24() {
     assert!(!model.is_suggestion());
     insta::assert_snapshot!("composer_suggestion_replaced", render(&model).backend());
 }
+
+fn click(model: &mut Model, x: u16, y: u16) -> Vec<Cmd> {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    update(
+        model,
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: x,
+            row: y,
+            modifiers: KeyModifiers::NONE,
+        }),
+    )
+}
+
+/// The first cell (x, y) whose row shows `text`, on the model's screen.
+fn find_on_screen(model: &Model, text: &str) -> (u16, u16) {
+    let terminal = render(model);
+    let buffer = terminal.backend().buffer();
+    for y in 0..buffer.area.height {
+        let row: String = (0..buffer.area.width)
+            .map(|x| buffer[(x, y)].symbol())
+            .collect();
+        if let Some(at) = row.find(text) {
+            let x = row[..at].chars().count() as u16;
+            return (x, y);
+        }
+    }
+    panic!("{text} is not on screen");
+}
+
+#[test]
+fn clicks_open_a_file_select_a_clause_and_a_test_120x40() {
+    let mut model = every_status_model(120, 40);
+    // A clause: R6, in the Spec pane.
+    let (x, y) = find_on_screen(&model, "[R6]");
+    click(&mut model, x, y);
+    assert_eq!(model.focus, specbench::model::Pane::Spec);
+    let r6 = model
+        .spec
+        .shown()
+        .unwrap()
+        .clauses
+        .iter()
+        .position(|c| c.id == "R6")
+        .unwrap();
+    assert_eq!(model.spec.selected, r6);
+    // A test: the third row of the Results list.
+    let (x, y) = find_on_screen(&model, "test_warm_up");
+    click(&mut model, x, y);
+    let last = model.results.last.as_ref().unwrap();
+    let shown = last.order[model.results.selected];
+    assert!(last.report.results[shown].name.ends_with("test_warm_up"));
+    // A file: the second name in the Code pane's header.
+    let (x, y) = find_on_screen(&model, "test_rate_limiter.py ");
+    let cmds = click(&mut model, x + 2, y);
+    assert_eq!(model.code.selected, 1);
+    assert!(
+        cmds.iter().any(
+            |c| matches!(c, Cmd::LoadFile { path, .. } if path.ends_with("test_rate_limiter.py"))
+        ),
+        "{cmds:?}"
+    );
+}

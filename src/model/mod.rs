@@ -14,6 +14,7 @@
 //!   `inspector`, `checkpoints`, `confirm`, `lessons`.
 //! - `reload`: the config read again while open.
 //! - `notices`: the recent notices' overlay (`!`).
+//! - `mouse`: clicks inside a pane (a file, a clause, a test).
 //! - `tabs`: the narrow layout's tab labels with their badges.
 //! - `presenter`: `demo --present`, the story stopping at each beat with a caption.
 
@@ -29,6 +30,7 @@ pub(crate) mod inspector;
 pub mod keymap;
 pub mod layout;
 mod lessons;
+pub mod mouse;
 mod msg;
 mod notice;
 pub mod notices;

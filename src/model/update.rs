@@ -292,6 +292,7 @@ fn on_mouse(model: &mut Model, mouse: MouseEvent) -> Vec<Cmd> {
                     model.mode = Mode::Normal;
                     model.sync_composer_placeholder();
                 }
+                return model.click_in_pane(pane, mouse.column, mouse.row);
             }
         }
         _ => {}

@@ -299,13 +299,9 @@ fn file_list<'a>(
     theme: &Theme,
 ) -> Line<'a> {
     let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
-    // Start early enough that the selected name fits.
-    let mut start = selected;
-    let mut used = names[selected].width() + 2;
-    while start > 0 && used + names[start - 1].width() + 2 <= width as usize {
-        start -= 1;
-        used += names[start].width() + 2;
-    }
+    // Start early enough that the selected name fits (where a click finds them too).
+    let widths: Vec<usize> = names.iter().map(|n| n.width()).collect();
+    let start = crate::model::mouse::file_list_start(&widths, selected, width as usize);
     let mut spans = Vec::new();
     if start > 0 {
         spans.push(Span::styled("… ", theme.style(scope::TEXT_DIM)));
