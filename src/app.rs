@@ -44,6 +44,8 @@ pub struct NoHost {
     pub suspends: usize,
     /// The files the app asked to edit.
     pub edits: Vec<std::path::PathBuf>,
+    /// What "the editor" writes into each file it is lent (nothing when `None`).
+    pub writes: Option<String>,
 }
 
 impl Host for NoHost {
@@ -59,7 +61,10 @@ impl Host for NoHost {
     }
     fn edit(&mut self, path: &Path) -> io::Result<()> {
         self.edits.push(path.to_path_buf());
-        Ok(())
+        match &self.writes {
+            Some(text) => std::fs::write(path, text),
+            None => Ok(()),
+        }
     }
 }
 
@@ -152,6 +157,11 @@ where
             dirty = false;
             urgent = false;
             last_draw = Some(now);
+        }
+        // What the terminal's own commands left (the edited draft, the editor closed) is
+        // handled now, not after the next key.
+        if !batch.is_empty() {
+            continue;
         }
         let deadline = next_frame.filter(|_| dirty);
         // Animation ticks exist only while something animates: idle means no wake-ups.

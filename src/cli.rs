@@ -142,12 +142,16 @@ pub enum Command {
         /// Put the demo workspace here (a new or empty directory) and keep it.
         #[arg(long, value_name = "DIR")]
         into: Option<PathBuf>,
-        /// Replay pacing: 1 as recorded, 2 twice as fast, 0 without pauses.
-        #[arg(long, value_name = "X", conflicts_with = "step")]
+        /// Replay pacing: 1 as recorded, 2 twice as fast, 0 without pauses (with --step: the
+        /// pace of each line once released).
+        #[arg(long, value_name = "X")]
         speed: Option<f64>,
         /// Replay one line of each reply per Ctrl-N, for presenters.
         #[arg(long)]
         step: bool,
+        /// Presenter mode: the story stops at each beat with a caption; Space or Enter goes on.
+        #[arg(long)]
+        present: bool,
     },
 }
 

@@ -337,7 +337,7 @@ pub struct Overrides {
     pub record: Option<PathBuf>,
     /// `--speed X`: replay pacing.
     pub speed: Option<f64>,
-    /// `--step`: replay one line per `Ctrl-N`.
+    /// `--step`: replay one line per `Ctrl-N` (each line at once, unless `--speed` paces it).
     pub step: bool,
 }
 
@@ -365,6 +365,9 @@ impl Overrides {
         }
         if self.step {
             config.model.replay_step = true;
+            if self.speed.is_none() {
+                config.model.replay_speed = 0.0;
+            }
         }
     }
 }

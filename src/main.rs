@@ -54,7 +54,7 @@ fn run(cli: Cli) -> Result<ExitCode, StartError> {
         step,
     };
     match cli.command {
-        None => commands::tui::run(&cli.dir, &overrides, None, false),
+        None => commands::tui::run(&cli.dir, &overrides, None, None),
         Some(Command::Check {
             dir,
             format,
@@ -86,6 +86,6 @@ fn run(cli: Cli) -> Result<ExitCode, StartError> {
             session,
             format,
         }) => commands::export::run(&dir, session.as_deref(), format.into(), &overrides),
-        Some(Command::Demo { into, .. }) => commands::demo::run(into, &overrides),
+        Some(Command::Demo { into, present, .. }) => commands::demo::run(into, &overrides, present),
     }
 }

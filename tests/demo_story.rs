@@ -15,7 +15,8 @@ use ratatui::Terminal;
 use specbench::app::{self, NoHost};
 use specbench::config::{self, Overrides};
 use specbench::effects::Effects;
-use specbench::model::{AppEvent, Model, Msg};
+use specbench::model::presenter::Beat;
+use specbench::model::{AppEvent, Model, Msg, update};
 use specbench::session::Step;
 use specbench::spec::eval::Status;
 use specbench::theme::ThemeSource;
@@ -53,12 +54,16 @@ async fn wait_for(what: &str, secs: u64, mut ready: impl FnMut() -> bool) {
 
 /// The frame with what varies from run to run (durations, run numbers, bar heights) masked.
 fn stable(frame: &LastFrame) -> String {
-    let text = frame.text();
+    stable_str(&frame.text())
+}
+
+/// `stable` on a frame's text.
+fn stable_str(text: &str) -> String {
     let durations = regex::Regex::new(r"\d+\.\d+ s").unwrap();
     let runs = regex::Regex::new(r"#\d+").unwrap();
     // A dialog may cover the `#` of the Results title's run number: the number alone, then.
     let covered = regex::Regex::new(r"(^|[^#\d])\d+ · #\.## s").unwrap();
-    let text = durations.replace_all(&text, "#.## s");
+    let text = durations.replace_all(text, "#.## s");
     let text = runs.replace_all(&text, "#n");
     let text = covered.replace_all(&text, "${1}n · #.## s");
     // The number of digits moves the title's border.
@@ -241,4 +246,151 @@ fn the_cassette_plays_the_story_and_offers_the_step_prompts() {
     // The story's code is what the tests expect: the list passes them, R4 aside.
     assert!(story_reply("2-implement-list.md").contains("times.pop(0)"));
     assert!(story_reply("5-implement-deque.md").contains("deque()"));
+}
+
+/// The whole frame's text with what varies from run to run masked (see `stable`).
+fn stable_text(buffer: &ratatui::buffer::Buffer) -> String {
+    let text = (0..buffer.area.height)
+        .map(|y| {
+            (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    stable_str(&text)
+}
+
+/// Every colour of a high-contrast frame, the highlighted code included, is black, white,
+/// yellow or cyan.
+fn assert_high_contrast_palette(buffer: &ratatui::buffer::Buffer) {
+    use ratatui::style::Color;
+    let allowed = [
+        Color::Rgb(0, 0, 0),
+        Color::Rgb(255, 255, 255),
+        Color::Rgb(255, 255, 0),
+        Color::Rgb(0, 255, 255),
+        Color::Reset,
+    ];
+    for y in 0..buffer.area.height {
+        for x in 0..buffer.area.width {
+            let cell = &buffer[(x, y)];
+            for colour in [cell.fg, cell.bg] {
+                assert!(
+                    allowed.contains(&colour),
+                    "{colour:?} at {x},{y} in {:?}",
+                    cell.symbol()
+                );
+            }
+        }
+    }
+}
+
+/// Plays the demo in presenter mode through the real effects (replies, applies, python3 test
+/// runs, scans, journals), stopping at each beat: the beat is snapshotted at 80x24, 120x40 and
+/// 200x60 once everything in flight has settled, then `Space` goes on.
+async fn present_the_story(theme_name: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    specbench::demo::write_into(&root).unwrap();
+    let overrides = Overrides {
+        speed: Some(0.0),
+        ..Overrides::default()
+    };
+    let config = config::load(&root, &overrides).unwrap();
+    let theme = ThemeSource::default().load(theme_name).unwrap();
+    let mut model = Model::new(root.clone(), "demo".into(), config.clone(), theme);
+    model.start_composing();
+    model.start_presenting();
+    update(&mut model, Msg::Resize(80, 24));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let (watch_tx, mut watch_rx) = tokio::sync::mpsc::unbounded_channel();
+    let _watcher = Watcher::start(WatchConfig::new(root.clone(), Vec::new()), watch_tx).unwrap();
+    let forward = tx.clone();
+    tokio::spawn(async move {
+        while let Some(event) = watch_rx.recv().await {
+            let _ = forward.send(Msg::Event(AppEvent::Watch(event)));
+        }
+    });
+    model.watching = true;
+    let effects = Effects::new(root.clone(), config, tx);
+    for cmd in model.init() {
+        effects.run(cmd);
+    }
+    let settled = |m: &Model| {
+        m.results.running.is_none()
+            && !m.conversation.streaming()
+            && m.spec.scans_pending == 0
+            && matches!(m.code.highlighted, specbench::model::Loaded::Ready(_))
+    };
+    for beat in Beat::ALL {
+        // Up to the beat, then until nothing more comes for a moment.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(40);
+        let mut quiet_since = None;
+        loop {
+            let at_beat = model.beat() == Some(beat) && settled(&model);
+            if at_beat
+                && quiet_since
+                    .is_some_and(|t: tokio::time::Instant| t.elapsed() > Duration::from_millis(400))
+            {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{theme_name}: timed out waiting for {beat:?} (at {:?})",
+                model.beat()
+            );
+            match tokio::time::timeout(Duration::from_millis(100), rx.recv()).await {
+                Ok(Some(msg)) => {
+                    quiet_since = None;
+                    for cmd in update(&mut model, msg) {
+                        effects.run(cmd);
+                    }
+                }
+                Ok(None) => panic!("the effects' channel closed"),
+                Err(_) => {
+                    quiet_since.get_or_insert_with(tokio::time::Instant::now);
+                }
+            }
+        }
+        for (cols, rows) in [(80, 24), (120, 40), (200, 60)] {
+            let mut shown = model.clone();
+            // Notices come and go on timers: the caption is what this test is about.
+            shown.notice = None;
+            update(&mut shown, Msg::Resize(cols, rows));
+            let terminal = common::render(&shown);
+            let buffer = terminal.backend().buffer();
+            let name = format!(
+                "present_{theme_name}_{}_{:?}_{cols}x{rows}",
+                beat.number(),
+                beat
+            )
+            .to_lowercase();
+            if theme_name == "high-contrast" {
+                assert_high_contrast_palette(buffer);
+            }
+            insta::assert_snapshot!(name, stable_text(buffer));
+        }
+        for cmd in update(
+            &mut model,
+            Msg::Key(KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE)),
+        ) {
+            effects.run(cmd);
+        }
+    }
+    assert_eq!(model.beat(), None, "the story is over");
+    assert!(model.results.last.as_ref().unwrap().report.passed());
+    assert_eq!(model.session.step, Step::Verify);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_presenter_stops_at_each_beat_default_theme() {
+    present_the_story("default").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_presenter_stops_at_each_beat_high_contrast() {
+    present_the_story("high-contrast").await;
 }

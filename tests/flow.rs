@@ -275,7 +275,7 @@ async fn saving_a_file_reruns_the_tests_and_shows_each_fate() {
     let screen = screen_text(&run.terminal);
     assert!(screen.contains("failed"), "{screen}");
     assert!(
-        screen.contains("in test_rate_limiter.RateLimiterTest."),
+        screen.contains("· tests in test_rate_limiter.RateLimiterTest"),
         "{screen}"
     );
     assert!(
@@ -893,4 +893,260 @@ async fn a_fresh_session_starts_with_the_users_adds_and_drops() {
         .unwrap();
     assert_eq!(restored.context, context);
     assert_eq!(restored.lessons, ["R4: keep the window sliding"]);
+}
+
+#[tokio::test]
+async fn after_ctrl_e_the_edited_draft_shows_at_once() {
+    let dir = demo_at_speed(0.0);
+    let root = dir.path();
+    let config = config::load(root, &Overrides::default()).unwrap();
+    let theme = ThemeSource::default().load("default").unwrap();
+    let model = Model::new(root.to_path_buf(), "~/demo".into(), config.clone(), theme);
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let effects = Effects::new(root.to_path_buf(), config, tx);
+    let (keys, keys_rx) = unbounded();
+    let (backend, frame) = common::frames::FrameBackend::new(120, 40);
+    let mut terminal = Terminal::new(backend).unwrap();
+    let mut host = NoHost {
+        writes: Some("Edited in the editor\n".into()),
+        ..NoHost::default()
+    };
+    let script = async move {
+        // Idle first: the first run in, nothing left to wake the loop.
+        let first = frame.clone();
+        wait_for(10, move || first.text().contains("no tests ran")).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        type_str(&keys, "i");
+        press(&keys, KeyCode::Char('e'), KeyModifiers::CONTROL);
+        // No other key: the loop shows the edited draft by itself.
+        settle().await;
+        let shown = frame.text();
+        press(&keys, KeyCode::Esc, KeyModifiers::NONE);
+        press(&keys, KeyCode::Char('c'), KeyModifiers::CONTROL);
+        type_str(&keys, "y");
+        shown
+    };
+    let (model, shown) = tokio::join!(
+        app::run(&mut terminal, keys_rx, &mut host, model, &effects, rx),
+        script
+    );
+    assert!(shown.contains("Edited in the editor"), "{shown}");
+    assert_eq!(model.unwrap().draft(), "Edited in the editor");
+}
+
+#[tokio::test]
+async fn the_offered_prompt_is_a_suggestion_typing_replaces() {
+    let dir = demo_at_speed(0.0);
+    let run = run_in(dir.path(), 120, 40, |tx| async move {
+        settle().await;
+        type_str(&tx, "2");
+        press(&tx, KeyCode::Enter, KeyModifiers::NONE); // compose: the step's prompt offered
+        type_str(&tx, "Only R1, please");
+        settle().await;
+        press(&tx, KeyCode::Esc, KeyModifiers::NONE);
+        press(&tx, KeyCode::Char('c'), KeyModifiers::CONTROL);
+        type_str(&tx, "y");
+    })
+    .await;
+    assert_eq!(run.model.draft(), "Only R1, please", "typing replaced it");
+    assert!(run.model.draft_is_own());
+}
+
+#[tokio::test]
+async fn tab_takes_the_suggestion_and_readline_keys_edit_the_line() {
+    let dir = demo_at_speed(0.0);
+    let run = run_in(dir.path(), 120, 40, |tx| async move {
+        settle().await;
+        type_str(&tx, "2");
+        press(&tx, KeyCode::Enter, KeyModifiers::NONE);
+        press(&tx, KeyCode::Tab, KeyModifiers::NONE); // taken: typing now appends
+        type_str(&tx, " Also R9");
+        press(&tx, KeyCode::Char('w'), KeyModifiers::CONTROL); // the word R9 goes
+        type_str(&tx, "R4");
+        settle().await;
+        press(&tx, KeyCode::Esc, KeyModifiers::NONE);
+        press(&tx, KeyCode::Char('c'), KeyModifiers::CONTROL);
+        type_str(&tx, "y");
+    })
+    .await;
+    let draft = run.model.draft();
+    assert!(draft.starts_with("Write the tests"), "{draft}");
+    assert!(draft.ends_with(" Also R4"), "{draft}");
+}
+
+#[tokio::test]
+async fn ctrl_u_clears_to_the_start_ctrl_a_and_end_move() {
+    let dir = demo_at_speed(0.0);
+    let run = run_in(dir.path(), 120, 40, |tx| async move {
+        settle().await;
+        type_str(&tx, "2");
+        press(&tx, KeyCode::Enter, KeyModifiers::NONE);
+        type_str(&tx, "first draft");
+        press(&tx, KeyCode::Char('u'), KeyModifiers::CONTROL);
+        type_str(&tx, "keep R4");
+        press(&tx, KeyCode::Char('a'), KeyModifiers::CONTROL);
+        type_str(&tx, "Please ");
+        press(&tx, KeyCode::End, KeyModifiers::NONE);
+        type_str(&tx, ".");
+        settle().await;
+        press(&tx, KeyCode::Esc, KeyModifiers::NONE);
+        press(&tx, KeyCode::Char('c'), KeyModifiers::CONTROL);
+        type_str(&tx, "y");
+    })
+    .await;
+    assert_eq!(run.model.draft(), "Please keep R4.");
+}
+
+/// The demo workspace on the Implement step with a cassette whose first fix reply's SEARCH
+/// block matches nothing, then a fix that writes the deque version; `auto_apply` as given.
+fn stalling_demo(auto_apply: bool) -> tempfile::TempDir {
+    let dir = demo_at_speed(0.0);
+    let root = dir.path();
+    for (rel, text) in specbench::assets::DEMO_STORY_FILES {
+        if *rel == "test_rate_limiter.py" {
+            std::fs::write(root.join(rel), text).unwrap();
+        }
+    }
+    let lines: Vec<serde_json::Value> = common::demo_file("demo.cassette.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let implement_list = lines[1].clone();
+    let mut bad_fix = lines[2].clone();
+    let search = "<<<<<<< SEARCH\n            while times and now";
+    let mut replaced = false;
+    for event in bad_fix["events"].as_array_mut().unwrap() {
+        if let Some(delta) = event["delta"].as_str()
+            && delta.contains("while times")
+        {
+            event["delta"] = delta
+                .replace("while times", "while nothing_like_this")
+                .into();
+            replaced = true;
+        }
+    }
+    assert!(
+        replaced,
+        "the fix's SEARCH text was found to break: {search}"
+    );
+    let mut good_fix = lines[4].clone();
+    good_fix["fix"] = true.into();
+    let cassette: String = [implement_list, bad_fix, good_fix]
+        .iter()
+        .map(|e| format!("{e}\n"))
+        .collect();
+    std::fs::write(root.join("demo.cassette.jsonl"), cassette).unwrap();
+    let path = root.join("specbench.toml");
+    let toml = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("auto_apply = true ", &format!("auto_apply = {auto_apply} "))
+        .replace("fresh_after = 2", "fresh_after = 5");
+    std::fs::write(&path, toml).unwrap();
+    dir
+}
+
+/// Sends the Implement prompt and waits for `done`, at most 30 s.
+async fn implement_until(
+    tx: &UnboundedSender<io::Result<Event>>,
+    root: &Path,
+    done: impl Fn(&str) -> bool,
+) {
+    settle().await;
+    type_str(tx, "s2"); // Implement, the Conversation pane
+    press(tx, KeyCode::Enter, KeyModifiers::NONE); // compose
+    press(tx, KeyCode::Enter, KeyModifiers::NONE); // send the offered prompt
+    let journal = || {
+        let dir = root.join(".specbench/sessions");
+        std::fs::read_dir(dir)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+                    .collect::<String>()
+            })
+            .unwrap_or_default()
+    };
+    wait_for(30, || done(&journal())).await;
+    settle().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_fix_round_says_what_failed_without_auto_apply() {
+    let dir = stalling_demo(false);
+    let root = dir.path().to_path_buf();
+    let run = run_in(&root, 120, 40, |tx| {
+        let root = root.clone();
+        async move {
+            // The list arrives, waits for review: apply it; R4 breaks; round 1's edit fails.
+            implement_until(&tx, &root, |j| j.contains(r#""step":"implement""#)).await;
+            wait_for(20, || root.join("rate_limiter.py").exists()).await;
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            press(&tx, KeyCode::Esc, KeyModifiers::NONE);
+            type_str(&tx, "3A");
+            tokio::time::sleep(Duration::from_secs(6)).await;
+            press(&tx, KeyCode::Char('c'), KeyModifiers::CONTROL);
+            type_str(&tx, "y");
+        }
+    })
+    .await;
+    let said: Vec<&str> = run
+        .model
+        .recent_notices
+        .iter()
+        .map(|n| n.text.as_str())
+        .collect();
+    let stalled = said
+        .iter()
+        .find(|t| t.contains("stalled"))
+        .unwrap_or_else(|| panic!("{said:#?}"));
+    assert!(
+        stalled.starts_with("Fix round 1/3 stalled: no edit applies: rate_limiter.py refused"),
+        "{stalled}"
+    );
+    assert!(stalled.contains("auto_apply is off"), "{stalled}");
+    assert!(stalled.contains("i to ask again"), "{stalled}");
+    assert_eq!(
+        run.model.session.fix, None,
+        "the loop says it stopped, and has"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_fix_round_goes_back_to_the_model_with_auto_apply() {
+    let dir = stalling_demo(true);
+    let root = dir.path().to_path_buf();
+    let run = run_in(&root, 120, 40, |tx| {
+        let root = root.clone();
+        async move {
+            implement_until(&tx, &root, |j| {
+                j.matches(r#""kind":"fix""#).count() >= 2 || j.contains("deque()")
+            })
+            .await;
+            wait_for(20, || {
+                std::fs::read_to_string(root.join("rate_limiter.py"))
+                    .is_ok_and(|c| c.contains("deque()"))
+            })
+            .await;
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            press(&tx, KeyCode::Esc, KeyModifiers::NONE);
+            press(&tx, KeyCode::Char('c'), KeyModifiers::CONTROL);
+            type_str(&tx, "y");
+        }
+    })
+    .await;
+    let user: Vec<&str> = run
+        .model
+        .conversation
+        .messages
+        .iter()
+        .filter(|m| m.role == specbench::llm::Role::User)
+        .map(|m| m.text.as_str())
+        .collect();
+    let back = user
+        .iter()
+        .find(|t| t.contains("none of your edits could be applied"))
+        .unwrap_or_else(|| panic!("{user:#?}"));
+    assert!(back.starts_with("Fix round 2 of 3"), "{back}");
+    assert!(back.contains("rate_limiter.py refused"), "{back}");
+    let code = std::fs::read_to_string(root.join("rate_limiter.py")).unwrap();
+    assert!(code.contains("deque()"), "the next round's answer applied");
 }

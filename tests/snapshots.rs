@@ -260,9 +260,9 @@ fn results_pane_after_a_timeout_in_the_narrow_layout() {
     let fail = model.theme.style(specbench::theme::scope::RESULTS_FAIL).fg;
     let buffer = render(&model).backend().buffer().clone();
     assert_eq!(buffer[(1, 2)].fg, fail.unwrap_or_default(), "the verdict");
-    assert_eq!(buffer[(9, 3)].symbol(), "▁");
+    assert_eq!(buffer[(6, 3)].symbol(), "▁");
     assert_eq!(
-        buffer[(9, 3)].fg,
+        buffer[(6, 3)].fg,
         fail.unwrap_or_default(),
         "the history bar"
     );
@@ -1231,5 +1231,184 @@ fn an_overflowing_set_turns_the_code_segment_and_names_the_files_80x24() {
             .iter()
             .any(|s| s.content.chars().any(|c| "█▉▊▋▌▍▎▏".contains(c)) && s.style.fg == critical),
         "the code segment is drawn in the critical colour: {line:?}"
+    );
+}
+
+/// The first row of a styled dump (the tab bar) and its style runs.
+fn first_row_styles(buffer: &ratatui::buffer::Buffer) -> String {
+    let dump = styled_dump(buffer);
+    let text = dump.lines().next().unwrap_or_default().to_string();
+    let styles = dump
+        .lines()
+        .find(|l| l.starts_with(" 0: "))
+        .unwrap_or_default()
+        .to_string();
+    format!("{text}\n{styles}\n")
+}
+
+#[test]
+fn tab_badges_carry_each_panes_state_80x24() {
+    let mut model = every_status_model(80, 24);
+    insta::assert_snapshot!("tab_badges", render(&model).backend());
+    // A run going shows as a dot.
+    keys(&mut model, "r");
+    insta::assert_snapshot!(
+        "tab_badges_busy_styles",
+        first_row_styles(render(&model).backend().buffer())
+    );
+    // Every tab's rectangle (what a click hits) is as wide as its label with its badge.
+    let widths = model.tab_widths();
+    let tabs = &model.layout.screen.tabs;
+    assert_eq!(
+        tabs.iter().map(|(_, r)| r.width).collect::<Vec<_>>(),
+        widths
+    );
+}
+
+#[test]
+fn tab_badges_in_high_contrast_80x24() {
+    let mut model = every_status_model(80, 24);
+    model.theme = ThemeSource::default().load("high-contrast").unwrap();
+    insta::assert_snapshot!(
+        "tab_badges_high_contrast_styles",
+        first_row_styles(render(&model).backend().buffer())
+    );
+}
+
+#[test]
+fn help_overlay_at_200_columns_shows_every_entry_whole() {
+    let mut model = demo_model("default", 200, 60);
+    keys(&mut model, "?");
+    let terminal = render(&model);
+    let buffer = terminal.backend().buffer();
+    let text: Vec<String> = (0..buffer.area.height)
+        .map(|y| {
+            (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect()
+        })
+        .collect();
+    // No entry runs into the box's right border: the column inside it is blank on every row.
+    let top = text.iter().position(|r| r.contains('╭')).unwrap();
+    let bottom = text.iter().position(|r| r.contains('╰')).unwrap();
+    let right = text[top].chars().position(|c| c == '╮').unwrap();
+    for row in &text[top + 1..bottom] {
+        let inside = row.chars().nth(right - 1).unwrap();
+        assert_eq!(inside, ' ', "an entry is cut: {}", row.trim());
+    }
+    insta::assert_snapshot!("help_200x60", terminal.backend());
+}
+
+#[test]
+fn a_long_notice_takes_a_row_of_its_own_and_the_list_keeps_it_80x24() {
+    let mut model = demo_model("default", 80, 24);
+    model.notify(
+        NoticeKind::Error,
+        "Session likely poisoned: R4 · violated corrected 2×. F starts a fresh session, \
+         seeded with the spec, the code and what was learned",
+    );
+    let terminal = render(&model);
+    insta::assert_snapshot!("long_notice_80x24", terminal.backend());
+    // Whole: its last words are on screen.
+    let text = format!("{:?}", terminal.backend());
+    assert!(text.contains("what was learned"), "{text}");
+    model.notify(NoticeKind::Info, "Pinned SPEC.md as v2 (1c2d3e4f)");
+    keys(&mut model, "!");
+    insta::assert_snapshot!("recent_notices_80x24", render(&model).backend());
+}
+
+#[test]
+fn composer_suggestion_before_and_after_typing_80x24() {
+    let mut model = demo_model("default", 80, 24);
+    model.start_composing();
+    assert!(model.is_suggestion(), "the step's prompt is offered");
+    let terminal = render(&model);
+    // No wrapped row of the suggestion starts with a space.
+    let buffer = terminal.backend().buffer();
+    let rows: Vec<String> = (0..buffer.area.height)
+        .map(|y| {
+            (1..buffer.area.width - 1)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect()
+        })
+        .collect();
+    let title = rows.iter().position(|r| r.contains("suggested")).unwrap();
+    for row in &rows[title + 1..rows.len() - 2] {
+        assert!(!row.starts_with(' ') || row.trim().is_empty(), "{row:?}");
+    }
+    insta::assert_snapshot!("composer_suggestion", terminal.backend());
+    insta::assert_snapshot!(
+        "composer_suggestion_styles",
+        styled_dump(render(&model).backend().buffer())
+            .lines()
+            .filter(|l| l.starts_with("17:") || l.starts_with("18:"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    keys(&mut model, "Only R1");
+    assert!(!model.is_suggestion());
+    insta::assert_snapshot!("composer_suggestion_replaced", render(&model).backend());
+}
+
+fn click(model: &mut Model, x: u16, y: u16) -> Vec<Cmd> {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    update(
+        model,
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: x,
+            row: y,
+            modifiers: KeyModifiers::NONE,
+        }),
+    )
+}
+
+/// The first cell (x, y) whose row shows `text`, on the model's screen.
+fn find_on_screen(model: &Model, text: &str) -> (u16, u16) {
+    let terminal = render(model);
+    let buffer = terminal.backend().buffer();
+    for y in 0..buffer.area.height {
+        let row: String = (0..buffer.area.width)
+            .map(|x| buffer[(x, y)].symbol())
+            .collect();
+        if let Some(at) = row.find(text) {
+            let x = row[..at].chars().count() as u16;
+            return (x, y);
+        }
+    }
+    panic!("{text} is not on screen");
+}
+
+#[test]
+fn clicks_open_a_file_select_a_clause_and_a_test_120x40() {
+    let mut model = every_status_model(120, 40);
+    // A clause: R6, in the Spec pane.
+    let (x, y) = find_on_screen(&model, "[R6]");
+    click(&mut model, x, y);
+    assert_eq!(model.focus, specbench::model::Pane::Spec);
+    let r6 = model
+        .spec
+        .shown()
+        .unwrap()
+        .clauses
+        .iter()
+        .position(|c| c.id == "R6")
+        .unwrap();
+    assert_eq!(model.spec.selected, r6);
+    // A test: the third row of the Results list.
+    let (x, y) = find_on_screen(&model, "test_warm_up");
+    click(&mut model, x, y);
+    let last = model.results.last.as_ref().unwrap();
+    let shown = last.order[model.results.selected];
+    assert!(last.report.results[shown].name.ends_with("test_warm_up"));
+    // A file: the second name in the Code pane's header.
+    let (x, y) = find_on_screen(&model, "test_rate_limiter.py ");
+    let cmds = click(&mut model, x + 2, y);
+    assert_eq!(model.code.selected, 1);
+    assert!(
+        cmds.iter().any(
+            |c| matches!(c, Cmd::LoadFile { path, .. } if path.ends_with("test_rate_limiter.py"))
+        ),
+        "{cmds:?}"
     );
 }

@@ -4,6 +4,7 @@ A stub with the spec's signature: the Implement step asks the model for the real
 """
 
 import time
+from collections import deque
 
 
 class RateLimiter:
@@ -13,6 +14,11 @@ class RateLimiter:
         self._limit = limit
         self._window = window_seconds
         self._clock = clock
+        self._windows = {}
+
+    def _window_of(self, user_id):
+        """The times of `user_id`'s allowed requests still in the window, oldest first."""
+        return self._windows.setdefault(user_id, deque())
 
     def allow(self, user_id: str) -> tuple[bool, int]:
         """Return (allowed, retry_after_seconds) for a request from `user_id` now."""

@@ -30,6 +30,10 @@ static EXTRA_THEMES: LazyLock<EmbeddedLazyThemeSet> = LazyLock::new(two_face::th
 /// syntect's own themes, consulted only for a name two-face does not have.
 static DEFAULT_THEMES: LazyLock<ThemeSet> = LazyLock::new(ThemeSet::load_defaults);
 
+/// specbench's own syntect themes.
+static OWN_THEMES: LazyLock<Vec<highlighting::Theme>> =
+    LazyLock::new(|| vec![super::projector::theme()]);
+
 /// syntect's state between lines; `None` once highlighting failed (the rest is plain).
 type State = Option<(HighlightState, ParseState)>;
 
@@ -111,6 +115,9 @@ pub fn preload() {
 
 /// The syntect theme called `name`, if there is one.
 fn find_theme(name: &str) -> Option<&'static highlighting::Theme> {
+    if let Some(own) = OWN_THEMES.iter().find(|t| t.name.as_deref() == Some(name)) {
+        return Some(own);
+    }
     let extra: &'static EmbeddedLazyThemeSet = &EXTRA_THEMES;
     if let Some(&embedded) = EmbeddedLazyThemeSet::theme_names()
         .iter()
@@ -124,9 +131,10 @@ fn find_theme(name: &str) -> Option<&'static highlighting::Theme> {
 /// Whether there is a syntect theme called `name` (what a theme file's `syntax` names).
 pub fn has_theme(name: &str) -> bool {
     // The embedded names first: no theme is loaded for them.
-    EmbeddedLazyThemeSet::theme_names()
-        .iter()
-        .any(|t| t.as_name() == name)
+    name == super::projector::NAME
+        || EmbeddedLazyThemeSet::theme_names()
+            .iter()
+            .any(|t| t.as_name() == name)
         || DEFAULT_THEMES.themes.contains_key(name)
 }
 
@@ -136,6 +144,7 @@ pub fn theme_names() -> Vec<&'static str> {
         .iter()
         .map(|t| t.as_name())
         .chain(DEFAULT_THEMES.themes.keys().map(String::as_str))
+        .chain([super::projector::NAME])
         .collect();
     names.sort_unstable_by_key(|n| n.to_lowercase());
     names.dedup();

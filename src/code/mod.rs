@@ -4,5 +4,6 @@ pub mod changes;
 pub mod checkpoint;
 pub mod extract;
 pub mod highlight;
+pub mod projector;
 pub mod recovery;
 pub mod safety;

@@ -9,8 +9,13 @@ use crate::demo;
 use crate::startup::StartError;
 
 /// Writes the demo workspace into `into` (a new or empty directory, kept) or a temporary
-/// directory (removed on exit), and opens the cockpit on it.
-pub fn run(into: Option<PathBuf>, overrides: &Overrides) -> Result<ExitCode, StartError> {
+/// directory (removed on exit), and opens the cockpit on it; `present` stops the story at
+/// each beat for a presenter.
+pub fn run(
+    into: Option<PathBuf>,
+    overrides: &Overrides,
+    present: bool,
+) -> Result<ExitCode, StartError> {
     let (root, temp) = match into {
         Some(dir) => (dir, None),
         None => {
@@ -28,7 +33,7 @@ pub fn run(into: Option<PathBuf>, overrides: &Overrides) -> Result<ExitCode, Sta
         Some(_) => "Demo in a temporary directory, removed on exit; --into DIR keeps one",
         None => "Demo workspace ready",
     };
-    let code = super::tui::run(&root, overrides, Some(note), true)?;
+    let code = super::tui::run(&root, overrides, Some(note), Some(present))?;
     drop(temp);
     Ok(code)
 }

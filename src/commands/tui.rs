@@ -19,13 +19,13 @@ use crate::theme::{ThemeError, ThemeSource};
 use crate::watch::{WatchConfig, WatchError, Watcher};
 use crate::{logging, workspace};
 
-/// Opens the cockpit on a workspace: `notice` is said first; the demo starts in the composer,
-/// its first message offered.
+/// Opens the cockpit on a workspace: `notice` is said first; the demo (`demo` is `Some`, with
+/// whether a presenter drives it) starts in the composer, its first message offered.
 pub fn run(
     dir: &Path,
     overrides: &Overrides,
     notice: Option<&str>,
-    demo: bool,
+    demo: Option<bool>,
 ) -> Result<ExitCode, StartError> {
     let root = workspace_root(dir)?;
     let config = config::load(&root, overrides)?;
@@ -38,14 +38,17 @@ pub fn run(
     let (theme, theme_error) = ThemeSource::from_env().load_or_default(&config.ui.theme);
     // A demo in a temporary directory is just "demo": its path says nothing to the audience.
     let label = match notice {
-        Some(_) if demo && root.starts_with(std::env::temp_dir()) => "demo".to_string(),
+        Some(_) if demo.is_some() && root.starts_with(std::env::temp_dir()) => "demo".to_string(),
         _ => workspace::label(&root),
     };
     let mut model = Model::new(root.clone(), label, config.clone(), theme);
     model.watching = true;
     model.config_files = config::files(&root, overrides);
-    if demo {
+    if let Some(present) = demo {
         model.start_composing();
+        if present {
+            model.start_presenting();
+        }
     }
     let mut first_cmds = opening_notices(&mut model, notice, theme_error.as_ref());
     if let Some(why) = log_off {

@@ -187,8 +187,9 @@ fn short(text: &str) -> String {
 pub enum Pace {
     /// As recorded, divided by the factor (0 or less: no pauses).
     Speed(f64),
-    /// Each line of the reply waits for a step (`Ctrl-N`), for presenters.
-    Step,
+    /// Each line of the reply waits for a step (`Ctrl-N`), for presenters; once released it
+    /// plays at this speed (0 or less: at once).
+    Step(f64),
 }
 
 /// The longest pause between two events of a replay, as recorded (the speed then divides it):
@@ -219,20 +220,28 @@ pub async fn play(
     let mut recorded = 0;
     let mut line_start = true;
     for timed in &entry.events {
-        match (pace, &timed.event) {
-            (Pace::Speed(speed), _) if speed > 0.0 => {
-                // Stamps out of order make no pause.
-                due += pause(timed.at_ms.saturating_sub(recorded), speed);
-                recorded = recorded.max(timed.at_ms);
-                tokio::time::sleep_until(due).await;
-            }
-            (Pace::Step, ReplyEvent::Delta(text)) => {
-                if line_start && let Ok(permit) = steps.acquire().await {
-                    permit.forget();
+        let speed = match pace {
+            Pace::Speed(speed) => speed,
+            Pace::Step(speed) => {
+                if let ReplyEvent::Delta(text) = &timed.event {
+                    if line_start {
+                        if let Ok(permit) = steps.acquire().await {
+                            permit.forget();
+                        }
+                        // The line plays from its step on: the wait is no part of its pace.
+                        due = tokio::time::Instant::now();
+                        recorded = recorded.max(timed.at_ms);
+                    }
+                    line_start = text.ends_with('\n');
                 }
-                line_start = text.ends_with('\n');
+                speed
             }
-            _ => {}
+        };
+        if speed > 0.0 {
+            // Stamps out of order make no pause.
+            due += pause(timed.at_ms.saturating_sub(recorded), speed);
+            recorded = recorded.max(timed.at_ms);
+            tokio::time::sleep_until(due).await;
         }
         emit(timed.event.clone());
     }
@@ -579,6 +588,27 @@ mod tests {
         );
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn step_mode_with_a_speed_paces_each_released_line() {
+        let mut tape = Tape::new();
+        for piece in ["one ", "line\n", "two\n"] {
+            tape.note(&ReplyEvent::Delta(piece.into()));
+        }
+        let mut e = tape.finish("p", false, 0, "m", End::Complete);
+        for (event, at) in e.events.iter_mut().zip([0, 1000, 5000]) {
+            event.at_ms = at;
+        }
+        let steps = tokio::sync::Semaphore::new(2);
+        let start = tokio::time::Instant::now();
+        let mut got = 0;
+        play(&e, Pace::Step(2.0), &steps, &mut |_| got += 1)
+            .await
+            .unwrap();
+        // Within the first line 1 s at speed 2; the second line starts at its step, unpaced.
+        assert_eq!(start.elapsed(), Duration::from_millis(500));
+        assert_eq!(got, 3);
+    }
+
     #[test]
     fn pauses_are_bounded_whatever_the_stamps_and_speed() {
         assert_eq!(pause(1000, 4.0), Duration::from_millis(250));
@@ -600,7 +630,7 @@ mod tests {
         let player = {
             let steps = steps.clone();
             tokio::spawn(async move {
-                play(&e, Pace::Step, &steps, &mut |ev| {
+                play(&e, Pace::Step(0.0), &steps, &mut |ev| {
                     let _ = tx.send(ev);
                 })
                 .await

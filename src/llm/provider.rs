@@ -121,7 +121,7 @@ impl Provider {
                 Backend::Replay {
                     cassette,
                     pace: if config.replay_step {
-                        Pace::Step
+                        Pace::Step(config.replay_speed)
                     } else {
                         Pace::Speed(config.replay_speed)
                     },

@@ -2,6 +2,9 @@
 //! count, the messages sent before (`Up`/`Down` in an empty composer), and the prompts offered
 //! in an empty composer (the current step's, then a replay cassette's).
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::keymap::Action;
 use super::{Cmd, Mode, Model, Pane};
 use crate::llm::Role;
 use crate::theme::scope;
@@ -82,6 +85,58 @@ impl Model {
         self.recount_draft();
     }
 
+    /// Whether the composer holds an untouched offer: a suggestion that typing replaces.
+    pub fn is_suggestion(&self) -> bool {
+        !self.composer.is_empty() && self.conversation.offer.as_deref() == Some(&self.draft())
+    }
+
+    /// A key on a suggestion: `Tab` takes it (it becomes a draft to edit), `Backspace` or
+    /// `Delete` clears it, a typed character replaces it (the character is then typed as
+    /// always); `None` for keys that act as always (`Enter` sends it).
+    pub(crate) fn suggestion_key(&mut self, key: KeyEvent) -> Option<Vec<Cmd>> {
+        if self.mode != Mode::Compose || !self.is_suggestion() {
+            return None;
+        }
+        let plain = !key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        match key.code {
+            KeyCode::Tab if key.modifiers.is_empty() => {
+                self.conversation.offer = None;
+                Some(Vec::new())
+            }
+            KeyCode::Backspace | KeyCode::Delete => {
+                self.set_draft("");
+                Some(Vec::new())
+            }
+            KeyCode::Char(_) if plain => {
+                self.set_draft("");
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// The readline keys of the composer (`Ctrl-A`, `End`, `Ctrl-W`, `Ctrl-U`, `Ctrl-K`).
+    pub(crate) fn edit_line(&mut self, action: Action) {
+        use ratatui_textarea::CursorMove;
+        match action {
+            Action::LineStart => self.composer.move_cursor(CursorMove::Head),
+            Action::LineEnd => self.composer.move_cursor(CursorMove::End),
+            Action::DeleteWord => {
+                self.composer.delete_word();
+            }
+            Action::ClearToLineStart => {
+                self.composer.delete_line_by_head();
+            }
+            Action::ClearToLineEnd => {
+                self.composer.delete_line_by_end();
+            }
+            _ => {}
+        }
+        self.recount_draft();
+    }
+
     /// Whether the draft is something the user wrote (not an untouched offer).
     pub fn draft_is_own(&self) -> bool {
         !self.composer.is_empty() && self.conversation.offer.as_deref() != Some(&self.draft())
@@ -132,6 +187,10 @@ impl Model {
             return Vec::new();
         }
         self.enter_compose();
+        // A paste replaces a suggestion, as typing does.
+        if self.is_suggestion() {
+            self.set_draft("");
+        }
         let text = text.replace("\r\n", "\n").replace('\r', "\n");
         self.composer.insert_str(text);
         self.recount_draft();

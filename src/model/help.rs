@@ -51,6 +51,18 @@ pub fn line_count(keymap: &Keymap) -> usize {
     keymap.bindings().len() + contexts.len() * 2 - 1
 }
 
+/// How wide the help overlay is on a terminal of `size`: as wide as its longest entry (and
+/// its border), within the screen less a margin.
+pub fn width(keymap: &Keymap, theme: &Theme, size: (u16, u16)) -> u16 {
+    let longest = lines(keymap, theme)
+        .iter()
+        .map(Line::width)
+        .max()
+        .unwrap_or(0);
+    let wanted = u16::try_from(longest + 3).unwrap_or(u16::MAX);
+    wanted.min(size.0.saturating_sub(4)).max(20)
+}
+
 /// How many help lines fit on a terminal of `size`.
 pub fn visible_rows(size: (u16, u16)) -> u16 {
     size.1.saturating_sub(4).saturating_sub(2).max(1)
@@ -107,6 +119,15 @@ mod tests {
         let theme = ThemeSource::default().load("default").unwrap();
         let km = Keymap::default();
         assert_eq!(lines(&km, &theme).len(), line_count(&km));
+    }
+
+    #[test]
+    fn the_overlay_is_as_wide_as_its_longest_entry_within_the_screen() {
+        let theme = ThemeSource::default().load("default").unwrap();
+        let km = Keymap::default();
+        let longest = lines(&km, &theme).iter().map(Line::width).max().unwrap();
+        assert_eq!(usize::from(width(&km, &theme, (200, 60))), longest + 3);
+        assert_eq!(width(&km, &theme, (80, 24)), 76);
     }
 
     #[test]

@@ -60,6 +60,12 @@ pub enum Action {
     AddToContext,
     DropFromContext,
     PickFile,
+    Notices,
+    LineStart,
+    LineEnd,
+    DeleteWord,
+    ClearToLineStart,
+    ClearToLineEnd,
 }
 
 impl Action {
@@ -127,6 +133,12 @@ impl Action {
             Action::DropFromContext => "drop the file shown from the context set",
             Action::PickFile => "find a file (fuzzy) and add it to the context set",
             Action::SearchPrev => "previous match",
+            Action::Notices => "the recent notices, whole (newest last)",
+            Action::LineStart => "to the start of the line",
+            Action::LineEnd => "to the end of the line",
+            Action::DeleteWord => "delete the word before the cursor",
+            Action::ClearToLineStart => "delete to the start of the line",
+            Action::ClearToLineEnd => "delete to the end of the line",
         }
     }
 
@@ -162,6 +174,7 @@ impl Action {
             Action::NextStep => "step",
             Action::FreshSession => "fresh",
             Action::MarkCorrection => "correction",
+            Action::Notices => "notices",
             Action::ScrollDown | Action::ScrollUp => "scroll",
             _ => "",
         }
@@ -350,6 +363,7 @@ impl Default for Keymap {
             b(normal, vec![c('S')], A::PrevStep, false),
             b(normal, vec![c('F')], A::FreshSession, false),
             b(normal, vec![c('f')], A::PickFile, false),
+            b(normal, vec![c('!')], A::Notices, false),
             b(normal, vec![c('?')], A::Help, true),
             b(normal, vec![c('q')], A::Quit, true),
             b(
@@ -449,6 +463,26 @@ impl Default for Keymap {
                 C::Compose,
                 vec![KeyCombo::ctrl('r')],
                 A::MarkCorrection,
+                false,
+            ),
+            b(
+                C::Compose,
+                vec![KeyCombo::ctrl('a'), p(K::Home)],
+                A::LineStart,
+                false,
+            ),
+            b(C::Compose, vec![p(K::End)], A::LineEnd, false),
+            b(C::Compose, vec![KeyCombo::ctrl('w')], A::DeleteWord, false),
+            b(
+                C::Compose,
+                vec![KeyCombo::ctrl('u')],
+                A::ClearToLineStart,
+                false,
+            ),
+            b(
+                C::Compose,
+                vec![KeyCombo::ctrl('k')],
+                A::ClearToLineEnd,
                 false,
             ),
             b(C::Compose, vec![p(K::Up)], A::OlderMessage, false),

@@ -35,7 +35,29 @@ pub struct ScreenLayout {
     pub tabs: Vec<(Pane, Rect)>,
     /// The visible panes.
     pub panes: Vec<(Pane, Rect)>,
+    /// The presenter's caption, above the status bar (no rows outside presenter mode).
+    pub caption: Rect,
+    /// The status bar: one row, more while a notice needs them.
     pub status: Rect,
+}
+
+/// What is laid out around the panes: the tab bar's label widths (narrow layout), the
+/// presenter's caption rows and the status bar's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chrome {
+    pub tabs: [u16; 4],
+    pub caption: u16,
+    pub status: u16,
+}
+
+impl Default for Chrome {
+    fn default() -> Self {
+        Self {
+            tabs: Pane::ALL.map(|p| tab_label(p).chars().count() as u16),
+            caption: 0,
+            status: 1,
+        }
+    }
 }
 
 impl ScreenLayout {
@@ -45,24 +67,26 @@ impl ScreenLayout {
     }
 }
 
-/// The label of a pane in the tab bar.
+/// The label of a pane in the tab bar, without its badge.
 pub fn tab_label(pane: Pane) -> String {
     format!(" {} {} ", pane.index() + 1, pane.title())
 }
 
-/// Lays out the screen for a terminal `area`.
-pub fn screen(area: Rect, focus: Pane, zoomed: bool, split: u16) -> ScreenLayout {
+/// Lays out the screen for a terminal `area`, with `chrome` around the panes.
+pub fn screen(area: Rect, focus: Pane, zoomed: bool, split: u16, chrome: Chrome) -> ScreenLayout {
     if area.width < MIN_COLS || area.height < MIN_ROWS {
         return ScreenLayout {
             arrangement: Arrangement::TooSmall,
             tabs: Vec::new(),
             panes: Vec::new(),
+            caption: Rect::default(),
             status: Rect::default(),
         };
     }
-    let [body, status] = area.layout(&Split::vertical([
+    let [body, caption, status] = area.layout(&Split::vertical([
         Constraint::Fill(1),
-        Constraint::Length(1),
+        Constraint::Length(chrome.caption),
+        Constraint::Length(chrome.status),
     ]));
     if area.width < GRID_MIN_COLS {
         let [tab_bar, pane] = body.layout(&Split::vertical([
@@ -72,8 +96,8 @@ pub fn screen(area: Rect, focus: Pane, zoomed: bool, split: u16) -> ScreenLayout
         let mut x = tab_bar.x;
         let tabs = Pane::ALL
             .iter()
-            .map(|&p| {
-                let width = tab_label(p).chars().count() as u16;
+            .zip(chrome.tabs)
+            .map(|(&p, width)| {
                 let rect = Rect::new(x, tab_bar.y, width, 1).intersection(tab_bar);
                 x = x.saturating_add(width + 1);
                 (p, rect)
@@ -83,6 +107,7 @@ pub fn screen(area: Rect, focus: Pane, zoomed: bool, split: u16) -> ScreenLayout
             arrangement: Arrangement::Tabs,
             tabs,
             panes: vec![(focus, pane)],
+            caption,
             status,
         };
     }
@@ -107,6 +132,7 @@ pub fn screen(area: Rect, focus: Pane, zoomed: bool, split: u16) -> ScreenLayout
         arrangement: Arrangement::Grid,
         tabs: Vec::new(),
         panes,
+        caption,
         status,
     }
 }
@@ -114,8 +140,9 @@ pub fn screen(area: Rect, focus: Pane, zoomed: bool, split: u16) -> ScreenLayout
 /// The screen as the model last laid it out, with each visible pane's parts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Layout {
-    /// What it was laid out for: the area, the focus, the zoom, the split, the composer's rows.
-    key: Option<(Rect, Pane, bool, u16, usize)>,
+    /// What it was laid out for: the area, the focus, the zoom, the split, the rows under the
+    /// panes, the composer's rows.
+    key: Option<(Rect, Pane, bool, u16, Chrome, usize)>,
     pub screen: ScreenLayout,
     areas: Vec<(Pane, PaneAreas)>,
 }
@@ -126,22 +153,21 @@ impl Layout {
     pub fn arrange(
         &mut self,
         area: Rect,
-        focus: Pane,
-        zoomed: bool,
-        split: u16,
+        (focus, zoomed, split): (Pane, bool, u16),
+        chrome: Chrome,
         composer_rows: impl Fn(u16) -> usize,
     ) {
-        let same_screen = self
-            .key
-            .is_some_and(|(a, f, z, s, _)| (a, f, z, s) == (area, focus, zoomed, split));
+        let same_screen = self.key.is_some_and(|(a, f, z, s, b, _)| {
+            (a, f, z, s, b) == (area, focus, zoomed, split, chrome)
+        });
         if !same_screen {
-            self.screen = screen(area, focus, zoomed, split);
+            self.screen = screen(area, focus, zoomed, split, chrome);
         }
         let rows = self
             .screen
             .pane(Pane::Conversation)
             .map_or(0, |r| composer_rows(r.width.saturating_sub(2)));
-        let key = Some((area, focus, zoomed, split, rows));
+        let key = Some((area, focus, zoomed, split, chrome, rows));
         if key == self.key {
             return;
         }
@@ -229,7 +255,13 @@ mod tests {
 
     #[test]
     fn grid_covers_the_body_without_overlap() {
-        let s = screen(Rect::new(0, 0, 120, 40), Pane::Spec, false, 50);
+        let s = screen(
+            Rect::new(0, 0, 120, 40),
+            Pane::Spec,
+            false,
+            50,
+            Chrome::default(),
+        );
         assert_eq!(s.arrangement, Arrangement::Grid);
         let total: u32 = s.panes.iter().map(|(_, r)| r.area()).sum();
         assert_eq!(total, 120 * 39);
@@ -239,14 +271,26 @@ mod tests {
 
     #[test]
     fn split_sets_the_left_column_width() {
-        let s = screen(Rect::new(0, 0, 200, 60), Pane::Spec, false, 30);
+        let s = screen(
+            Rect::new(0, 0, 200, 60),
+            Pane::Spec,
+            false,
+            30,
+            Chrome::default(),
+        );
         assert_eq!(s.pane(Pane::Spec).unwrap().width, 60);
         assert_eq!(s.pane(Pane::Conversation).unwrap().x, 60);
     }
 
     #[test]
     fn tabs_show_only_the_focused_pane() {
-        let s = screen(Rect::new(0, 0, 80, 24), Pane::Code, false, 50);
+        let s = screen(
+            Rect::new(0, 0, 80, 24),
+            Pane::Code,
+            false,
+            50,
+            Chrome::default(),
+        );
         assert_eq!(s.arrangement, Arrangement::Tabs);
         assert_eq!(s.panes.len(), 1);
         assert_eq!(s.panes[0], (Pane::Code, Rect::new(0, 1, 80, 22)));

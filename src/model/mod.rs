@@ -14,6 +14,10 @@
 //!   `inspector`, `checkpoints`, `confirm`, `lessons`, `picker`.
 //! - `context`: the context set and the map as the cockpit steers them.
 //! - `reload`: the config read again while open.
+//! - `notices`: the recent notices' overlay (`!`).
+//! - `mouse`: clicks inside a pane (a file, a clause, a test).
+//! - `tabs`: the narrow layout's tab labels with their badges.
+//! - `presenter`: `demo --present`, the story stopping at each beat with a caption.
 
 mod checkpoints;
 pub mod code;
@@ -28,11 +32,14 @@ pub(crate) mod inspector;
 pub mod keymap;
 pub mod layout;
 mod lessons;
+pub mod mouse;
 mod msg;
 mod notice;
+pub mod notices;
 mod overlay;
 mod pane;
 pub(crate) mod picker;
+pub mod presenter;
 mod reload;
 pub mod reruns;
 pub mod results;
@@ -41,6 +48,7 @@ mod runs;
 mod scroll;
 pub mod spec;
 mod state;
+pub mod tabs;
 pub(crate) mod update;
 pub mod workflow;
 

@@ -26,3 +26,6 @@ pub struct Notice {
     pub kind: NoticeKind,
     pub text: String,
 }
+
+/// How many notices the list of recent ones (`!`) keeps.
+pub const RECENT_NOTICES: usize = 50;

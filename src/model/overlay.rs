@@ -9,6 +9,8 @@ use std::path::PathBuf;
 pub enum Overlay {
     /// The key help, scrolled by this many lines.
     Help { scroll: usize },
+    /// The recent notices (`!`), scrolled by this many notices.
+    Notices { scroll: usize },
     /// The checkpoints (applies), newest last, `applied` of them in force; `Enter` goes back
     /// (or forward) to the selected one.
     Checkpoints {

@@ -46,6 +46,8 @@ pub struct Model {
     pub notice: Option<Notice>,
     /// The latest info notice that came while an error was shown: it shows when the error goes.
     pub notice_waiting: Option<Notice>,
+    /// The recent notices, oldest first (`!` lists them).
+    pub recent_notices: std::collections::VecDeque<Notice>,
     pub spec: SpecPane,
     pub code: CodePane,
     pub conversation: ConversationPane,
@@ -68,6 +70,8 @@ pub struct Model {
     pub config_files: Vec<PathBuf>,
     /// Matches the code files in scope (`[code].include`).
     pub code_globs: globset::GlobSet,
+    /// Presenter mode (`demo --present`): where the story stands.
+    pub presenter: Option<super::presenter::Presenter>,
     /// The time of the last animation tick, for elapsed times and the spinner.
     pub now: Option<Instant>,
     pub should_quit: bool,
@@ -111,6 +115,7 @@ impl Model {
             overlay: None,
             notice: None,
             notice_waiting: None,
+            recent_notices: std::collections::VecDeque::new(),
             spec: SpecPane::new(spec_path),
             code: CodePane {
                 files: Loaded::Loading,
@@ -137,6 +142,7 @@ impl Model {
             results: ResultsPane::default(),
             composer,
             code_globs,
+            presenter: None,
             now: None,
             should_quit: false,
             next_id: 1,
@@ -202,6 +208,7 @@ impl Model {
             text: text.into(),
         };
         let after = kind.lifetime();
+        self.remember_notice(&notice);
         if kind == NoticeKind::Info
             && self
                 .notice
@@ -223,7 +230,13 @@ impl Model {
         }
         self.notice = None;
         match self.notice_waiting.take() {
-            Some(waiting) => vec![self.notify(waiting.kind, waiting.text)],
+            // Shown now, with a new id; it is among the recent notices already.
+            Some(waiting) => {
+                let id = self.next_id();
+                let after = waiting.kind.lifetime();
+                self.notice = Some(Notice { id, ..waiting });
+                vec![Cmd::ExpireNotice { id, after }]
+            }
             None => Vec::new(),
         }
     }
@@ -238,15 +251,26 @@ impl Model {
         self.layout.body(pane)
     }
 
+    /// What is laid out around the panes: the tabs (narrow layout), the presenter's caption
+    /// and the status bar.
+    pub fn chrome(&self) -> layout::Chrome {
+        let narrow = self.size.0 < layout::GRID_MIN_COLS;
+        layout::Chrome {
+            tabs: if narrow { self.tab_widths() } else { [0; 4] },
+            caption: self.caption_rows(),
+            status: self.status_rows(),
+        }
+    }
+
     /// Lays the screen out again if the size, the focus, the zoom, the split or the composer's
     /// rows changed since it was last laid out.
     pub fn sync_layout(&mut self) {
+        let bottom = self.chrome();
         let composer = &self.composer;
         self.layout.arrange(
             Rect::new(0, 0, self.size.0, self.size.1),
-            self.focus,
-            self.zoomed,
-            self.split,
+            (self.focus, self.zoomed, self.split),
+            bottom,
             |width| composer_rows(composer, width),
         );
     }
@@ -273,14 +297,14 @@ impl Model {
 
 /// How many rows `composer`'s draft takes, soft-wrapped at `width` columns.
 fn composer_rows(composer: &TextArea<'static>, width: u16) -> usize {
+    // Word-wrapped, as the composer shows it: a row per wrapped line.
     let width = usize::from(width.max(1));
     composer
         .lines()
         .iter()
         .map(|l| {
-            unicode_width::UnicodeWidthStr::width(l.as_str())
-                .div_ceil(width)
-                .max(1)
+            let line = ratatui::text::Line::raw(l.clone());
+            crate::render::wrap::wrap_line(&line, width).len().max(1)
         })
         .sum()
 }

@@ -14,7 +14,7 @@ use super::{
     AppEvent, Cmd, Loaded, Mode, Model, Msg, NoticeKind, Overlay, Pane, SPLIT_MAX, SPLIT_MIN,
     SPLIT_STEP,
 };
-use super::{checkpoints, confirm, help, inspector, lessons, picker};
+use super::{checkpoints, confirm, help, inspector, lessons, notices, picker};
 use crate::watch::WatchEvent;
 
 /// Lines scrolled by one mouse-wheel step.
@@ -24,7 +24,10 @@ const WHEEL_LINES: usize = 3;
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
     // An animation frame changes nothing the context is chosen from.
     let frame = matches!(msg, Msg::Tick(_));
-    let mut cmds = match msg {
+    if let Some(cmds) = model.presenter_takes(&msg) {
+        return finish(model, cmds, frame);
+    }
+    let cmds = match msg {
         Msg::Key(key) => on_key(model, key),
         Msg::Mouse(mouse) => on_mouse(model, mouse),
         Msg::Paste(text) => model.paste(&text),
@@ -44,6 +47,12 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Event(event) => on_event(model, event),
     };
+    finish(model, cmds, frame)
+}
+
+/// After a message: the next request counted and its context chosen again (not for an
+/// animation frame), the layout and offsets kept up to date, and a presenter's next beat.
+fn finish(model: &mut Model, mut cmds: Vec<Cmd>, frame: bool) -> Vec<Cmd> {
     cmds.extend(model.count_if_changed());
     // Whatever changed the set's inputs (a pin, a run, an apply, an add), it is chosen again.
     if !frame {
@@ -51,6 +60,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
     }
     model.sync_layout();
     model.keep_in_view();
+    cmds.extend(model.presenter_watches());
     cmds
 }
 
@@ -80,6 +90,9 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
     if model.search.editing.is_some() && combo != KeyCombo::ctrl('c') {
         return model.search_key(key);
     }
+    if let Some(cmds) = model.suggestion_key(key) {
+        return cmds;
+    }
     let action = match model.mode {
         Mode::Normal => model.keymap.normal(combo, model.focus),
         Mode::Compose => model.keymap.compose(combo),
@@ -106,6 +119,7 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Vec<Cmd> {
 fn on_overlay_key(model: &mut Model, overlay: Overlay, combo: KeyCombo) -> Vec<Cmd> {
     match overlay {
         Overlay::Help { scroll } => help::on_key(model, scroll, combo),
+        Overlay::Notices { scroll } => notices::on_key(model, scroll, combo),
         Overlay::Inspector { scroll } => inspector::on_key(model, scroll, combo),
         Overlay::Checkpoints {
             items,
@@ -124,6 +138,7 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::Quit => confirm::ask_to_quit(model),
         Action::Suspend => return vec![Cmd::Suspend],
         Action::Help => model.overlay = Some(Overlay::Help { scroll: 0 }),
+        Action::Notices => notices::open(model),
         Action::NextPane => model.set_focus(model.focus.cycle(true)),
         Action::PrevPane => model.set_focus(model.focus.cycle(false)),
         Action::Focus(pane) => model.set_focus(pane),
@@ -177,6 +192,11 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
             model.composer.insert_newline();
             model.recount_draft();
         }
+        Action::LineStart
+        | Action::LineEnd
+        | Action::DeleteWord
+        | Action::ClearToLineStart
+        | Action::ClearToLineEnd => model.edit_line(action),
         Action::Inspector => model.overlay = Some(Overlay::Inspector { scroll: 0 }),
         Action::CancelReply if model.conversation.streaming() => return model.cancel_reply(),
         Action::CancelReply => return model.stop_fix_loop(),
@@ -217,6 +237,11 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::LeaveCompose => {
             model.mode = Mode::Normal;
             model.sync_composer_placeholder();
+            // During the fix loop Esc stops it, as the status bar says (a draft of one's own
+            // only leaves the composer).
+            if model.session.fix.is_some() && !model.draft_is_own() {
+                return apply(model, Action::CancelReply);
+            }
         }
     }
     Vec::new()
@@ -280,6 +305,7 @@ fn on_mouse(model: &mut Model, mouse: MouseEvent) -> Vec<Cmd> {
                     model.mode = Mode::Normal;
                     model.sync_composer_placeholder();
                 }
+                return model.click_in_pane(pane, mouse.column, mouse.row);
             }
         }
         _ => {}
@@ -433,6 +459,28 @@ mod tests {
     }
 
     #[test]
+    fn esc_in_the_composer_stops_the_fix_loop_unless_the_draft_is_ones_own() {
+        let mut m = model();
+        m.session.fix = Some(crate::model::workflow::FixLoop { round: 1, max: 3 });
+        m.start_composing();
+        ch(&mut m, 'x');
+        key(&mut m, KeyCode::Esc);
+        assert_eq!(m.mode, Mode::Normal);
+        assert!(
+            m.session.fix.is_some(),
+            "a draft of one's own only leaves the composer"
+        );
+        m.set_draft("");
+        m.start_composing();
+        key(&mut m, KeyCode::Esc);
+        assert_eq!(m.mode, Mode::Normal);
+        assert_eq!(
+            m.session.fix, None,
+            "the loop stops, as the status bar says"
+        );
+    }
+
+    #[test]
     fn tab_cycles_focus_both_ways() {
         let mut m = model();
         assert_eq!(m.focus, Pane::Spec);
@@ -462,7 +510,7 @@ mod tests {
         ch(&mut m, '3');
         ch(&mut m, 'z');
         assert!(m.zoomed);
-        let screen = layout::screen(m.area(), m.focus, m.zoomed, m.split);
+        let screen = layout::screen(m.area(), m.focus, m.zoomed, m.split, m.chrome());
         assert_eq!(screen.panes.len(), 1);
         assert_eq!(screen.panes[0].0, Pane::Code);
         ch(&mut m, 'z');
@@ -488,8 +536,9 @@ mod tests {
     #[test]
     fn layout_switches_with_the_terminal_size() {
         let mut m = model();
-        let arrangement =
-            |m: &Model| layout::screen(m.area(), m.focus, m.zoomed, m.split).arrangement;
+        let arrangement = |m: &Model| {
+            layout::screen(m.area(), m.focus, m.zoomed, m.split, m.chrome()).arrangement
+        };
         assert_eq!(arrangement(&m), Arrangement::Grid);
         update(&mut m, Msg::Resize(99, 30));
         assert_eq!(arrangement(&m), Arrangement::Tabs);

@@ -317,20 +317,10 @@ fn file_list<'a>(
     width: u16,
 ) -> Line<'a> {
     let theme = &model.theme;
-    let names: Vec<String> = files
-        .iter()
-        .map(|f| match model.file_mark(f).glyph() {
-            "" => f.display().to_string(),
-            glyph => format!("{glyph} {}", f.display()),
-        })
-        .collect();
-    // Start early enough that the selected name fits.
-    let mut start = selected;
-    let mut used = names[selected].width() + 2;
-    while start > 0 && used + names[start - 1].width() + 2 <= width as usize {
-        start -= 1;
-        used += names[start].width() + 2;
-    }
+    let names: Vec<String> = files.iter().map(|f| model.file_label(f)).collect();
+    // Start early enough that the selected name fits (where a click finds them too).
+    let widths: Vec<usize> = names.iter().map(|n| n.width()).collect();
+    let start = crate::model::mouse::file_list_start(&widths, selected, width as usize);
     let mut spans = Vec::new();
     if start > 0 {
         spans.push(Span::styled("… ", theme.style(scope::TEXT_DIM)));

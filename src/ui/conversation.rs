@@ -10,6 +10,7 @@ use super::widgets::{pane_block, placeholder};
 use crate::model::keymap::{Action, Context};
 use crate::model::{Mode, Model, Pane};
 use crate::render::gauge::{self, GaugeProps};
+use crate::render::wrap::wrap_line;
 use crate::theme::scope;
 
 /// Draws the Conversation pane.
@@ -66,7 +67,9 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
     } else {
         scope::BORDER
     };
+    let suggestion = composing && model.is_suggestion();
     let title = match (composing, model.session.marked) {
+        _ if suggestion => " suggested · Enter sends · Tab edits · type to replace ",
         (true, true) => " correction · Enter send · Ctrl-R unmark · Esc done ",
         (true, false) => " message · Enter send · Alt-Enter new line · Esc done ",
         (false, true) => " correction ",
@@ -85,7 +88,20 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
         ));
     let inner = block.inner(areas.footer);
     frame.render_widget(block, areas.footer);
-    if composing {
+    // A suggestion, and a draft out of compose mode, wrap with the panes' word wrapper (no
+    // leading space on a wrapped row); the text box draws the draft being edited.
+    let wrapped = |style: ratatui::style::Style| -> Vec<Line<'static>> {
+        model
+            .composer
+            .lines()
+            .iter()
+            .flat_map(|l| wrap_line(&Line::styled(l.clone(), style), usize::from(inner.width)))
+            .collect()
+    };
+    if suggestion {
+        let style = theme.style(scope::COMPOSER_PLACEHOLDER);
+        frame.render_widget(Paragraph::new(wrapped(style)).style(style), inner);
+    } else if composing {
         frame.render_widget(&model.composer, inner);
     } else if model.composer.is_empty() {
         frame.render_widget(
@@ -94,18 +110,8 @@ pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
             inner,
         );
     } else {
-        let lines: Vec<Line> = model
-            .composer
-            .lines()
-            .iter()
-            .map(|l| Line::raw(l.as_str()))
-            .collect();
-        frame.render_widget(
-            Paragraph::new(lines)
-                .style(theme.style(scope::COMPOSER))
-                .wrap(ratatui::widgets::Wrap { trim: false }),
-            inner,
-        );
+        let style = theme.style(scope::COMPOSER);
+        frame.render_widget(Paragraph::new(wrapped(style)).style(style), inner);
     }
 }
 

@@ -6,10 +6,8 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
 use super::widgets::centered;
 use crate::model::Model;
-use crate::model::help::{lines, visible_rows};
+use crate::model::help::{lines, visible_rows, width};
 use crate::theme::scope;
-
-const WIDTH: u16 = 76;
 
 /// Draws the help overlay scrolled by `scroll` lines.
 pub fn draw(frame: &mut Frame, model: &Model, scroll: usize) {
@@ -17,7 +15,11 @@ pub fn draw(frame: &mut Frame, model: &Model, scroll: usize) {
     let text = lines(&model.keymap, theme);
     let rows = visible_rows(model.size);
     let height = (text.len() as u16).min(rows) + 2;
-    let rect = centered(frame.area(), WIDTH, height);
+    let rect = centered(
+        frame.area(),
+        width(&model.keymap, theme, model.size),
+        height,
+    );
     frame.render_widget(Clear, rect);
     let more = text.len().saturating_sub(scroll + rows as usize);
     let footer = if more > 0 {

@@ -1,5 +1,6 @@
 //! Pure views: `draw` reads the model and paints a frame; it never changes state.
 
+pub mod caption;
 pub mod checkpoints;
 pub mod code;
 pub mod confirm;
@@ -7,6 +8,7 @@ pub mod conversation;
 pub mod help;
 pub mod inspector;
 pub mod lessons;
+pub mod notices;
 pub mod picker;
 pub mod results;
 pub mod spec;
@@ -19,7 +21,8 @@ use ratatui::layout::{Alignment, Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-use crate::model::layout::{Arrangement, MIN_COLS, MIN_ROWS, tab_label};
+use crate::model::layout::{Arrangement, MIN_COLS, MIN_ROWS};
+use crate::model::tabs::TabPart;
 use crate::model::{Model, Overlay, Pane};
 use crate::theme::{Theme, scope};
 
@@ -34,7 +37,7 @@ pub fn draw(frame: &mut Frame, model: &Model) {
         return;
     }
     if !screen.tabs.is_empty() {
-        draw_tabs(frame, &screen.tabs, model.focus, theme);
+        draw_tabs(frame, model, &screen.tabs);
     }
     for &(pane, rect) in &screen.panes {
         let focused = pane == model.focus;
@@ -45,9 +48,11 @@ pub fn draw(frame: &mut Frame, model: &Model) {
             Pane::Results => results::draw(frame, model, rect, focused),
         }
     }
+    caption::draw(frame, model, screen.caption);
     status::draw(frame, model, screen.status);
     match &model.overlay {
         Some(Overlay::Help { scroll }) => help::draw(frame, model, *scroll),
+        Some(Overlay::Notices { scroll }) => notices::draw(frame, model, *scroll),
         Some(Overlay::ConfirmQuit { reasons }) => confirm::draw_quit(frame, reasons, theme),
         Some(Overlay::Inspector { scroll }) => inspector::draw(frame, model, *scroll),
         Some(Overlay::Checkpoints {
@@ -64,14 +69,46 @@ pub fn draw(frame: &mut Frame, model: &Model) {
     }
 }
 
-fn draw_tabs(frame: &mut Frame, tabs: &[(Pane, Rect)], focus: Pane, theme: &Theme) {
+/// The tab bar: each pane's name and the badge of its state.
+fn draw_tabs(frame: &mut Frame, model: &Model, tabs: &[(Pane, Rect)]) {
+    let theme = &model.theme;
     for &(pane, rect) in tabs {
-        let style = if pane == focus {
+        let base = if pane == model.focus {
             theme.style(scope::TABS_ACTIVE)
         } else {
             theme.style(scope::TABS)
         };
-        frame.render_widget(Span::styled(tab_label(pane), style), rect);
+        // On the other tabs a badge takes its state's colour on the tab's background, or its
+        // block where the state has one (high contrast: black on yellow); the focused tab's
+        // own colours stay legible whatever the theme.
+        let plain = theme.style(scope::UI).bg;
+        let badge = |name: &str| {
+            let state = theme.style(name);
+            match (state.fg, state.bg) {
+                _ if pane == model.focus => base,
+                (_, Some(bg)) if Some(bg) != plain => state,
+                (Some(fg), _) => base.fg(fg),
+                (None, _) => base,
+            }
+        };
+        let (good, bad) = match pane {
+            Pane::Spec => (scope::SPEC_HOLDS, scope::SPEC_VIOLATED),
+            _ => (scope::RESULTS_PASS, scope::RESULTS_FAIL),
+        };
+        let spans: Vec<Span> = model
+            .tab_parts(pane)
+            .into_iter()
+            .map(|(text, part)| {
+                let style = match part {
+                    TabPart::Name => base,
+                    TabPart::Good => badge(good),
+                    TabPart::Bad => badge(bad),
+                    TabPart::Busy => badge(scope::RESULTS_RUNNING),
+                };
+                Span::styled(text, style)
+            })
+            .collect();
+        frame.render_widget(Line::from(spans), rect);
     }
 }
 

@@ -252,6 +252,35 @@ fn summary(model: &Model, last: &FinishedRun) -> Line<'static> {
     Line::from(spans)
 }
 
+/// `line` cut to `width` columns, ending in `…` where something was cut.
+fn ellipsized(line: Line<'static>, width: usize) -> Line<'static> {
+    if line.width() <= width || width == 0 {
+        return line;
+    }
+    let mut room = width - 1;
+    let mut spans = Vec::new();
+    let mut last_style = line.style;
+    for span in line.spans {
+        if room == 0 {
+            break;
+        }
+        let mut text = String::new();
+        for c in span.content.chars() {
+            let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+            if w > room {
+                room = 0;
+                break;
+            }
+            room -= w;
+            text.push(c);
+        }
+        last_style = span.style;
+        spans.push(Span::styled(text, span.style));
+    }
+    spans.push(Span::styled("…", last_style));
+    Line::from(spans).style(line.style)
+}
+
 fn history(runs: &[RunSummary], theme: &Theme) -> Line<'static> {
     let max = runs
         .iter()
@@ -259,7 +288,7 @@ fn history(runs: &[RunSummary], theme: &Theme) -> Line<'static> {
         .max()
         .unwrap_or(0)
         .max(1);
-    let mut spans = vec![Span::styled("history ", theme.style(scope::TEXT_DIM))];
+    let mut spans = vec![Span::styled("runs ", theme.style(scope::TEXT_DIM))];
     for run in runs {
         let level = (run.counts.total() * (BARS.len() - 1)).div_ceil(max);
         let style = if run.passed {
@@ -289,8 +318,10 @@ fn draw_finished(frame: &mut Frame, model: &Model, last: &FinishedRun, rect: Rec
         .clone()
         .unwrap_or_else(|| history(&results.history, theme));
     if paused.is_none() && !last.prefix().is_empty() {
+        // The names below are shown without their common prefix: say which.
+        let prefix = last.prefix().trim_end_matches(['.', ':', '/', ' ', '>']);
         head.push_span(Span::styled(
-            format!("   in {}", last.prefix()),
+            format!(" · tests in {prefix}"),
             theme.style(scope::TEXT_DIM),
         ));
     }
@@ -309,7 +340,11 @@ fn draw_finished(frame: &mut Frame, model: &Model, last: &FinishedRun, rect: Rec
         frame.render_widget(Paragraph::new(lines), body);
         return;
     }
-    let mut lines = vec![summary(model, last), head];
+    let width = usize::from(body.width);
+    let mut lines = vec![
+        ellipsized(summary(model, last), width),
+        ellipsized(head, width),
+    ];
     let room = list_height(body.height) as usize;
     for (row, &i) in last
         .order
@@ -329,7 +364,7 @@ fn draw_finished(frame: &mut Frame, model: &Model, last: &FinishedRun, rect: Rec
                 theme.style(scope::TEXT_DIM),
             ));
         }
-        let mut line = Line::from(spans);
+        let mut line = ellipsized(Line::from(spans), width);
         if row == results.selected {
             line = line.style(theme.style(scope::SELECTION));
         }
@@ -404,4 +439,21 @@ fn detail_lines(test: &TestResult, theme: &Theme) -> Vec<Line<'static>> {
         theme.style(scope::TEXT_DIM),
     ));
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cut_line_ends_in_an_ellipsis_and_a_whole_one_is_kept() {
+        let line = Line::from(vec![
+            Span::raw("✓ 11 passed"),
+            Span::raw("  0.41 s · on open"),
+        ]);
+        assert_eq!(ellipsized(line.clone(), 40).to_string(), line.to_string());
+        let cut = ellipsized(line, 15);
+        assert_eq!(cut.to_string(), "✓ 11 passed  0…");
+        assert_eq!(cut.width(), 15);
+    }
 }

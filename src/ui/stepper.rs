@@ -12,7 +12,8 @@ use crate::theme::scope;
 pub fn stepper(model: &Model, width: usize) -> Vec<Span<'static>> {
     let theme = &model.theme;
     let current = model.session.step;
-    let done = |s: Step| (s as usize) < (current as usize);
+    // Behind the current step, and still holding: code that broke again takes the ✓ back.
+    let done = |s: Step| (s as usize) < (current as usize) && model.step_holds(s);
     let build = |short: bool| {
         let mut spans = Vec::new();
         for (i, step) in Step::ALL.into_iter().enumerate() {

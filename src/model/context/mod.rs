@@ -152,6 +152,14 @@ impl Model {
             .unwrap_or_default();
     }
 
+    /// `path` as the Code pane's file list shows it: its mark, then its name.
+    pub fn file_label(&self, path: &Path) -> String {
+        match self.file_mark(path).glyph() {
+            "" => path.display().to_string(),
+            glyph => format!("{glyph} {}", path.display()),
+        }
+    }
+
     /// Where `path` stands in the next request.
     pub fn file_mark(&self, path: &Path) -> FileMark {
         let Some(chosen) = &self.context.chosen else {

@@ -22,6 +22,13 @@ impl Model {
         }
         let files = set.files.len();
         let refused = set.refused.len();
+        // Nothing applies: a fix round must not stall on it.
+        if files == 0 {
+            let reasons: Vec<String> = set.refused.iter().map(ToString::to_string).collect();
+            if let Some(cmds) = self.fix_edits_refused(&reasons) {
+                return cmds;
+            }
+        }
         let warning = self.damage_warning(&set).or_else(|| self.weakening(&set));
         self.code.changes = Some(ChangeView {
             set,

@@ -1,7 +1,7 @@
 //! The auto-test-and-fix loop: after an applied reply is judged, the failures go back to the
 //! model for up to `[loop].fix_rounds` rounds, until green, out of rounds, or poisoned.
 
-use super::prompts::fix_prompt;
+use super::prompts::{fix_prompt, refused_prompt};
 use super::state::{Attempt, FixLoop, Judging};
 use crate::model::{Cmd, Model, NoticeKind};
 use crate::session::signature::{Failure, Signature};
@@ -60,6 +60,64 @@ impl Model {
             ),
         );
         cmds
+    }
+
+    /// A fix round's reply whose edits all failed to apply: the loop never stalls silently.
+    /// With `auto_apply` the failure goes back to the model as the next round (while rounds
+    /// remain); without it the loop stops and says what failed and what to do.
+    pub(crate) fn fix_edits_refused(&mut self, refused: &[String]) -> Option<Vec<Cmd>> {
+        let fix = self.session.fix?;
+        let first = refused.first().cloned().unwrap_or_default();
+        let more = match refused.len() {
+            0 | 1 => String::new(),
+            n => format!(" (and {} more)", n - 1),
+        };
+        let round = fix.round + 1;
+        if !self.config.loop_.auto_apply || round > fix.max {
+            self.session.fix = None;
+            let why = if round > fix.max {
+                format!("out of rounds ({})", fix.max)
+            } else {
+                "auto_apply is off".to_string()
+            };
+            return Some(vec![self.notify(
+                NoticeKind::Error,
+                format!(
+                    "Fix round {}/{} stalled: no edit applies: {first}{more}. The loop stops                      ({why}): i to ask again, r to rerun, F to start afresh",
+                    fix.round, fix.max
+                ),
+            )]);
+        }
+        self.session.fix = Some(FixLoop {
+            round,
+            max: fix.max,
+        });
+        let prompt = refused_prompt(round, fix.max, refused);
+        let targets = self
+            .session
+            .attempt
+            .take()
+            .map(|a| a.targets)
+            .unwrap_or_default();
+        let corrects = targets.iter().map(Signature::key).collect();
+        let mut cmds = self.send_turn(prompt, PromptKind::Fix { round, of: fix.max }, corrects);
+        if let Some(turn) = &self.conversation.turn {
+            self.session.attempt = Some(Attempt {
+                turn: turn.id,
+                targets,
+            });
+        }
+        cmds.insert(
+            0,
+            self.notify(
+                NoticeKind::Info,
+                format!(
+                    "Fix round {round}/{}: no edit applied ({first}); sent back · Esc stops",
+                    fix.max
+                ),
+            ),
+        );
+        Some(cmds)
     }
 
     /// `Esc` with no reply streaming: stop the fix loop.

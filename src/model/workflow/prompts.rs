@@ -2,6 +2,23 @@
 
 use crate::session::signature::Failure;
 
+/// The message a fix round sends when the last reply's edits could not be applied: what was
+/// refused and why, and how to answer.
+pub fn refused_prompt(round: u32, of: u32, refused: &[String]) -> String {
+    let mut out = format!(
+        "Fix round {round} of {of}: none of your edits could be applied, so the files are \
+         unchanged.\n\n"
+    );
+    for why in refused.iter().take(10) {
+        out.push_str(&format!("- {why}\n"));
+    }
+    out.push_str(
+        "\nA SEARCH block must match the current file exactly, whitespace included. Send the \
+         change again, with SEARCH blocks copied from the file as it is, or the whole file.",
+    );
+    out
+}
+
 /// The message a fix round sends: the failures, parsed and tagged with clause ids, then the
 /// rules of a fix.
 pub fn fix_prompt(round: u32, of: u32, failures: &[Failure]) -> String {

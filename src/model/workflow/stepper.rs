@@ -68,8 +68,26 @@ impl Model {
             cmds.extend(self.set_step(next));
             cmds.push(self.notify(NoticeKind::Info, text));
         }
-        cmds.extend(self.continue_fix_loop(judging, &failures));
+        match self.presenter_holds_fix(judging, &failures) {
+            Some(arrived) => cmds.extend(arrived),
+            None => cmds.extend(self.continue_fix_loop(judging, &failures)),
+        }
         cmds
+    }
+
+    /// Whether a step behind the current one still holds, so the stepper may mark it ✓: the
+    /// spec pinned and sound, tests there, the implementation green with every clause holding.
+    pub fn step_holds(&self, step: Step) -> bool {
+        let last = self.results.last.as_ref().map(|l| &l.report);
+        match step {
+            Step::Spec => self.spec.pinned.as_ref().is_some_and(|p| {
+                !p.spec.clauses.is_empty() && !p.spec.clauses.iter().any(|c| c.is_invalid())
+            }),
+            Step::Tests => last.is_some_and(|r| !r.results.is_empty()),
+            Step::Implement | Step::Verify => {
+                last.is_some_and(|r| r.passed()) && self.spec.eval.counts().violated == 0
+            }
+        }
     }
 
     /// How the current step stands, from the settled failures.

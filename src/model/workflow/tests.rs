@@ -583,3 +583,24 @@ fn pinning_a_new_version_under_a_conversation_offers_a_fresh_session() {
         "{notice}"
     );
 }
+
+#[test]
+fn a_step_behind_is_marked_done_only_while_it_holds() {
+    let mut l = Loop::new(|c| c.loop_.fix_rounds = 0);
+    l.key(KeyCode::Char('s'), KeyModifiers::NONE); // Implement
+    l.say("");
+    l.answer(
+        &writes("from collections import deque\nhits = deque()\n"),
+        vec![passed("t.T.test_over_limit")],
+    );
+    assert_eq!(l.m.session.step, Step::Verify);
+    assert!(
+        l.m.step_holds(Step::Implement),
+        "green, every clause holding"
+    );
+    // The code breaks again: Implement is no longer done.
+    l.say("Use a list after all.");
+    l.answer(&writes("hits = []\n"), vec![passed("t.T.test_over_limit")]);
+    assert!(!l.m.step_holds(Step::Implement), "R4 is violated");
+    assert!(l.m.step_holds(Step::Tests) && l.m.step_holds(Step::Spec));
+}
