@@ -1,6 +1,10 @@
 //! Configuration: `specbench.toml` in the workspace over a user file over the defaults of
 //! `assets/default-config.toml`, then CLI overrides. Unknown keys and bad values are errors
 //! that name the file, the line and the key.
+//!
+//! Long file: every section's keys, their defaults and their checks are one contract (the
+//! README's config block and `assets/default-config.toml`); split, a key's check would drift
+//! from its default.
 
 use std::path::{Path, PathBuf};
 
@@ -95,12 +99,27 @@ pub struct ModelConfig {
     pub idle_timeout_secs: u64,
     /// Retries of a failed request before any content arrived.
     pub max_retries: u32,
+    /// The read-only tools offered to the model.
+    pub tools: Tools,
+    /// Requests with tool results the model may make in one user turn before the turn stops.
+    pub max_tool_rounds: u32,
     /// `--record FILE`: write every streamed reply into this cassette.
     #[serde(skip)]
     pub record: Option<PathBuf>,
     /// `demo --step`: a replayed reply waits for `Ctrl-N` before each line.
     #[serde(skip)]
     pub replay_step: bool,
+}
+
+/// `[model].tools`: which tools the model may call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tools {
+    /// `read_file`, `list_files` and `search`.
+    #[default]
+    Read,
+    /// None: the request carries no tools.
+    Off,
 }
 
 /// Which model API to talk to.
@@ -252,6 +271,8 @@ impl Default for ModelConfig {
             connect_timeout_secs: 10,
             idle_timeout_secs: 60,
             max_retries: 4,
+            tools: Tools::Read,
+            max_tool_rounds: 8,
             record: None,
             replay_step: false,
         }
@@ -445,7 +466,7 @@ pub fn parse_layer(path: &Path, text: &str) -> Result<toml::Table, ConfigError> 
     let config: Config =
         toml::from_str(text).map_err(|e| invalid(e.span(), e.message().to_string()))?;
     let window = config.model.context_window;
-    let checks: [(&str, &str, bool, &str); 8] = [
+    let checks: [(&str, &str, bool, &str); 9] = [
         (
             "tests",
             "timeout_secs",
@@ -493,6 +514,12 @@ pub fn parse_layer(path: &Path, text: &str) -> Result<toml::Table, ConfigError> 
             "connect_timeout_secs",
             config.model.connect_timeout_secs == 0,
             "must be at least 1",
+        ),
+        (
+            "model",
+            "max_tool_rounds",
+            config.model.max_tool_rounds == 0,
+            "must be at least 1 (tools = \"off\" turns the tools off)",
         ),
     ];
     let globs = [
@@ -744,6 +771,15 @@ strict = true
             msg.contains(":3:1: `ui.gauge_critical`: must be between"),
             "{msg}"
         );
+        let msg = err("[model]\nmax_tool_rounds = 0\n");
+        assert_eq!(
+            msg,
+            "ws/specbench.toml:2:1: `model.max_tool_rounds`: must be at least 1 (tools = \"off\" turns the tools off)"
+        );
+        let msg = err("[model]\n\ntools = \"write\"\n");
+        assert!(msg.starts_with("ws/specbench.toml:3:"), "{msg}");
+        assert!(msg.contains("`model.tools`"), "{msg}");
+        assert!(msg.contains("expected `read` or `off`"), "{msg}");
         let msg = err("[model]\nidle_timeout_secs = 0\n");
         assert!(
             msg.contains("`model.idle_timeout_secs`: must be at least 1"),

@@ -26,6 +26,7 @@ pub mod stdio;
 pub mod terminal;
 pub mod text_pos;
 pub mod theme;
+pub mod tools;
 pub mod ui;
 pub mod watch;
 pub mod workspace;

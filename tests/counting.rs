@@ -35,11 +35,12 @@ fn request(model: &str) -> ChatRequest {
     ChatRequest {
         model: model.into(),
         system: "You are terse.".into(),
-        messages: vec![ChatMessage {
-            role: Role::User,
-            content: "Say hi to the spec: R1 holds, café → ok 🦀".into(),
-        }],
+        messages: vec![ChatMessage::new(
+            Role::User,
+            "Say hi to the spec: R1 holds, café → ok 🦀",
+        )],
         max_tokens: 512,
+        tools: Vec::new(),
     }
 }
 
@@ -493,24 +494,21 @@ async fn real_server_count_equals_its_prompt_tokens() {
         model: "smollm2".into(),
         system: common::demo_file("SPEC.md").into(),
         messages: vec![
-            ChatMessage {
-                role: Role::User,
-                content: "Write the tests first.".into(),
-            },
-            ChatMessage {
-                role: Role::Assistant,
-                content: "Tests first, one per clause: R1 (the limit), R2 (the return value)."
-                    .into(),
-            },
-            ChatMessage {
-                role: Role::User,
-                content: format!(
+            ChatMessage::new(Role::User, "Write the tests first."),
+            ChatMessage::new(
+                Role::Assistant,
+                "Tests first, one per clause: R1 (the limit), R2 (the return value).",
+            ),
+            ChatMessage::new(
+                Role::User,
+                format!(
                     "Now this code, café → ok 🦀:\n{}",
                     common::demo_file("rate_limiter.py")
                 ),
-            },
+            ),
         ],
         max_tokens: 4,
+        tools: Vec::new(),
     };
     for kind in [Kind::Openai, Kind::Anthropic] {
         // A 135M model on one thread reads a prompt at ~200 tokens a second.

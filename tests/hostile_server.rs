@@ -14,7 +14,7 @@ use secrecy::SecretString;
 use specbench::config::{ModelConfig, ProviderKind as Kind};
 use specbench::llm::client::{LlmError, Patience, ReplyEvent};
 use specbench::llm::provider::Provider;
-use specbench::llm::{ChatMessage, ChatRequest, Role};
+use specbench::llm::{ChatMessage, ChatRequest};
 use specbench::session::PromptKind;
 
 const KEY: &str = "sk-hostile-7c2e9b41d5a8f3e6";
@@ -28,11 +28,9 @@ fn request() -> ChatRequest {
     ChatRequest {
         model: "test-model".into(),
         system: "You are terse.".into(),
-        messages: vec![ChatMessage {
-            role: Role::User,
-            content: "Say hi".into(),
-        }],
+        messages: vec![ChatMessage::user("Say hi")],
         max_tokens: 256,
+        tools: Vec::new(),
     }
 }
 
@@ -291,7 +289,7 @@ async fn a_cassette_stamped_at_the_end_of_time_still_plays() {
     let mut tape = Tape::new();
     tape.note(&ReplyEvent::Delta("hello ".into()));
     tape.note(&ReplyEvent::Delta("world".into()));
-    let mut entry = tape.finish("Say hi", false, "m", End::Complete);
+    let mut entry = tape.finish("Say hi", false, 0, "m", End::Complete);
     entry.events[1].at_ms = u64::MAX;
     let path = dir.path().join("c.jsonl");
     std::fs::write(&path, serde_json::to_string(&entry).unwrap() + "\n").unwrap();

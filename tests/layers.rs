@@ -30,6 +30,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "the domain",
         &[
             "spec", "runner", "llm", "code", "session", "watch", "theme", "check", "context",
+            "tools",
         ],
     ),
     (

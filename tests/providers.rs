@@ -12,7 +12,7 @@ use secrecy::SecretString;
 use specbench::config::{ModelConfig, ProviderKind as Kind};
 use specbench::llm::client::{LlmError, Patience, ReplyEvent};
 use specbench::llm::provider::Provider;
-use specbench::llm::{ChatMessage, ChatRequest, Role, Usage};
+use specbench::llm::{ChatMessage, ChatRequest, Usage};
 use specbench::session::PromptKind;
 
 const KEY: &str = "sk-test-5ecret-k3y-never-logged";
@@ -29,11 +29,9 @@ fn request() -> ChatRequest {
     ChatRequest {
         model: "test-model".into(),
         system: "You are terse.".into(),
-        messages: vec![ChatMessage {
-            role: Role::User,
-            content: "Say hi".into(),
-        }],
+        messages: vec![ChatMessage::user("Say hi")],
         max_tokens: 256,
+        tools: Vec::new(),
     }
 }
 
@@ -444,6 +442,7 @@ fn a_broken_cassette_is_refused_with_its_file_and_line() {
     let good = specbench::llm::cassette::Tape::new().finish(
         "hi",
         false,
+        0,
         "m",
         specbench::llm::cassette::End::Complete,
     );

@@ -102,7 +102,10 @@ async fn check(expected: Expected) {
                 Decoded::Delta(delta) => text.push_str(delta),
                 Decoded::Usage(u) => got_usage = got_usage.merge(*u),
                 Decoded::StopReason(reason) => stop = Some(reason.as_str()),
-                Decoded::Done | Decoded::Error(_) => {}
+                Decoded::Done
+                | Decoded::Error(_)
+                | Decoded::ToolDelta { .. }
+                | Decoded::BlockStop(_) => {}
                 Decoded::Malformed(what) => panic!("{context}: unreadable event {what}"),
             }
         }

@@ -4,6 +4,10 @@
 //! `--auto-test N` fix rounds, everything is journaled, and the exit code is `check`'s. With
 //! `--format json`, stdout gets one JSON report instead: the turns, the applied and refused
 //! edits, each run's counts and the final check report.
+//!
+//! Long file: the step's loop, what it prints for each event (replies, tool calls, retries,
+//! applies, runs) and the JSON report it builds are one contract with the user's terminal and
+//! scripts; apart they would hide which event says what.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -59,6 +63,25 @@ struct TurnJson {
     reply: String,
     /// `complete`, `interrupted`, `damaged` or `failed`.
     status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    /// The tool calls the model made for this turn, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tools: Vec<ToolJson>,
+}
+
+/// One tool call and what became of it.
+#[derive(Debug, Serialize)]
+struct ToolJson {
+    name: String,
+    arguments: String,
+    /// `read more.py 120-180`.
+    label: String,
+    /// `ok`, `error`, `cut` (not run: the stream broke inside it) or `not_run`.
+    status: &'static str,
+    /// The result's tokens (its error, for `error`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tokens: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
 }
@@ -208,7 +231,13 @@ pub fn run(dir: &Path, overrides: &Overrides, step: RunOptions) -> Result<ExitCo
             }
             let Some(msg) = rx.recv().await else { break };
             observe(&msg, &model, &mut progress, &mut reply, &mut log, json);
+            let stopped = model.conversation.tools.stopped.clone();
             pending = update(&mut model, msg);
+            if let Some(why) = &model.conversation.tools.stopped
+                && stopped.as_ref() != Some(why)
+            {
+                errln!("\nspecbench: {why}");
+            }
             report(&pending, &mut log, json);
         }
         if !json {
@@ -315,11 +344,17 @@ fn turns(model: &Model, first: usize) -> Vec<TurnJson> {
                     reply: String::new(),
                     status: "failed",
                     error: Some("no reply".into()),
+                    tools: Vec::new(),
                 });
             }
             Role::Assistant => {
                 if let Some(turn) = out.last_mut() {
-                    turn.reply = m.text.clone();
+                    // A tool round's continuation carries on the reply before it.
+                    if !turn.reply.is_empty() && !m.text.is_empty() {
+                        turn.reply.push_str("\n\n");
+                    }
+                    turn.reply.push_str(&m.text);
+                    turn.tools.extend(m.tools.iter().map(tool_json));
                     (turn.status, turn.error) = match &m.status {
                         MessageStatus::Complete | MessageStatus::Streaming => ("complete", None),
                         MessageStatus::Interrupted(why) => ("interrupted", Some(why.clone())),
@@ -331,6 +366,38 @@ fn turns(model: &Model, first: usize) -> Vec<TurnJson> {
         }
     }
     out
+}
+
+/// A tool call for the JSON report.
+fn tool_json(t: &crate::model::conversation::ToolUse) -> ToolJson {
+    let (status, tokens, error) = match &t.result {
+        _ if t.cut => ("cut", None, None),
+        Some(r) if r.is_error => ("error", None, Some(r.content.clone())),
+        Some(_) => ("ok", Some(t.result_tokens), None),
+        None => ("not_run", None, None),
+    };
+    ToolJson {
+        name: t.call.name.clone(),
+        arguments: t.call.arguments.clone(),
+        label: t.label.clone(),
+        status,
+        tokens,
+        error,
+    }
+}
+
+/// The line `run` prints for a tool call that ran: `read more.py 120-180 · 1.2k tokens`, or
+/// its error.
+fn tool_line(label: &str, result: &crate::llm::ToolResult, tokens: u32) -> String {
+    if result.is_error {
+        let first = result.content.lines().next().unwrap_or_default();
+        format!("{label} · {}", ansi::printable(first))
+    } else {
+        format!(
+            "{label} · {} tokens",
+            crate::llm::context::fmt_tokens(tokens)
+        )
+    }
 }
 
 /// Streams the reply to stdout (not with `--format json`), says on stderr what became of its
@@ -387,6 +454,55 @@ fn observe(
                 let words = crate::model::conversation::damage_words(&t.damage);
                 errln!("\nspecbench: the reply is damaged: {words}");
             }
+        }
+        AppEvent::ToolsRan { turn, outcomes } if in_flight(turn) => {
+            // The reply goes on after the results: a paragraph apart on stdout.
+            if !json {
+                out!("\n\n");
+            }
+            let count = model.conversation.counter();
+            let calls = model
+                .conversation
+                .turn
+                .as_ref()
+                .and_then(|t| model.conversation.messages.get(t.message))
+                .map(|m| m.tools.as_slice())
+                .unwrap_or_default();
+            for (i, outcome) in outcomes.iter().enumerate() {
+                let label = calls
+                    .iter()
+                    .find(|t| t.call.id == outcome.result.call_id)
+                    .map_or_else(|| outcome.result.call_id.clone(), |t| t.label.clone());
+                let gap = if i == 0 { "\n" } else { "" };
+                let tokens = count(&outcome.result.content);
+                errln!(
+                    "{gap}specbench: ▸ {}",
+                    tool_line(&label, &outcome.result, tokens)
+                );
+            }
+        }
+        AppEvent::ReplyEnded {
+            result: Err(e @ crate::llm::client::LlmError::ToolsUnsupported { .. }),
+            turn,
+        } if in_flight(turn)
+            && model
+                .conversation
+                .turn
+                .as_ref()
+                .is_some_and(|t| !t.resent && !t.request.tools.is_empty()) =>
+        {
+            errln!(
+                "\nspecbench: {}: tools are off for this session; the message goes again \
+                 without them",
+                ansi::printable(&e.to_string())
+            );
+        }
+        AppEvent::ToolSupport(Some(false))
+            if model.config.model.tools == crate::config::Tools::Read =>
+        {
+            errln!(
+                "specbench: the server's chat template takes no tools: tools are off for this session"
+            );
         }
         AppEvent::ChangesReady(set) => {
             progress.preparing = false;

@@ -3,6 +3,7 @@
 mod counting;
 mod files;
 mod session;
+mod tools;
 
 use files::{apply_journaled, hold, travel};
 
@@ -23,7 +24,7 @@ use crate::model::{AppEvent, Cmd, Msg, ScanOutcome, SharedPlan};
 use crate::runner::process::{self, RunRequest};
 use crate::secrets::Secrets;
 use crate::session::PromptKind;
-use crate::session::journal::{Journal, Record};
+use crate::session::journal::Journal;
 use crate::spec::pin::PinStore;
 use crate::spec::scan;
 use crate::watch::Watcher;
@@ -197,6 +198,7 @@ impl Effects {
     /// highlighter; all off the UI task.
     fn prepare(&self) {
         let (tx, provider) = (self.tx.clone(), self.provider.clone());
+        let config_tools = self.config.model.tools == crate::config::Tools::Read;
         let estimator = self.estimator.clone();
         let model = self.config.model.model.clone();
         tokio::spawn(async move {
@@ -217,10 +219,16 @@ impl Effects {
             estimator.send_replace(Some(plan.estimate));
             let _ = tx.send(Msg::Event(event));
             if let Some(encoding) = plan.estimate.encoding() {
+                let tx = tx.clone();
                 tokio::task::spawn_blocking(move || {
                     tokens::preload(encoding);
                     let _ = tx.send(Msg::Event(AppEvent::TokenizerReady));
                 });
+            }
+            if let Ok(p) = provider.as_ref()
+                && config_tools
+            {
+                let _ = tx.send(Msg::Event(AppEvent::ToolSupport(p.tool_support().await)));
             }
         });
         tokio::task::spawn_blocking(crate::code::highlight::preload);
@@ -238,16 +246,11 @@ impl Effects {
                 Ok(p) => {
                     let events = tx.clone();
                     let mut emit = move |event: crate::llm::client::ReplyEvent| {
-                        if let (Some(j), crate::llm::client::ReplyEvent::Delta(text)) =
-                            (&journal, &event)
+                        if let Some(j) = &journal
+                            && let Some(record) = Effects::arrived(turn, &event)
+                            && let Err(e) = j.append(record)
                         {
-                            let chunk = Record::Chunk {
-                                turn,
-                                text: text.clone(),
-                            };
-                            if let Err(e) = j.append(chunk) {
-                                tracing::error!(error = %e, "journal write failed");
-                            }
+                            tracing::error!(error = %e, "journal write failed");
                         }
                         let at = tokio::time::Instant::now();
                         let _ = events.send(Msg::Event(AppEvent::Reply { turn, event, at }));
@@ -555,6 +558,10 @@ impl Effects {
                     provider.step();
                 }
             }
+            cmd @ (Cmd::RunTools { .. } | Cmd::FindMentions { .. }) => {
+                self.run_tool_cmd(cmd);
+            }
+
             Cmd::CancelReply { turn } => {
                 let task = self.replies.lock().ok().and_then(|mut r| r.remove(&turn));
                 if let Some(task) = task {

@@ -6,23 +6,97 @@ use serde::de::IgnoredAny;
 use serde_json::{Value, json};
 
 use super::openai::{self, ErrorField, ErrorParts};
-use super::{ApiError, ChatRequest, Decoded, ErrorKind, Usage};
+use super::tools::{self, ToolDef};
+use super::{ApiError, ChatMessage, ChatRequest, Decoded, ErrorKind, Role, Usage};
 
 /// The `anthropic-version` header value.
 pub const VERSION: &str = "2023-06-01";
 
-/// The streaming request body for `req`.
+/// The streaming request body for `req`. With tools, an assistant turn that called them holds
+/// `tool_use` blocks and its results follow as a user turn of `tool_result` blocks (joined
+/// with the next user turn, results first); without, any tool exchange goes as plain text.
 pub fn body(req: &ChatRequest) -> Value {
+    let flat;
+    let history = if req.tools.is_empty() && tools::has_exchanges(&req.messages) {
+        flat = tools::flatten(&req.messages);
+        &flat
+    } else {
+        &req.messages
+    };
+    let mut messages: Vec<Value> = Vec::new();
+    // Tool results waiting for the user turn they open.
+    let mut results: Vec<Value> = Vec::new();
+    for m in history {
+        if !results.is_empty() {
+            let mut blocks = std::mem::take(&mut results);
+            if m.role == Role::User {
+                if !m.content.is_empty() {
+                    blocks.push(json!({"type": "text", "text": m.content}));
+                }
+                messages.push(json!({"role": "user", "content": blocks}));
+                continue;
+            }
+            messages.push(json!({"role": "user", "content": blocks}));
+        }
+        if m.tool_calls.is_empty() {
+            messages.push(json!({"role": m.role, "content": m.content}));
+            continue;
+        }
+        messages.push(assistant_with_calls(m));
+        for (call, result) in tools::paired(m) {
+            let mut block = json!({
+                "type": "tool_result",
+                "tool_use_id": tools::wire_id(&call.id),
+                "content": result.content,
+            });
+            if result.is_error {
+                block["is_error"] = json!(true);
+            }
+            results.push(block);
+        }
+    }
+    if !results.is_empty() {
+        messages.push(json!({"role": "user", "content": results}));
+    }
     let mut body = json!({
         "model": req.model,
         "max_tokens": req.max_tokens,
-        "messages": req.messages,
+        "messages": messages,
         "stream": true,
     });
     if !req.system.is_empty() {
         body["system"] = json!(req.system);
     }
+    if !req.tools.is_empty() {
+        body["tools"] = req.tools.iter().map(tool).collect();
+    }
     body
+}
+
+/// An assistant turn that called tools: its text (when any), then a `tool_use` block a call.
+fn assistant_with_calls(m: &ChatMessage) -> Value {
+    let mut blocks = Vec::new();
+    if !m.content.trim().is_empty() {
+        blocks.push(json!({"type": "text", "text": m.content}));
+    }
+    for call in &m.tool_calls {
+        blocks.push(json!({
+            "type": "tool_use",
+            "id": tools::wire_id(&call.id),
+            "name": call.name,
+            "input": Value::Object(tools::arguments_object(&call.arguments)),
+        }));
+    }
+    json!({"role": "assistant", "content": blocks})
+}
+
+/// A tool definition in Anthropic's `tools` format.
+fn tool(def: &ToolDef) -> Value {
+    json!({
+        "name": def.name,
+        "description": def.description,
+        "input_schema": def.parameters,
+    })
 }
 
 /// What an event is, read before the rest: its `type`, and whether it carries an `error`.
@@ -63,7 +137,37 @@ struct EventDelta {
     #[serde(rename = "type")]
     kind: Option<String>,
     text: Option<String>,
+    partial_json: Option<String>,
     stop_reason: Option<String>,
+}
+
+/// `content_block_start` and `content_block_stop`: which block, and (at the start) what it is.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct BlockEvent {
+    index: Option<u32>,
+    content_block: Option<Block>,
+}
+
+/// The block `content_block_start` opens.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Block {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    id: Option<String>,
+    name: Option<String>,
+    /// `{}` as Anthropic sends it (the arguments follow as `input_json_delta`s); a server that
+    /// sends the whole input here is read too.
+    input: Option<Value>,
+}
+
+/// `content_block_delta`: the block's index and the delta.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct BlockIndexDelta {
+    index: Option<u32>,
+    delta: EventDelta,
 }
 
 /// Token counts; the input side is split by caching.
@@ -119,7 +223,9 @@ pub fn decode(event: Option<&str>, data: &str) -> Vec<Decoded> {
         .or(head.error.is_some().then_some("error"));
     let decoded = match kind {
         Some("message_start") => serde_json::from_str(json).map(message_start),
-        Some("content_block_delta") => serde_json::from_str(json).map(text_delta),
+        Some("content_block_start") => serde_json::from_str(json).map(block_start),
+        Some("content_block_delta") => serde_json::from_str(json).map(block_delta),
+        Some("content_block_stop") => serde_json::from_str(json).map(block_stop),
         Some("message_delta") => serde_json::from_str(json).map(message_delta),
         Some("message_stop") => Ok(vec![Decoded::Done]),
         Some("error") => serde_json::from_str(json).map(error_event),
@@ -150,12 +256,49 @@ fn message_start(event: MessageStart) -> Vec<Decoded> {
         .collect()
 }
 
-/// `content_block_delta`: text, when it is a text delta.
-fn text_delta(event: DeltaEvent) -> Vec<Decoded> {
-    match (event.delta.kind.as_deref(), event.delta.text) {
-        (Some("text_delta"), Some(text)) if !text.is_empty() => vec![Decoded::Delta(text)],
+/// `content_block_start`: a tool call begins when the block is a `tool_use`.
+fn block_start(event: BlockEvent) -> Vec<Decoded> {
+    let Some(block) = event.content_block else {
+        return Vec::new();
+    };
+    if block.kind.as_deref() != Some("tool_use") {
+        return Vec::new();
+    }
+    let arguments = match block.input {
+        Some(Value::Object(map)) if !map.is_empty() => Value::Object(map).to_string(),
+        _ => String::new(),
+    };
+    vec![Decoded::ToolDelta {
+        index: event.index,
+        id: block.id,
+        name: block.name,
+        arguments,
+    }]
+}
+
+/// `content_block_delta`: text, or more of a tool call's input.
+fn block_delta(event: BlockIndexDelta) -> Vec<Decoded> {
+    match (
+        event.delta.kind.as_deref(),
+        event.delta.text,
+        event.delta.partial_json,
+    ) {
+        (Some("text_delta"), Some(text), _) if !text.is_empty() => vec![Decoded::Delta(text)],
+        (Some("input_json_delta"), _, Some(json)) if !json.is_empty() => {
+            vec![Decoded::ToolDelta {
+                index: event.index,
+                id: None,
+                name: None,
+                arguments: json,
+            }]
+        }
         _ => Vec::new(),
     }
+}
+
+/// `content_block_stop`: the block at its index ended.
+fn block_stop(event: BlockEvent) -> Vec<Decoded> {
+    event.index.map(Decoded::BlockStop).into_iter().collect()
 }
 
 /// `message_delta`: why the model stopped and the reply's usage.
@@ -227,7 +370,7 @@ pub fn classify(status: u16, body: &str) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::llm::{ChatMessage, Role};
+    use crate::llm::{ToolCall, ToolResult};
 
     const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sse/");
 
@@ -262,11 +405,9 @@ mod tests {
         let req = ChatRequest {
             model: "claude-sonnet-4-5".into(),
             system: "Be terse.".into(),
-            messages: vec![ChatMessage {
-                role: Role::User,
-                content: "Hi".into(),
-            }],
+            messages: vec![ChatMessage::user("Hi")],
             max_tokens: 1024,
+            tools: Vec::new(),
         };
         assert_eq!(
             body(&req),
@@ -285,6 +426,137 @@ mod tests {
         assert!(bare.get("system").is_none());
     }
 
+    fn read_file_def() -> ToolDef {
+        ToolDef {
+            name: "read_file".into(),
+            description: "Read a file.".into(),
+            parameters: json!({"type": "object", "properties": {"path": {"type": "string"}}}),
+        }
+    }
+
+    #[test]
+    fn tools_and_tool_exchanges_go_in_anthropic_form() {
+        let mut asked = ChatMessage::assistant("");
+        asked.tool_calls = vec![
+            ToolCall {
+                id: "toolu_1".into(),
+                name: "read_file".into(),
+                arguments: "{\"path\":\"a.py\"}".into(),
+            },
+            ToolCall {
+                id: "toolu_2".into(),
+                name: "read_file".into(),
+                arguments: "{\"path\":\"/etc/passwd\"}".into(),
+            },
+        ];
+        asked.tool_results = vec![
+            ToolResult {
+                call_id: "toolu_2".into(),
+                content: "error: /etc/passwd: an absolute path".into(),
+                is_error: true,
+            },
+            ToolResult {
+                call_id: "toolu_1".into(),
+                content: "1: x = 1".into(),
+                is_error: false,
+            },
+        ];
+        let req = ChatRequest {
+            model: "claude".into(),
+            system: String::new(),
+            messages: vec![
+                ChatMessage::user("Why?"),
+                asked,
+                ChatMessage::user("And now?"),
+            ],
+            max_tokens: 100,
+            tools: vec![read_file_def()],
+        };
+        let body = body(&req);
+        assert_eq!(
+            body["tools"],
+            json!([{"name": "read_file", "description": "Read a file.", "input_schema": {"type": "object", "properties": {"path": {"type": "string"}}}}])
+        );
+        assert_eq!(
+            body["messages"],
+            json!([
+                {"role": "user", "content": "Why?"},
+                {"role": "assistant", "content": [
+                    {"type": "tool_use", "id": "toolu_1", "name": "read_file", "input": {"path": "a.py"}},
+                    {"type": "tool_use", "id": "toolu_2", "name": "read_file", "input": {"path": "/etc/passwd"}},
+                ]},
+                {"role": "user", "content": [
+                    {"type": "tool_result", "tool_use_id": "toolu_1", "content": "1: x = 1"},
+                    {"type": "tool_result", "tool_use_id": "toolu_2", "content": "error: /etc/passwd: an absolute path", "is_error": true},
+                    {"type": "text", "text": "And now?"},
+                ]},
+            ])
+        );
+        // The request ends with the results when the model is to continue.
+        let mut cont = req.clone();
+        cont.messages.pop();
+        let body = super::body(&cont);
+        let last = body["messages"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["role"], "user");
+        assert_eq!(last["content"].as_array().unwrap().len(), 2);
+        // Without tools, the exchange is text.
+        let plain = super::body(&ChatRequest {
+            tools: Vec::new(),
+            ..req
+        });
+        assert!(plain.get("tools").is_none());
+        assert!(!plain.to_string().contains("tool_use"), "{plain}");
+    }
+
+    #[test]
+    fn decodes_the_llama_server_tool_use_capture() {
+        let pieces = decode_fixture("llama_anthropic_tool_use.sse");
+        let mut a = crate::llm::tools::Assembler::default();
+        let mut calls = Vec::new();
+        for piece in &pieces {
+            match piece {
+                Decoded::ToolDelta {
+                    index,
+                    id,
+                    name,
+                    arguments,
+                } => a.delta(*index, id.clone(), name.clone(), arguments),
+                Decoded::BlockStop(i) => calls.extend(a.block_stop(*i)),
+                _ => {}
+            }
+        }
+        assert_eq!(
+            calls,
+            [ToolCall {
+                id: "EYqAzdJi01kTqU1sWHuWqmw0z1pjijx0".into(),
+                name: "read_file".into(),
+                arguments: "{\"path\": \"c.py\"}".into(),
+            }]
+        );
+        assert!(pieces.contains(&Decoded::StopReason("tool_use".into())));
+    }
+
+    #[test]
+    fn a_tool_use_block_start_names_the_call() {
+        let start = r#"{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_01","name":"search","input":{}}}"#;
+        assert_eq!(
+            decode(Some("content_block_start"), start),
+            [Decoded::ToolDelta {
+                index: Some(1),
+                id: Some("toolu_01".into()),
+                name: Some("search".into()),
+                arguments: String::new(),
+            }]
+        );
+        let whole = r#"{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"t","name":"search","input":{"pattern":"x"}}}"#;
+        let [Decoded::ToolDelta { arguments, .. }] = &decode(None, whole)[..] else {
+            panic!("one piece");
+        };
+        assert_eq!(arguments, r#"{"pattern":"x"}"#);
+        let stop = r#"{"type":"content_block_stop","index":1}"#;
+        assert_eq!(decode(None, stop), [Decoded::BlockStop(1)]);
+    }
+
     #[test]
     fn decodes_the_documented_stream() {
         let pieces = decode_fixture("anthropic_stream.sse");
@@ -295,6 +567,7 @@ mod tests {
                 Decoded::Delta("Hello".into()),
                 Decoded::Delta(", café → ".into()),
                 Decoded::Delta("Ferris 🦀!".into()),
+                Decoded::BlockStop(0),
                 Decoded::StopReason("end_turn".into()),
                 usage(None, Some(15)),
                 Decoded::Done,
@@ -332,8 +605,18 @@ mod tests {
         let text =
             r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"é"}}"#;
         assert_eq!(decode(None, text), [Decoded::Delta("é".into())]);
+        let input = r#"{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"a\":"}}"#;
+        assert_eq!(
+            decode(None, input),
+            [Decoded::ToolDelta {
+                index: Some(1),
+                id: None,
+                name: None,
+                arguments: "{\"a\":".into(),
+            }]
+        );
         for other in [
-            r#"{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"a\":"}}"#,
+            r#"{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":""}}"#,
             r#"{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"Hmm"}}"#,
             r#"{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"EqQB"}}"#,
             r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":""}}"#,
@@ -363,10 +646,6 @@ mod tests {
             (
                 "content_block_start",
                 r#"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#,
-            ),
-            (
-                "content_block_stop",
-                r#"{"type":"content_block_stop","index":0}"#,
             ),
             (
                 "future_thing",

@@ -47,9 +47,17 @@ pub struct Exchange {
     /// it by order among the fix entries when its text differs.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub fix: bool,
+    /// 0 for the reply to the message; N for the Nth request after it that carried tool
+    /// results (the reply continues after the tools ran).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub round: u32,
     pub model: String,
     pub events: Vec<Timed>,
     pub end: End,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// The fingerprint of a user message: SHA-256 of its words, so re-wrapping or trailing
@@ -106,32 +114,50 @@ impl Cassette {
 
     /// The reply for the `nth` time (0-based) `prompt` is sent: the nth recording of it, or
     /// the last one when it was recorded fewer times. A fix round's message that was not
-    /// recorded word for word plays the `fix_nth` fix entry (0-based, in cassette order).
+    /// recorded word for word plays the `fix_nth` fix entry (0-based, in cassette order). A
+    /// `round` past 0 plays that continuation of the reply found: the entry of that round
+    /// recorded after it, before the message's next recording.
     pub fn find(
         &self,
         prompt: &str,
         nth: usize,
         fix_nth: Option<usize>,
+        round: u32,
     ) -> Result<&Exchange, LlmError> {
         let fp = fingerprint(prompt);
-        let matching: Vec<&Exchange> = self
-            .entries
-            .iter()
-            .filter(|e| e.fingerprint == fp)
-            .collect();
-        let fixes = || self.entries.iter().filter(|e| e.fix).nth(fix_nth?);
-        match matching
+        let firsts = || {
+            self.entries
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.round == 0)
+        };
+        let matching: Vec<(usize, &Exchange)> =
+            firsts().filter(|(_, e)| e.fingerprint == fp).collect();
+        let fixes = || firsts().filter(|(_, e)| e.fix).nth(fix_nth?);
+        let Some((at, base)) = matching
             .get(nth)
             .or(matching.last())
             .copied()
             .or_else(fixes)
-        {
-            Some(entry) => Ok(entry),
-            None => Err(LlmError::NoRecordedReply {
+        else {
+            return Err(LlmError::NoRecordedReply {
                 cassette: self.path.display().to_string(),
                 message: short(prompt),
-            }),
+            });
+        };
+        if round == 0 {
+            return Ok(base);
         }
+        self.entries[at + 1..]
+            .iter()
+            .filter(|e| e.fingerprint == base.fingerprint)
+            .take_while(|e| e.round != 0)
+            .find(|e| e.round == round)
+            .ok_or_else(|| LlmError::NoRecordedRound {
+                cassette: self.path.display().to_string(),
+                round,
+                message: short(prompt),
+            })
     }
 
     /// The recorded prompts in order, each once: what the demo offers to send next. Fix
@@ -140,7 +166,7 @@ impl Cassette {
         let mut seen = std::collections::HashSet::new();
         self.entries
             .iter()
-            .filter(|e| !e.fix && seen.insert(e.fingerprint.clone()))
+            .filter(|e| !e.fix && e.round == 0 && seen.insert(e.fingerprint.clone()))
             .map(|e| e.prompt.clone())
             .collect()
     }
@@ -270,6 +296,13 @@ impl Recorder {
             .to_json_line(entry)
             .map_err(std::io::Error::other)?;
         let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        // Reading through a link would copy whatever it points at into the cassette.
+        if std::fs::symlink_metadata(&self.path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(std::io::Error::other(format!(
+                "{} is a symlink; specbench records only into a regular file",
+                self.path.display()
+            )));
+        }
         let mut text = match std::fs::read_to_string(&self.path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -333,13 +366,15 @@ impl Tape {
         self.events.is_empty()
     }
 
-    /// The finished entry (`fix`: the prompt was a fix round's).
-    pub fn finish(self, prompt: &str, fix: bool, model: &str, end: End) -> Exchange {
+    /// The finished entry (`fix`: the prompt was a fix round's; `round`: how many requests
+    /// with tool results came before this one since the message).
+    pub fn finish(self, prompt: &str, fix: bool, round: u32, model: &str, end: End) -> Exchange {
         Exchange {
             v: VERSION,
             fingerprint: fingerprint(prompt),
             prompt: prompt.to_string(),
             fix,
+            round,
             model: model.to_string(),
             events: self.events,
             end,
@@ -360,7 +395,7 @@ mod tests {
             prompt: Some(10),
             completion: Some(2),
         }));
-        tape.finish(prompt, false, "m", End::Complete)
+        tape.finish(prompt, false, 0, "m", End::Complete)
     }
 
     #[test]
@@ -383,11 +418,11 @@ mod tests {
             ReplyEvent::Delta(t) => t.clone(),
             other => panic!("{other:?}"),
         };
-        assert_eq!(text(c.find("hi", 0, None).unwrap()), "one");
-        assert_eq!(text(c.find(" hi ", 1, None).unwrap()), "two");
-        assert_eq!(text(c.find("hi", 5, None).unwrap()), "two");
+        assert_eq!(text(c.find("hi", 0, None, 0).unwrap()), "one");
+        assert_eq!(text(c.find(" hi ", 1, None, 0).unwrap()), "two");
+        assert_eq!(text(c.find("hi", 5, None, 0).unwrap()), "two");
         assert_eq!(c.prompts(), vec!["hi".to_string(), "other".to_string()]);
-        let err = c.find("never said", 0, None).unwrap_err();
+        let err = c.find("never said", 0, None, 0).unwrap_err();
         assert_eq!(
             err.to_string(),
             format!(
@@ -401,11 +436,11 @@ mod tests {
         rec.append(&fix).unwrap();
         let c = Cassette::load(&path).unwrap();
         assert_eq!(
-            text(c.find("Fix round 1 of 3: R9 fails", 0, Some(0)).unwrap()),
+            text(c.find("Fix round 1 of 3: R9 fails", 0, Some(0), 0).unwrap()),
             "fixed"
         );
-        assert!(c.find("Fix round 2 of 3: R9 fails", 0, Some(1)).is_err());
-        assert!(c.find("an ordinary message", 0, None).is_err());
+        assert!(c.find("Fix round 2 of 3: R9 fails", 0, Some(1), 0).is_err());
+        assert!(c.find("an ordinary message", 0, None, 0).is_err());
         assert_eq!(c.prompts().len(), 2, "fix rounds are not offered");
         // Only the temp-free cassette is left in the directory.
         let names: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
@@ -421,18 +456,97 @@ mod tests {
         let mut tape = Tape::new();
         tape.note(&ReplyEvent::Delta(format!("echo {key}")));
         let prompt = format!("use {key}");
-        rec.append(&tape.finish(&prompt, false, "m", End::Interrupted(key.into())))
+        rec.append(&tape.finish(&prompt, false, 0, "m", End::Interrupted(key.into())))
             .unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(!text.contains(key), "{text}");
         let c = Cassette::load(&path).unwrap();
-        let entry = c.find("use [redacted]", 0, None).unwrap();
+        let entry = c.find("use [redacted]", 0, None, 0).unwrap();
         assert_eq!(entry.prompt, "use [redacted]");
         assert_eq!(
             entry.events[0].event,
             ReplyEvent::Delta("echo [redacted]".into())
         );
         assert_eq!(entry.end, End::Interrupted(REDACTED.into()));
+    }
+
+    #[test]
+    fn a_cassette_that_is_a_symlink_is_never_read_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside.txt");
+        std::fs::write(&outside, "a private line\n").unwrap();
+        let path = dir.path().join("c.jsonl");
+        std::os::unix::fs::symlink(&outside, &path).unwrap();
+        let rec = Recorder::new(path.clone(), Secrets::default());
+        let err = rec.append(&entry("hi", "yo")).unwrap_err();
+        assert!(err.to_string().contains("is a symlink"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(&outside).unwrap(),
+            "a private line\n"
+        );
+        assert!(std::fs::symlink_metadata(&path).unwrap().is_symlink());
+    }
+
+    /// A reply that calls a tool, and its continuation after the results.
+    fn rounds(prompt: &str, fix: bool, first: &str, last: &str) -> [Exchange; 2] {
+        let mut tape = Tape::new();
+        tape.note(&ReplyEvent::Delta(first.into()));
+        tape.note(&ReplyEvent::ToolCall(crate::llm::ToolCall {
+            id: "call_1".into(),
+            name: "read_file".into(),
+            arguments: "{\"path\":\"a.py\"}".into(),
+        }));
+        let asked = tape.finish(prompt, fix, 0, "m", End::Complete);
+        let mut tape = Tape::new();
+        tape.note(&ReplyEvent::Delta(last.into()));
+        [asked, tape.finish(prompt, fix, 1, "m", End::Complete)]
+    }
+
+    #[test]
+    fn tool_rounds_round_trip_and_play_after_their_own_reply() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.jsonl");
+        let rec = Recorder::new(path.clone(), Secrets::default());
+        for e in rounds("look", false, "one", "one done") {
+            rec.append(&e).unwrap();
+        }
+        rec.append(&entry("other", "x")).unwrap();
+        for e in rounds("look", false, "two", "two done") {
+            rec.append(&e).unwrap();
+        }
+        for e in rounds("Fix round 1 of 3: R1 fails", true, "fix", "fix done") {
+            rec.append(&e).unwrap();
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains(r#"{"at_ms":0,"tool_call":{"id":"call_1","name":"read_file","arguments":"{\"path\":\"a.py\"}"}}"#),
+            "{text}"
+        );
+        assert!(text.contains(r#""round":1"#), "{text}");
+        let c = Cassette::load(&path).unwrap();
+        let first = |e: &Exchange| match &e.events[0].event {
+            ReplyEvent::Delta(t) => t.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(first(c.find("look", 0, None, 0).unwrap()), "one");
+        assert_eq!(first(c.find("look", 0, None, 1).unwrap()), "one done");
+        assert_eq!(first(c.find("look", 1, None, 0).unwrap()), "two");
+        assert_eq!(first(c.find("look", 1, None, 1).unwrap()), "two done");
+        let fix = c.find("Fix round 1 of 3: R7 fails", 0, Some(0), 1).unwrap();
+        assert_eq!(first(fix), "fix done");
+        let err = c.find("look", 0, None, 2).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: no recorded reply for round 2 of the message \"look\"",
+                path.display()
+            )
+        );
+        assert_eq!(
+            c.prompts(),
+            ["look", "other"],
+            "continuations are not offered"
+        );
     }
 
     #[test]
@@ -480,7 +594,7 @@ mod tests {
         for piece in ["one ", "line\n", "two\n"] {
             tape.note(&ReplyEvent::Delta(piece.into()));
         }
-        let mut e = tape.finish("p", false, "m", End::Complete);
+        let mut e = tape.finish("p", false, 0, "m", End::Complete);
         for (event, at) in e.events.iter_mut().zip([0, 1000, 5000]) {
             event.at_ms = at;
         }
@@ -510,7 +624,7 @@ mod tests {
         for piece in ["one ", "line\n", "two\n", "three"] {
             tape.note(&ReplyEvent::Delta(piece.into()));
         }
-        let e = tape.finish("p", false, "m", End::Complete);
+        let e = tape.finish("p", false, 0, "m", End::Complete);
         let steps = std::sync::Arc::new(tokio::sync::Semaphore::new(0));
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let player = {

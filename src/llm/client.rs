@@ -14,6 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use super::sse::{self, Item};
+use super::tools::{self, Assembler, ToolCall};
 use super::{ApiError, ChatRequest, Decoded, ErrorKind, Usage, anthropic, openai};
 
 /// The most bytes of an error body kept (it is shown to the user in one line).
@@ -147,6 +148,11 @@ pub enum ReplyEvent {
     /// An event of the stream could not be read: its start. The text around it is kept, and
     /// the reply is marked damaged (a piece of it may be missing).
     Damaged(String),
+    /// A complete tool call (its arguments may still be malformed JSON: the call's result
+    /// says so).
+    ToolCall(ToolCall),
+    /// A tool call the stream broke off before it was complete: what arrived. It is not run.
+    ToolCallCut(ToolCall),
 }
 
 /// Why a reply did not complete, in words a user acts on. Never holds the key.
@@ -168,6 +174,8 @@ pub enum LlmError {
     },
     #[error("the request is too long for the model's context window: {message}")]
     ContextTooLong { message: String },
+    #[error("{url} does not take tools: {message}")]
+    ToolsUnsupported { url: String, message: String },
     #[error("{}", api_words(.0))]
     Api(ApiError),
     #[error("no data from the server for {secs}s: the reply was cut off")]
@@ -197,6 +205,12 @@ pub enum LlmError {
     NotAStream { url: String, what: String },
     #[error("{cassette}: no recorded reply for the message \"{message}\"")]
     NoRecordedReply { cassette: String, message: String },
+    #[error("{cassette}: no recorded reply for round {round} of the message \"{message}\"")]
+    NoRecordedRound {
+        cassette: String,
+        round: u32,
+        message: String,
+    },
     #[error("no model provider: {0}")]
     Unavailable(String),
     #[error("{path}: cannot read the cassette: {message}")]
@@ -238,6 +252,10 @@ impl LlmError {
             LlmError::ContextTooLong { message } => LlmError::ContextTooLong {
                 message: clean(message),
             },
+            LlmError::ToolsUnsupported { url, message } => LlmError::ToolsUnsupported {
+                url: clean(url),
+                message: clean(message),
+            },
             LlmError::Api(mut api) => {
                 api.message = clean(api.message);
                 LlmError::Api(api)
@@ -247,6 +265,15 @@ impl LlmError {
             },
             LlmError::NoRecordedReply { cassette, message } => LlmError::NoRecordedReply {
                 cassette,
+                message: clean(message),
+            },
+            LlmError::NoRecordedRound {
+                cassette,
+                round,
+                message,
+            } => LlmError::NoRecordedRound {
+                cassette,
+                round,
                 message: clean(message),
             },
             LlmError::Unavailable(why) => LlmError::Unavailable(clean(why)),
@@ -307,6 +334,7 @@ fn api_words(e: &ApiError) -> String {
         ErrorKind::Overloaded => "the provider is overloaded",
         ErrorKind::Server => "the server failed",
         ErrorKind::BadRequest => "the request was refused",
+        ErrorKind::ToolsUnsupported => "the server does not take tools",
         _ => "the API reported an error",
     };
     match e.status {
@@ -441,9 +469,10 @@ impl Endpoint {
         if status != 200 {
             let after = retry_after(response.headers());
             let text = read_capped(response).await;
-            let api = self.classify(status, &text);
-            let retryable = matches!(status, 408 | 409 | 429 | 529 | 500..=599)
-                || api.kind == ErrorKind::Overloaded;
+            let api = refuses_tools(self.classify(status, &text), request);
+            let retryable = (matches!(status, 408 | 409 | 429 | 529 | 500..=599)
+                || api.kind == ErrorKind::Overloaded)
+                && api.kind != ErrorKind::ToolsUnsupported;
             let error = self.api_error(api, &request.model);
             return if retryable {
                 Attempt::Retry { error, after }
@@ -464,12 +493,37 @@ impl Endpoint {
                 &request.model,
             ));
         }
+        let mut stream = Stream::default();
+        let outcome = self
+            .read_stream(
+                response,
+                content_type.as_deref(),
+                request,
+                &mut stream,
+                emit,
+            )
+            .await;
+        // A call the stream broke off is handed on as it stands; a complete reply has none.
+        for call in stream.calls.finish() {
+            emit(ReplyEvent::ToolCallCut(call));
+        }
+        outcome
+    }
+
+    /// Reads the event stream of a `200` response through `stream`.
+    async fn read_stream(
+        &self,
+        response: reqwest::Response,
+        content_type: Option<&str>,
+        request: &ChatRequest,
+        stream: &mut Stream,
+        emit: &mut (dyn FnMut(ReplyEvent) + Send),
+    ) -> Attempt {
         let mut body = response.bytes_stream();
         let mut parser = sse::SseParser::default();
         let mut items = Vec::new();
         // The start of the body, to say what came back when it was no event stream at all.
         let mut start = Vec::new();
-        let mut stream = Stream::default();
         while let Some(piece) = body.next().await {
             let bytes = match piece {
                 Ok(bytes) => bytes,
@@ -501,7 +555,7 @@ impl Endpoint {
         }
         if !stream.readable && !stream.unreadable.is_empty() {
             return Attempt::Fail(self.not_a_stream(
-                content_type.as_deref(),
+                content_type,
                 &String::from_utf8_lossy(&start),
                 &request.model,
             ));
@@ -547,6 +601,10 @@ impl Endpoint {
                 message: api.message,
             },
             ErrorKind::ContextTooLong => LlmError::ContextTooLong {
+                message: api.message,
+            },
+            ErrorKind::ToolsUnsupported => LlmError::ToolsUnsupported {
+                url,
                 message: api.message,
             },
             _ => LlmError::Api(api),
@@ -600,6 +658,8 @@ struct Stream {
     unreadable: Vec<String>,
     /// Damage reports handed on.
     reported: usize,
+    /// The tool calls being assembled.
+    calls: Assembler,
 }
 
 impl Stream {
@@ -623,8 +683,32 @@ impl Stream {
                     emit(ReplyEvent::Delta(text));
                 }
                 Decoded::Usage(usage) => emit(ReplyEvent::Usage(usage)),
-                Decoded::StopReason(reason) => emit(ReplyEvent::Stop(reason)),
-                Decoded::Done => return Some(Attempt::Done),
+                Decoded::ToolDelta {
+                    index,
+                    id,
+                    name,
+                    arguments,
+                } => {
+                    self.content = true;
+                    self.calls.delta(index, id, name, &arguments);
+                }
+                Decoded::BlockStop(index) => {
+                    if let Some(call) = self.calls.block_stop(index) {
+                        emit(ReplyEvent::ToolCall(call));
+                    }
+                }
+                Decoded::StopReason(reason) => {
+                    for call in self.calls.finish() {
+                        emit(ReplyEvent::ToolCall(call));
+                    }
+                    emit(ReplyEvent::Stop(reason));
+                }
+                Decoded::Done => {
+                    for call in self.calls.finish() {
+                        emit(ReplyEvent::ToolCall(call));
+                    }
+                    return Some(Attempt::Done);
+                }
                 Decoded::Error(api) => {
                     let retryable = api.kind.retryable() && !self.content;
                     let error = error(api);
@@ -652,6 +736,23 @@ impl Stream {
             self.reported += 1;
             emit(ReplyEvent::Damaged(what));
         }
+    }
+}
+
+/// `api` as a refusal of the request's tools when the request had tools and the server's
+/// words name them (llama.cpp without `--jinja` answers 500, Ollama and vLLM 400).
+fn refuses_tools(api: ApiError, request: &ChatRequest) -> ApiError {
+    let refusable = matches!(
+        api.kind,
+        ErrorKind::BadRequest | ErrorKind::Server | ErrorKind::Other
+    );
+    if refusable && !request.tools.is_empty() && tools::mentions_tools(&api.message) {
+        ApiError {
+            kind: ErrorKind::ToolsUnsupported,
+            ..api
+        }
+    } else {
+        api
     }
 }
 

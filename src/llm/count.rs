@@ -185,13 +185,36 @@ pub fn openai_chat(enc: Encoding, request: &ChatRequest) -> u32 {
         };
         (role, m.content.as_str())
     });
-    system
+    let text = system
         .into_iter()
         .chain(messages)
         .fold(3u32, |sum, (role, content)| {
             sum.saturating_add(3)
                 .saturating_add(tokens::count(enc, role))
                 .saturating_add(tokens::count(enc, content))
+        });
+    text.saturating_add(openai_tools(enc, request))
+}
+
+/// The tool definitions offered and the tool exchanges of the history, as
+/// [`openai_chat`] counts them: each call's name and arguments and each result as a message of
+/// its own, the definitions as their JSON text (OpenAI does not publish its framing of them).
+fn openai_tools(enc: Encoding, request: &ChatRequest) -> u32 {
+    let definitions = if request.tools.is_empty() {
+        0
+    } else {
+        let json = serde_json::to_string(&request.tools).unwrap_or_default();
+        tokens::count(enc, &json)
+    };
+    request
+        .messages
+        .iter()
+        .flat_map(|m| super::tools::paired(m).into_iter())
+        .fold(definitions, |sum, (call, result)| {
+            sum.saturating_add(3 + 3)
+                .saturating_add(tokens::count(enc, &call.name))
+                .saturating_add(tokens::count(enc, &call.arguments))
+                .saturating_add(tokens::count(enc, &result.content))
         })
 }
 
@@ -414,11 +437,9 @@ mod tests {
         let request = ChatRequest {
             model: "gpt-4o".into(),
             system: "You are terse.".into(),
-            messages: vec![ChatMessage {
-                role: Role::User,
-                content: "hello world".into(),
-            }],
+            messages: vec![ChatMessage::new(Role::User, "hello world")],
             max_tokens: 10,
+            tools: Vec::new(),
         };
         let enc = Encoding::O200k;
         let content = tokens::count(enc, "You are terse.") + tokens::count(enc, "hello world");
@@ -431,15 +452,57 @@ mod tests {
     }
 
     #[test]
+    fn openai_counts_the_tools_offered_and_the_tool_exchanges() {
+        let mut asked = ChatMessage::new(Role::Assistant, "");
+        asked.tool_calls = vec![crate::llm::ToolCall {
+            id: "c".into(),
+            name: "read_file".into(),
+            arguments: "{\"path\": \"a.py\"}".into(),
+        }];
+        asked.tool_results = vec![crate::llm::ToolResult {
+            call_id: "c".into(),
+            content: "1  x = 1".into(),
+            is_error: false,
+        }];
+        let plain = ChatRequest {
+            model: "gpt-4o".into(),
+            system: String::new(),
+            messages: vec![ChatMessage::new(Role::User, "q"), asked],
+            max_tokens: 10,
+            tools: Vec::new(),
+        };
+        let enc = Encoding::O200k;
+        let bare = ChatRequest {
+            messages: vec![
+                ChatMessage::new(Role::User, "q"),
+                ChatMessage::new(Role::Assistant, ""),
+            ],
+            ..plain.clone()
+        };
+        let exchange = tokens::count(enc, "read_file")
+            + tokens::count(enc, "{\"path\": \"a.py\"}")
+            + tokens::count(enc, "1  x = 1")
+            + 6;
+        assert_eq!(openai_chat(enc, &plain), openai_chat(enc, &bare) + exchange);
+        let offered = ChatRequest {
+            tools: crate::tools::definitions(),
+            ..plain.clone()
+        };
+        let json = serde_json::to_string(&offered.tools).unwrap();
+        assert_eq!(
+            openai_chat(enc, &offered),
+            openai_chat(enc, &plain) + tokens::count(enc, &json)
+        );
+    }
+
+    #[test]
     fn the_chat_body_keeps_what_shapes_the_prompt() {
         let request = ChatRequest {
             model: "m".into(),
             system: "S".into(),
-            messages: vec![ChatMessage {
-                role: Role::User,
-                content: "U".into(),
-            }],
+            messages: vec![ChatMessage::new(Role::User, "U")],
             max_tokens: 10,
+            tools: Vec::new(),
         };
         let body = chat_body(&request);
         assert_eq!(

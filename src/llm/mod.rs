@@ -14,10 +14,12 @@ pub mod provider;
 pub mod request;
 pub mod sse;
 pub mod tokens;
+pub mod tools;
 pub mod window;
 
 use serde::{Deserialize, Serialize};
 
+pub use tools::{ToolCall, ToolDef, ToolResult};
 /// Why a user turn was sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
@@ -44,11 +46,41 @@ pub enum Role {
     Assistant,
 }
 
-/// One turn of the conversation as the API sees it.
+/// One turn of the conversation as the API sees it. An assistant turn that called tools holds
+/// its calls and their results (each wire format places the results after it: `tool`
+/// messages, or a user turn of `tool_result` blocks).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatMessage {
     pub role: Role,
     pub content: String,
+    /// The tool calls that ended this (assistant) turn.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCall>,
+    /// The results of `tool_calls`, by call id; a call without one is sent back as not run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_results: Vec<ToolResult>,
+}
+
+impl ChatMessage {
+    /// A plain message, without tool calls.
+    pub fn new(role: Role, content: impl Into<String>) -> Self {
+        Self {
+            role,
+            content: content.into(),
+            tool_calls: Vec::new(),
+            tool_results: Vec::new(),
+        }
+    }
+
+    /// A plain user message.
+    pub fn user(content: impl Into<String>) -> Self {
+        Self::new(Role::User, content)
+    }
+
+    /// A plain assistant message.
+    pub fn assistant(content: impl Into<String>) -> Self {
+        Self::new(Role::Assistant, content)
+    }
 }
 
 /// A request to a provider. The system prompt is apart because Anthropic takes it apart;
@@ -59,6 +91,9 @@ pub struct ChatRequest {
     pub system: String,
     pub messages: Vec<ChatMessage>,
     pub max_tokens: u32,
+    /// The tools the model may call; empty: none offered (and any tool exchange in the
+    /// history is sent as plain text).
+    pub tools: Vec<ToolDef>,
 }
 
 /// Token usage as a provider reports it; a field is `None` until reported.
@@ -102,6 +137,9 @@ pub enum ErrorKind {
     Server,
     /// Another 400: the request was refused as malformed.
     BadRequest,
+    /// The server refused the request's tools (a 400 or 500 naming them: llama.cpp without
+    /// `--jinja`, an Ollama model without tool support, vLLM without a tool parser).
+    ToolsUnsupported,
     /// Anything else.
     Other,
 }
@@ -137,6 +175,16 @@ pub enum Decoded {
     StopReason(String),
     /// The terminal event: `data: [DONE]` or `message_stop`.
     Done,
+    /// A piece of a tool call: its first piece names it (`id`, `name`), later pieces carry
+    /// more of its arguments' JSON text, cut anywhere. `index` tells parallel calls apart.
+    ToolDelta {
+        index: Option<u32>,
+        id: Option<String>,
+        name: Option<String>,
+        arguments: String,
+    },
+    /// A content block ended (Anthropic): a tool call at this index is complete.
+    BlockStop(u32),
     /// An error reported inside the stream.
     Error(ApiError),
     /// An event that is not what the API sends (not JSON, or not the expected shape): its

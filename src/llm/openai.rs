@@ -5,7 +5,8 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{ApiError, ChatRequest, Decoded, ErrorKind, Usage};
+use super::tools::{self, ToolDef};
+use super::{ApiError, ChatMessage, ChatRequest, Decoded, ErrorKind, Role, Usage};
 
 /// Longest message kept from an error body, in characters.
 const MAX_MESSAGE: usize = 300;
@@ -19,24 +20,71 @@ const CONTEXT_PHRASES: [&str; 5] = [
     "prompt is too long",
 ];
 
-/// The streaming request body for `req`, asking for usage in the last chunk.
+/// The streaming request body for `req`, asking for usage in the last chunk. With tools, an
+/// assistant turn that called them carries `tool_calls` and its results follow as `tool`
+/// messages; without, any tool exchange in the history goes as plain text.
 pub fn body(req: &ChatRequest) -> Value {
     let system = (!req.system.is_empty())
         .then(|| json!({"role": "system", "content": req.system}))
         .into_iter();
-    let messages: Vec<Value> = system
-        .chain(
-            req.messages
-                .iter()
-                .map(|m| json!({"role": m.role, "content": m.content})),
-        )
-        .collect();
-    json!({
+    let flat;
+    let history = if req.tools.is_empty() && tools::has_exchanges(&req.messages) {
+        flat = tools::flatten(&req.messages);
+        &flat
+    } else {
+        &req.messages
+    };
+    let messages: Vec<Value> = system.chain(history.iter().flat_map(message)).collect();
+    let mut body = json!({
         "model": req.model,
         "messages": messages,
         "stream": true,
         "stream_options": {"include_usage": true},
         "max_tokens": req.max_tokens,
+    });
+    if !req.tools.is_empty() {
+        body["tools"] = req.tools.iter().map(tool).collect();
+    }
+    body
+}
+
+/// One message on the wire: itself, then a `tool` message per call it made.
+fn message(m: &ChatMessage) -> Vec<Value> {
+    if m.tool_calls.is_empty() {
+        return vec![json!({"role": m.role, "content": m.content})];
+    }
+    let calls: Vec<Value> = m
+        .tool_calls
+        .iter()
+        .map(|call| {
+            let arguments = tools::arguments_text(&call.arguments);
+            json!({
+                "id": tools::wire_id(&call.id),
+                "type": "function",
+                "function": {"name": call.name, "arguments": arguments},
+            })
+        })
+        .collect();
+    let mut out = vec![json!({"role": Role::Assistant, "content": m.content, "tool_calls": calls})];
+    for (call, result) in tools::paired(m) {
+        out.push(json!({
+            "role": "tool",
+            "tool_call_id": tools::wire_id(&call.id),
+            "content": result.content,
+        }));
+    }
+    out
+}
+
+/// A tool definition in OpenAI's `tools` format.
+fn tool(def: &ToolDef) -> Value {
+    json!({
+        "type": "function",
+        "function": {
+            "name": def.name,
+            "description": def.description,
+            "parameters": def.parameters,
+        },
     })
 }
 
@@ -62,6 +110,24 @@ struct Choice {
 #[serde(default)]
 struct Delta {
     content: Option<String>,
+    tool_calls: Option<Vec<ToolCallDelta>>,
+}
+
+/// A piece of a tool call: the first names it, the rest carry its arguments.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ToolCallDelta {
+    index: Option<u32>,
+    id: Option<String>,
+    function: Option<FunctionDelta>,
+}
+
+/// The function part of a tool call piece.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct FunctionDelta {
+    name: Option<String>,
+    arguments: Option<String>,
 }
 
 /// The `usage` object of the last chunk.
@@ -150,10 +216,20 @@ pub fn decode(_event: Option<&str>, data: &str) -> Vec<Decoded> {
         out.push(Decoded::Error(api_error(None, error.into_parts())));
     }
     if let Some(choice) = chunk.choices.and_then(|c| c.into_iter().next()) {
-        if let Some(text) = choice.delta.and_then(|d| d.content)
+        let delta = choice.delta.unwrap_or_default();
+        if let Some(text) = delta.content
             && !text.is_empty()
         {
             out.push(Decoded::Delta(text));
+        }
+        for call in delta.tool_calls.into_iter().flatten() {
+            let function = call.function.unwrap_or_default();
+            out.push(Decoded::ToolDelta {
+                index: call.index,
+                id: call.id,
+                name: function.name.filter(|n| !n.is_empty()),
+                arguments: function.arguments.unwrap_or_default(),
+            });
         }
         if let Some(reason) = choice.finish_reason {
             out.push(Decoded::StopReason(reason));
@@ -282,7 +358,7 @@ pub(crate) fn clip(data: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::llm::{ChatMessage, Role};
+    use crate::llm::{ToolCall, ToolResult};
 
     const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sse/");
 
@@ -295,20 +371,12 @@ mod tests {
             model: "gpt-4o-mini".into(),
             system: system.into(),
             messages: vec![
-                ChatMessage {
-                    role: Role::User,
-                    content: "Hi".into(),
-                },
-                ChatMessage {
-                    role: Role::Assistant,
-                    content: "Hello!".into(),
-                },
-                ChatMessage {
-                    role: Role::User,
-                    content: "Write a test.".into(),
-                },
+                ChatMessage::user("Hi"),
+                ChatMessage::assistant("Hello!"),
+                ChatMessage::user("Write a test."),
             ],
             max_tokens: 512,
+            tools: Vec::new(),
         }
     }
 
@@ -342,6 +410,137 @@ mod tests {
             .map(|m| m["role"].as_str().unwrap())
             .collect();
         assert_eq!(roles, ["user", "assistant", "user"]);
+    }
+
+    fn read_file_def() -> ToolDef {
+        ToolDef {
+            name: "read_file".into(),
+            description: "Read a file.".into(),
+            parameters: json!({"type": "object", "properties": {"path": {"type": "string"}}, "required": ["path"]}),
+        }
+    }
+
+    /// A history in which the model called two tools, one result of which is missing.
+    fn with_calls() -> ChatRequest {
+        let mut asked = ChatMessage::assistant("Looking.");
+        asked.tool_calls = vec![
+            ToolCall {
+                id: "call_1".into(),
+                name: "read_file".into(),
+                arguments: "{\"path\": \"a.py\"}".into(),
+            },
+            ToolCall {
+                id: "call 2".into(),
+                name: "read_file".into(),
+                arguments: "{\"path\": ".into(),
+            },
+        ];
+        asked.tool_results = vec![ToolResult {
+            call_id: "call_1".into(),
+            content: "1: x = 1".into(),
+            is_error: false,
+        }];
+        ChatRequest {
+            tools: vec![read_file_def()],
+            messages: vec![ChatMessage::user("Why?"), asked],
+            ..request("S")
+        }
+    }
+
+    #[test]
+    fn tools_and_tool_exchanges_go_in_openai_form() {
+        let body = body(&with_calls());
+        assert_eq!(
+            body["tools"],
+            json!([{"type": "function", "function": {
+                "name": "read_file",
+                "description": "Read a file.",
+                "parameters": {"type": "object", "properties": {"path": {"type": "string"}}, "required": ["path"]},
+            }}])
+        );
+        assert_eq!(
+            body["messages"],
+            json!([
+                {"role": "system", "content": "S"},
+                {"role": "user", "content": "Why?"},
+                {"role": "assistant", "content": "Looking.", "tool_calls": [
+                    {"id": "call_1", "type": "function", "function": {"name": "read_file", "arguments": "{\"path\": \"a.py\"}"}},
+                    {"id": "call_2", "type": "function", "function": {"name": "read_file", "arguments": "{}"}},
+                ]},
+                {"role": "tool", "tool_call_id": "call_1", "content": "1: x = 1"},
+                {"role": "tool", "tool_call_id": "call_2", "content": tools::NOT_RUN},
+            ])
+        );
+    }
+
+    #[test]
+    fn without_tools_an_exchange_goes_as_text() {
+        let req = ChatRequest {
+            tools: Vec::new(),
+            ..with_calls()
+        };
+        let body = body(&req);
+        assert!(body.get("tools").is_none());
+        let messages = body["messages"].as_array().unwrap();
+        let roles: Vec<&str> = messages
+            .iter()
+            .map(|m| m["role"].as_str().unwrap())
+            .collect();
+        assert_eq!(roles, ["system", "user", "assistant", "user"]);
+        assert!(messages.iter().all(|m| m.get("tool_calls").is_none()));
+        let said = messages[2]["content"].as_str().unwrap();
+        assert!(
+            said.ends_with("[tool call: read_file {\"path\":]"),
+            "{said}"
+        );
+    }
+
+    #[test]
+    fn decodes_the_llama_server_tool_call_capture() {
+        let pieces = decode_fixture("llama_tool_calls_stream.sse");
+        let mut a = tools::Assembler::default();
+        let mut stop = None;
+        for piece in &pieces {
+            match piece {
+                Decoded::ToolDelta {
+                    index,
+                    id,
+                    name,
+                    arguments,
+                } => a.delta(*index, id.clone(), name.clone(), arguments),
+                Decoded::StopReason(r) => stop = Some(r.clone()),
+                Decoded::Usage(_) | Decoded::Done => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(stop.as_deref(), Some("tool_calls"));
+        assert_eq!(
+            a.finish(),
+            [ToolCall {
+                id: "RPymezS8aU05vmltodFpBcW6LpV4htuV".into(),
+                name: "read_file".into(),
+                arguments: "{\"path\": \"c.py\"}".into(),
+            }]
+        );
+    }
+
+    #[test]
+    fn a_whole_call_in_one_chunk_and_text_beside_it() {
+        let data = r#"{"choices":[{"index":0,"delta":{"content":"Let me look.","tool_calls":[{"index":0,"id":"call_9","type":"function","function":{"name":"search","arguments":"{\"pattern\":\"def \"}"}}]},"finish_reason":null}]}"#;
+        assert_eq!(
+            decode(None, data),
+            [
+                Decoded::Delta("Let me look.".into()),
+                Decoded::ToolDelta {
+                    index: Some(0),
+                    id: Some("call_9".into()),
+                    name: Some("search".into()),
+                    arguments: "{\"pattern\":\"def \"}".into(),
+                },
+            ]
+        );
+        let bad = r#"{"choices":[{"delta":{"tool_calls":[{"index":"zero"}]}}]}"#;
+        assert!(matches!(&decode(None, bad)[..], [Decoded::Malformed(_)]));
     }
 
     /// Every event of a fixture, decoded in order.

@@ -255,6 +255,18 @@ impl Provider {
         }
     }
 
+    /// Whether the server's model takes tools, if it can tell (llama.cpp's `/props`, Ollama's
+    /// `/api/show`); a cassette plays whatever was recorded.
+    pub async fn tool_support(&self) -> Option<bool> {
+        match &self.backend {
+            Backend::Http { endpoint, client } => {
+                let auth = endpoint.auth().ok().flatten();
+                super::tools::ask(client, &endpoint.base_url, &self.model, auth).await
+            }
+            Backend::Replay { .. } => None,
+        }
+    }
+
     /// Releases the next line of a reply replayed in step mode.
     pub fn step(&self) {
         if let Backend::Replay { steps, .. } = &self.backend {
@@ -288,6 +300,7 @@ impl Provider {
             emit,
         };
         let mut pass = |event: ReplyEvent| outlet.pass(event);
+        let round = round(request);
         let result = match &self.backend {
             Backend::Http { endpoint, client } => endpoint.stream(client, request, &mut pass).await,
             Backend::Replay {
@@ -299,16 +312,20 @@ impl Provider {
             } => {
                 // Recorded messages are redacted: look the message up as it was written.
                 let prompt = self.secrets.redact(prompt);
+                // A continuation plays after the reply the message last got.
+                let first = round == 0;
                 let nth = {
                     let mut sent = sent.lock().unwrap_or_else(|p| p.into_inner());
                     let n = sent.entry(cassette::fingerprint(&prompt)).or_default();
-                    *n += 1;
-                    *n - 1
+                    *n += usize::from(first);
+                    n.saturating_sub(1)
                 };
-                let fix_nth = kind
-                    .is_fix()
-                    .then(|| fixes.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-                match cassette.find(&prompt, nth, fix_nth) {
+                let fix_nth = kind.is_fix().then(|| {
+                    let added = usize::from(first);
+                    let before = fixes.fetch_add(added, std::sync::atomic::Ordering::Relaxed);
+                    (before + added).saturating_sub(1)
+                });
+                match cassette.find(&prompt, nth, fix_nth, round) {
                     Ok(entry) => cassette::play(entry, *pace, steps, &mut pass).await,
                     Err(e) => Err(e),
                 }
@@ -323,7 +340,7 @@ impl Provider {
                 Err(_) => None,
             };
             if let Some(end) = end {
-                let entry = tape.finish(prompt, kind.is_fix(), &request.model, end);
+                let entry = tape.finish(prompt, kind.is_fix(), round, &request.model, end);
                 if let Err(e) = recorder.append(&entry) {
                     tracing::error!(error = %e, path = %recorder.path().display(), "cannot record");
                 }
@@ -331,6 +348,18 @@ impl Provider {
         }
         result
     }
+}
+
+/// Which request after the user's message this is: 0 for the message itself, N when it carries
+/// the results of N rounds of tool calls (the assistant turns after the last user turn).
+pub fn round(request: &ChatRequest) -> u32 {
+    let trailing = request
+        .messages
+        .iter()
+        .rev()
+        .take_while(|m| m.role == super::Role::Assistant && !m.tool_calls.is_empty())
+        .count();
+    u32::try_from(trailing).unwrap_or(u32::MAX)
 }
 
 /// Where a reply's events go: redacted, taped for a recording, then emitted.
@@ -348,6 +377,15 @@ impl Outlet<'_> {
             std::borrow::Cow::Owned(clean) => clean,
             std::borrow::Cow::Borrowed(_) => text,
         };
+        if matches!(event, ReplyEvent::ToolCall(_) | ReplyEvent::ToolCallCut(_)) {
+            // The text before a call is all there: what was held back goes first.
+            let rest = self.redactor.finish();
+            if !rest.is_empty() {
+                let text = ReplyEvent::Delta(rest);
+                self.tape.note(&text);
+                (self.emit)(text);
+            }
+        }
         let event = match event {
             ReplyEvent::Delta(text) => {
                 let ready = self.redactor.push(&text);
@@ -357,6 +395,14 @@ impl Outlet<'_> {
                 ReplyEvent::Delta(ready)
             }
             ReplyEvent::Damaged(what) => ReplyEvent::Damaged(clean(what)),
+            ReplyEvent::ToolCall(mut call) => {
+                call.arguments = clean(call.arguments);
+                ReplyEvent::ToolCall(call)
+            }
+            ReplyEvent::ToolCallCut(mut call) => {
+                call.arguments = clean(call.arguments);
+                ReplyEvent::ToolCallCut(call)
+            }
             ReplyEvent::Retrying {
                 attempt,
                 of,

@@ -165,15 +165,13 @@ pub fn assemble(
         content.push_str(reanchor);
     }
     let mut messages = history.to_vec();
-    messages.push(ChatMessage {
-        role: Role::User,
-        content,
-    });
+    messages.push(ChatMessage::new(Role::User, content));
     ChatRequest {
         model: model.to_string(),
         system,
         messages,
         max_tokens,
+        tools: Vec::new(),
     }
 }
 
@@ -210,16 +208,7 @@ mod tests {
                 text: String::new(),
             },
         ];
-        let history = vec![
-            ChatMessage {
-                role: Role::User,
-                content: "q1".into(),
-            },
-            ChatMessage {
-                role: Role::Assistant,
-                content: "a1".into(),
-            },
-        ];
+        let history = vec![ChatMessage::user("q1"), ChatMessage::assistant("a1")];
         let re = reanchor("v1", &[("R1".into(), "allow 5".into())]);
         let req = assemble("m", 100, &parts, &history, "next?\n", &re);
         assert!(req.system.starts_with("SYSTEM\n\n# The pinned spec (v1)"));

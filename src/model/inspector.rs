@@ -4,7 +4,9 @@
 
 use ratatui::text::{Line, Span};
 
-use super::conversation::Counted;
+use std::borrow::Cow;
+
+use super::conversation::{Counted, Message};
 use super::keymap::{Action, KeyCombo};
 use super::{Cmd, Model, Overlay, Pane, confirm};
 use crate::llm::Role;
@@ -17,7 +19,7 @@ use crate::theme::scope;
 struct Segment<'a> {
     kind: SegmentKind,
     tokens: u32,
-    pieces: Vec<&'a str>,
+    pieces: Vec<Cow<'a, str>>,
 }
 
 impl Segment<'_> {
@@ -37,7 +39,7 @@ fn part(kind: SegmentKind, c: &Counted) -> Segment<'_> {
     Segment {
         kind,
         tokens: c.tokens,
-        pieces: vec![c.text.as_str()],
+        pieces: vec![Cow::Borrowed(c.text.as_str())],
     }
 }
 
@@ -45,11 +47,12 @@ fn segments(model: &Model) -> Vec<Segment<'_>> {
     let conv = &model.conversation;
     let mut history = Vec::new();
     for m in conv.history_messages() {
-        history.push(match m.role {
+        history.push(Cow::Borrowed(match m.role {
             Role::User => "[user]",
             Role::Assistant => "[assistant]",
-        });
-        history.push(m.text.as_str());
+        }));
+        history.push(Cow::Borrowed(m.text.as_str()));
+        history.extend(tool_pieces(m));
     }
     // In the request's own order (a fresh session ends its seed with the spec); lessons only
     // where a fresh session has them.
@@ -66,6 +69,27 @@ fn segments(model: &Model) -> Vec<Segment<'_>> {
             },
         })
         .collect()
+}
+
+/// The tool calls of a reply and their results, as the history carries them.
+fn tool_pieces(m: &Message) -> impl Iterator<Item = Cow<'_, str>> {
+    m.tools.iter().flat_map(|t| {
+        let call = format!(
+            "[tool call {}] {} {}",
+            t.call.id,
+            t.call.name,
+            t.call.arguments.trim()
+        );
+        let result = match &t.result {
+            Some(r) => Cow::Borrowed(r.content.as_str()),
+            None => Cow::Borrowed(crate::llm::tools::NOT_RUN),
+        };
+        [
+            Cow::Owned(call),
+            Cow::Owned(format!("[tool result {}]", t.call.id)),
+            result,
+        ]
+    })
 }
 
 /// The gauge detail at the top, then where its figures came from.

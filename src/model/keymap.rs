@@ -55,6 +55,8 @@ pub enum Action {
     PrevStep,
     FreshSession,
     MarkCorrection,
+    ToolResults,
+    AddMentioned,
     AddToContext,
     DropFromContext,
     PickFile,
@@ -123,6 +125,10 @@ impl Action {
                 "fresh session: archive this one, seed a new one with the spec, code, results and lessons"
             }
             Action::MarkCorrection => "mark the message as a correction (name the clause: R4)",
+            Action::ToolResults => "show or hide the results under the model's tool calls",
+            Action::AddMentioned => {
+                "add the files the last reply mentions to the request (a model without tools)"
+            }
             Action::AddToContext => "add the file shown to the context set (sent in full)",
             Action::DropFromContext => "drop the file shown from the context set",
             Action::PickFile => "find a file (fuzzy) and add it to the context set",
@@ -411,6 +417,18 @@ impl Default for Keymap {
                 false,
             ),
             b(C::Normal(Some(Pane::Code)), vec![c('d')], A::Discard, false),
+            b(
+                C::Normal(Some(Pane::Conversation)),
+                vec![c('t')],
+                A::ToolResults,
+                false,
+            ),
+            b(
+                C::Normal(Some(Pane::Conversation)),
+                vec![c('+')],
+                A::AddMentioned,
+                false,
+            ),
             b(
                 C::Normal(Some(Pane::Code)),
                 vec![c('+')],

@@ -114,6 +114,19 @@ pub enum AppEvent {
         turn: u64,
         result: Result<(), LlmError>,
     },
+    /// The tool calls of the reply to `turn` ran (each result was journaled as it came).
+    ToolsRan {
+        turn: u64,
+        outcomes: Vec<crate::tools::ToolOutcome>,
+    },
+    /// Whether the server's model takes tools, as far as the server says (`None`: it does
+    /// not say).
+    ToolSupport(Option<bool>),
+    /// The workspace files the reply to `turn` mentions that the request did not carry.
+    Mentioned {
+        turn: u64,
+        files: Vec<PathBuf>,
+    },
     /// The draft came back from `$EDITOR`.
     DraftEdited(Result<String, String>),
     /// A reply's edits, checked and diffed against the disk.
@@ -202,8 +215,22 @@ pub enum Cmd {
         counter: crate::llm::count::Counter,
         request: Box<ChatRequest>,
     },
-    /// Stop streaming the reply to `turn` (the connection is dropped).
+    /// Stop streaming the reply to `turn` (the connection is dropped), or running its tool
+    /// calls.
     CancelReply { turn: u64 },
+    /// Run the tool calls of the reply to `turn` (read-only, in the workspace), journaling
+    /// each result; the results come back together.
+    RunTools {
+        turn: u64,
+        calls: Vec<crate::llm::ToolCall>,
+    },
+    /// Find the workspace files the reply to `turn` mentions that its request did not carry
+    /// (`carried`: the context set's files), for a model without tools.
+    FindMentions {
+        turn: u64,
+        reply: String,
+        carried: Vec<PathBuf>,
+    },
     /// Lend the terminal to `$EDITOR` on the draft.
     EditDraft { text: String },
     /// Release the next line of a reply replayed in step mode.

@@ -205,6 +205,8 @@ fn apply(model: &mut Model, action: Action) -> Vec<Cmd> {
         Action::FreshSession => return lessons::open(model),
         Action::MarkCorrection => return model.toggle_correction_mark(),
         Action::StepReply if model.conversation.streaming() => return vec![Cmd::StepReply],
+        Action::ToolResults => return model.toggle_tool_results(),
+        Action::AddMentioned => return model.add_mentioned(),
         Action::ApplyFile => return model.apply_changes(false),
         Action::ApplyAll => return model.apply_changes(true),
         Action::Discard => return model.discard_change(),
@@ -357,6 +359,9 @@ fn on_event(model: &mut Model, event: AppEvent) -> Vec<Cmd> {
         AppEvent::ContextChosen(outcome) => return model.on_context_chosen(*outcome),
         AppEvent::Reply { turn, event, at } => model.on_reply(turn, event, at),
         AppEvent::ReplyEnded { turn, result } => return model.on_reply_ended(turn, result),
+        AppEvent::ToolsRan { turn, outcomes } => return model.on_tools_ran(turn, outcomes),
+        AppEvent::ToolSupport(takes) => return model.on_tool_support(takes),
+        AppEvent::Mentioned { turn, files } => return model.on_mentioned(turn, files),
         AppEvent::DraftEdited(Ok(text)) => {
             model.enter_compose();
             model.set_draft(text.trim_end_matches('\n'));

@@ -50,6 +50,12 @@ pub enum Event {
         #[serde(skip_serializing_if = "Option::is_none")]
         error: Option<String>,
         usage: Usage,
+        /// The reply continues the one before after its tool results.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        continues: bool,
+        /// The tools it called.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        tool_calls: Vec<CallEvent>,
     },
     Applied {
         at: String,
@@ -93,6 +99,25 @@ pub enum Event {
     },
 }
 
+/// A tool call of a reply and what it gave back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallEvent {
+    pub id: String,
+    pub name: String,
+    pub arguments: String,
+    /// The stream broke before the call was complete; it was not run.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cut: bool,
+    /// The result sent back (none: the call was not run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub is_error: bool,
+}
+
+/// The most lines of a tool result the Markdown transcript shows (the JSON one has them all).
+const MD_RESULT_LINES: usize = 40;
+
 /// A session's transcript.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Transcript {
@@ -118,9 +143,39 @@ pub fn transcript(
 ) -> Transcript {
     let clean = |s: &str| redact(s, secrets);
     let mut events = Vec::new();
-    // The conversation as the fold read it: each user record opened a (message, reply) pair,
-    // in journal order, with every chunk and the reply's end already applied.
-    let mut pairs = restored.messages.chunks_exact(2);
+    // The conversation as the fold read it: each user record opened a (message, reply) pair
+    // and each continue record a reply, in journal order, with every chunk, call, result and
+    // end already applied.
+    let mut messages = restored.messages.iter();
+    let reply = |reply: &super::restore::RestoredMessage| {
+        let (status, error) = match &reply.status {
+            RestoredStatus::Complete => ("complete", None),
+            RestoredStatus::Interrupted(why) => ("interrupted", Some(clean(why))),
+            RestoredStatus::Damaged(why) => ("damaged", Some(clean(why))),
+            RestoredStatus::Failed(why) => ("failed", Some(clean(why))),
+        };
+        let tool_calls = reply
+            .tools
+            .iter()
+            .map(|c| CallEvent {
+                id: c.call.id.clone(),
+                name: clean(&c.call.name),
+                arguments: clean(&c.call.arguments),
+                cut: c.cut,
+                result: c.result.as_ref().map(|r| clean(&r.content)),
+                is_error: c.result.as_ref().is_some_and(|r| r.is_error),
+            })
+            .collect();
+        // Redacted whole: a key can be split across chunks.
+        Event::Reply {
+            text: clean(&reply.text),
+            status,
+            error,
+            usage: reply.usage,
+            continues: reply.continues.is_some(),
+            tool_calls,
+        }
+    };
     for entry in entries {
         let at = format_utc(entry.at);
         match &entry.record {
@@ -130,9 +185,11 @@ pub fn transcript(
             | Record::ContextAdded { .. }
             | Record::ContextDropped { .. }
             | Record::Chunk { .. }
+            | Record::ToolCall { .. }
+            | Record::ToolResult { .. }
             | Record::End { .. } => {}
             Record::User { .. } => {
-                let Some([user, reply]) = pairs.next() else {
+                let (Some(user), Some(answer)) = (messages.next(), messages.next()) else {
                     continue;
                 };
                 events.push(Event::User {
@@ -144,19 +201,12 @@ pub fn transcript(
                     },
                     corrects: user.corrects.clone(),
                 });
-                let (status, error) = match &reply.status {
-                    RestoredStatus::Complete => ("complete", None),
-                    RestoredStatus::Interrupted(why) => ("interrupted", Some(clean(why))),
-                    RestoredStatus::Damaged(why) => ("damaged", Some(clean(why))),
-                    RestoredStatus::Failed(why) => ("failed", Some(clean(why))),
-                };
-                // Redacted whole: a key can be split across chunks.
-                events.push(Event::Reply {
-                    text: clean(&reply.text),
-                    status,
-                    error,
-                    usage: reply.usage,
-                });
+                events.push(reply(answer));
+            }
+            Record::Continue { .. } => {
+                if let Some(answer) = messages.next() {
+                    events.push(reply(answer));
+                }
             }
             Record::Applied { label, files } => events.push(Event::Applied {
                 at,
@@ -217,6 +267,40 @@ pub fn transcript(
         spec: spec.map(|s| clean(&s)),
         events,
     }
+}
+
+/// A tool call in the Markdown transcript: the call on one line, then its result (the first
+/// [`MD_RESULT_LINES`] lines) in a fence.
+fn call_markdown(call: &CallEvent) -> String {
+    let arguments = call
+        .arguments
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut out = format!("\n> tool call `{}` {}", call.name, arguments);
+    match &call.result {
+        _ if call.cut => out.push_str(" (cut off by the dropped stream; not run)\n"),
+        None => out.push_str(" (not run)\n"),
+        Some(result) => {
+            out.push_str(if call.is_error {
+                " → an error\n"
+            } else {
+                "\n"
+            });
+            let lines: Vec<&str> = result.lines().collect();
+            let shown = lines[..lines.len().min(MD_RESULT_LINES)].join("\n");
+            let f = fence(result);
+            out.push_str(&format!("\n{f}text\n{shown}\n"));
+            if lines.len() > MD_RESULT_LINES {
+                out.push_str(&format!(
+                    "… {} more lines (the JSON export has them all)\n",
+                    lines.len() - MD_RESULT_LINES
+                ));
+            }
+            out.push_str(&format!("{f}\n"));
+        }
+    }
+    out
 }
 
 /// A fence longer than any backtick run in `text`.
@@ -282,8 +366,13 @@ impl Transcript {
                     status,
                     error,
                     usage,
+                    continues,
+                    tool_calls,
                 } => {
                     let mut head = "\n#### model".to_string();
+                    if *continues {
+                        head.push_str(", after the tools");
+                    }
                     if *status != "complete" {
                         head.push_str(&format!(" ({status}"));
                         if let Some(e) = error {
@@ -294,7 +383,14 @@ impl Transcript {
                     if let (Some(p), Some(c)) = (usage.prompt, usage.completion) {
                         head.push_str(&format!(" · {p} prompt + {c} reply tokens"));
                     }
-                    out.push_str(&format!("{head}\n\n{}\n", text.trim_end()));
+                    if text.trim().is_empty() {
+                        out.push_str(&format!("{head}\n"));
+                    } else {
+                        out.push_str(&format!("{head}\n\n{}\n", text.trim_end()));
+                    }
+                    for call in tool_calls {
+                        out.push_str(&call_markdown(call));
+                    }
                 }
                 Event::Applied { label, files, .. } => {
                     out.push_str(&format!("\n> applied {} ({label})\n", files.join(", ")))
@@ -364,6 +460,102 @@ mod tests {
         assert!(!out.contains("abcdefghij0123456789"));
         assert!(out.ends_with(" ok"));
         assert_eq!(redact("nothing here", &Secrets::default()), "nothing here");
+    }
+
+    #[test]
+    fn tool_calls_and_results_are_in_both_exports_redacted() {
+        use super::super::journal::EndStatus;
+        use super::super::restore::fold;
+        let key = "sk-export-tool-0123456789abcdef";
+        let records = vec![
+            Record::User {
+                turn: 1,
+                text: "why?".into(),
+                kind: PromptKind::Message,
+                corrects: Vec::new(),
+            },
+            Record::ToolCall {
+                turn: 1,
+                id: "c1".into(),
+                name: "read_file".into(),
+                arguments: r#"{"path": "a.py"}"#.into(),
+                cut: false,
+            },
+            Record::ToolCall {
+                turn: 1,
+                id: "c2".into(),
+                name: "read_file".into(),
+                arguments: r#"{"path": "/etc/passwd"}"#.into(),
+                cut: false,
+            },
+            Record::End {
+                turn: 1,
+                status: EndStatus::Complete,
+                error: None,
+                usage: Usage::default(),
+            },
+            Record::ToolResult {
+                turn: 1,
+                id: "c1".into(),
+                content: format!("a.py: lines 1-1 of 1\n1  KEY = \"{key}\"\n"),
+                is_error: false,
+                read: Some("a.py".into()),
+            },
+            Record::ToolResult {
+                turn: 1,
+                id: "c2".into(),
+                content: "error: /etc/passwd: an absolute path".into(),
+                is_error: true,
+                read: None,
+            },
+            Record::Continue {
+                turn: 2,
+                after: 1,
+                round: 1,
+            },
+            Record::Chunk {
+                turn: 2,
+                text: "It holds a key.".into(),
+            },
+            Record::End {
+                turn: 2,
+                status: EndStatus::Complete,
+                error: None,
+                usage: Usage::default(),
+            },
+        ];
+        let entries: Vec<JournalEntry> = records
+            .into_iter()
+            .map(|record| JournalEntry { at: 0, record })
+            .collect();
+        let read = super::super::journal::ReadJournal {
+            entries: entries.clone(),
+            skipped: Vec::new(),
+        };
+        let t = transcript(&fold("s", &read), &entries, None, &Secrets::default());
+        let md = t.markdown();
+        assert!(!md.contains(key), "{md}");
+        assert!(
+            md.contains(
+                "#### model\n\n> tool call `read_file` {\"path\": \"a.py\"}\n\n```text\na.py: lines 1-1 of 1\n1  KEY = \"[redacted]\"\n```\n"
+            ),
+            "{md}"
+        );
+        assert!(
+            md.contains("> tool call `read_file` {\"path\": \"/etc/passwd\"} → an error\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("#### model, after the tools\n\nIt holds a key.\n"),
+            "{md}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&t.json()).unwrap();
+        let events = json["events"].as_array().unwrap();
+        assert_eq!(events.len(), 3);
+        assert_eq!(events[1]["tool_calls"][1]["is_error"], true);
+        assert_eq!(events[1]["tool_calls"][0]["id"], "c1");
+        assert_eq!(events[2]["continues"], true);
+        assert!(events[2].get("tool_calls").is_none());
     }
 
     #[test]

@@ -66,6 +66,30 @@ pub enum Record {
     },
     /// A piece of the reply to `turn`, written as it arrived.
     Chunk { turn: u64, text: String },
+    /// The reply to `turn` called a tool (`cut`: the stream broke before the call was
+    /// complete; it was not run). Written as it arrived.
+    ToolCall {
+        turn: u64,
+        id: String,
+        name: String,
+        arguments: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        cut: bool,
+    },
+    /// The result of the call `id` of the reply to `turn`, as sent back to the model, and the
+    /// file it read (which joins the context set).
+    ToolResult {
+        turn: u64,
+        id: String,
+        content: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        is_error: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        read: Option<String>,
+    },
+    /// The tool results of the reply to `after` were sent: the reply to `turn` continues it,
+    /// the `round`th such request of the user's turn.
+    Continue { turn: u64, after: u64, round: u32 },
     /// The reply to `turn` ended.
     End {
         turn: u64,
@@ -133,6 +157,7 @@ impl Record {
             self,
             Record::Start { .. }
                 | Record::User { .. }
+                | Record::Continue { .. }
                 | Record::End { .. }
                 | Record::Archived { .. }
         )
@@ -335,6 +360,32 @@ mod tests {
                 turn: 3,
                 text: "hi".into(),
             },
+            Record::ToolCall {
+                turn: 3,
+                id: "call_1".into(),
+                name: "read_file".into(),
+                arguments: "{\"path\":\"a.py\"}".into(),
+                cut: false,
+            },
+            Record::ToolCall {
+                turn: 3,
+                id: "call_2".into(),
+                name: "search".into(),
+                arguments: "{\"patt".into(),
+                cut: true,
+            },
+            Record::ToolResult {
+                turn: 3,
+                id: "call_1".into(),
+                content: "a.py: lines 1-1 of 1\n1  x = 1\n".into(),
+                is_error: false,
+                read: Some("a.py".into()),
+            },
+            Record::Continue {
+                turn: 4,
+                after: 3,
+                round: 1,
+            },
             Record::End {
                 turn: 3,
                 status: EndStatus::Complete,
@@ -353,6 +404,11 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text.lines().count(), records.len());
         assert!(text.contains(r#""type":"user","turn":5,"text":"fix","kind":"fix","round":1"#));
+        assert!(text.contains(
+            r#""type":"tool_call","turn":3,"id":"call_1","name":"read_file","arguments":"{\"path\":\"a.py\"}"}"#
+        ));
+        assert!(text.contains(r#""arguments":"{\"patt","cut":true}"#));
+        assert!(text.contains(r#""type":"continue","turn":4,"after":3,"round":1}"#));
         let read = journal.read_back().unwrap();
         assert!(read.skipped.is_empty());
         let back: Vec<Record> = read.entries.into_iter().map(|e| e.record).collect();

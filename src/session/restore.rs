@@ -4,7 +4,7 @@
 
 use super::journal::{EndStatus, PinRef, ReadJournal, Record};
 use super::{PromptKind, Step};
-use crate::llm::{Role, Usage};
+use crate::llm::{Role, ToolCall, ToolResult, Usage};
 
 /// Why a restored reply is incomplete when the journal has no end for it.
 pub const CUT_OFF: &str = "specbench stopped before the reply finished";
@@ -32,6 +32,37 @@ pub struct RestoredMessage {
     pub corrects: Vec<String>,
     /// For replies: the usage the provider reported.
     pub usage: Usage,
+    /// For replies: the tools it called, in order, with their results.
+    pub tools: Vec<RestoredCall>,
+    /// For a reply that continues another after its tool results: that reply's turn.
+    pub continues: Option<u64>,
+}
+
+/// A tool call of a restored reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestoredCall {
+    pub call: ToolCall,
+    /// The stream broke before the call was complete; it was not run.
+    pub cut: bool,
+    /// The result sent back, if it was.
+    pub result: Option<ToolResult>,
+}
+
+impl RestoredMessage {
+    /// A message of `turn` with nothing in it yet.
+    fn new(turn: u64, role: Role, text: String, status: RestoredStatus) -> Self {
+        Self {
+            turn,
+            role,
+            text,
+            status,
+            kind: PromptKind::Message,
+            corrects: Vec::new(),
+            usage: Usage::default(),
+            tools: Vec::new(),
+            continues: None,
+        }
+    }
 }
 
 /// A session as its journal tells it.
@@ -57,6 +88,8 @@ pub struct Restored {
     pub skipped: Vec<(usize, String)>,
     /// An apply that began and never ended (specbench stopped midway): its label and files.
     pub unfinished_apply: Option<(String, Vec<String>)>,
+    /// The files the model read with its tools, first read first.
+    pub read: Vec<String>,
     /// The files the model's applied changes wrote, first write first.
     pub edited: Vec<String>,
     /// The files the user added to and dropped from the context set.
@@ -83,7 +116,17 @@ impl Restored {
         reported.unwrap_or_else(|| {
             self.messages
                 .iter()
-                .map(|m| (m.text.len() as u64).div_ceil(4))
+                .map(|m| {
+                    let tools: usize = m
+                        .tools
+                        .iter()
+                        .map(|c| {
+                            c.call.arguments.len()
+                                + c.result.as_ref().map_or(0, |r| r.content.len())
+                        })
+                        .sum();
+                    ((m.text.len() + tools) as u64).div_ceil(4)
+                })
                 .sum()
         })
     }
@@ -149,25 +192,71 @@ pub fn fold(id: &str, read: &ReadJournal) -> Restored {
                 corrects,
             } => {
                 out.max_turn = out.max_turn.max(*turn);
-                out.messages.push(RestoredMessage {
-                    turn: *turn,
-                    role: Role::User,
-                    text: text.clone(),
-                    status: RestoredStatus::Complete,
-                    kind: *kind,
-                    corrects: corrects.clone(),
-                    usage: Usage::default(),
-                });
-                out.messages.push(RestoredMessage {
-                    turn: *turn,
-                    role: Role::Assistant,
-                    text: String::new(),
-                    status: RestoredStatus::Interrupted(CUT_OFF.into()),
-                    kind: PromptKind::Message,
-                    corrects: Vec::new(),
-                    usage: Usage::default(),
-                });
+                let mut message =
+                    RestoredMessage::new(*turn, Role::User, text.clone(), RestoredStatus::Complete);
+                message.kind = *kind;
+                message.corrects = corrects.clone();
+                out.messages.push(message);
+                out.messages.push(RestoredMessage::new(
+                    *turn,
+                    Role::Assistant,
+                    String::new(),
+                    RestoredStatus::Interrupted(CUT_OFF.into()),
+                ));
                 open.push((*turn, out.messages.len() - 1));
+            }
+            Record::Continue { turn, after, .. } => {
+                out.max_turn = out.max_turn.max(*turn);
+                let mut reply = RestoredMessage::new(
+                    *turn,
+                    Role::Assistant,
+                    String::new(),
+                    RestoredStatus::Interrupted(CUT_OFF.into()),
+                );
+                reply.continues = Some(*after);
+                out.messages.push(reply);
+                open.push((*turn, out.messages.len() - 1));
+            }
+            Record::ToolCall {
+                turn,
+                id,
+                name,
+                arguments,
+                cut,
+            } => {
+                if let Some(m) = reply_of(&mut out.messages, *turn) {
+                    m.tools.push(RestoredCall {
+                        call: ToolCall {
+                            id: id.clone(),
+                            name: name.clone(),
+                            arguments: arguments.clone(),
+                        },
+                        cut: *cut,
+                        result: None,
+                    });
+                }
+            }
+            Record::ToolResult {
+                turn,
+                id,
+                content,
+                is_error,
+                read,
+            } => {
+                if let Some(file) = read
+                    && !out.read.contains(file)
+                {
+                    out.read.push(file.clone());
+                }
+                let call = reply_of(&mut out.messages, *turn)
+                    .and_then(|m| m.tools.iter_mut().find(|c| c.call.id == *id));
+                if let Some(call) = call {
+                    call.result = Some(ToolResult {
+                        call_id: id.clone(),
+                        content: content.clone(),
+                        is_error: *is_error,
+                    });
+                }
             }
             Record::Chunk { turn, text } => {
                 if let Some(&(_, i)) = open.iter().find(|(t, _)| t == turn) {
@@ -227,13 +316,21 @@ pub fn fold(id: &str, read: &ReadJournal) -> Restored {
             Record::Undone { .. } | Record::Run { .. } => {}
         }
     }
-    // A reply that never got a chunk nor an end: nothing arrived before the stop.
+    // A reply that never got a chunk, a call nor an end: nothing arrived before the stop.
     for (_, i) in open {
-        if out.messages[i].text.is_empty() {
+        if out.messages[i].text.is_empty() && out.messages[i].tools.is_empty() {
             out.messages[i].status = RestoredStatus::Failed(CUT_OFF.into());
         }
     }
     out
+}
+
+/// The reply to `turn`, the latest one with that turn.
+fn reply_of(messages: &mut [RestoredMessage], turn: u64) -> Option<&mut RestoredMessage> {
+    messages
+        .iter_mut()
+        .rev()
+        .find(|m| m.turn == turn && m.role == Role::Assistant)
 }
 
 /// One session as `specbench sessions` lists it.
@@ -346,6 +443,89 @@ mod tests {
         assert_eq!(r.turns(), 2);
         assert_eq!(r.tokens(), 105);
         assert_eq!(r.status(), "interrupted");
+    }
+
+    fn tool_call(turn: u64, id: &str, arguments: &str, cut: bool) -> Record {
+        Record::ToolCall {
+            turn,
+            id: id.into(),
+            name: "read_file".into(),
+            arguments: arguments.into(),
+            cut,
+        }
+    }
+
+    fn complete(turn: u64) -> Record {
+        Record::End {
+            turn,
+            status: EndStatus::Complete,
+            error: None,
+            usage: Usage::default(),
+        }
+    }
+
+    #[test]
+    fn tool_rounds_fold_into_replies_with_their_calls_and_results() {
+        let read = entries(vec![
+            user(1, "why?"),
+            chunk(1, "Let me look."),
+            tool_call(1, "c1", r#"{"path":"a.py"}"#, false),
+            tool_call(1, "c2", r#"{"path":"b.py"}"#, false),
+            complete(1),
+            Record::ToolResult {
+                turn: 1,
+                id: "c1".into(),
+                content: "1  x = 1".into(),
+                is_error: false,
+                read: Some("a.py".into()),
+            },
+            Record::ToolResult {
+                turn: 1,
+                id: "c2".into(),
+                content: "error: b.py: no such file".into(),
+                is_error: true,
+                read: None,
+            },
+            Record::Continue {
+                turn: 2,
+                after: 1,
+                round: 1,
+            },
+            tool_call(2, "c3", r#"{"path":"#, true),
+            // A crash: no end, no result.
+        ]);
+        let r = fold("s", &read);
+        assert_eq!(r.messages.len(), 3);
+        assert_eq!(r.turns(), 1);
+        assert_eq!(r.max_turn, 2);
+        let first = &r.messages[1];
+        assert_eq!(
+            (first.text.as_str(), first.continues),
+            ("Let me look.", None)
+        );
+        assert_eq!(first.status, RestoredStatus::Complete);
+        let ids: Vec<&str> = first.tools.iter().map(|c| c.call.id.as_str()).collect();
+        assert_eq!(ids, ["c1", "c2"]);
+        assert_eq!(
+            first.tools[1].result,
+            Some(ToolResult {
+                call_id: "c2".into(),
+                content: "error: b.py: no such file".into(),
+                is_error: true,
+            })
+        );
+        let second = &r.messages[2];
+        assert_eq!(second.continues, Some(1));
+        assert_eq!(second.role, Role::Assistant);
+        assert!(second.tools[0].cut);
+        assert_eq!(second.tools[0].result, None);
+        assert_eq!(
+            second.status,
+            RestoredStatus::Interrupted(CUT_OFF.into()),
+            "a cut call is something that arrived"
+        );
+        assert_eq!(r.status(), "interrupted");
+        assert_eq!(r.read, ["a.py"]);
     }
 
     #[test]

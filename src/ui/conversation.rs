@@ -16,8 +16,13 @@ use crate::theme::scope;
 /// Draws the Conversation pane.
 pub fn draw(frame: &mut Frame, model: &Model, rect: Rect, focused: bool) {
     let theme = &model.theme;
+    let tools = if model.conversation.tools.off.is_some() {
+        " · tools off"
+    } else {
+        ""
+    };
     let note = Line::styled(
-        format!(" {} ", model.config.model.model),
+        format!(" {}{tools} ", model.config.model.model),
         theme.style(scope::TEXT_DIM),
     );
     frame.render_widget(

@@ -123,6 +123,19 @@ fn reply_status(model: &Model) -> String {
             None => String::new(),
         };
     };
+    if turn.running {
+        let labels: Vec<&str> = model
+            .conversation
+            .messages
+            .get(turn.message)
+            .map(|m| m.tools.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .filter(|t| t.running)
+            .map(|t| t.label.as_str())
+            .collect();
+        return format!("│ ● running {} · Esc cancels", labels.join(", "));
+    }
     match &turn.retry {
         Some((attempt, of, until, reason)) => {
             let left = model.now.map_or(0.0, |now| {

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 
 use super::message::{Message, MessageStatus};
 use super::pane::ConversationPane;
+use super::tool_use::ToolUse;
 use crate::code::highlight::Highlighter;
 use crate::llm::Role;
 use crate::llm::context::fmt_tokens;
@@ -29,7 +30,7 @@ impl ConversationPane {
                 // What was on screen is rendered whole again (a streaming reply grows there);
                 // the rest only sized.
                 let hl = if m.full { &self.highlighter } else { &plain };
-                let lines = render_message(m, width, theme, hl);
+                let lines = render_message(m, width, theme, hl, self.tools.expanded);
                 m.height = lines.len();
                 m.lines = lines;
                 m.rendered = Some(key);
@@ -49,7 +50,8 @@ impl ConversationPane {
         for (m, &start) in self.messages.iter_mut().zip(&self.starts) {
             if start + m.height > lo && start < hi {
                 if !m.full {
-                    let lines = render_message(m, width, theme, &self.highlighter);
+                    let lines =
+                        render_message(m, width, theme, &self.highlighter, self.tools.expanded);
                     moved |= lines.len() != m.height;
                     m.height = lines.len();
                     m.lines = lines;
@@ -86,6 +88,7 @@ fn render_message(
     width: u16,
     theme: &Theme,
     hl: &Highlighter,
+    expanded: bool,
 ) -> Vec<Line<'static>> {
     let approx = if m.exact_count { "" } else { "~" };
     let (who, style) = match (m.role, m.kind) {
@@ -149,10 +152,15 @@ fn render_message(
             }
         }
         Role::Assistant => {
-            if m.text.is_empty() && m.status == MessageStatus::Streaming {
+            if m.text.is_empty() && m.tools.is_empty() && m.status == MessageStatus::Streaming {
                 lines.push(Line::styled("…", theme.style(scope::TEXT_DIM)));
             }
-            lines.extend(render_body(m, width, theme, hl));
+            if !m.text.is_empty() || m.tools.is_empty() {
+                lines.extend(render_body(m, width, theme, hl));
+            }
+            for t in &m.tools {
+                lines.extend(tool_lines(t, width, theme, expanded));
+            }
         }
     }
     if let MessageStatus::Failed(error) = &m.status {
@@ -168,4 +176,53 @@ fn render_message(
     }
     lines.push(Line::default());
     lines
+}
+
+/// The most lines of a result shown under its tool line.
+const MAX_RESULT_LINES: usize = 12;
+
+/// A tool call as one compact line (`▸ read more.py 120-180 · 1.2k tokens`), and when
+/// `expanded` the start of its result under it.
+fn tool_lines(t: &ToolUse, width: u16, theme: &Theme, expanded: bool) -> Vec<Line<'static>> {
+    let dim = theme.style(scope::TEXT_DIM);
+    let error = theme.style(scope::CONVERSATION_ERROR);
+    let marker = if expanded { "▾ " } else { "▸ " };
+    let (state, style) = match &t.result {
+        _ if t.cut => ("cut off: not run".to_string(), error),
+        Some(r) if r.is_error => {
+            let first = r.content.lines().next().unwrap_or_default();
+            (first.to_string(), error)
+        }
+        Some(_) => (format!("{} tokens", fmt_tokens(t.result_tokens)), dim),
+        None if t.running => ("reading…".to_string(), dim),
+        None => ("not run".to_string(), dim),
+    };
+    let line = Line::from(vec![
+        Span::styled(marker, dim),
+        Span::styled(t.label.clone(), theme.style(scope::TEXT_ACCENT)),
+        Span::styled(format!(" · {state}"), style),
+    ]);
+    let mut out = wrap_line(&line, width as usize);
+    let Some(result) = t.result.as_ref().filter(|_| expanded) else {
+        return out;
+    };
+    let text = theme.style(scope::TEXT);
+    let total = result.content.lines().count();
+    for l in result.content.lines().take(MAX_RESULT_LINES) {
+        let line = Line::from(vec![
+            Span::styled("  │ ", dim),
+            Span::styled(l.replace('\t', "    "), text),
+        ]);
+        out.extend(wrap_line(&line, width as usize));
+    }
+    if total > MAX_RESULT_LINES {
+        out.push(Line::styled(
+            format!(
+                "  │ … {} more lines (Ctrl-O shows the whole request)",
+                total - MAX_RESULT_LINES
+            ),
+            dim,
+        ));
+    }
+    out
 }

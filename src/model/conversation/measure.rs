@@ -70,14 +70,17 @@ impl ConversationPane {
 impl Model {
     /// The request that sending `message` now would send, with `max_tokens`.
     pub(crate) fn next_request(&self, message: &str, max_tokens: u32) -> ChatRequest {
-        request::assemble(
+        let mut chat = request::assemble(
             &self.config.model.model,
             max_tokens,
             &self.request_parts(),
             &self.conversation.history(),
             message,
             &self.conversation.reanchor.text,
-        )
+        );
+        // The tools offered are part of what is counted, as of what is sent.
+        chat.tools = self.offered_tools();
+        chat
     }
 
     /// After every update: when the next request changed and the server (or OpenAI's tables)

@@ -3,6 +3,7 @@
 
 use ratatui::text::Line;
 
+use super::tool_use::ToolUse;
 use crate::llm::Role;
 use crate::render::stream::MarkdownStream;
 use crate::session::PromptKind;
@@ -36,6 +37,8 @@ pub struct Message {
     pub tokens: u32,
     /// Whether `tokens` came from the real tokenizer (not yet loaded: a bytes/4 estimate).
     pub exact_count: bool,
+    /// For replies: the tools it called, in the order they arrived, with their results.
+    pub tools: Vec<ToolUse>,
     /// The rendered lines, kept only while the message is on or near the screen (empty
     /// otherwise), and whether they are highlighted.
     pub(super) lines: Vec<Line<'static>>,
@@ -61,6 +64,7 @@ impl Message {
             corrects: Vec::new(),
             tokens: 0,
             exact_count: false,
+            tools: Vec::new(),
             lines: Vec::new(),
             full: false,
             height: 0,
@@ -74,6 +78,20 @@ impl Message {
     /// screen, whose lines are not kept.
     pub fn lines(&self) -> &[Line<'static>] {
         &self.lines
+    }
+
+    /// Tokens of the tool calls and their results.
+    pub fn tool_tokens(&self) -> u32 {
+        self.tools.iter().map(|t| t.tokens).sum()
+    }
+
+    /// The message as the request carries it: its text, and the calls it made with their
+    /// results (a call without one goes back as not run).
+    pub fn chat(&self) -> crate::llm::ChatMessage {
+        let mut out = crate::llm::ChatMessage::new(self.role, self.text.clone());
+        out.tool_calls = self.tools.iter().map(|t| t.call.clone()).collect();
+        out.tool_results = self.tools.iter().filter_map(|t| t.result.clone()).collect();
+        out
     }
 
     pub(crate) fn touch(&mut self) {

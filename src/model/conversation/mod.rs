@@ -7,15 +7,21 @@
 mod counting;
 mod lines;
 mod measure;
+mod mentions;
 mod message;
 mod pane;
 mod parts;
 mod send;
 mod stream;
+mod tool_round;
+mod tool_use;
 
 pub use counting::{Counting, ExactCount};
 pub use message::{Message, MessageStatus, damage_words};
-pub use pane::{ConversationPane, Counted, Reported, SYSTEM_PROMPT, Turn};
+pub use pane::{ConversationPane, Counted, Reported, SYSTEM_PROMPT, ToolState, Turn};
+pub use tool_use::ToolUse;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tool_tests;

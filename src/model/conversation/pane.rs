@@ -10,7 +10,8 @@ use crate::llm::calibration::Figure;
 use crate::llm::context::{ContextUse, Mismatch, SegmentKind, Segments, scale};
 use crate::llm::tokens::{self, Encoding};
 use crate::llm::window::Source;
-use crate::llm::{ChatMessage, Role, Usage};
+use crate::llm::{ChatMessage, ChatRequest, Role, Usage};
+use crate::session::PromptKind;
 use crate::theme::Theme;
 
 /// The system prompt: role, edit formats, rules.
@@ -34,6 +35,35 @@ pub struct Turn {
     pub counted: Option<Instant>,
     /// The starts of the stream's unreadable events, as reported.
     pub damage: Vec<String>,
+    /// The request this reply answers: a tool round's continuation extends it.
+    pub request: Box<ChatRequest>,
+    /// The user's message as typed (or the fix round's) and why it was sent: every request
+    /// of the user turn carries them (a cassette finds its replies by them).
+    pub prompt: String,
+    pub kind: PromptKind,
+    /// Requests with tool results before this one in the user turn (0: the message's own).
+    pub round: u32,
+    /// The user turn's calls so far, to answer a repeat without running it.
+    pub ledger: crate::tools::Ledger,
+    /// The reply ended with tool calls, which are running now.
+    pub running: bool,
+    /// The request was sent again without tools after the server refused them.
+    pub resent: bool,
+}
+
+/// The tools' side of the conversation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ToolState {
+    /// Why the tools are off for this session (the server refused them), once it did.
+    pub off: Option<String>,
+    /// Whether the tool lines show their results (`t`).
+    pub expanded: bool,
+    /// Why the last user turn's tool rounds stopped early (`run` prints it).
+    pub stopped: Option<String>,
+    /// Files the last reply mentioned that the request did not carry, offered (`+` adds them).
+    pub offered: Vec<std::path::PathBuf>,
+    /// The reply whose mentions are being looked for.
+    pub looking: Option<u64>,
 }
 
 /// Text with its token count.
@@ -99,6 +129,7 @@ pub struct ConversationPane {
     pub highlighter: Highlighter,
     /// The turns whose reply is damaged: their changes are never applied without a look.
     pub damaged: std::collections::BTreeSet<u64>,
+    pub tools: ToolState,
 }
 
 impl ConversationPane {
@@ -133,6 +164,7 @@ impl ConversationPane {
             width: 0,
             highlighter: Highlighter::new(theme.syntax()),
             damaged: std::collections::BTreeSet::new(),
+            tools: ToolState::default(),
         };
         pane.system = pane.counted(SYSTEM_PROMPT.to_string());
         pane
@@ -144,6 +176,18 @@ impl ConversationPane {
             tokens::count(self.encoding, text)
         } else {
             (text.len() as u32).div_ceil(4)
+        }
+    }
+
+    /// [`ConversationPane::count`] as a closure that borrows nothing.
+    pub(crate) fn counter(&self) -> impl Fn(&str) -> u32 + use<> {
+        let (encoding, ready) = (self.encoding, self.tokenizer_ready);
+        move |text| {
+            if ready {
+                tokens::count(encoding, text)
+            } else {
+                (text.len() as u32).div_ceil(4)
+            }
         }
     }
 
@@ -182,8 +226,14 @@ impl ConversationPane {
     }
 
     /// Forgets the conversation for a fresh session: the messages, the reply in flight and
-    /// the reported usage go; the parts, the tokenizer and the composer's history stay.
+    /// the reported usage go, with the offers; the parts, the tokenizer, the composer's
+    /// history and whether the server takes tools stay.
     pub fn clear(&mut self) {
+        self.tools = ToolState {
+            off: self.tools.off.take(),
+            expanded: self.tools.expanded,
+            ..ToolState::default()
+        };
         self.messages.clear();
         self.turn = None;
         self.reported = None;
@@ -199,10 +249,7 @@ impl ConversationPane {
     pub fn history(&self) -> Vec<ChatMessage> {
         self.history_messages()
             .into_iter()
-            .map(|m| ChatMessage {
-                role: m.role,
-                content: m.text.clone(),
-            })
+            .map(super::message::Message::chat)
             .collect()
     }
 
@@ -214,7 +261,7 @@ impl ConversationPane {
             let kept = matches!(
                 m.status,
                 MessageStatus::Complete | MessageStatus::Interrupted(_) | MessageStatus::Damaged(_)
-            ) && !m.text.trim().is_empty();
+            ) && (!m.text.trim().is_empty() || !m.tools.is_empty());
             // A user message whose answer failed goes with it; so does one followed by
             // another user message.
             if (!kept && m.role == Role::Assistant || kept && m.role == Role::User)
@@ -233,7 +280,8 @@ impl ConversationPane {
     }
 
     /// Tokens of the history the next request carries, the reply streaming now included
-    /// (it fills the gauge as it arrives); failed exchanges are left out.
+    /// (it fills the gauge as it arrives), tool calls and their results included (they count
+    /// in the history segment); failed exchanges are left out.
     pub fn history_tokens(&self) -> u32 {
         let failed = |i: usize| {
             self.messages
@@ -244,7 +292,7 @@ impl ConversationPane {
             .iter()
             .enumerate()
             .filter(|&(i, m)| !(failed(i) || m.role == Role::User && failed(i + 1)))
-            .map(|(_, m)| m.tokens)
+            .map(|(_, m)| m.tokens + m.tool_tokens())
             .sum()
     }
 

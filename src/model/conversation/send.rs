@@ -107,7 +107,17 @@ impl Model {
             retry: None,
             counted: None,
             damage: Vec::new(),
+            request: Box::new(chat.clone()),
+            prompt: message.clone(),
+            kind,
+            round: 0,
+            ledger: crate::tools::Ledger::default(),
+            running: false,
+            resent: false,
         });
+        conv.tools.stopped = None;
+        conv.tools.looking = None;
+        conv.tools.offered.clear();
         conv.follow = true;
         if kind.is_fix() {
             conv.draft = Counted::default();

@@ -8,6 +8,7 @@ use tokio::time::Instant;
 
 use super::message::{MessageStatus, damage_words};
 use super::pane::Reported;
+use super::tool_round::Round;
 use crate::llm::client::{LlmError, ReplyEvent};
 use crate::llm::context::Mismatch;
 use crate::llm::tokens;
@@ -57,12 +58,19 @@ impl Model {
                 }
             }
             ReplyEvent::Usage(usage) => turn.usage = turn.usage.merge(usage),
+            ReplyEvent::ToolCall(call) => self.on_tool_call(index, call, false),
+            ReplyEvent::ToolCallCut(call) => self.on_tool_call(index, call, true),
             ReplyEvent::Stop(_) => {}
         }
     }
 
     /// The reply to turn `id` ended: completely, or with an error after what arrived.
     pub fn on_reply_ended(&mut self, id: u64, result: Result<(), LlmError>) -> Vec<Cmd> {
+        if let Err(e @ LlmError::ToolsUnsupported { .. }) = &result
+            && let Some(cmds) = self.resend_without_tools(id, e)
+        {
+            return cmds;
+        }
         let Some(turn) = self.conversation.turn.take_if(|t| t.id == id) else {
             return Vec::new();
         };
@@ -72,7 +80,9 @@ impl Model {
         m.status = match &result {
             Ok(()) if !turn.damage.is_empty() => MessageStatus::Damaged(damage_words(&turn.damage)),
             Ok(()) => MessageStatus::Complete,
-            Err(e) if m.text.is_empty() => MessageStatus::Failed(e.to_string()),
+            Err(e) if m.text.is_empty() && m.tools.is_empty() => {
+                MessageStatus::Failed(e.to_string())
+            }
             Err(e) => MessageStatus::Interrupted(e.to_string()),
         };
         let damaged = match &m.status {
@@ -109,7 +119,7 @@ impl Model {
                 mismatch,
             });
         }
-        if let Err(e) = result {
+        if let Err(e) = &result {
             tracing::warn!(turn = id, error = %e, "reply did not complete");
             cmds.push(self.notify(NoticeKind::Error, e.to_string()));
         }
@@ -118,7 +128,21 @@ impl Model {
             self.conversation.damaged.insert(id);
             cmds.push(self.notify(NoticeKind::Error, format!("The reply is damaged: {why}")));
         }
-        let text = self.conversation.messages[turn.message].text.clone();
+        let index = turn.message;
+        let offered_none = turn.request.tools.is_empty();
+        if result.is_ok() && !self.conversation.messages[index].tools.is_empty() {
+            match self.tool_round(turn) {
+                Round::Goes(more) => {
+                    cmds.extend(more);
+                    return cmds;
+                }
+                Round::Ends(more) => cmds.extend(more),
+            }
+        }
+        let text = self.conversation.messages[index].text.clone();
+        if offered_none && let Some(cmd) = self.find_mentions(id, &text) {
+            cmds.push(cmd);
+        }
         match self.propose_changes(id, &text) {
             Some(cmd) => cmds.push(cmd),
             // A fix round answered without a change: nothing to test, the loop ends.
@@ -140,9 +164,12 @@ impl Model {
         let Some(turn) = self.conversation.turn.take() else {
             return Vec::new();
         };
+        if turn.running {
+            return self.cancel_tools(turn);
+        }
         let conv = &mut self.conversation;
         let m = &mut conv.messages[turn.message];
-        m.status = if m.text.is_empty() {
+        m.status = if m.text.is_empty() && m.tools.is_empty() {
             MessageStatus::Failed("cancelled before any reply arrived".into())
         } else {
             MessageStatus::Interrupted("cancelled".into())

@@ -5,10 +5,10 @@ use super::prompts::lessons_part;
 use std::path::PathBuf;
 
 use crate::llm::Role;
-use crate::model::conversation::{Message, MessageStatus};
+use crate::model::conversation::{Message, MessageStatus, ToolUse};
 use crate::model::{Cmd, Model, NoticeKind};
 use crate::session::PromptKind;
-use crate::session::restore::{Restored, RestoredStatus};
+use crate::session::restore::{Restored, RestoredCall, RestoredStatus};
 use crate::session::signature::Signature;
 
 impl Model {
@@ -60,6 +60,7 @@ impl Model {
             let mut message = Message::new(m.role, m.text, status);
             message.kind = m.kind;
             message.corrects = m.corrects;
+            message.tools = self.restored_tools(m.tools);
             message.tokens = counts
                 .get(i)
                 .copied()
@@ -69,6 +70,9 @@ impl Model {
                 self.conversation.sent.push(message.text.clone());
             }
             self.conversation.messages.push(message);
+        }
+        for path in &r.read {
+            self.note_read(path.into());
         }
         self.conversation.revision += 1;
         self.conversation.follow = true;
@@ -108,5 +112,20 @@ impl Model {
             cmds.push(self.notify(NoticeKind::Info, text));
         }
         cmds
+    }
+
+    /// A restored reply's tool calls as the conversation keeps them, counted.
+    fn restored_tools(&self, calls: Vec<RestoredCall>) -> Vec<ToolUse> {
+        let count = self.conversation.counter();
+        calls
+            .into_iter()
+            .map(|c| {
+                let mut t = ToolUse::new(c.call, c.cut, &count);
+                if let Some(result) = c.result {
+                    t.answer(result, &count);
+                }
+                t
+            })
+            .collect()
     }
 }
