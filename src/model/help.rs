@@ -4,6 +4,7 @@
 use ratatui::text::{Line, Span};
 
 use super::keymap::{Action, Context, KeyCombo, Keymap};
+use super::scroll::{OverlayKey, overlay_key};
 use super::{Cmd, Model, Overlay, confirm};
 use crate::theme::{Theme, scope};
 
@@ -70,32 +71,21 @@ pub fn visible_rows(size: (u16, u16)) -> u16 {
 
 /// Keys in the help overlay: scroll it, close it (`Esc`, `?`, `F1`, `q`), or quit (`Ctrl-C`).
 pub(crate) fn on_key(model: &mut Model, scroll: usize, combo: KeyCombo) -> Vec<Cmd> {
-    use crossterm::event::KeyCode as K;
     let page = page(model.size);
-    let new_scroll = match model
+    let action = model
         .keymap
         .anywhere(combo)
-        .or(model.keymap.normal(combo, model.focus))
-    {
-        Some(Action::ScrollDown) => scroll + 1,
-        Some(Action::ScrollUp) => scroll.saturating_sub(1),
-        Some(Action::PageDown) => scroll + page,
-        Some(Action::PageUp) => scroll.saturating_sub(page),
-        Some(Action::Top) => 0,
-        Some(Action::Bottom) => usize::MAX,
-        Some(Action::Quit) if combo == KeyCombo::ctrl('c') => {
+        .or(model.keymap.normal(combo, model.focus));
+    let new_scroll = match overlay_key(action, combo, Action::Help, scroll, page) {
+        OverlayKey::Scroll(s) => s,
+        OverlayKey::Close => {
+            model.overlay = None;
+            return Vec::new();
+        }
+        OverlayKey::Quit => {
             confirm::ask_to_quit(model);
             return Vec::new();
         }
-        Some(Action::Help | Action::Quit) => {
-            model.overlay = None;
-            return Vec::new();
-        }
-        _ if combo.code == K::Esc => {
-            model.overlay = None;
-            return Vec::new();
-        }
-        _ => scroll,
     };
     let max = line_count(&model.keymap).saturating_sub(page);
     model.overlay = Some(Overlay::Help {

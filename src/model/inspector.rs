@@ -8,6 +8,7 @@ use std::borrow::Cow;
 
 use super::conversation::{Counted, Message};
 use super::keymap::{Action, KeyCombo};
+use super::scroll::{OverlayKey, overlay_key};
 use super::{Cmd, Model, Overlay, Pane, confirm};
 use crate::llm::Role;
 use crate::llm::context::{SegmentKind, fmt_tokens};
@@ -332,22 +333,17 @@ pub fn visible(model: &Model, skip: usize, take: usize) -> Vec<Line<'static>> {
 pub(crate) fn on_key(model: &mut Model, scroll: usize, combo: KeyCombo) -> Vec<Cmd> {
     // It pages as the help overlay does.
     let page = super::help::page(model.size);
-    let new_scroll = match model.keymap.normal(combo, Pane::Spec) {
-        Some(Action::ScrollDown) => scroll + 1,
-        Some(Action::ScrollUp) => scroll.saturating_sub(1),
-        Some(Action::PageDown) => scroll + page,
-        Some(Action::PageUp) => scroll.saturating_sub(page),
-        Some(Action::Top) => 0,
-        Some(Action::Bottom) => usize::MAX,
-        Some(Action::Quit) if combo == KeyCombo::ctrl('c') => {
-            confirm::ask_to_quit(model);
-            return Vec::new();
-        }
-        Some(Action::Inspector | Action::Quit | Action::CancelReply) => {
+    let action = model.keymap.normal(combo, Pane::Spec);
+    let new_scroll = match overlay_key(action, combo, Action::Inspector, scroll, page) {
+        OverlayKey::Scroll(s) => s,
+        OverlayKey::Close => {
             model.overlay = None;
             return Vec::new();
         }
-        _ => scroll,
+        OverlayKey::Quit => {
+            confirm::ask_to_quit(model);
+            return Vec::new();
+        }
     };
     let max = line_count(model).saturating_sub(page);
     model.overlay = Some(Overlay::Inspector {

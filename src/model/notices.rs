@@ -6,6 +6,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::keymap::{Action, KeyCombo};
 use super::notice::{Notice, RECENT_NOTICES};
+use super::scroll::{OverlayKey, overlay_key};
 use super::{Cmd, Model, Overlay, confirm};
 
 /// The most rows the status bar grows to for a long notice.
@@ -60,32 +61,21 @@ pub(crate) fn open(model: &mut Model) {
 
 /// Keys in the list: scroll it, close it (`Esc`, `!`, `q`), or quit (`Ctrl-C`).
 pub(crate) fn on_key(model: &mut Model, scroll: usize, combo: KeyCombo) -> Vec<Cmd> {
-    use crossterm::event::KeyCode as K;
     let page = visible_rows(model.size);
     let action = model
         .keymap
         .anywhere(combo)
         .or(model.keymap.normal(combo, model.focus));
-    let scroll = match action {
-        Some(Action::ScrollDown) => scroll + 1,
-        Some(Action::ScrollUp) => scroll.saturating_sub(1),
-        Some(Action::PageDown) => scroll + page,
-        Some(Action::PageUp) => scroll.saturating_sub(page),
-        Some(Action::Top) => 0,
-        Some(Action::Bottom) => usize::MAX,
-        Some(Action::Quit) if combo == KeyCombo::ctrl('c') => {
+    let scroll = match overlay_key(action, combo, Action::Notices, scroll, page) {
+        OverlayKey::Scroll(s) => s,
+        OverlayKey::Close => {
+            model.overlay = None;
+            return Vec::new();
+        }
+        OverlayKey::Quit => {
             confirm::ask_to_quit(model);
             return Vec::new();
         }
-        Some(Action::Notices | Action::Quit) => {
-            model.overlay = None;
-            return Vec::new();
-        }
-        _ if combo.code == K::Esc => {
-            model.overlay = None;
-            return Vec::new();
-        }
-        _ => scroll,
     };
     let max = model.recent_notices.len().saturating_sub(page);
     model.overlay = Some(Overlay::Notices {

@@ -2,9 +2,44 @@
 //! the test list moves its selection instead; and after every message (and before every frame)
 //! each offset is kept within what its pane holds.
 
-use super::keymap::Action;
+use super::keymap::{Action, KeyCombo};
 use super::results::list_height;
 use super::{Model, Pane};
+
+/// What a key does in a scrolled overlay (help, inspector, recent notices).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OverlayKey {
+    /// Stay open at this offset (not yet clamped to the overlay's length).
+    Scroll(usize),
+    /// Close the overlay: its own key, `q` or `Esc`.
+    Close,
+    /// `Ctrl-C`: ask to quit.
+    Quit,
+}
+
+/// The scroll keys every overlay shares, for `action` (the key's meaning, if any), `combo`
+/// (the key itself), the overlay's `own` action (which toggles it) and its `page` of rows.
+pub(crate) fn overlay_key(
+    action: Option<Action>,
+    combo: KeyCombo,
+    own: Action,
+    scroll: usize,
+    page: usize,
+) -> OverlayKey {
+    match action {
+        Some(Action::ScrollDown) => OverlayKey::Scroll(scroll + 1),
+        Some(Action::ScrollUp) => OverlayKey::Scroll(scroll.saturating_sub(1)),
+        Some(Action::PageDown) => OverlayKey::Scroll(scroll + page),
+        Some(Action::PageUp) => OverlayKey::Scroll(scroll.saturating_sub(page)),
+        Some(Action::Top) => OverlayKey::Scroll(0),
+        Some(Action::Bottom) => OverlayKey::Scroll(usize::MAX),
+        Some(Action::Quit) if combo == KeyCombo::ctrl('c') => OverlayKey::Quit,
+        Some(Action::Quit) => OverlayKey::Close,
+        Some(a) if a == own => OverlayKey::Close,
+        _ if combo.code == crossterm::event::KeyCode::Esc => OverlayKey::Close,
+        _ => OverlayKey::Scroll(scroll),
+    }
+}
 
 impl Model {
     /// The scroll offset of `pane`.
@@ -76,5 +111,36 @@ impl Model {
             let scroll = self.scroll_mut(pane);
             *scroll = (*scroll).min(len.saturating_sub(height));
         }
+    }
+}
+
+#[cfg(test)]
+mod overlay_key_tests {
+    use super::*;
+    use crossterm::event::KeyCode;
+
+    #[test]
+    fn an_overlay_scrolls_closes_on_its_own_key_q_or_esc_and_asks_before_quitting() {
+        let key = |c| KeyCombo::plain(KeyCode::Char(c));
+        let esc = KeyCombo::plain(KeyCode::Esc);
+        let own = Action::Help;
+        let at = |a: Option<Action>, combo| overlay_key(a, combo, own, 10, 5);
+        assert_eq!(
+            at(Some(Action::ScrollDown), key('j')),
+            OverlayKey::Scroll(11)
+        );
+        assert_eq!(at(Some(Action::PageUp), key('u')), OverlayKey::Scroll(5));
+        assert_eq!(at(Some(Action::Top), key('g')), OverlayKey::Scroll(0));
+        assert_eq!(at(Some(Action::Help), key('?')), OverlayKey::Close);
+        assert_eq!(at(Some(Action::Quit), key('q')), OverlayKey::Close);
+        assert_eq!(at(None, esc), OverlayKey::Close);
+        assert_eq!(
+            at(Some(Action::Quit), KeyCombo::ctrl('c')),
+            OverlayKey::Quit
+        );
+        assert_eq!(
+            at(Some(Action::Inspector), key('x')),
+            OverlayKey::Scroll(10)
+        );
     }
 }
