@@ -114,17 +114,24 @@ pub fn glob_set(patterns: &[String]) -> Result<GlobSet, String> {
     builder.build().map_err(|e| e.to_string())
 }
 
-/// Lists the code files in scope, relative to `root`, sorted, honouring `.gitignore`
-/// and skipping `.git/` and `.specbench/`.
-pub fn scan_code_files(root: &Path, include: &[String]) -> Result<Vec<PathBuf>, String> {
-    let set = glob_set(include)?;
-    let walker = ignore::WalkBuilder::new(root)
+/// A walk of the workspace as every part of specbench sees it: `.gitignore`d and hidden files
+/// left out, never into `.git/` or `.specbench/`.
+pub fn walk_builder(root: &Path) -> ignore::WalkBuilder {
+    let mut builder = ignore::WalkBuilder::new(root);
+    builder
         .hidden(true)
         .git_ignore(true)
         .git_exclude(true)
         .require_git(false)
-        .filter_entry(|e| e.file_name() != ".specbench" && e.file_name() != ".git")
-        .build();
+        .filter_entry(|e| e.file_name() != ".specbench" && e.file_name() != ".git");
+    builder
+}
+
+/// Lists the code files in scope, relative to `root`, sorted, honouring `.gitignore`
+/// and skipping `.git/` and `.specbench/`.
+pub fn scan_code_files(root: &Path, include: &[String]) -> Result<Vec<PathBuf>, String> {
+    let set = glob_set(include)?;
+    let walker = walk_builder(root).build();
     let mut files = Vec::new();
     for entry in walker {
         let Ok(entry) = entry else { continue };

@@ -415,12 +415,7 @@ pub fn scan_all(root: &Path, plan: &ScanPlan) -> ScanIndex {
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let (tx, rx) = mpsc::channel();
-    ignore::WalkBuilder::new(root)
-        .hidden(true)
-        .git_ignore(true)
-        .git_exclude(true)
-        .require_git(false)
-        .filter_entry(|e| e.file_name() != ".specbench" && e.file_name() != ".git")
+    crate::workspace::walk_builder(root)
         .threads(threads)
         .build_parallel()
         .run(|| {

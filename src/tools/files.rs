@@ -165,14 +165,9 @@ pub fn ignored(root: &Path, rel: &Path) -> bool {
 /// symlinks left out, never `.git/` or `.specbench/`; at most [`super::limits::MAX_WALKED`]. The flag
 /// says whether the walk stopped there.
 pub fn walk(root: &Path) -> (Vec<PathBuf>, bool) {
-    let walker = ignore::WalkBuilder::new(root)
-        .hidden(true)
-        .git_ignore(true)
-        .git_exclude(true)
-        .require_git(false)
+    let walker = crate::workspace::walk_builder(root)
         .follow_links(false)
         .sort_by_file_name(|a, b| a.cmp(b))
-        .filter_entry(|e| e.file_name() != ".specbench" && e.file_name() != ".git")
         .build();
     let mut files = Vec::new();
     for entry in walker {
