@@ -1102,7 +1102,10 @@ async fn a_stalled_fix_round_says_what_failed_without_auto_apply() {
         stalled.starts_with("Fix round 1/3 stalled: no edit applies: rate_limiter.py refused"),
         "{stalled}"
     );
-    assert!(stalled.contains("auto_apply is off"), "{stalled}");
+    assert!(
+        stalled.contains("The loop stops (auto_apply is off)"),
+        "{stalled}"
+    );
     assert!(stalled.contains("i to ask again"), "{stalled}");
     assert_eq!(
         run.model.session.fix, None,

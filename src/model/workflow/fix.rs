@@ -41,24 +41,35 @@ impl Model {
                 format!("Still failing after {max} fix rounds: over to you (F starts fresh)"),
             )];
         }
-        self.session.fix = Some(FixLoop { round, max });
         let prompt = fix_prompt(round, max, failures);
         let targets: Vec<Signature> = failures.iter().map(|f| f.signature.clone()).collect();
+        let notice =
+            format!("Fix round {round}/{max}: the failures go back to the model · Esc stops");
+        self.send_fix_round(FixLoop { round, max }, prompt, targets, notice)
+    }
+
+    /// Sends `fix`'s round with `prompt`, aimed at the failures `targets`, saying `notice`.
+    fn send_fix_round(
+        &mut self,
+        fix: FixLoop,
+        prompt: String,
+        targets: Vec<Signature>,
+        notice: String,
+    ) -> Vec<Cmd> {
+        self.session.fix = Some(fix);
         let corrects = targets.iter().map(Signature::key).collect();
-        let mut cmds = self.send_turn(prompt, PromptKind::Fix { round, of: max }, corrects);
+        let kind = PromptKind::Fix {
+            round: fix.round,
+            of: fix.max,
+        };
+        let mut cmds = self.send_turn(prompt, kind, corrects);
         if let Some(turn) = &self.conversation.turn {
             self.session.attempt = Some(Attempt {
                 turn: turn.id,
                 targets,
             });
         }
-        cmds.insert(
-            0,
-            self.notify(
-                NoticeKind::Info,
-                format!("Fix round {round}/{max}: the failures go back to the model · Esc stops"),
-            ),
-        );
+        cmds.insert(0, self.notify(NoticeKind::Info, notice));
         cmds
     }
 
@@ -83,15 +94,11 @@ impl Model {
             return Some(vec![self.notify(
                 NoticeKind::Error,
                 format!(
-                    "Fix round {}/{} stalled: no edit applies: {first}{more}. The loop stops                      ({why}): i to ask again, r to rerun, F to start afresh",
+                    "Fix round {}/{} stalled: no edit applies: {first}{more}. The loop stops ({why}): i to ask again, r to rerun, F to start afresh",
                     fix.round, fix.max
                 ),
             )]);
         }
-        self.session.fix = Some(FixLoop {
-            round,
-            max: fix.max,
-        });
         let prompt = refused_prompt(round, fix.max, refused);
         let targets = self
             .session
@@ -99,25 +106,15 @@ impl Model {
             .take()
             .map(|a| a.targets)
             .unwrap_or_default();
-        let corrects = targets.iter().map(Signature::key).collect();
-        let mut cmds = self.send_turn(prompt, PromptKind::Fix { round, of: fix.max }, corrects);
-        if let Some(turn) = &self.conversation.turn {
-            self.session.attempt = Some(Attempt {
-                turn: turn.id,
-                targets,
-            });
-        }
-        cmds.insert(
-            0,
-            self.notify(
-                NoticeKind::Info,
-                format!(
-                    "Fix round {round}/{}: no edit applied ({first}); sent back · Esc stops",
-                    fix.max
-                ),
-            ),
+        let notice = format!(
+            "Fix round {round}/{}: no edit applied ({first}); sent back · Esc stops",
+            fix.max
         );
-        Some(cmds)
+        let next = FixLoop {
+            round,
+            max: fix.max,
+        };
+        Some(self.send_fix_round(next, prompt, targets, notice))
     }
 
     /// `Esc` with no reply streaming: stop the fix loop.
